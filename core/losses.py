@@ -1,0 +1,160 @@
+"""Per-example losses, their gradients and the regularised cost, in logits space.
+
+Conventions (see ``shared/API.md``): ``y_true`` holds 0/1 labels, ``logits`` is the
+raw score ``z = X @ w + b`` and ``y_pred = sigmoid(logits)``.
+
+Both losses are written through the *signed margin* ``t = m * z`` with
+``m = 1 - 2 * y`` (``m = -1`` for a positive, ``+1`` for a negative). ``sigmoid(t)`` is
+then exactly ``|y_pred - y|``, the probability the model puts on the wrong class, and
+computing it from ``t`` instead of as ``1 - y_pred`` keeps every digit when the model is
+confidently right or wrong.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+LOSSES = ("log", "mse")
+
+
+def _signed(y_true: np.ndarray) -> np.ndarray:
+    """``m = 1 - 2y``: -1 for positives, +1 for negatives."""
+    return 1.0 - 2.0 * np.asarray(y_true, dtype=float)
+
+
+def sigmoid(z):
+    """Logistic function ``1 / (1 + exp(-z))``, elementwise.
+
+    Evaluated as ``1 / (1 + e)`` for ``z >= 0`` and ``e / (1 + e)`` for ``z < 0`` with
+    ``e = exp(-|z|) <= 1``, so ``exp`` never overflows: no warning for any float ``z``,
+    including ``+-inf``.
+    """
+    z = np.asarray(z, dtype=float)
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0, e) / (1.0 + e)
+
+
+def softplus(t):
+    """``log(1 + exp(t))`` without overflow or loss of small values.
+
+    ``np.logaddexp(0, t)`` computes ``max(t, 0) + log1p(exp(-|t|))``: exact for
+    ``t = -40`` (about 4.25e-18, where ``log(1 + exp(t))`` would round to 0) and for
+    ``t = 1e20`` (where ``exp(t)`` would overflow).
+    """
+    return np.logaddexp(0.0, t)
+
+
+def log_loss(y_true, logits) -> np.ndarray:
+    """Per-example binary cross-entropy computed from the logits.
+
+    Formula: ``-y log(p) - (1 - y) log(1 - p)`` with ``p = sigmoid(z)``, for
+    ``y`` in {0, 1} and any real ``z``; no reduction (shape ``(n_samples,)``).
+
+    Stable form: the loss equals ``softplus(m * z)`` with ``m = 1 - 2y`` (for a positive,
+    ``-log p = log(1 + exp(-z))``). Going through ``p`` first breaks twice: ``p`` rounds
+    to exactly 1 once ``z > 37`` so ``log(1 - p)`` is ``-inf``, and ``log(p)`` for very
+    negative ``z`` is ``-inf`` once ``exp`` underflows. In logits space the loss stays
+    finite and exact: ``1e20`` at ``z = -1e20`` for a positive.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,), values in {0, 1}
+    logits : array-like of shape (n_samples,), any float
+
+    Returns
+    -------
+    ndarray of shape (n_samples,), each ``>= 0``.
+    """
+    return softplus(_signed(y_true) * np.asarray(logits, dtype=float))
+
+
+def squared_loss(y_true, logits) -> np.ndarray:
+    """Per-example squared error of the sigmoid output, ``(sigmoid(z) - y)^2``.
+
+    No ``1/2`` factor; no reduction (shape ``(n_samples,)``); bounded in ``[0, 1]``.
+    Computed as ``sigmoid(m * z) ** 2`` with ``m = 1 - 2y``, which is ``|p - y|`` squared
+    without the cancellation of ``1 - p`` when ``p`` is close to 1.
+    """
+    return sigmoid(_signed(y_true) * np.asarray(logits, dtype=float)) ** 2
+
+
+def naive_log_loss(y_true, y_pred) -> np.ndarray:
+    """The textbook formula on probabilities, ``-y log(p) - (1 - y) log(1 - p)``.
+
+    No clipping, no epsilon, no logits: it returns ``inf`` when a probability has
+    rounded to exactly 0 or 1 and ``nan`` where ``0 * log(0)`` appears. It exists so the
+    app can show why the logits-space :func:`log_loss` matters. Warnings are silenced
+    because the inf and nan are the point.
+    """
+    y = np.asarray(y_true, dtype=float)
+    p = np.asarray(y_pred)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return -y * np.log(p) - (1.0 - y) * np.log(1.0 - p)
+
+
+def loss_and_dz(loss: str, y_true, logits) -> tuple[np.ndarray, np.ndarray]:
+    """Per-example loss and its derivative with respect to the logit ``z``.
+
+    * ``"log"``: ``dL/dz = p - y``; it tends to +-1 when the model is confidently
+      wrong, so learning never stalls there.
+    * ``"mse"``: ``dL/dz = 2 (p - y) p (1 - p)``; the factor ``p (1 - p)`` vanishes when
+      the model is confidently wrong, which is where MSE's plateaus come from.
+
+    One ``exp`` serves both loss and derivative: ``e = exp(-|t|)`` with ``t = m z``.
+    """
+    _check_loss(loss)
+    m = _signed(y_true)
+    t = m * np.asarray(logits, dtype=float)
+    e = np.exp(-np.abs(t))
+    wrong = np.where(t >= 0, 1.0, e) / (1.0 + e)  # sigmoid(t) = |p - y|
+    if loss == "log":
+        return np.maximum(t, 0.0) + np.log1p(e), m * wrong
+    right = np.where(t >= 0, e, 1.0) / (1.0 + e)  # sigmoid(-t) = 1 - |p - y|
+    return wrong**2, 2.0 * m * wrong * wrong * right
+
+
+def _check_loss(loss: str) -> None:
+    if loss not in LOSSES:
+        raise ValueError(f"Unknown loss {loss!r}: choose 'log' or 'mse'.")
+
+
+def cost_from_logits(loss: str, y_true, logits, w=None, l2: float = 0.0) -> float:
+    """Mean per-example loss plus ``(l2 / 2) ||w||^2`` (the intercept is never penalised)."""
+    _check_loss(loss)
+    per = log_loss(y_true, logits) if loss == "log" else squared_loss(y_true, logits)
+    cost = float(np.mean(per))
+    if l2 > 0 and w is not None:
+        cost += 0.5 * l2 * float(np.dot(w, w))
+    return cost
+
+
+def cost_and_gradient(loss: str, X, y_true, w, b: float, l2: float = 0.0):
+    """Cost ``J(w, b)`` and its gradient for a linear model ``z = X @ w + b``.
+
+    ``J = mean_i L(y_i, z_i) + (l2 / 2) ||w||^2``; ``dJ/dw = X.T @ dL/dz / n + l2 w``;
+    ``dJ/db = mean_i dL/dz_i``.
+
+    Parameters
+    ----------
+    loss : {"log", "mse"}
+    X : array-like of shape (n_samples, n_features)
+    y_true : array-like of shape (n_samples,), values in {0, 1}
+    w : array-like of shape (n_features,)
+    b : float
+    l2 : float, default 0.0
+
+    Returns
+    -------
+    (J, dJ_dw, dJ_db) : (float, ndarray of shape (n_features,), float)
+    """
+    X = np.asarray(X, dtype=float)
+    w = np.asarray(w, dtype=float)
+    z = X @ w + b
+    per, dz = loss_and_dz(loss, y_true, z)
+    n = len(z)
+    cost = float(np.mean(per))
+    grad_w = X.T @ dz / n
+    if l2 > 0:
+        cost += 0.5 * l2 * float(np.dot(w, w))
+        grad_w = grad_w + l2 * w
+    return cost, grad_w, float(np.mean(dz))
