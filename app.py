@@ -1,0 +1,38 @@
+"""Loss Lab: the frame around every page.
+
+Run with ``streamlit run app.py`` (or ``make run``). Pages live in ``pages/``; a page
+appears in the navigation as soon as its file exists, so pages can land one by one.
+"""
+
+from pathlib import Path
+
+import streamlit as st
+
+from ui.sidebar import render_sidebar
+
+ROOT = Path(__file__).parent
+
+# (file relative to this script, title, icon), in navigation order.
+PAGES = (
+    ("pages/home.py", "Home", ":material/home:"),
+    ("pages/loss_functions.py", "Loss functions", ":material/functions:"),
+    ("pages/cost_surfaces.py", "Cost surfaces", ":material/landscape:"),
+    ("pages/training.py", "Training", ":material/model_training:"),
+    ("pages/threshold.py", "Threshold & cost", ":material/tune:"),
+)
+
+st.set_page_config(
+    page_title="Loss Lab",
+    page_icon=":material/science:",
+    layout="wide",
+    initial_sidebar_state="expanded",
+)
+
+render_sidebar()  # the dataset choice every page shares
+
+pages = [
+    st.Page(file, title=title, icon=icon, default=(file == "pages/home.py"))
+    for file, title, icon in PAGES
+    if (ROOT / file).exists()
+]
+st.navigation(pages).run()
