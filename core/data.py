@@ -9,6 +9,8 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -110,8 +112,25 @@ def _read_csv(data: bytes, name: str) -> pd.DataFrame:
         counts = {d: header.count(d) for d in DELIMITERS}
         delimiter = max(counts, key=counts.get) if max(counts.values()) else ","
     try:
-        return pd.read_csv(io.StringIO(text), sep=delimiter, skipinitialspace=True)
+        with warnings.catch_warnings():
+            # index_col=False: a first row longer than the header is an error, not
+            # silently turned into row labels
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            return pd.read_csv(
+                io.StringIO(text), sep=delimiter, skipinitialspace=True, index_col=False
+            )
+    except pd.errors.ParserWarning as exc:
+        raise DataError(
+            f"{name} has rows with more values than the header has column names."
+        ) from exc
     except pd.errors.ParserError as exc:
+        found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+        if found:
+            expected, line, saw = found.groups()
+            raise DataError(
+                f"{name} could not be read as a table: line {line} has {saw} values "
+                f"but the header has {expected} columns."
+            ) from exc
         raise DataError(f"{name} could not be read as a table: {exc}") from exc
     except pd.errors.EmptyDataError as exc:
         raise DataError(f"{name} has no columns.") from exc
@@ -146,7 +165,7 @@ def _numeric(series: pd.Series, what: str, *, allow_negative: bool = True) -> np
         i = int(np.flatnonzero(bad)[0])
         raise DataError(
             f"The {what} column {name!r} must hold numbers, but {_row(i)} has "
-            f"{series.iloc[i]!r}."
+            f"{_show(series.iloc[i])}."
         )
     inf = np.isinf(values)
     if inf.any():
@@ -159,6 +178,11 @@ def _numeric(series: pd.Series, what: str, *, allow_negative: bool = True) -> np
             f"{_row(i)}; weights and counts must be 0 or more."
         )
     return values
+
+
+def _show(value) -> str:
+    """A value as a user typed it: ``1``, not ``np.int64(1)``."""
+    return repr(value.item() if isinstance(value, np.generic) else value)
 
 
 def default_positive_label(values) -> object:
@@ -192,7 +216,7 @@ def _labels(df: pd.DataFrame, label_column, positive_label) -> np.ndarray:
         )
     classes = list(pd.unique(series))
     if len(classes) != 2:
-        shown = ", ".join(map(repr, classes[:5])) + (" ..." if len(classes) > 5 else "")
+        shown = ", ".join(map(_show, classes[:5])) + (" ..." if len(classes) > 5 else "")
         kind = "only one class" if len(classes) < 2 else f"{len(classes)} classes"
         raise DataError(
             f"The label column {label_column!r} must hold exactly two classes, but it "
@@ -206,7 +230,7 @@ def _labels(df: pd.DataFrame, label_column, positive_label) -> np.ndarray:
         if not matches:
             raise DataError(
                 f"The positive label {positive_label!r} is not one of the label values "
-                f"{classes[0]!r} and {classes[1]!r}."
+                f"{_show(classes[0])} and {_show(classes[1])}."
             )
         positive_label = matches[0]
     return (series == positive_label).to_numpy(dtype=float)

@@ -40,8 +40,19 @@ def softplus(t):
     ``np.logaddexp(0, t)`` computes ``max(t, 0) + log1p(exp(-|t|))``: exact for
     ``t = -40`` (about 4.25e-18, where ``log(1 + exp(t))`` would round to 0) and for
     ``t = 1e20`` (where ``exp(t)`` would overflow).
+
+    Evaluated as ``max(t, 0) + log1p(exp(-|t|))`` (the same value as
+    ``np.logaddexp(0, t)``, within one unit in the last place of the true value):
+    NumPy's ``exp`` and ``log1p`` run vectorised, several times faster than
+    ``logaddexp``'s scalar loop, and :func:`loss_and_dz` uses the very same
+    operations, so the loss it returns is bit for bit :func:`log_loss`.
     """
-    return np.logaddexp(0.0, t)
+    t = np.asarray(t, dtype=float)
+    e = np.exp(-np.abs(t))
+    if isinstance(e, np.ndarray):
+        np.log1p(e, out=e)
+        return np.add(np.maximum(t, 0.0), e, out=e)
+    return np.maximum(t, 0.0) + np.log1p(e)
 
 
 def log_loss(y_true, logits) -> np.ndarray:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .losses import _check_loss, _signed, sigmoid, softplus
+from .losses import _check_loss, _signed
 
-# Elements (grid cells x samples) evaluated at once: small enough to stay in cache and
-# to bound memory (8 MiB of float64 per temporary), large enough to amortise the loop.
-CHUNK_ELEMENTS = 1 << 20
+# Values (grid cells x samples) evaluated at once. The two float64 work buffers of
+# this many values (1 MiB together) stay in a core's L2 cache, so the six passes the
+# loss makes over them never wait on main memory. Measured on a 101 x 101 grid over
+# 2,000 points: 2**15 and 2**16 are fastest, 2**17 to 2**20 about 1.3 times slower.
+CHUNK_ELEMENTS = 1 << 16
 
 
 def cost_surface(x, y_true, w_values, b_values, loss: str) -> np.ndarray:
@@ -30,9 +32,12 @@ def cost_surface(x, y_true, w_values, b_values, loss: str) -> np.ndarray:
     Notes
     -----
     With ``m = 1 - 2y`` the per-example loss is a function of the signed margin
-    ``t = w (m x) + b m`` only, so ``m x`` is computed once. Rows of the grid are
-    processed in chunks of about ``CHUNK_ELEMENTS`` values so memory stays bounded
-    whatever the grid and sample count.
+    ``t = w (m x) + b m`` only, so ``m x`` is computed once and ``w m x`` once per
+    block of ``w`` values. The grid is processed in blocks of about
+    ``CHUNK_ELEMENTS`` margins, written into two reused buffers with in-place ufuncs,
+    so memory stays bounded (a few MiB plus O(n_samples)) whatever the grid, and the
+    work stays in cache. The per-example losses are the same operations as
+    :func:`core.log_loss` and :func:`core.squared_loss`.
     """
     _check_loss(loss)
     x = np.asarray(x, dtype=float).ravel()
@@ -41,25 +46,56 @@ def cost_surface(x, y_true, w_values, b_values, loss: str) -> np.ndarray:
         raise ValueError("x and y_true must have the same length.")
     w_values = np.asarray(w_values, dtype=float).ravel()
     b_values = np.asarray(b_values, dtype=float).ravel()
-    n = len(x)
-    J = np.empty((len(b_values), len(w_values)))
+    n, n_w, n_b = len(x), len(w_values), len(b_values)
     if n == 0:
         raise ValueError("cost_surface needs at least one sample.")
+    J = np.empty((n_b, n_w))
+    if n_w == 0 or n_b == 0:
+        return J
     mx = m * x
-    per_row = len(w_values) * n
-    rows = max(1, CHUNK_ELEMENTS // max(per_row, 1))
-    if per_row > CHUNK_ELEMENTS:  # one grid row is already large: chunk its columns
-        cols = max(1, CHUNK_ELEMENTS // n)
-    else:
-        cols = len(w_values)
-    f = softplus if loss == "log" else _squared_sigmoid
-    for i0 in range(0, len(b_values), rows):
-        bm = b_values[i0 : i0 + rows, None, None] * m  # (rows, 1, n)
-        for j0 in range(0, len(w_values), cols):
-            t = w_values[None, j0 : j0 + cols, None] * mx + bm  # (rows, cols, n)
-            J[i0 : i0 + rows, j0 : j0 + cols] = f(t).mean(axis=2)
+    cols = max(1, min(n_w, CHUNK_ELEMENTS // n))  # w values per block
+    rows = max(1, min(n_b, CHUNK_ELEMENTS // (cols * n)))  # b values per block
+    size = rows * cols * n
+    t_buf, e_buf = np.empty(size), np.empty(size)
+    mask_buf = np.empty(size, dtype=bool) if loss == "mse" else None
+    bm_buf = np.empty((rows, n))
+    wmx_buf = np.empty((cols, n))
+    kernel = _log_kernel if loss == "log" else _squared_kernel
+    for j0 in range(0, n_w, cols):
+        w_blk = w_values[j0 : j0 + cols]
+        c = len(w_blk)
+        wmx = np.multiply(w_blk[:, None], mx, out=wmx_buf[:c])
+        for i0 in range(0, n_b, rows):
+            b_blk = b_values[i0 : i0 + rows]
+            r = len(b_blk)
+            bm = np.multiply(b_blk[:, None], m, out=bm_buf[:r])
+            t = np.add(wmx, bm[:, None, :], out=t_buf[: r * c * n].reshape(r, c, n))
+            e = e_buf[: r * c * n].reshape(r, c, n)
+            mask = None if mask_buf is None else mask_buf[: r * c * n].reshape(r, c, n)
+            kernel(t, e, mask)
+            np.sum(t, axis=-1, out=J[i0 : i0 + r, j0 : j0 + c])
+    J /= n
     return J
 
 
-def _squared_sigmoid(t):
-    return sigmoid(t) ** 2
+def _log_kernel(t, e, _mask):
+    """``t <- softplus(t)`` as ``max(t, 0) + log1p(exp(-|t|))``, in place."""
+    np.abs(t, out=e)
+    np.negative(e, out=e)
+    np.exp(e, out=e)
+    np.log1p(e, out=e)
+    np.maximum(t, 0.0, out=t)
+    np.add(t, e, out=t)
+
+
+def _squared_kernel(t, e, mask):
+    """``t <- sigmoid(t) ** 2`` with ``sigmoid(t) = where(t >= 0, 1, e) / (1 + e)`` and
+    ``e = exp(-|t|)``, as :func:`core.sigmoid` computes it, in place."""
+    np.greater_equal(t, 0.0, out=mask)
+    np.abs(t, out=e)
+    np.negative(e, out=e)
+    np.exp(e, out=e)
+    np.add(e, 1.0, out=t)
+    np.copyto(e, 1.0, where=mask)
+    np.divide(e, t, out=t)
+    np.square(t, out=t)

@@ -45,8 +45,14 @@ class Sweep:
 def threshold_sweep(y_true, scores, sample_weight=None) -> Sweep:
     """Weighted TP, FP, FN, TN at ``+inf`` and at every distinct score, in O(n log n).
 
-    One sort of the scores (ties are grouped afterwards, so it need not be stable),
-    then cumulative sums in float64: exact for counts and integer weights up to 2**53.
+    Ties are grouped afterwards, so no sort needs to be stable, and counts are
+    cumulative sums in float64: exact for counts and integer weights up to 2**53.
+
+    Without weights only the labels' counts matter, so the scores of positives and
+    of negatives are sorted apart in place (NumPy's SIMD sort, several times faster
+    than ``argsort``), and one stable ``argsort`` then merges the two sorted runs in
+    linear time to tell which sorted score is a positive. With weights, one
+    ``argsort`` of the scores orders the weights.
 
     Parameters
     ----------
@@ -62,27 +68,25 @@ def threshold_sweep(y_true, scores, sample_weight=None) -> Sweep:
         raise ValueError("There are no scores to sweep.")
     if not np.all(np.isfinite(s)):
         raise ValueError("Scores must be finite numbers.")
-    if not np.all((y == 0) | (y == 1)):
+    is_pos = y == 1
+    if not np.all(is_pos | (y == 0)):
         raise ValueError("y_true must contain only 0 and 1.")
+    n = len(s)
+    if sample_weight is None:
+        return _unweighted_sweep(s, is_pos)
+    wt = np.asarray(sample_weight, dtype=float).ravel()
+    if wt.shape != s.shape:
+        raise ValueError("sample_weight must have one value per score.")
+    if not np.all(np.isfinite(wt)) or np.any(wt < 0):
+        raise ValueError("Weights must be finite and not negative.")
     order = np.argsort(-s)
     s_sorted = s[order]
-    pos = y[order]
-    if sample_weight is None:
-        tp_cum = np.cumsum(pos)
-        seen = np.arange(1.0, len(s) + 1.0)
-    else:
-        wt = np.asarray(sample_weight, dtype=float).ravel()
-        if wt.shape != s.shape:
-            raise ValueError("sample_weight must have one value per score.")
-        if not np.all(np.isfinite(wt)) or np.any(wt < 0):
-            raise ValueError("Weights must be finite and not negative.")
-        wt = wt[order]
-        tp_cum = np.cumsum(pos * wt)
-        seen = np.cumsum(wt)
-    fp_cum = seen - tp_cum
+    wt = wt[order]
+    tp_cum = np.cumsum(is_pos[order] * wt)
+    fp_cum = np.cumsum(wt) - tp_cum
     # last position of each run of equal scores
     ends = np.flatnonzero(np.diff(s_sorted) != 0)
-    ends = np.append(ends, len(s) - 1)
+    ends = np.append(ends, n - 1)
     P, N = tp_cum[-1], fp_cum[-1]
     tp = np.concatenate(([0.0], tp_cum[ends]))
     fp = np.concatenate(([0.0], fp_cum[ends]))
@@ -93,6 +97,46 @@ def threshold_sweep(y_true, scores, sample_weight=None) -> Sweep:
         fn=P - tp,
         tn=N - fp,
     )
+
+
+def _unweighted_sweep(s: np.ndarray, is_pos: np.ndarray) -> Sweep:
+    """The sweep with every weight 1, from two in-place SIMD sorts.
+
+    Fresh large arrays cost page faults, so results are written with ``out=`` into
+    arrays allocated once.
+    """
+    n = len(s)
+    n_neg = n - int(np.count_nonzero(is_pos))
+    merged = np.empty(n)
+    np.compress(~is_pos, s, out=merged[:n_neg])
+    np.compress(is_pos, s, out=merged[n_neg:])
+    merged[:n_neg].sort()
+    merged[n_neg:].sort()
+    order = np.argsort(merged, kind="stable")  # merges the two sorted runs: O(n)
+    s_asc = np.take(merged, order, out=merged)  # take buffers when out overlaps
+    # pos_before[i]: positives among the i lowest scores, i = 0..n
+    pos_before = np.empty(n + 1)
+    pos_before[0] = 0.0
+    np.cumsum(order >= n_neg, out=pos_before[1:])
+    del order
+    # first position of each run of equal scores, ascending
+    new_run = np.not_equal(s_asc[1:], s_asc[:-1])
+    m = int(np.count_nonzero(new_run)) + 1  # distinct scores
+    starts = np.empty(m, dtype=np.intp)
+    starts[0] = 0
+    starts[1:] = np.flatnonzero(new_run)
+    starts[1:] += 1
+    starts = starts[::-1]  # highest scores first
+    P, N = pos_before[-1], float(n) - pos_before[-1]
+    thresholds, tp, fp = np.empty(m + 1), np.empty(m + 1), np.empty(m + 1)
+    thresholds[0] = np.inf
+    tp[0] = fp[0] = 0.0
+    np.take(s_asc, starts, out=thresholds[1:])
+    np.take(pos_before, starts, out=tp[1:])
+    np.subtract(P, tp[1:], out=tp[1:])  # positives scoring >= each threshold
+    np.subtract(n, starts, out=fp[1:])  # all cases scoring >= each threshold
+    np.subtract(fp[1:], tp[1:], out=fp[1:])
+    return Sweep(thresholds=thresholds, tp=tp, fp=fp, fn=P - tp, tn=N - fp)
 
 
 def _ratio(num, den):

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .losses import _check_loss, loss_and_dz, sigmoid
+from .losses import _check_loss, _signed, loss_and_dz, sigmoid
 
 OPTIMIZERS = ("gd", "sgd", "momentum", "adam", "newton")
 SGD_DEFAULT_BATCH = 32
@@ -55,7 +55,8 @@ class History:
 
 
 class TrainingRun:
-    """Iterator over :class:`Step` s; after it stops, ``diverged`` and ``reason`` tell why.
+    """Iterator over :class:`Step` s; once it stops, ``diverged`` and ``reason`` say
+    why.
 
     Only finite states are ever yielded: when an update makes the cost non-finite the
     run stops before yielding it; when the cost explodes (finite but more than
@@ -74,7 +75,23 @@ class TrainingRun:
         return next(self._steps)
 
 
-def _validate(X, y_true, optimizer, loss, learning_rate, epochs, batch_size, l2, w0):
+def _number(value, what: str) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{what} must be a number, not {value!r}.") from None
+    return number
+
+
+def _whole(value, message: str, minimum: int) -> int:
+    number = _number(value, message.split(" must")[0])
+    if not (np.isfinite(number) and number == int(number) and number >= minimum):
+        raise ValueError(message)
+    return int(number)
+
+
+def _validate(X, y_true, optimizer, loss, learning_rate, epochs, batch_size, l2, w0,
+              b0=0.0, seed=0):
     X = np.asarray(X, dtype=float)
     y = np.asarray(y_true, dtype=float)
     if X.ndim != 2:
@@ -91,19 +108,38 @@ def _validate(X, y_true, optimizer, loss, learning_rate, epochs, batch_size, l2,
         raise ValueError("y_true must contain only 0 and 1.")
     _check_loss(loss)
     if optimizer not in OPTIMIZERS:
-        raise ValueError(f"Unknown optimizer {optimizer!r}: choose one of {OPTIMIZERS}.")
+        raise ValueError(
+            f"Unknown optimizer {optimizer!r}: choose one of {', '.join(OPTIMIZERS)}."
+        )
+    learning_rate = _number(learning_rate, "The learning rate")
     if not (np.isfinite(learning_rate) and learning_rate > 0):
         raise ValueError("The learning rate must be a positive number.")
-    if int(epochs) != epochs or epochs < 0:
-        raise ValueError("epochs must be a whole number >= 0.")
-    if batch_size is not None and (int(batch_size) != batch_size or batch_size < 1):
-        raise ValueError("batch_size must be a whole number >= 1 (or None).")
+    epochs = _whole(epochs, "epochs must be a whole number >= 0.", 0)
+    if batch_size is not None:
+        batch_size = _whole(
+            batch_size, "batch_size must be a whole number >= 1 (or None).", 1
+        )
+    l2 = _number(l2, "The L2 strength")
     if not (np.isfinite(l2) and l2 >= 0):
         raise ValueError("The L2 strength must be a number >= 0.")
-    w = np.zeros(X.shape[1]) if w0 is None else np.array(w0, dtype=float).ravel()
+    b0 = _number(b0, "b0")
+    if not np.isfinite(b0):
+        raise ValueError("b0 must be a finite number.")
+    try:
+        np.random.default_rng(seed)
+    except (TypeError, ValueError):
+        message = f"The seed must be a whole number >= 0, not {seed!r}."
+        raise ValueError(message) from None
+    try:
+        w = np.zeros(X.shape[1]) if w0 is None else np.array(w0, dtype=float).ravel()
+    except (TypeError, ValueError):
+        w = np.full(X.shape[1] + 1, np.nan)  # reported just below
     if w.shape != (X.shape[1],) or not np.all(np.isfinite(w)):
-        raise ValueError(f"w0 must be {X.shape[1]} finite numbers, one per feature.")
-    return X, y, w
+        d = X.shape[1]
+        raise ValueError(
+            f"w0 must hold {d} finite number{'s' if d > 1 else ''}, one per feature."
+        )
+    return X, y, w, b0, learning_rate, epochs, batch_size, l2
 
 
 def iter_train(
@@ -132,19 +168,64 @@ def iter_train(
     ``cost`` is always the full-data cost; for full-batch optimizers the forward pass
     that gives the cost also gives the next gradient, so tracking it is nearly free.
     """
-    X, y, w = _validate(X, y_true, optimizer, loss, learning_rate, epochs, batch_size, l2, w0)
+    X, y, w, b0, learning_rate, epochs, batch_size, l2 = _validate(
+        X, y_true, optimizer, loss, learning_rate, epochs, batch_size, l2, w0, b0, seed
+    )
     run = TrainingRun(iter(()))
     run._steps = _steps(
-        run, X, y, w, float(b0), loss, optimizer, float(learning_rate), int(epochs),
-        batch_size, float(l2), seed,
+        run, X, y, w, b0, loss, optimizer, learning_rate, epochs, batch_size, l2, seed
     )
     return run
 
 
-def _full(loss, X, y, w, b, l2):
-    """Full-data cost, gradient and, for newton, the per-example curvature weights."""
-    z = X @ w + b
-    per, dz = loss_and_dz(loss, y, z)
+class _Work:
+    """Per-run buffers of one value per example, reused by every full-data pass:
+    fresh large arrays cost page faults and cache misses on each epoch."""
+
+    def __init__(self, y: np.ndarray):
+        n = len(y)
+        self.m = _signed(y)  # 1 - 2y
+        self.z, self.t, self.e = np.empty(n), np.empty(n), np.empty(n)
+        self.num, self.den = np.empty(n), np.empty(n)
+        self.mask = np.empty(n, dtype=bool)
+
+
+def _full(loss, X, y, w, b, l2, work: _Work | None = None):
+    """Full-data cost, gradient and the logits ``z``.
+
+    The same operations as :func:`core.loss_and_dz` (so the cost is bit for bit
+    :func:`core.cost_and_gradient`'s), written in place into ``work``'s buffers.
+    The returned ``z`` lives in ``work`` and is overwritten by the next call.
+    """
+    if work is None:
+        work = _Work(y)
+    m, e, mask = work.m, work.e, work.mask
+    z = np.matmul(X, w, out=work.z)
+    z += b
+    t = np.multiply(m, z, out=work.t)
+    np.abs(t, out=e)
+    np.negative(e, out=e)
+    np.exp(e, out=e)  # e = exp(-|t|)
+    den = np.add(e, 1.0, out=work.den)
+    np.greater_equal(t, 0.0, out=mask)
+    wrong = work.num  # sigmoid(t) = |p - y| = where(t >= 0, 1, e) / (1 + e)
+    np.copyto(wrong, e)
+    np.copyto(wrong, 1.0, where=mask)
+    np.divide(wrong, den, out=wrong)
+    if loss == "log":
+        np.log1p(e, out=e)
+        per = np.maximum(t, 0.0, out=t)
+        per += e
+        dz = np.multiply(m, wrong, out=wrong)
+    else:  # mse: per = wrong**2, dz = 2 m wrong wrong right, right = 1 - wrong
+        np.logical_not(mask, out=mask)
+        np.copyto(e, 1.0, where=mask)
+        right = np.divide(e, den, out=e)
+        per = np.square(wrong, out=t)
+        dz = np.multiply(m, 2.0, out=den)
+        dz *= wrong
+        dz *= wrong
+        dz *= right
     n = len(y)
     cost = float(per.mean()) + 0.5 * l2 * float(w @ w)
     gw = X.T @ dz / n + l2 * w
@@ -155,7 +236,8 @@ def _full(loss, X, y, w, b, l2):
 def _steps(run, X, y, w, b, loss, optimizer, lr, epochs, batch_size, l2, seed):
     n, d = X.shape
     rng = np.random.default_rng(seed)
-    cost, gw, gb, z = _full(loss, X, y, w, b, l2)
+    work = _Work(y)
+    cost, gw, gb, z = _full(loss, X, y, w, b, l2, work)
     if not np.isfinite(cost):
         raise ValueError("The starting point already gives an infinite cost.")
     start_cost = cost
@@ -210,7 +292,7 @@ def _steps(run, X, y, w, b, loss, optimizer, lr, epochs, batch_size, l2, seed):
             if not (np.all(np.isfinite(w)) and np.isfinite(b)):
                 cost = np.inf
             else:
-                cost, gw, gb, z = _full(loss, X, y, w, b, l2)
+                cost, gw, gb, z = _full(loss, X, y, w, b, l2, work)
             if not np.isfinite(cost):
                 run.diverged = True
                 run.reason = (
@@ -223,7 +305,7 @@ def _steps(run, X, y, w, b, loss, optimizer, lr, epochs, batch_size, l2, seed):
                 run.diverged = True
                 run.reason = (
                     f"The cost exploded: it rose from {start_cost:.3g} to {cost:.3g} "
-                    f"in {epoch} epochs."
+                    f"in {epoch} epoch{'s' if epoch > 1 else ''}."
                 )
                 return
 

@@ -2,32 +2,89 @@
 
 ``render_sidebar()`` runs in ``app.py`` before the page; pages call
 ``current_dataset()`` to get the chosen :class:`core.Dataset`.
+
+Why values live outside the widgets: Streamlit deletes the state of a widget that is
+not drawn in a run, so the "Points" slider of the 1-D generator would forget its value
+as soon as the tumour data (which has no such slider) is picked. Every choice is
+therefore kept in a plain session key (``_ds_values``: one dict of settings per
+dataset) and copied into the widget keys before the widgets are drawn.
+
+Uploads: :func:`parse_upload` turns bytes and a file name into a ``core.Dataset`` (a
+pure function, tested without a browser); :func:`handle_upload` and
+:func:`apply_columns` update a session-state mapping so that a bad file or a bad
+column choice leaves an error message and the previous dataset untouched.
 """
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
+
+import pandas as pd
 import streamlit as st
 
 import core
 
-# key -> (label in the picker, generator controls it uses)
+UPLOADED = "uploaded"
+MAX_UPLOAD_MB = 200  # server.maxUploadSize in .streamlit/config.toml
+
+# key -> (label in the picker, generator controls it uses, what it teaches)
 DATASETS = {
-    "tumour": ("Tumour size (toy, 6 points)", ()),
-    "one_d": ("1-D overlapping classes", ("n", "separation", "noise", "balance", "seed")),
-    "blobs": ("2-D blobs", ("n", "noise", "seed")),
-    "moons": ("2-D moons", ("n", "noise", "seed")),
-    "circles": ("2-D circles", ("n", "noise", "seed")),
-    "breast_cancer": ("Breast cancer (real, 30 features)", ()),
+    "tumour": (
+        "Tumour size (toy, 6 points)",
+        (),
+        "The classic toy set: sizes 0 to 5, the three largest malignant.",
+    ),
+    "one_d": (
+        "1-D overlapping classes",
+        ("n", "separation", "noise", "balance", "seed"),
+        "Two Gaussian classes on one feature; they overlap, so no weight is "
+        "perfect and log loss has a finite minimum.",
+    ),
+    "blobs": (
+        "2-D blobs",
+        ("n", "noise", "seed"),
+        "scikit-learn's two Gaussian blobs: nearly linearly separable.",
+    ),
+    "moons": (
+        "2-D moons",
+        ("n", "noise", "seed"),
+        "scikit-learn's interleaving half-moons: no straight line separates them.",
+    ),
+    "circles": (
+        "2-D circles",
+        ("n", "noise", "seed"),
+        "scikit-learn's ring around a disc: a linear model can barely do better "
+        "than chance.",
+    ),
+    "breast_cancer": (
+        "Breast cancer (real, 30 features)",
+        (),
+        "scikit-learn's Wisconsin data, shipped offline, standardised.",
+    ),
 }
 
-DEFAULTS = {
-    "dataset": "one_d",
-    "ds_n": 200,
-    "ds_separation": 2.0,
-    "ds_noise": 1.0,
-    "ds_balance": 0.5,
-    "ds_seed": 0,
+# Generator settings: (widget key, label, min, max, step, default).
+CONTROLS = {
+    "n": ("ds_n", "Points", 20, 10_000, 10, 200),
+    "separation": ("ds_separation", "Class separation", 0.0, 6.0, 0.1, 2.0),
+    "noise": ("ds_noise", "Noise", 0.1, 3.0, 0.1, 1.0),
+    "balance": ("ds_balance", "Share of positives", 0.05, 0.95, 0.05, 0.5),
+    "seed": ("ds_seed", "Seed", 0, 10_000, 1, 0),
 }
+
+DEFAULT_DATASET = "one_d"
+# Kept for pages and tests written against the first version of this module.
+DEFAULTS = {"dataset": DEFAULT_DATASET} | {
+    widget: default for widget, _, _, _, _, default in CONTROLS.values()
+}
+
+_VALUES = "_ds_values"  # dataset key -> {control: value}
+_OWNER = "_ds_owner"  # the dataset whose values the widget keys currently hold
+_CHOICE = "_ds_choice"  # the dataset picked last, survives any widget cleanup
+_UPLOADED_DS = "_uploaded_dataset"  # the last upload that parsed, a core.Dataset
+_UPLOAD_TABLE = "_upload_table"  # (file name, DataFrame) of the file being set up
+_UPLOAD_ERROR = "_upload_error"  # plain-words message of the last failed attempt
+_UPLOAD_OK = "_upload_ok"  # plain-words message of the last successful attempt
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -46,40 +103,298 @@ def built_in(key: str, n: int, separation: float, noise: float, balance: float,
     raise ValueError(f"Unknown dataset {key!r}.")
 
 
+# ---------------------------------------------------------------------------
+# Uploads: pure parsing, then state updates on any mapping
+# ---------------------------------------------------------------------------
+
+
+def guess_label_column(df: pd.DataFrame) -> str:
+    """The column most likely to be the label: the last one with exactly two values,
+    else the last column."""
+    for column in reversed(df.columns):
+        if df[column].nunique(dropna=True) == 2:
+            return column
+    return df.columns[-1]
+
+
+def default_features(df: pd.DataFrame, label_column) -> list:
+    """Every numeric column except the label (every other column if none is numeric,
+    so the error names the column that is not numeric)."""
+    others = [c for c in df.columns if c != label_column]
+    numeric = [c for c in others if pd.api.types.is_numeric_dtype(df[c])]
+    return numeric or others
+
+
+def dataset_from_table(df: pd.DataFrame, name: str, label_column=None,
+                       feature_columns=None, positive_label=None) -> core.Dataset:
+    """A ``core.Dataset`` named ``"Uploaded: <name>"`` from a table and column choices.
+
+    Missing choices get defaults (:func:`guess_label_column`, :func:`default_features`,
+    ``core.default_positive_label``). Raises ``core.DataError`` in plain words.
+    """
+    if label_column is None:
+        label_column = guess_label_column(df)
+    if feature_columns is None:
+        feature_columns = default_features(df, label_column)
+    feature_columns = list(feature_columns)
+    if label_column not in df.columns:
+        raise core.DataError(f"{name} has no column {label_column!r}.")
+    if positive_label is None:
+        labels = df[label_column].dropna()
+        if labels.nunique() == 2:
+            positive_label = core.default_positive_label(labels)
+    X, y = core.labeled_features(df, label_column, feature_columns, positive_label)
+    if positive_label is None:  # labeled_features chose it (and validated the labels)
+        positive_label = core.default_positive_label(df[label_column])
+    shown = ", ".join(map(str, feature_columns[:4]))
+    if len(feature_columns) > 4:
+        shown += f" and {len(feature_columns) - 4} more"
+    return core.Dataset(
+        f"Uploaded: {name}",
+        X,
+        y,
+        tuple(str(c) for c in feature_columns),
+        f"{len(y)} rows from {name}: label {label_column!r} (positive = "
+        f"{positive_label!r}, {y.mean():.0%} of rows), features {shown}.",
+    )
+
+
+def parse_upload(data: bytes, name: str, label_column=None, feature_columns=None,
+                 positive_label=None) -> core.Dataset:
+    """Bytes of a CSV or Parquet file plus column choices -> ``core.Dataset``.
+
+    Raises ``core.DataError`` (a ``ValueError``) with a plain-words message for any
+    bad file or choice; never returns a half-read dataset.
+    """
+    return dataset_from_table(
+        core.load_table(_named(data, name)), name, label_column, feature_columns,
+        positive_label,
+    )
+
+
+class _named(bytes):
+    """Bytes that carry a file name, so ``core.load_table``'s errors can name it."""
+
+    def __new__(cls, data: bytes, name: str):
+        obj = super().__new__(cls, data)
+        obj.name = name
+        return obj
+
+    def read(self, size: int = -1) -> bytes:  # core.load_table reads file-likes
+        return bytes(self)
+
+
+def handle_upload(state: MutableMapping, data: bytes | None, name: str) -> bool:
+    """A new file arrived: read its table, pick default columns, try to use it.
+
+    On success the upload becomes the chosen dataset; on any failure ``state`` gets
+    an error message and keeps its previous dataset and choice. Returns success.
+    """
+    state.pop(_UPLOAD_OK, None)
+    if data is None:  # the file was removed: the parsed dataset stays available
+        state.pop(_UPLOAD_TABLE, None)
+        state.pop(_UPLOAD_ERROR, None)
+        return False
+    try:
+        df = core.load_table(_named(data, name))
+    except (core.DataError, ValueError) as exc:
+        state.pop(_UPLOAD_TABLE, None)
+        state[_UPLOAD_ERROR] = _plain(exc, name)
+        return False
+    label = guess_label_column(df)
+    state[_UPLOAD_TABLE] = (name, df)
+    state["upload_label"] = label
+    state["upload_features"] = default_features(df, label)
+    state["upload_positive"] = _default_positive(df, label)
+    return apply_columns(state)
+
+
+def apply_columns(state: MutableMapping) -> bool:
+    """Re-parse the uploaded table with the column choices held in ``state``."""
+    state.pop(_UPLOAD_OK, None)
+    if _UPLOAD_TABLE not in state:
+        return False
+    name, df = state[_UPLOAD_TABLE]
+    try:
+        dataset = dataset_from_table(
+            df, name, state.get("upload_label"), state.get("upload_features", []),
+            state.get("upload_positive"),
+        )
+    except (core.DataError, ValueError) as exc:
+        state[_UPLOAD_ERROR] = _plain(exc, name)
+        return False
+    state.pop(_UPLOAD_ERROR, None)
+    state[_UPLOADED_DS] = dataset
+    state[_CHOICE] = UPLOADED
+    state[_UPLOAD_OK] = f"Loaded {len(dataset.y)} rows from {name}."
+    return True
+
+
+def _plain(exc: Exception, name: str) -> str:
+    return (
+        f"Could not use {name}: {exc} The previous dataset is still loaded."
+    )
+
+
+def _default_positive(df: pd.DataFrame, label) -> object:
+    values = df[label].dropna()
+    if values.nunique() != 2:
+        return None
+    return core.default_positive_label(values)
+
+
+def _on_file() -> None:
+    file = st.session_state.get("upload_file")
+    if file is None:
+        handle_upload(st.session_state, None, "")
+    else:
+        handle_upload(st.session_state, file.getvalue(), file.name)
+
+
+def _on_label() -> None:
+    state = st.session_state
+    if _UPLOAD_TABLE in state:
+        _, df = state[_UPLOAD_TABLE]
+        label = state["upload_label"]
+        state["upload_positive"] = _default_positive(df, label)
+        state["upload_features"] = [
+            c for c in state.get("upload_features", []) if c != label
+        ] or default_features(df, label)
+    apply_columns(state)
+
+
+def _on_columns() -> None:
+    apply_columns(st.session_state)
+
+
+# ---------------------------------------------------------------------------
+# Persistent choices
+# ---------------------------------------------------------------------------
+
+
 def _init_state() -> None:
-    for key, value in DEFAULTS.items():
-        st.session_state.setdefault(key, value)
+    s = st.session_state
+    if _VALUES not in s:
+        s[_VALUES] = {
+            key: {c: CONTROLS[c][5] for c in controls}
+            for key, (_, controls, _) in DATASETS.items()
+        }
+    s.setdefault(_CHOICE, DEFAULT_DATASET)
+
+
+def _options() -> list[str]:
+    options = list(DATASETS)
+    if _UPLOADED_DS in st.session_state:
+        options.append(UPLOADED)
+    return options
+
+
+def _label(key: str) -> str:
+    if key == UPLOADED:
+        return st.session_state[_UPLOADED_DS].name
+    return DATASETS[key][0]
+
+
+def _sync_choice() -> str:
+    """The chosen dataset: the picker's value if it is there, else the stored one."""
+    s = st.session_state
+    options = _options()
+    if s.get(_CHOICE) not in options:
+        s[_CHOICE] = DEFAULT_DATASET
+    picked = s.get("dataset")
+    if picked in options and picked != s.get(_LAST_PICKED):
+        s[_CHOICE] = picked  # the user (or a test) changed the picker
+    s["dataset"] = s[_LAST_PICKED] = s[_CHOICE]
+    return s[_CHOICE]
+
+
+_LAST_PICKED = "_ds_last_picked"  # the picker value seeded last run
+
+
+def _sync_controls(key: str) -> None:
+    """Copy the widget values into the store, or the store into the widgets when the
+    dataset changed or the widgets were cleaned up."""
+    s = st.session_state
+    values = s[_VALUES].setdefault(key, {})
+    owner_changed = s.get(_OWNER) != key
+    for control in DATASETS.get(key, ("", ()))[1]:
+        widget = CONTROLS[control][0]
+        if owner_changed or widget not in s:
+            s[widget] = values[control]
+        else:
+            values[control] = s[widget]
+    s[_OWNER] = key
 
 
 def render_sidebar() -> None:
-    """Dataset picker plus the generator controls of the chosen dataset."""
+    """Dataset picker, the generator controls of the chosen dataset, the upload."""
     _init_state()
+    key = _sync_choice()
+    if key != UPLOADED:
+        _sync_controls(key)
     with st.sidebar:
         st.header("Dataset")
         key = st.selectbox(
             "Dataset",
-            list(DATASETS),
-            format_func=lambda k: DATASETS[k][0],
+            _options(),
+            format_func=_label,
             key="dataset",
             label_visibility="collapsed",
         )
-        controls = DATASETS[key][1]
-        if "n" in controls:
-            st.slider("Points", 20, 10_000, key="ds_n", step=10)
-        if "separation" in controls:
-            st.slider("Class separation", 0.0, 6.0, key="ds_separation", step=0.1)
-        if "noise" in controls:
-            st.slider("Noise", 0.1, 3.0, key="ds_noise", step=0.1)
-        if "balance" in controls:
-            st.slider("Share of positives", 0.05, 0.95, key="ds_balance", step=0.05)
-        if "seed" in controls:
-            st.number_input("Seed", 0, 10_000, key="ds_seed", step=1)
+        if key in DATASETS:
+            st.caption(DATASETS[key][2])
+        for control in DATASETS.get(key, ("", ()))[1]:
+            widget, label, low, high, step, _ = CONTROLS[control]
+            if control == "seed":
+                st.number_input(label, low, high, key=widget, step=step)
+            else:
+                st.slider(label, low, high, key=widget, step=step)
         st.caption(current_dataset().description)
+        _render_upload()
+
+
+def _render_upload() -> None:
+    s = st.session_state
+    with st.expander("Upload your own data", expanded=_UPLOAD_TABLE in s):
+        st.file_uploader(
+            "CSV or Parquet file",
+            type=["csv", "tsv", "txt", "parquet", "pq"],
+            key="upload_file",
+            on_change=_on_file,
+            help=(
+                f"Up to {MAX_UPLOAD_MB} MB. One row per example: a label column with "
+                "two values and numeric feature columns. CSV may be comma, "
+                "semicolon, tab or pipe separated, UTF-8."
+            ),
+        )
+        if _UPLOAD_TABLE in s:
+            _, df = s[_UPLOAD_TABLE]
+            columns = list(df.columns)
+            st.selectbox("Label column", columns, key="upload_label",
+                         on_change=_on_label)
+            st.multiselect("Feature columns", columns, key="upload_features",
+                           on_change=_on_columns)
+            values = list(pd.unique(df[s["upload_label"]].dropna()))[:20]
+            if s.get("upload_positive") not in values:
+                s["upload_positive"] = values[-1] if values else None
+            st.selectbox("Positive label", values, key="upload_positive",
+                         on_change=_on_columns, format_func=str)
+        if _UPLOAD_ERROR in s:
+            st.error(s[_UPLOAD_ERROR], icon=":material/error:")
+        elif _UPLOAD_OK in s:
+            st.success(s[_UPLOAD_OK], icon=":material/check_circle:")
 
 
 def current_dataset() -> core.Dataset:
     """The dataset chosen in the sidebar (defaults before the sidebar has run)."""
     _init_state()
     s = st.session_state
-    return built_in(s["dataset"], int(s["ds_n"]), float(s["ds_separation"]),
-                    float(s["ds_noise"]), float(s["ds_balance"]), int(s["ds_seed"]))
+    key = s[_CHOICE]
+    if key == UPLOADED and _UPLOADED_DS in s:
+        return s[_UPLOADED_DS]
+    if key not in DATASETS:
+        key = DEFAULT_DATASET
+    values = {c: CONTROLS[c][5] for c in CONTROLS} | s[_VALUES].get(key, {})
+    return built_in(key, int(values["n"]), float(values["separation"]),
+                    float(values["noise"]), float(values["balance"]),
+                    int(values["seed"]))

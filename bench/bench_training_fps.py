@@ -1,0 +1,138 @@
+"""Frames painted per second on the Training page while it trains on 10,000 points.
+
+Starts its own ``streamlit run app.py`` on a free port, opens ``/training`` in Debian's
+Chromium (Playwright), picks the 1-D data with 10,000 points and 5,000 epochs, presses
+Run and counts, for ``WINDOW_S`` seconds, the animation frames in which the cost
+chart's first line changed (its SVG path ``d``), i.e. updates the user actually saw.
+
+Prints one line:
+``training page: N updates/s in the browser on 10,000 points (goal >= 15)``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+WINDOW_S = 4.0
+GOAL = 15
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
+                 "--enable-unsafe-swiftshader", "--use-angle=swiftshader"]
+
+# Counts animation frames in which the first line of the cost chart changed.
+COUNTER_JS = """
+([seconds]) => new Promise((resolve) => {
+  const chart = document.querySelectorAll('[data-testid="stPlotlyChart"]')[0];
+  let last = null, changes = 0, frames = 0;
+  const t0 = performance.now();
+  function tick(now) {
+    frames += 1;
+    const line = chart && chart.querySelector('.scatterlayer .trace path.js-line');
+    const d = line ? line.getAttribute('d') : null;
+    if (d !== null && d !== last) { if (last !== null) changes += 1; last = d; }
+    if (now - t0 < seconds * 1000) requestAnimationFrame(tick);
+    else resolve({changes, frames, elapsed: (now - t0) / 1000});
+  }
+  requestAnimationFrame(tick);
+})
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError("streamlit exited before answering")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.read().decode().strip() == "ok":
+                    return
+        except OSError:
+            pass
+        time.sleep(0.25)
+    raise RuntimeError(f"streamlit did not answer at {url}")
+
+
+def _idle(page) -> None:
+    page.wait_for_timeout(300)
+    app = page.get_by_test_id("stApp")
+    app.and_(page.locator('[data-test-script-state="notRunning"]')).wait_for(
+        timeout=60_000)
+
+
+def _press_end(page, label: str) -> None:
+    """Move a slider (found by its label) to its maximum with the End key."""
+    slider = (page.get_by_test_id("stSlider").filter(has_text=label)
+              .get_by_role("slider").first)
+    slider.focus()
+    slider.press("End")
+    _idle(page)
+
+
+def measure(url: str) -> dict:
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=shutil.which("chromium"),
+                                     args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        # Load the app's root first: app.py (st.navigation) then owns the routes.
+        for path in ("/", "/training"):
+            page.goto(f"{url}{path}")
+            page.get_by_test_id("stApp").wait_for(timeout=60_000)
+            _idle(page)
+        _press_end(page, "Points")
+        _press_end(page, "Epochs")
+        page.get_by_role("button", name="Run").first.click()
+        page.get_by_role("button", name="Pause").wait_for(timeout=30_000)
+        page.wait_for_timeout(500)  # let the first frames land
+        result = page.evaluate(COUNTER_JS, [WINDOW_S])
+        status = page.get_by_text("Running…").count()
+        browser.close()
+    result["still_running"] = bool(status)
+    return result
+
+
+def main() -> int:
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py",
+             "--server.port", str(port), "--server.address", "127.0.0.1",
+             "--server.headless", "true", "--browser.gatherUsageStats", "false",
+             "--server.fileWatcherType", "none"],
+            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        )
+        try:
+            _wait_healthy(url, proc)
+            result = measure(url)
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    rate = result["changes"] / result["elapsed"]
+    verdict = "ok" if rate >= GOAL else "BELOW GOAL"
+    print(f"training page: {rate:.1f} updates/s in the browser on 10,000 points "
+          f"(goal >= {GOAL}) [{verdict}; {result['frames']} animation frames in "
+          f"{result['elapsed']:.1f} s]")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,496 @@
+"""What the Training page needs around :func:`core.iter_train`, kept free of any UI.
+
+* a preprocessing pipeline (polynomial features, then standardisation) fitted on the
+  training rows only, so the validation rows never leak into the mean and scale;
+* a seeded, stratified train/validation split;
+* accuracy, the best validation epoch, and a reference optimum from scikit-learn's
+  ``LogisticRegression`` with the same L2 penalty;
+* plain-words explanations when a run diverges;
+* :class:`LiveRun`, which advances a run a few epochs at a time and keeps the
+  histories a page draws (training cost, validation loss, accuracies, gradient norm);
+* a JSON-ready export of the final model with its preprocessing.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import time
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .losses import cost_from_logits
+from .training import iter_train
+
+# A run whose cost ends above this multiple of its start has gone the wrong way.
+ROSE_FACTOR = 1.5
+
+
+# --------------------------------------------------------------------- preprocessing
+@dataclass(frozen=True)
+class Preprocessor:
+    """Polynomial features of the raw inputs, then (optionally) standardisation.
+
+    ``mean`` and ``scale`` have one entry per output feature; without
+    standardisation they are 0 and 1, so ``transform`` is always
+    ``(poly(X) - mean) / scale``.
+    """
+
+    degree: int
+    standardise: bool
+    input_names: tuple[str, ...]
+    feature_names: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+
+    def transform(self, X) -> np.ndarray:
+        """Map raw inputs ``(n_samples, n_inputs)`` to model features."""
+        X = np.asarray(X, dtype=float)
+        if X.ndim != 2 or X.shape[1] != len(self.input_names):
+            raise ValueError(
+                f"Expected {len(self.input_names)} input columns "
+                f"({', '.join(self.input_names)})."
+            )
+        return (polynomial_features(X, self.degree)[0] - self.mean) / self.scale
+
+
+def polynomial_features(X, degree: int, input_names=None):
+    """scikit-learn's ``PolynomialFeatures(degree, include_bias=False)``.
+
+    Returns ``(X_poly, names)``; degree 1 returns ``X`` itself (as float).
+    """
+    X = np.asarray(X, dtype=float)
+    if int(degree) != degree or degree < 1:
+        raise ValueError("The polynomial degree must be a whole number >= 1.")
+    names = tuple(input_names) if input_names is not None else tuple(
+        f"x{i + 1}" for i in range(X.shape[1])
+    )
+    if degree == 1:
+        return X, names
+    from sklearn.preprocessing import PolynomialFeatures
+
+    poly = PolynomialFeatures(int(degree), include_bias=False)
+    Xp = poly.fit_transform(X)
+    return Xp, tuple(poly.get_feature_names_out(list(names)))
+
+
+def fit_preprocessor(X_train, degree: int = 1, standardise: bool = True,
+                     input_names=None) -> Preprocessor:
+    """Fit the pipeline on the training rows only.
+
+    Standardisation uses the population standard deviation (``ddof=0``, as
+    scikit-learn's ``StandardScaler``); a constant column keeps scale 1.
+    """
+    X_train = np.asarray(X_train, dtype=float)
+    if X_train.ndim != 2 or X_train.shape[0] == 0:
+        raise ValueError("X_train must be a non-empty 2-D array.")
+    Xp, names = polynomial_features(X_train, degree, input_names)
+    d = Xp.shape[1]
+    if standardise:
+        mean = Xp.mean(axis=0)
+        scale = Xp.std(axis=0)
+        scale = np.where(scale > 0, scale, 1.0)
+    else:
+        mean, scale = np.zeros(d), np.ones(d)
+    in_names = tuple(input_names) if input_names is not None else tuple(
+        f"x{i + 1}" for i in range(X_train.shape[1])
+    )
+    return Preprocessor(int(degree), bool(standardise), in_names, names, mean, scale)
+
+
+def train_validation_split(y_true, validation_share: float, seed: int = 0):
+    """Seeded, stratified split: ``(train_idx, val_idx)``, both sorted.
+
+    Each class sends ``round(share * n_class)`` rows to validation, but always keeps
+    at least one row in training so both classes are learned from.
+    """
+    y = np.asarray(y_true)
+    if not 0 <= validation_share < 1:
+        raise ValueError("The validation share must be at least 0 and below 1.")
+    rng = np.random.default_rng(seed)
+    val = []
+    for cls in np.unique(y):
+        rows = np.flatnonzero(y == cls)
+        k = min(round(validation_share * len(rows)), len(rows) - 1)
+        if k > 0:
+            val.append(rng.permutation(rows)[:k])
+    val_idx = np.sort(np.concatenate(val)) if val else np.array([], dtype=int)
+    train_mask = np.ones(len(y), dtype=bool)
+    train_mask[val_idx] = False
+    return np.flatnonzero(train_mask), val_idx
+
+
+def accuracy(y_true, logits) -> float:
+    """Share of correct decisions, predicting positive iff ``sigmoid(z) >= 0.5``."""
+    y = np.asarray(y_true)
+    if y.size == 0:
+        return float("nan")
+    return float(np.mean((np.asarray(logits) >= 0) == (y == 1)))
+
+
+# ------------------------------------------------------------------------ reference
+@dataclass(frozen=True)
+class Reference:
+    """scikit-learn's optimum of the same penalised log-loss cost, when it exists."""
+
+    finite: bool
+    w: np.ndarray | None
+    b: float | None
+    cost: float | None
+    C: float | None
+    message: str
+
+
+def sklearn_C(l2: float, n_samples: int) -> float | None:
+    """``C = 1 / (l2 * n)``: scikit-learn's C for our ``mean loss + l2/2 ||w||^2``.
+
+    scikit-learn minimises ``C * sum(loss) + ||w||^2 / 2``; dividing by ``C * n``
+    gives ``mean(loss) + ||w||^2 / (2 C n)``, so ``l2 = 1 / (C n)``. ``None`` for
+    ``l2 == 0`` (no penalty).
+    """
+    if l2 < 0 or n_samples < 1:
+        raise ValueError("Need l2 >= 0 and at least one sample.")
+    return None if l2 == 0 else 1.0 / (l2 * n_samples)
+
+
+def is_separable(X, y_true) -> bool:
+    """True when some hyperplane puts every positive strictly on one side.
+
+    Exact, as a linear-programming feasibility problem: find ``(w, b)`` with
+    ``(2y - 1)(X w + b) >= 1`` for every row (any strict separator can be scaled
+    to meet it).
+    """
+    from scipy.optimize import linprog
+
+    X = np.asarray(X, dtype=float)
+    s = 2.0 * np.asarray(y_true, dtype=float) - 1.0
+    if np.all(s == s[0]):
+        return True
+    A = -s[:, None] * np.hstack([X, np.ones((len(s), 1))])
+    res = linprog(
+        np.zeros(X.shape[1] + 1), A_ub=A, b_ub=-np.ones(len(s)),
+        bounds=[(None, None)] * (X.shape[1] + 1), method="highs",
+    )
+    return res.status == 0
+
+
+def reference_optimum(X, y_true, l2: float) -> Reference:
+    """Minimise ``mean log loss + (l2/2)||w||^2`` with scikit-learn (lbfgs, tight tol).
+
+    With ``l2 == 0`` and separable data the cost has no minimum (it keeps falling as
+    the weights grow), so no finite reference exists and the message says so.
+    """
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import LogisticRegression
+
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y_true, dtype=float)
+    n = len(y)
+    if len(np.unique(y)) < 2:
+        return Reference(False, None, None, None, None,
+                         "The training rows hold only one class: no reference fit.")
+    C = sklearn_C(l2, n)
+    if C is None and is_separable(X, y):
+        return Reference(
+            False, None, None, None, None,
+            "No finite optimum: the training data are perfectly separable and there "
+            "is no L2 penalty, so log loss keeps falling towards 0 as the weights "
+            "grow without bound. Add some L2 to get a reference.",
+        )
+    # C = inf is scikit-learn's spelling of "no penalty" (penalty=None is deprecated).
+    model = LogisticRegression(
+        C=np.inf if C is None else C, solver="lbfgs", tol=1e-12, max_iter=20_000,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    w = model.coef_.ravel().astype(float)
+    b = float(model.intercept_[0])
+    cost = cost_from_logits("log", y, X @ w + b, w, l2)
+    c_text = "no penalty" if C is None else f"C = 1/(l2 n) = {C:.4g}"
+    return Reference(True, w, b, cost, C,
+                     f"scikit-learn LogisticRegression ({c_text}): J* = {cost:.6f}")
+
+
+# ------------------------------------------------------------------- explanations
+OPTIMIZER_NAMES = {
+    "gd": "gradient descent",
+    "sgd": "mini-batch SGD",
+    "momentum": "momentum",
+    "adam": "Adam",
+    "newton": "Newton's method",
+}
+
+
+def _fmt(v: float) -> str:
+    """Short numbers for sentences: 0.693, 30, 1.6e3, 4e5."""
+    if abs(v) < 1000:
+        return f"{v:.3g}"
+    return f"{v:.2g}".replace("e+0", "e").replace("e+", "e")
+
+
+def explain_divergence(costs, *, learning_rate: float, optimizer: str,
+                       standardised: bool, feature_scale: float,
+                       non_finite: bool = False) -> str:
+    """Plain words: what happened to the cost and what to try.
+
+    ``costs`` are the finite costs from the start to the last finite epoch;
+    ``feature_scale`` is the largest standard deviation among the model's features.
+    """
+    costs = np.asarray(costs, dtype=float)
+    start, last, epochs = costs[0], costs[-1], len(costs) - 1
+    unscaled = not standardised and feature_scale > 3.0
+    what = "too high" + (" for unscaled features" if unscaled else "")
+    lr = _fmt(learning_rate)
+    if non_finite:
+        happened = (f"the weights overflowed and the cost became infinite after "
+                    f"epoch {epochs} (last finite cost {_fmt(last)}, from "
+                    f"{_fmt(start)} at the start)")
+    else:
+        happened = (f"cost rose from {_fmt(start)} to {_fmt(last)} in {epochs} "
+                    f"epoch{'s' if epochs != 1 else ''}")
+    tries = []
+    if unscaled:
+        tries.append("standardise the features")
+    tries.append(f"lower the learning rate (try {_fmt(learning_rate / 10)})")
+    if optimizer == "newton":
+        tries.append("keep Newton's learning rate at 1 or below")
+    name = OPTIMIZER_NAMES.get(optimizer, optimizer)
+    advice = tries[0] if len(tries) == 1 else ", ".join(tries[:-1]) + " or " + tries[-1]
+    return (f"Learning rate {lr} is {what} ({name}): {happened}. "
+            f"Training stopped at the last finite point; {advice}.")
+
+
+def describe_rise(costs) -> str | None:
+    """Words for a run that did not diverge but ends higher than it started."""
+    costs = np.asarray(costs, dtype=float)
+    if len(costs) > 1 and costs[-1] > ROSE_FACTOR * costs[0]:
+        return (f"The cost went up, from {_fmt(costs[0])} to {_fmt(costs[-1])}: the "
+                f"steps overshoot the minimum. Lower the learning rate.")
+    return None
+
+
+def best_validation_epoch(val_cost) -> int | None:
+    """Index (epoch) of the lowest validation loss; the first on ties."""
+    v = np.asarray(val_cost, dtype=float)
+    if v.size == 0 or not np.any(np.isfinite(v)):
+        return None
+    return int(np.nanargmin(np.where(np.isfinite(v), v, np.nan)))
+
+
+def is_overfitting(train_cost, val_cost, min_rise: float = 0.01) -> bool:
+    """Validation loss ended ``min_rise`` (relative) above its best while the
+    training cost kept falling after that best epoch."""
+    best = best_validation_epoch(val_cost)
+    if best is None:
+        return False
+    v, t = np.asarray(val_cost), np.asarray(train_cost)
+    return bool(v[-1] > v[best] * (1 + min_rise) and t[-1] < t[best])
+
+
+# ------------------------------------------------------------------------ live runs
+@dataclass
+class LiveRun:
+    """One training run advanced a few epochs at a time, with everything to draw.
+
+    Wraps :func:`core.iter_train` on the (already preprocessed) training rows and
+    evaluates each yielded state on the validation rows. The iterator lives inside,
+    so momentum and Adam keep their state across :meth:`advance` calls.
+    :meth:`retune` continues from the current ``(w, b)`` with new optimiser settings
+    (a fresh iterator: momentum and Adam moments restart from zero).
+    """
+
+    loss: str
+    X: np.ndarray
+    y: np.ndarray
+    X_val: np.ndarray
+    y_val: np.ndarray
+    settings: dict
+    w0: np.ndarray
+    b0: float
+    epoch: list = field(default_factory=list)
+    cost: list = field(default_factory=list)
+    grad_norm: list = field(default_factory=list)
+    path_w: list = field(default_factory=list)
+    path_b: list = field(default_factory=list)
+    val_loss: list = field(default_factory=list)
+    train_acc: list = field(default_factory=list)
+    val_acc: list = field(default_factory=list)
+    done: bool = False
+    diverged: bool = False
+    non_finite: bool = False
+    reason: str = ""
+    retunes: int = 0
+
+    def __post_init__(self):
+        self._offset = 0
+        # iter_train's generator keeps ``np.errstate`` open across its yields, and
+        # NumPy 2 keeps errstate in a context variable: entering it in one
+        # contextvars.Context and leaving it in another raises ValueError. A page
+        # resumes the run from a new Context on every rerun, so every ``next`` runs
+        # inside this one private Context instead.
+        self._ctx = contextvars.Context()
+        self._run = self._start(self.w0, self.b0, int(self.settings["epochs"]))
+        self._record(self._next())
+
+    def _next(self):
+        return self._ctx.run(next, self._run)
+
+    def close(self) -> None:
+        """Close the iterator inside its own Context (see ``__post_init__``)."""
+        run = getattr(self, "_run", None)
+        if run is not None:
+            self._ctx.run(run._steps.close)
+
+    def __del__(self):
+        self.close()
+
+    def _start(self, w, b, epochs):
+        s = self.settings
+        return iter_train(
+            self.X, self.y, loss=self.loss, optimizer=s["optimizer"],
+            learning_rate=float(s["learning_rate"]), epochs=int(epochs),
+            batch_size=s.get("batch_size"), l2=float(s["l2"]), seed=int(s["seed"]),
+            w0=w, b0=float(b),
+        )
+
+    def _record(self, step) -> None:
+        self.epoch.append(step.epoch + self._offset)
+        self.cost.append(step.cost)
+        self.grad_norm.append(step.grad_norm)
+        self.path_w.append(step.w)
+        self.path_b.append(step.b)
+        self.train_acc.append(accuracy(self.y, self.X @ step.w + step.b))
+        if len(self.y_val):
+            z = self.X_val @ step.w + step.b
+            self.val_loss.append(cost_from_logits(self.loss, self.y_val, z))
+            self.val_acc.append(accuracy(self.y_val, z))
+
+    @property
+    def epochs_run(self) -> int:
+        return self.epoch[-1]
+
+    @property
+    def w(self) -> np.ndarray:
+        return self.path_w[-1]
+
+    @property
+    def b(self) -> float:
+        return self.path_b[-1]
+
+    def advance(self, max_epochs: int, time_budget_s: float | None = None) -> int:
+        """Run up to ``max_epochs`` more epochs (stopping early past the time
+        budget); return how many were run."""
+        done = 0
+        t0 = time.perf_counter()
+        while not self.done and done < max_epochs:
+            try:
+                step = self._next()
+            except StopIteration:
+                self._finish()
+                break
+            self._record(step)
+            done += 1
+            if self._run.diverged:  # the explosion step was yielded; stop here
+                self._finish()
+                break
+            if time_budget_s is not None and time.perf_counter() - t0 > time_budget_s:
+                break
+        if not self.done and self.epochs_run >= int(self.settings["epochs"]):
+            self._finish()
+        return done
+
+    def _finish(self) -> None:
+        self.done = True
+        self.diverged = bool(self._run.diverged)
+        self.reason = self._run.reason
+        self.non_finite = self.diverged and "infinite" in self.reason
+
+    def retune(self, settings: dict) -> None:
+        """Continue from the current ``(w, b)`` with new optimiser settings.
+
+        ``settings["epochs"]`` stays the total; a diverged run stays stopped.
+        """
+        self.settings = dict(settings)
+        if self.diverged:
+            return
+        remaining = int(settings["epochs"]) - self.epochs_run
+        self.done = remaining <= 0
+        self.retunes += 1
+        if self.done:
+            return
+        self._offset = self.epochs_run
+        self.close()
+        self._run = self._start(self.w, self.b, remaining)
+        self._next()  # its epoch 0 is our current state, already recorded
+
+    def arrays(self) -> dict:
+        """Histories as float arrays (``path_w`` has shape ``(len, n_features)``)."""
+        return {
+            "epoch": np.asarray(self.epoch, dtype=float),
+            "cost": np.asarray(self.cost, dtype=float),
+            "grad_norm": np.asarray(self.grad_norm, dtype=float),
+            "path_w": np.asarray(self.path_w, dtype=float),
+            "path_b": np.asarray(self.path_b, dtype=float),
+            "val_loss": np.asarray(self.val_loss, dtype=float),
+            "train_acc": np.asarray(self.train_acc, dtype=float),
+            "val_acc": np.asarray(self.val_acc, dtype=float),
+        }
+
+
+# -------------------------------------------------------------------------- export
+def model_export(w, b: float, preprocessor: Preprocessor, *, loss: str,
+                 settings: dict | None = None, metrics: dict | None = None) -> dict:
+    """A JSON-ready description of a trained model and how to apply it.
+
+    ``logit = sum(w * (poly(x) - mean) / scale) + b``; :func:`export_logits`
+    applies it.
+    """
+    return {
+        "model": "logistic regression",
+        "loss": loss,
+        "formula": "p = sigmoid(w . ((poly(x) - mean) / scale) + b)",
+        "w": [float(v) for v in np.asarray(w, dtype=float)],
+        "b": float(b),
+        "input_features": list(preprocessor.input_names),
+        "feature_names": list(preprocessor.feature_names),
+        "preprocessing": {
+            "polynomial_degree": preprocessor.degree,
+            "polynomial": "scikit-learn PolynomialFeatures(include_bias=False)",
+            "standardise": preprocessor.standardise,
+            "mean": [float(v) for v in preprocessor.mean],
+            "scale": [float(v) for v in preprocessor.scale],
+        },
+        "training": dict(settings or {}),
+        "metrics": dict(metrics or {}),
+    }
+
+
+def export_logits(export: dict, X) -> np.ndarray:
+    """Apply an exported model (see :func:`model_export`) to raw inputs."""
+    pre = export["preprocessing"]
+    Xp, _ = polynomial_features(X, int(pre["polynomial_degree"]))
+    Z = (Xp - np.asarray(pre["mean"])) / np.asarray(pre["scale"])
+    return Z @ np.asarray(export["w"]) + float(export["b"])
+
+
+# ------------------------------------------------------------------------- surfaces
+def surface_window(points, pad: float = 0.35, min_half_width: float = 3.0):
+    """A ``(w_lo, w_hi, b_lo, b_hi)`` box holding every ``(w, b)`` in ``points``
+    and the origin, padded by ``pad`` of its size and at least ``min_half_width``
+    either side of its centre."""
+    P = np.array([[0.0, 0.0], *[(float(w), float(b)) for w, b in points]])
+    P = P[np.all(np.isfinite(P), axis=1)]
+    lo, hi = P.min(axis=0), P.max(axis=0)
+    centre, half = (lo + hi) / 2, np.maximum((hi - lo) / 2 * (1 + pad), min_half_width)
+    return (centre[0] - half[0], centre[0] + half[0],
+            centre[1] - half[1], centre[1] + half[1])
+
+
+def penalised_surface(x, y_true, w_values, b_values, loss: str, l2: float = 0.0):
+    """:func:`core.cost_surface` plus the L2 term ``(l2/2) w^2`` of each column."""
+    from .surface import cost_surface
+
+    J = cost_surface(x, y_true, w_values, b_values, loss)
+    return J + 0.5 * l2 * np.asarray(w_values, dtype=float)[None, :] ** 2

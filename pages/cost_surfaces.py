@@ -1,0 +1,189 @@
+"""Cost surfaces: J(w, b) under squared error and under log loss, side by side."""
+
+import numpy as np
+import streamlit as st
+
+import core
+from core import teaching
+from ui.figures_loss import (
+    make_contour_pair_figure,
+    make_slice_figure,
+    make_surface_pair_figure,
+)
+from ui.sidebar import current_dataset
+
+RANGE_FACTOR = 5  # the range sliders reach this many default half-widths
+DEFAULT_RESOLUTION = 101
+# Grid cells x samples above which the page warns that it will take a moment.
+SLOW_ELEMENTS = 30_000_000
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def optimum(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
+    return teaching.fitted_optimum(X, y)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def surfaces(X: np.ndarray, y: np.ndarray, w_opt: np.ndarray, b_opt: float,
+             first: int, second: int, a_range: tuple[float, float],
+             c_range: tuple[float, float], resolution: int):
+    """Both surfaces, where they bend downward, and their grid minima."""
+    a = np.linspace(*a_range, resolution)
+    c = np.linspace(*c_range, resolution)
+    u, v, offset = teaching.slice_model(X, w_opt, b_opt, first, second)
+    one_feature = X.shape[1] == 1 and (first, second) == (0, 1)
+    J, down, low, minima = {}, {}, {}, {}
+    for loss in ("mse", "log"):
+        if one_feature:  # z = w x + b: the core's optimised surface
+            J[loss] = core.cost_surface(X[:, 0], y, a, c, loss)
+        else:
+            J[loss] = teaching.cost_grid(u, v, offset, y, a, c, loss)
+        curvature = teaching.curvature_grid(u, v, offset, y, a, c, loss)
+        down[loss] = curvature.downward()
+        low[loss] = float(curvature.low.min())
+        m = teaching.grid_minimum(J[loss], a, c)
+        minima[loss] = m
+    return a, c, J, down, low, minima
+
+
+def _reset_on_change(name: str, signature, defaults: dict) -> None:
+    """New dataset (or parameters): put the controls back to their defaults."""
+    if st.session_state.get(name) != signature:
+        st.session_state[name] = signature
+        for key, value in defaults.items():
+            st.session_state[key] = value
+
+
+st.title("Cost surfaces")
+dataset = current_dataset()
+X, y = dataset.X, dataset.y
+n, d = X.shape
+st.markdown(
+    f"The cost J is the average loss over all **{n}** examples of "
+    f"*{dataset.name}*, seen as a landscape over the model's parameters. Gradient "
+    "descent walks downhill on it. Left: squared error of the sigmoid output. "
+    "Right: log loss. Same data, same grid."
+)
+
+with st.spinner("Fitting the optimum..."):
+    w_opt, b_opt = optimum(X, y)
+names = teaching.parameter_names(dataset.feature_names)
+
+if d == 1:
+    first, second = 0, 1
+else:
+    _reset_on_change(
+        "_cs_dataset", (dataset.name, dataset.description, n, d),
+        {"cs_first": int(np.argmax(np.abs(w_opt))), "cs_second": d},
+    )
+    pick1, pick2 = st.columns(2)
+    first = pick1.selectbox(
+        "First parameter (across)", range(d + 1), format_func=lambda k: names[k],
+        key="cs_first",
+    )
+    second = pick2.selectbox(
+        "Second parameter (depth)", range(d + 1), format_func=lambda k: names[k],
+        key="cs_second",
+    )
+    if first == second:
+        st.error("Choose two different parameters: the surface needs two axes.")
+        st.stop()
+    held = d + 1 - 2
+    st.info(
+        f"This dataset has {d} features, so J depends on {d + 1} parameters. The "
+        f"surfaces vary **{names[first]}** and **{names[second]}**; the other "
+        f"{held} are held at the fitted log-loss optimum (Newton's method with a "
+        f"small L2 penalty, {teaching.OPTIMUM_L2:g}, so separable data stay finite).",
+        icon=":material/info:",
+    )
+
+a_name, c_name = names[first], names[second]
+u, v, _ = teaching.slice_model(X, w_opt, b_opt, first, second)
+opt = np.append(w_opt, b_opt)
+(a_lo, a_hi), (c_lo, c_hi) = teaching.default_window(u, v, opt[first], opt[second])
+a_lim, c_lim = RANGE_FACTOR * a_hi, RANGE_FACTOR * c_hi
+_reset_on_change(
+    "_cs_view", (dataset.name, dataset.description, n, d, first, second),
+    {"cs_a_range": (a_lo, a_hi), "cs_c_range": (c_lo, c_hi),
+     "cs_res": DEFAULT_RESOLUTION, "cs_slice_frac": 0.5},
+)
+
+controls = st.columns([2, 2, 1, 1])
+a_range = controls[0].slider(f"{a_name} from / to", -a_lim, a_lim, key="cs_a_range",
+                             step=a_lim / 500)
+c_range = controls[1].slider(f"{c_name} from / to", -c_lim, c_lim, key="cs_c_range",
+                             step=c_lim / 500)
+resolution = controls[2].slider("Grid points per side", 11, 201, key="cs_res",
+                                step=10)
+log_z = controls[3].toggle("Log-scale cost axis", key="cs_log_z",
+                           help="Shows the bottom of log loss's valley.")
+if a_range[0] >= a_range[1] or c_range[0] >= c_range[1]:
+    st.error("Each range needs two different ends: widen the slider.")
+    st.stop()
+
+work = resolution * resolution * n * 4  # two losses, surface and curvature
+spinner = (f"Computing {resolution} x {resolution} grid over {n:,} examples..."
+           if work > SLOW_ELEMENTS else "Computing the surfaces...")
+with st.spinner(spinner):
+    a, c, J, down, low, minima = surfaces(
+        X, y, w_opt, b_opt, first, second, tuple(map(float, a_range)),
+        tuple(map(float, c_range)), int(resolution),
+    )
+
+share = {loss: float(down[loss].mean()) for loss in down}
+st.markdown(
+    f"**What to notice:** the MSE surface (left) has flat plateaus where the "
+    f"sigmoid saturates and bends downward (red) over **{share['mse']:.0%}** of "
+    f"this grid, so gradient descent can stall or be led astray; log loss (right) "
+    f"bends downward **nowhere** ({share['log']:.0%}): one bowl with one minimum."
+)
+min_points = {loss: (m.a, m.c, m.cost) for loss, m in minima.items()}
+st.plotly_chart(
+    make_surface_pair_figure(a, c, J, down, min_points, a_title=a_name,
+                             c_title=c_name, log_z=log_z),
+    key="cs_surfaces",
+)
+notes = []
+for loss, label in (("mse", "MSE"), ("log", "Log loss")):
+    m = minima[loss]
+    text = (f"**{label}**: lowest grid point J = {m.cost:.4g} at {a_name} = "
+            f"{m.a:.3g}, {c_name} = {m.c:.3g}; smallest Hessian eigenvalue on the "
+            f"grid {low[loss]:.3g}.")
+    if m.on_edge:
+        text += " It lies on the edge of the grid: the cost keeps falling outside."
+    notes.append(text)
+st.markdown("  \n".join(notes))
+if minima["log"].on_edge and d == 1:
+    st.caption("These data are separable: log loss keeps falling as the weight "
+               "grows, so its true minimum is at infinity.")
+
+st.subheader("Contours")
+slice_frac = st.slider(
+    f"Slice at {c_name} (share of its range)", 0.0, 1.0, key="cs_slice_frac",
+    step=0.01, help="Where the 1-D slice below cuts the surfaces.",
+)
+row = round(slice_frac * (len(c) - 1))
+st.plotly_chart(
+    make_contour_pair_figure(a, c, J, down, min_points, a_title=a_name,
+                             c_title=c_name, log_z=log_z, slice_at=float(c[row])),
+    key="cs_contours",
+)
+st.caption("Red tint: grid cells where the surface bends downward in some "
+           "direction (a negative eigenvalue of the Hessian, computed at each cell).")
+
+st.subheader(f"A slice along {a_name} at {c_name} = {c[row]:.3g}")
+step = float(a[1] - a[0]) if len(a) > 1 else 1.0
+costs = {loss: J[loss][row] for loss in J}
+second_diff = {loss: teaching.second_differences(costs[loss], step) for loss in J}
+bends = {loss: teaching.bends_down(second_diff[loss]) for loss in J}
+st.plotly_chart(
+    make_slice_figure(a, costs, second_diff, bends, a_title=a_name,
+                      slice_label=f"{c_name} = {c[row]:.3g}"),
+    key="cs_slice",
+)
+negative = {loss: int(bends[loss].sum()) for loss in J}
+st.caption(
+    f"Second differences below zero mean the slice bends downward: "
+    f"{negative['mse']} of {len(a) - 2} points for MSE, {negative['log']} for log "
+    "loss. A convex function never bends downward along any line."
+)

@@ -1,0 +1,720 @@
+"""Threshold & business cost: turn scores into decisions that cost the least.
+
+The sweep of every threshold is computed once per data and score choice; a slider
+move only looks the threshold up (one binary search) and redraws small, downsampled
+figures inside an ``st.fragment``, so it stays instant on a million uploaded rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+import core
+from core.decision import (
+    ScoredRows,
+    average_precision,
+    bootstrap_optimum,
+    calibration_summary,
+    compare_costs,
+    cost_ratio,
+    decision_memo,
+    format_threshold,
+    money,
+    optimum_by_ratio,
+    out_of_fold_scores,
+    parse_scored_upload,
+    plot_rows,
+    reweight_sweep,
+    roc_auc,
+    safe_csv,
+    sample_prevalence,
+    split_scored,
+    threshold_table,
+    to_probabilities,
+)
+from ui.figures_threshold import (
+    make_bootstrap_figure,
+    make_calibration_figure,
+    make_confusion_figure,
+    make_cost_figure,
+    make_metrics_figure,
+    make_pr_figure,
+    make_ratio_figure,
+    make_roc_figure,
+)
+from ui.sidebar import current_dataset
+
+SOURCES = {
+    "builtin": "Logistic regression on the sidebar dataset",
+    "trained": "The model trained on the Training page",
+    "upload": "Upload a scored file",
+}
+PER_CHOICES = (1, 100, 1_000, 10_000, 100_000, 1_000_000)
+DEFAULTS = {
+    "thr_source": "builtin",
+    "thr_cost_tp": 0.0,
+    "thr_cost_fp": 10.0,
+    "thr_cost_fn": 30.0,
+    "thr_cost_tn": 0.0,
+    "thr_currency": "$",
+    "thr_per": 1_000,
+    "thr_prev_on": False,
+    "thr_sigmoid": False,
+}
+MAX_PLOT_POINTS = 1_500
+N_BOOT = 300
+RATIOS = np.logspace(-2, 2, 81)
+SLIDER_STEPS = 1_000
+CONFIG = {"displaylogo": False}
+
+
+def _init_state() -> None:
+    for key, value in DEFAULTS.items():
+        st.session_state.setdefault(key, value)
+
+
+def _memo(name: str, key, fn, *args):
+    """Per-session memo on top of ``st.cache_data``: a rerun that needs the same
+    result gets the very same object back (no copy, no re-hash of big arrays)."""
+    store = st.session_state.setdefault("thr_memo", {})
+    k = (name, key)
+    if k not in store:
+        if len(store) > 48:
+            store.clear()
+        store[k] = fn(key, *args)
+    return store[k]
+
+
+# ---------------------------------------------------------------------------------
+# Heavy, pure work: cached by a hashable key; big arrays are passed unhashed (_arg)
+# ---------------------------------------------------------------------------------
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _builtin_scores(key, _X, _y) -> np.ndarray:
+    return out_of_fold_scores(_X, _y)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _analyse(key, _rows: ScoredRows) -> dict:
+    """Validation/test split and their sweeps."""
+    split = split_scored(_rows)
+    if split is None:
+        val = test = _rows
+    else:
+        val, test = split
+    return {
+        "rows": _rows,
+        "split": split is not None,
+        "val_rows": val,
+        "test_rows": test,
+        "val": core.threshold_sweep(val.y_true, val.scores, val.sample_weight),
+        "test": core.threshold_sweep(test.y_true, test.scores, test.sample_weight),
+    }
+
+
+def _reweighted(key, analysis: dict, prevalence: float | None) -> dict:
+    if prevalence is None:
+        return {"val": analysis["val"], "test": analysis["test"]}
+    return {
+        "val": reweight_sweep(analysis["val"], prevalence),
+        "test": reweight_sweep(analysis["test"], prevalence),
+    }
+
+
+def _curves(key, sweep: core.Sweep, cost: core.CostMatrix, per: int) -> dict:
+    """Downsampled curves for plotting, full-resolution summary numbers."""
+    r = core.rates(sweep)
+    idx = plot_rows(len(sweep.thresholds), MAX_PLOT_POINTS)
+    ec = core.expected_cost(sweep, cost)
+    best = int(np.argmin(ec))
+    # keep the optimum's own row in the plotted cost curve
+    idx = np.union1d(idx, [best])
+    return {
+        "thresholds": sweep.thresholds[idx],
+        "precision": r["precision"][idx],
+        "recall": r["recall"][idx],
+        "f1": r["f1"][idx],
+        "fpr": r["fpr"][idx],
+        "cost": ec[idx] * per,
+        "flat": bool(np.ptp(ec) <= 1e-12 * max(1.0, np.abs(ec).max())),
+        "optimum": float(sweep.thresholds[best]),
+        "optimum_cost": float(ec[best]),
+        "ap": average_precision(sweep),
+        "auc": roc_auc(sweep),
+    }
+
+
+def _bootstrap(key, sweep: core.Sweep, cost: core.CostMatrix, n_cases: int):
+    return bootstrap_optimum(sweep, cost, n_boot=N_BOOT, seed=0, n_cases=n_cases)
+
+
+def _ratio_curve(key, sweep: core.Sweep):
+    return optimum_by_ratio(sweep, RATIOS)
+
+
+def _calibration(key, rows: ScoredRows):
+    return calibration_summary(rows.y_true, rows.scores, rows.sample_weight)
+
+
+# ---------------------------------------------------------------------------------
+# Score sources
+# ---------------------------------------------------------------------------------
+
+
+def _builtin_rows() -> tuple[str, ScoredRows]:
+    ds = current_dataset()
+    # the description spells out every generator setting (size, noise, seed...)
+    key = ("builtin", ds.name, ds.description, ds.X.shape)
+    scores = _builtin_scores(key, ds.X, ds.y)
+    source = (f"{ds.name}: logistic regression, each row scored by a model fitted "
+              "without it (5-fold cross-fitting)")
+    return repr(key), ScoredRows(ds.y, scores, None, source)
+
+
+def _trained_rows() -> tuple[str, ScoredRows] | None:
+    d = st.session_state.get("trained_scores")
+    if not d:
+        st.info("No model has been trained yet: train one on the **Training** page, "
+                "or pick another score source.")
+        return None
+    try:
+        y = np.asarray(d["y_true"], dtype=float).ravel()
+        s = np.asarray(d["scores"], dtype=float).ravel()
+        core.threshold_sweep(y, s)  # validates labels and scores
+        if len(np.unique(y)) != 2:
+            raise ValueError("the validation labels hold only one class")
+    except (KeyError, TypeError, ValueError) as exc:
+        st.error(f"The Training page's scores cannot be used: {exc}")
+        return None
+    digest = hashlib.sha1(y.tobytes() + s.tobytes()).hexdigest()
+    label = str(d.get("label", "trained model"))
+    return f"trained|{digest}", ScoredRows(
+        y, s, None, f"{label} (Training page, validation split)"
+    )
+
+
+def _ingest(data: bytes, name: str, file_id: str) -> None:
+    """Read a new file once and keep its arrays; on error keep the previous data."""
+    s = st.session_state
+    s["thr_upload_id"] = file_id
+    try:
+        rows, columns = parse_scored_upload(data, name)
+    except core.DataError as exc:
+        s["thr_upload_error"] = str(exc)
+        return
+    s["thr_upload_error"] = None
+    digest = hashlib.sha1(data).hexdigest()
+    s["thr_good_file"] = (data, name, digest, columns)
+    label, score, weight = core.decision.guess_columns(columns)
+    s["thr_col_label"], s["thr_col_score"] = label, score
+    s["thr_col_weight"] = weight or "(none)"
+    s["thr_upload_rows"] = (f"upload|{digest}|{label}|{score}|{weight}", rows)
+
+
+def _upload_rows() -> tuple[str, ScoredRows] | None:
+    s = st.session_state
+    st.file_uploader(
+        "Scored file (CSV or Parquet): a label column, a score column and optionally "
+        "a weight or count column",
+        type=["csv", "txt", "tsv", "parquet"],
+        key="thr_upload",
+    )
+    upload = s.get("thr_upload")
+    # a scripted upload, (name, bytes): how tests (and other pages) hand a file over
+    incoming = s.pop("thr_incoming_file", None)
+    if incoming is not None:
+        name, data = incoming
+        _ingest(data, name, "incoming:" + hashlib.sha1(data).hexdigest())
+    elif upload is not None and upload.file_id != s.get("thr_upload_id"):
+        _ingest(upload.getvalue(), upload.name, upload.file_id)
+    if s.get("thr_upload_error"):
+        st.error(s["thr_upload_error"] + (
+            " The previous file is still in use." if s.get("thr_good_file") else ""))
+    good = s.get("thr_good_file")
+    if good is None:
+        st.info("Upload a file with one row per case (label, score), or one row per "
+                "score bin with a count column. Until then the sidebar dataset is "
+                "used.")
+        return None
+    data, name, digest, columns = good
+    c1, c2, c3 = st.columns(3)
+    c1.selectbox("Label column", columns, key="thr_col_label")
+    c2.selectbox("Score column", columns, key="thr_col_score")
+    c3.selectbox("Weight / count column", ["(none)", *columns], key="thr_col_weight")
+    label, score = s["thr_col_label"], s["thr_col_score"]
+    weight = None if s["thr_col_weight"] == "(none)" else s["thr_col_weight"]
+    key = f"upload|{digest}|{label}|{score}|{weight}"
+    if s["thr_upload_rows"][0] != key:
+        try:
+            rows, _ = parse_scored_upload(data, name, label, score, weight or "")
+        except core.DataError as exc:
+            st.error(f"{exc} The previous column choice is still in use.")
+        else:
+            s["thr_upload_rows"] = (key, rows)
+    return s["thr_upload_rows"]
+
+
+def _choose_rows() -> tuple[str, ScoredRows]:
+    st.radio("Where the scores come from", list(SOURCES), format_func=SOURCES.get,
+             key="thr_source")
+    choice = st.session_state["thr_source"]
+    got = None
+    if choice == "trained":
+        got = _trained_rows()
+    elif choice == "upload":
+        got = _upload_rows()
+    if got is None:
+        got = _builtin_rows()
+        if choice != "builtin":
+            st.caption("Showing the sidebar dataset meanwhile.")
+    key, rows = got
+    if not rows.are_probabilities:
+        st.warning(
+            "These scores are not all between 0 and 1 (logits or decision-function "
+            "values): thresholds are on the score's own scale, and the Bayes "
+            "threshold needs probabilities."
+        )
+        st.checkbox("Turn scores into probabilities with the sigmoid 1/(1+e^-s)",
+                    key="thr_sigmoid")
+        if st.session_state["thr_sigmoid"]:
+            rows = ScoredRows(rows.y_true, to_probabilities(rows.scores),
+                              rows.sample_weight, rows.source + ", sigmoid applied")
+            key = f"{key}|sigmoid"
+    return key, rows
+
+
+# ---------------------------------------------------------------------------------
+# The threshold: one exact value, a slider and a number input kept in step
+# ---------------------------------------------------------------------------------
+
+
+def _scale(rows_key: str, scores: np.ndarray) -> dict:
+    if core.decision.scores_are_probabilities(scores):
+        lo, hi, default = 0.0, 1.0, 0.5
+    else:
+        lo, hi = float(np.floor(scores.min())), float(np.ceil(scores.max()))
+        if hi <= lo:
+            hi = lo + 1.0
+        default = float(np.clip(0.0, lo, hi))  # logit 0 is probability 0.5
+    return {"lo": lo, "hi": hi, "step": (hi - lo) / SLIDER_STEPS, "default": default}
+
+
+def _reset_threshold(scale: dict, value: float) -> None:
+    s = st.session_state
+    s["thr_value"] = value
+    s["thr_number"] = value
+    s["thr_slider"] = _slider_value(scale, value)
+
+
+def _slider_value(scale: dict, value: float) -> float:
+    if not np.isfinite(value):
+        return scale["hi"]
+    snapped = scale["lo"] + round((value - scale["lo"]) / scale["step"]) * scale["step"]
+    return float(np.clip(round(snapped, 10), scale["lo"], scale["hi"]))
+
+
+def _on_slider() -> None:
+    s = st.session_state
+    s["thr_value"] = float(s["thr_slider"])
+    s["thr_number"] = float(s["thr_slider"])
+
+
+def _on_number(scale: dict) -> None:
+    s = st.session_state
+    s["thr_value"] = float(s["thr_number"])
+    s["thr_slider"] = _slider_value(scale, s["thr_value"])
+
+
+def _to_optimum(scale: dict, optimum: float, top: float) -> None:
+    # +inf (flag no one) becomes a value just above the highest score
+    value = optimum if np.isfinite(optimum) else top + scale["step"]
+    _reset_threshold(scale, float(value))
+
+
+# ---------------------------------------------------------------------------------
+# Page
+# ---------------------------------------------------------------------------------
+
+
+def _cost_inputs() -> core.CostMatrix | None:
+    st.markdown("**Cost of each decision** (a gain is a negative cost)")
+    c1, c2 = st.columns(2)
+    c1.number_input("TP: positive flagged", key="thr_cost_tp", step=1.0,
+                    format="%.2f", min_value=-1e12, max_value=1e12)
+    c2.number_input("FN: positive missed", key="thr_cost_fn", step=1.0,
+                    format="%.2f", min_value=-1e12, max_value=1e12)
+    c1.number_input("FP: negative flagged (false alarm)", key="thr_cost_fp",
+                    step=1.0, format="%.2f", min_value=-1e12, max_value=1e12)
+    c2.number_input("TN: negative left alone", key="thr_cost_tn", step=1.0,
+                    format="%.2f", min_value=-1e12, max_value=1e12)
+    c3, c4 = st.columns(2)
+    c3.text_input("Currency", key="thr_currency", max_chars=5)
+    c4.selectbox("Show money per", PER_CHOICES, key="thr_per",
+                 format_func=lambda n: f"{n:,} cases")
+    s = st.session_state
+    try:
+        return core.CostMatrix(tp=float(s["thr_cost_tp"]), fp=float(s["thr_cost_fp"]),
+                               fn=float(s["thr_cost_fn"]), tn=float(s["thr_cost_tn"]))
+    except (TypeError, ValueError) as exc:
+        st.error(f"The cost matrix cannot be used: {exc}")
+        return None
+
+
+def _prevalence_input(sample_p: float) -> float | None:
+    st.markdown("**Base rate in production**")
+    st.caption(f"In these data {sample_p:.1%} of cases are positive.")
+    on = st.checkbox("Different in production",
+                     key="thr_prev_on")
+    if not on:
+        return None
+    st.session_state.setdefault("thr_prevalence", round(sample_p, 3) or 0.5)
+    pi = st.number_input("Share of positives expected in production",
+                         min_value=0.001, max_value=0.999, step=0.001,
+                         format="%.3f", key="thr_prevalence")
+    st.caption(
+        f"Every metric and cost below is re-weighted: positives count "
+        f"{pi / sample_p:.3g} times (pi / p_sample) and negatives "
+        f"{(1 - pi) / (1 - sample_p):.3g} times ((1 - pi) / (1 - p_sample))."
+    )
+    return float(pi)
+
+
+def _headline(comp_test, comp_val, analysis, currency, per, is_prob, flat) -> None:
+    default = "0.5" if is_prob else "0 (probability 0.5)"
+    where = ("on the held-out test half (the threshold was chosen on the validation "
+             "half)" if analysis["split"] else
+             "on the same rows it was chosen on: too few cases to hold some out, so "
+             "expect these savings to be optimistic")
+    opt = comp_val.optimum
+    if flat:
+        st.info("With these costs every threshold costs the same: there is nothing "
+                "to optimise. Give the mistakes different prices.")
+        return
+    saved = comp_test.saved_vs("default", per)
+    what = "save" if saved >= 0 else "lose"
+    opt_words = ("flagging no one" if not np.isfinite(opt)
+                 else f"the cost-optimal threshold **{opt:.3g}**")
+    st.success(
+        f"At {opt_words} you **{what} {money(abs(saved), currency)} per {per:,} "
+        f"cases** compared with {default}, measured {where}.",
+        icon=":material/savings:",
+    )
+    m = st.columns(4)
+    m[0].metric("Cost-optimal threshold", format_threshold(opt))
+    m[1].metric(f"Saved vs {default.split()[0]} (per {per:,})",
+                money(comp_test.saved_vs("default", per), currency))
+    m[2].metric(f"Saved vs flag everyone (per {per:,})",
+                money(comp_test.saved_vs("everyone", per), currency))
+    m[3].metric(f"Saved vs flag no one (per {per:,})",
+                money(comp_test.saved_vs("no_one", per), currency))
+
+
+@st.fragment
+def _threshold_panel(ctx: dict) -> None:
+    """Slider, metrics and curves: reruns alone when the threshold moves."""
+    s = st.session_state
+    scale, sweeps, curves = ctx["scale"], ctx["sweeps"], ctx["curves"]
+    c1, c2, c3 = st.columns([5, 2, 2], vertical_alignment="bottom")
+    c1.slider("Threshold: flag a case when its score is at or above it",
+              scale["lo"], scale["hi"], step=scale["step"], key="thr_slider",
+              on_change=_on_slider, format="%.3f")
+    c2.number_input("Exact threshold", key="thr_number", step=scale["step"],
+                    format="%.6f", on_change=_on_number, args=(scale,))
+    c3.button("Go to the optimum", key="thr_to_optimum",
+              on_click=_to_optimum,
+              args=(scale, curves["optimum"], ctx["top_score"]),
+              type="primary", icon=":material/my_location:")
+    t = float(s["thr_value"])
+    val = core.metrics_at(sweeps["val"], t)
+    test = core.metrics_at(sweeps["test"], t)
+    cost, per, cur = ctx["cost"], ctx["per"], ctx["currency"]
+    val_cost = core.decision.cost_at(sweeps["val"], cost, t) * per
+    test_cost = core.decision.cost_at(sweeps["test"], cost, t) * per
+
+    left, right = st.columns([2, 3])
+    with left:
+        names = (("precision", "Precision"), ("recall", "Recall"), ("f1", "F1"),
+                 ("accuracy", "Accuracy"), ("specificity", "Specificity"),
+                 ("flagged", "Share flagged"))
+        table = {
+            ctx["val_name"]: [f"{val[k]:.3f}" if k != "flagged" else f"{val[k]:.1%}"
+                              for k, _ in names]
+            + [money(val_cost, cur)],
+        }
+        if ctx["split"]:
+            table[ctx["test_name"]] = [
+                f"{test[k]:.3f}" if k != "flagged" else f"{test[k]:.1%}"
+                for k, _ in names] + [money(test_cost, cur)]
+        index = [n for _, n in names] + [f"Cost per {per:,} cases"]
+        st.markdown(f"**At threshold {t:.4g}**")
+        st.dataframe(pd.DataFrame(table, index=index), width="stretch")
+        shown = test if ctx["split"] else val
+        st.plotly_chart(
+            make_confusion_figure(shown["tp"], shown["fp"], shown["fn"], shown["tn"]),
+            key="thr_fig_confusion", config=CONFIG, theme=None,
+        )
+        st.caption(("Held-out test half" if ctx["split"] else "All rows")
+                   + ": counts" + (" re-weighted to the production base rate"
+                                   if ctx["reweighted"] else ""))
+    with right:
+        if curves["flat"]:
+            st.info("All thresholds cost the same with these costs.")
+        st.plotly_chart(make_cost_figure(
+            curves["thresholds"], curves["cost"], optimum=curves["optimum"],
+            optimum_cost=curves["optimum_cost"] * per, current=t,
+            bayes=ctx["bayes"], band=ctx["band"], currency=cur, per=per,
+            x_title=ctx["x_title"],
+        ), key="thr_fig_cost", config=CONFIG, theme=None)
+        st.caption("Expected cost on the validation data, where the threshold is "
+                   "chosen. Shaded: where the optimum falls in 90% of bootstrap "
+                   "resamples.")
+
+    a, b, c = st.columns(3)
+    with a:
+        st.plotly_chart(make_metrics_figure(
+            curves["thresholds"], curves["precision"], curves["recall"],
+            curves["f1"], t, x_title=ctx["x_title"]),
+            key="thr_fig_metrics", config=CONFIG, theme=None)
+    with b:
+        st.plotly_chart(make_pr_figure(
+            curves["recall"], curves["precision"], curves["ap"], val["recall"],
+            val["precision"], sample_prevalence(sweeps["val"])),
+            key="thr_fig_pr", config=CONFIG, theme=None)
+    with c:
+        st.plotly_chart(make_roc_figure(
+            curves["fpr"], curves["recall"], curves["auc"], val["fpr"],
+            val["recall"]), key="thr_fig_roc", config=CONFIG, theme=None)
+    _export(ctx, t)
+
+
+def main() -> None:
+    _init_state()
+    s = st.session_state
+    st.title("Threshold & business cost")
+    st.markdown(
+        "A model gives a **score**; a decision needs a **threshold**. Price each kind "
+        "of mistake, and the threshold that costs the least follows from the data."
+    )
+    headline = st.container()
+
+    with st.expander("Scores, costs and production base rate", expanded=True,
+                     icon=":material/settings:"):
+        col_data, col_cost, col_prev = st.columns([5, 4, 3], gap="large")
+        with col_data:
+            key, rows = _choose_rows()
+        with col_cost:
+            cost = _cost_inputs()
+    if cost is None:
+        cost = core.CostMatrix(tp=DEFAULTS["thr_cost_tp"], fp=DEFAULTS["thr_cost_fp"],
+                               fn=DEFAULTS["thr_cost_fn"], tn=DEFAULTS["thr_cost_tn"])
+
+    with st.spinner("Sweeping every threshold..."):
+        analysis = _memo("analyse", key, _analyse, rows)
+    with col_prev:
+        prevalence = _prevalence_input(sample_prevalence(analysis["val"]))
+    rkey = (key, prevalence)
+    sweeps = _memo("reweight", rkey, _reweighted, analysis, prevalence)
+    currency, per = s["thr_currency"], int(s["thr_per"])
+    ckey = (rkey, cost, per)
+    curves = _memo("curves", ckey, _curves, sweeps["val"], cost, per)
+    is_prob = rows.are_probabilities
+    scale = _memo("scale", key, _scale, rows.scores)
+    if s.get("thr_scale_key") != key:
+        s["thr_scale_key"] = key
+        _reset_threshold(scale, scale["default"])
+    elif "thr_slider" not in s or "thr_number" not in s:
+        # widget state is dropped while another page is shown; the value is kept
+        _reset_threshold(scale, float(s.get("thr_value", scale["default"])))
+    try:
+        bayes = core.bayes_threshold(cost) if is_prob else None
+    except ValueError:
+        bayes = None
+    val_rows = analysis["val_rows"]
+    n_cases = max(round(val_rows.n_cases), 1)
+    with st.spinner("Bootstrapping the optimum..."):
+        boot = _memo("boot", ckey, _bootstrap, sweeps["val"], cost, n_cases)
+    band_t = boot.threshold_band
+
+    comp_val = compare_costs(sweeps["val"], cost, curves["optimum"], scale["default"])
+    comp_test = compare_costs(sweeps["test"], cost, curves["optimum"],
+                              scale["default"])
+    with headline:
+        _headline(comp_test, comp_val, analysis, currency, per, is_prob,
+                  curves["flat"])
+
+    split = analysis["split"]
+    val_name = "Validation" if split else "All rows (in-sample)"
+    test_name = "Held-out test"
+    x_title = "threshold" if is_prob else "threshold (score scale)"
+    tabs = st.tabs(["Threshold & cost", "How sure is the optimum", "Calibration",
+                    "Method & data"])
+    cal = _memo("calibration", key, _calibration, rows) if is_prob else None
+    with tabs[0]:
+        _threshold_panel({
+            "scale": scale, "sweeps": sweeps, "curves": curves, "cost": cost,
+            "per": per, "currency": currency, "bayes": bayes,
+            "band": band_t, "split": split, "val_name": val_name,
+            "test_name": test_name, "x_title": x_title,
+            "reweighted": prevalence is not None,
+            "top_score": float(rows.scores.max()),
+            "analysis": analysis, "prevalence": prevalence, "boot": boot,
+            "calibration": cal,
+        })
+
+    with tabs[1]:
+        _uncertainty_tab(boot, curves, cost, sweeps, rkey, currency, per, is_prob)
+    with tabs[2]:
+        _calibration_tab(cal, bayes)
+    with tabs[3]:
+        _method_tab(analysis, rows, prevalence)
+
+
+def _uncertainty_tab(boot, curves, cost, sweeps, rkey, currency, per, is_prob):
+    lo, hi = boot.threshold_band
+    clo, chi = boot.cost_band
+    st.markdown(
+        f"Resampling the validation cases {len(boot.thresholds)} times (with "
+        f"replacement, seed 0), the cost-optimal threshold falls between "
+        f"**{format_threshold(lo)}** and **{format_threshold(hi)}** in 90% of "
+        f"resamples, and its cost between **{money(clo * per, currency)}** and "
+        f"**{money(chi * per, currency)}** per {per:,} cases. A wide band means the "
+        "data cannot pin the threshold down: more data, or a flat cost curve where "
+        "the exact choice matters little."
+    )
+    if not boot.exact_grid:
+        st.caption(f"With this many distinct scores each resample searches "
+                   f"{boot.grid_size:,} evenly spaced candidate thresholds.")
+    left, right = st.columns(2)
+    with left:
+        st.plotly_chart(make_bootstrap_figure(boot.thresholds, curves["optimum"],
+                                              boot.threshold_band),
+                        key="thr_fig_boot", config=CONFIG, theme=None)
+    with right:
+        emp, bayes = _memo("ratio", rkey, _ratio_curve, sweeps["val"])
+        ratio = cost_ratio(cost)
+        current_opt = None
+        if ratio is not None:
+            current_opt = core.best_threshold(
+                sweeps["val"], core.CostMatrix(fp=1.0, fn=ratio))
+        st.plotly_chart(make_ratio_figure(RATIOS, emp, bayes if is_prob else None,
+                                          ratio, current_opt),
+                        key="thr_fig_ratio", config=CONFIG, theme=None)
+        st.caption(
+            "Only the ratio (FN - TP) / (FP - TN) moves the optimum: what a missed "
+            "positive costs over what a false alarm costs, each against the right "
+            "decision. "
+            + ("Your matrix's ratio is " f"{ratio:.3g}." if ratio is not None else
+               "With your matrix one of these differences is not positive, so one "
+               "decision is always at least as cheap.")
+        )
+
+
+def _calibration_tab(cal, bayes):
+    if cal is None:
+        st.info("Calibration needs probabilities: tick the sigmoid transform above "
+                "to read these scores as probabilities.")
+        return
+    left, right = st.columns([3, 2])
+    with left:
+        st.plotly_chart(make_calibration_figure(cal.prob_pred, cal.prob_true,
+                                                cal.bin_weight),
+                        key="thr_fig_calibration", config=CONFIG, theme=None)
+    with right:
+        st.metric("Brier score (lower is better)", f"{cal.brier:.4f}")
+        st.metric("Log loss (lower is better)", f"{cal.log_loss:.4f}")
+        st.metric("Expected calibration error", f"{cal.ece:.3f}")
+        st.markdown(
+            "The **Bayes threshold** (FP - TN) / ((FP - TN) + (FN - TP))"
+            + (f" = {bayes:.3g}" if bayes is not None else "")
+            + " is the cost-optimal threshold **only when the scores are calibrated "
+            "probabilities**: when the dots follow the diagonal. If they do not, or "
+            "the production base rate differs from the data, trust the empirical "
+            "optimum on held-out data instead."
+        )
+
+
+def _method_tab(analysis, rows, prevalence):
+    val, test = analysis["val_rows"], analysis["test_rows"]
+    if analysis["split"]:
+        st.markdown(
+            f"**Choose on validation, report on test.** The {rows.n_rows:,} scored "
+            f"rows ({rows.n_cases:,.0f} cases) are split at random, stratified by "
+            f"class (seed 0): {val.n_cases:,.0f} validation cases choose the "
+            f"threshold, {test.n_cases:,.0f} held-out test cases report what it is "
+            "worth. Numbers measured on the rows that chose the threshold are "
+            "optimistic, so the headline uses the test half. Pre-aggregated counts "
+            "are split case by case (binomial thinning)."
+        )
+    else:
+        st.warning(
+            f"Only {rows.n_cases:,.0f} cases: too few to hold out a test half with at "
+            "least 10 cases of each class, so the threshold is chosen and evaluated "
+            "on the same rows. Expect real performance to be worse."
+        )
+    st.markdown(f"Source: {rows.source}.")
+    if prevalence is not None:
+        st.markdown(
+            f"**Production base rate {prevalence:.1%}.** Positive cases are weighted "
+            "by pi / p_sample and negative cases by (1 - pi) / (1 - p_sample): recall "
+            "and specificity do not change, precision, accuracy, share flagged and "
+            "cost are those of a population with the production base rate."
+        )
+    st.markdown(
+        "**Pre-aggregated data.** A billion rows need not be uploaded: summarise them "
+        "into one row per score bin and class with a count column, for example\n\n"
+        "```sql\nSELECT label, ROUND(score, 3) AS score, COUNT(*) AS count "
+        "FROM scored GROUP BY label, ROUND(score, 3);\n```"
+    )
+
+
+def _export(ctx: dict, t: float) -> None:
+    """CSV of every threshold and a memo for the threshold on the slider."""
+    analysis, sweeps, cost = ctx["analysis"], ctx["sweeps"], ctx["cost"]
+    rows = analysis["rows"]
+    metrics = {"validation" if analysis["split"] else "all rows":
+               core.metrics_at(sweeps["val"], t)}
+    if analysis["split"]:
+        metrics["held-out test"] = core.metrics_at(sweeps["test"], t)
+    chosen = compare_costs(sweeps["test"], cost, t, ctx["scale"]["default"])
+    sample_p = sample_prevalence(analysis["val"])
+    evaluation = ("threshold chosen on a validation half, costs reported on a "
+                  "held-out test half" if analysis["split"] else
+                  "chosen and evaluated on the same rows (too few to hold out)")
+    prevalence = ctx["prevalence"]
+    memo = decision_memo(
+        data_description=rows.source, n_rows=rows.n_rows, n_cases=rows.n_cases,
+        sample_prevalence=sample_p,
+        deployment_prevalence=prevalence if prevalence is not None else sample_p,
+        cost=cost, currency=ctx["currency"], per=ctx["per"], threshold=t,
+        optimum=ctx["curves"]["optimum"], bayes=ctx["bayes"], evaluation=evaluation,
+        metrics=metrics, comparison=chosen, bootstrap=ctx["boot"],
+        calibration=ctx["calibration"],
+    )
+    st.subheader("Hand it over")
+    st.markdown(
+        "The full threshold table (every distinct score of the validation data) as "
+        f"CSV, and a one-page decision memo for the threshold {format_threshold(t)}."
+    )
+    c1, c2 = st.columns(2)
+    val_sweep = sweeps["val"]
+    c1.download_button(
+        "Threshold table (CSV)",
+        data=lambda: safe_csv(threshold_table(val_sweep, cost)),
+        file_name="threshold_table.csv", mime="text/csv", key="thr_dl_csv",
+        on_click="ignore", icon=":material/table:",
+    )
+    c2.download_button(
+        "Decision memo (Markdown)", data=memo, file_name="decision_memo.md",
+        mime="text/markdown", key="thr_dl_memo", on_click="ignore",
+        icon=":material/description:",
+    )
+    with st.expander("Preview the memo"):
+        st.markdown(memo)
+
+
+main()

@@ -1,0 +1,135 @@
+"""The two "why log loss" pages and the upload, in a real browser."""
+
+import re
+
+import pytest
+from conftest import ARTIFACTS, assert_no_exception, open_page, wait_for_app_run
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+
+def _open(page, url: str) -> None:
+    """Open ``url`` after the home page.
+
+    Until a server has run ``app.py`` once, Streamlit treats a deep link into a
+    ``pages/`` folder the old (pre-``st.navigation``) way and runs the page without
+    the app frame (no sidebar); see the report to the lead. Visiting the home page
+    first is what a fresh visitor's first click does.
+    """
+    open_page(page, url.rsplit("/", 1)[0] + "/")
+    open_page(page, url)
+
+
+def _metric(page, label: str) -> str:
+    metric = page.get_by_test_id("stMetric").filter(has_text=label).first
+    return metric.get_by_test_id("stMetricValue").inner_text()
+
+
+def _drag_slider(page, label: str, presses: int, key: str = "ArrowRight") -> None:
+    slider = page.get_by_test_id("stSlider").filter(has_text=label).first
+    thumb = slider.get_by_role("slider").first
+    thumb.focus()
+    for _ in range(presses):
+        page.keyboard.press(key)
+    wait_for_app_run(page)
+
+
+def _webgl_canvases(chart) -> int:
+    """Canvases of 3-D scenes that were given a drawing buffer."""
+    return chart.evaluate(
+        """el => [...el.querySelectorAll('.gl-container canvas')]
+                 .filter(c => c.width > 0 && c.height > 0).length"""
+    )
+
+
+def test_loss_functions_page_draws_and_reacts(app_server, page):
+    _open(page, f"{app_server}/loss_functions")
+    assert_no_exception(page)
+    expect(page.get_by_role("heading", name="Loss functions")).to_be_visible()
+    charts = page.get_by_test_id("stPlotlyChart")
+    expect(charts).to_have_count(3)
+    # Every chart drew its lines (SVG paths inside the plot area).
+    for i in range(3):
+        expect(charts.nth(i).locator("path.js-line").first).to_be_attached()
+    before = _metric(page, "Log loss")
+    assert float(before) == pytest.approx(4.018, abs=1e-3)  # z = -4, y = 1
+    page.screenshot(path=ARTIFACTS / "loss_functions.png", full_page=True)
+
+    _drag_slider(page, "Logit z", 40)  # z: -4 -> 0
+    after = _metric(page, "Log loss")
+    assert after != before
+    assert float(after) == pytest.approx(0.6931, abs=1e-4)  # log 2 at z = 0
+    assert_no_exception(page)
+
+    table = page.get_by_test_id("stDataFrame")
+    expect(table).to_be_visible()
+    page.get_by_text("Beyond ±100").click()
+    wait_for_app_run(page)
+    assert_no_exception(page)
+    expect(page.get_by_text(re.compile(r"naive float64.*first gives inf/nan"))).to_be_visible()
+    page.screenshot(path=ARTIFACTS / "loss_functions_log_axis.png", full_page=True)
+
+
+def test_cost_surfaces_page_draws_two_webgl_surfaces(app_server, page):
+    _open(page, f"{app_server}/cost_surfaces")
+    assert_no_exception(page)
+    charts = page.get_by_test_id("stPlotlyChart")
+    expect(charts).to_have_count(3)
+    surfaces = charts.first
+    surfaces.scroll_into_view_if_needed()
+    expect(surfaces.locator(".gl-container canvas").first).to_be_attached()
+    page.wait_for_timeout(500)  # let WebGL draw before the screenshot
+    assert _webgl_canvases(surfaces) >= 2
+    expect(page.get_by_text("What to notice")).to_be_visible()
+    page.screenshot(path=ARTIFACTS / "cost_surfaces.png", full_page=True)
+    surfaces.screenshot(path=ARTIFACTS / "cost_surfaces_3d.png")
+
+    heading = page.get_by_role("heading", name=re.compile("A slice along"))
+    before = heading.inner_text()
+    _drag_slider(page, "Slice at", 20)
+    after = heading.inner_text()
+    assert after != before
+    assert_no_exception(page)
+    page.screenshot(path=ARTIFACTS / "cost_surfaces_moved.png", full_page=True)
+
+
+def _upload(page, path) -> None:
+    sidebar = page.get_by_test_id("stSidebar")
+    expander = sidebar.get_by_test_id("stExpander")
+    if not expander.get_by_test_id("stFileUploaderDropzoneInput").is_visible():
+        expander.get_by_text("Upload your own data").click()
+    expander.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(path)
+    wait_for_app_run(page)
+
+
+def test_upload_good_then_bad_file_keeps_the_good_one(app_server, page, tmp_path):
+    good = tmp_path / "patients.csv"
+    rows = ["age,size,malignant"] + [
+        f"{30 + i},{(i % 7) * 0.5},{'yes' if (i % 7) > 3 else 'no'}" for i in range(40)
+    ]
+    good.write_text("\n".join(rows) + "\n")
+    bad = tmp_path / "one_class.csv"
+    bad.write_text("x,label\n1,1\n2,1\n3,1\n")
+
+    _open(page, f"{app_server}/cost_surfaces")
+    _upload(page, good)
+    sidebar = page.get_by_test_id("stSidebar")
+    expect(sidebar.get_by_text("Uploaded: patients.csv").first).to_be_visible()
+    expect(sidebar.get_by_text("Loaded 40 rows from patients.csv")).to_be_visible()
+    expect(page.get_by_text("40** examples of *Uploaded").or_(
+        page.get_by_text(re.compile("all 40 examples of Uploaded: patients.csv"))
+    ).first).to_be_visible()
+    assert_no_exception(page)
+    page.screenshot(path=ARTIFACTS / "upload_good.png", full_page=True)
+
+    _upload(page, bad)
+    error = sidebar.get_by_test_id("stAlertContentError")
+    expect(error).to_contain_text("one_class.csv")
+    expect(error).to_contain_text("two classes")
+    # The good upload is still the chosen data, and the page still shows it.
+    expect(sidebar.get_by_text("Uploaded: patients.csv").first).to_be_visible()
+    expect(page.get_by_text(re.compile("all 40 examples of Uploaded: patients.csv"))
+           ).to_be_visible()
+    assert_no_exception(page)
+    page.screenshot(path=ARTIFACTS / "upload_bad.png", full_page=True)

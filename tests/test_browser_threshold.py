@@ -1,0 +1,69 @@
+"""The Threshold & cost page in a real browser: default story, slider, real uploads."""
+
+import numpy as np
+import pytest
+from conftest import ARTIFACTS, assert_no_exception, open_page, wait_for_app_run
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+
+def _threshold_slider(page):
+    return (page.get_by_test_id("stSlider")
+            .filter(has_text="Threshold: flag a case").get_by_role("slider"))
+
+
+def test_default_view_and_keyboard_slider(app_server, page):
+    open_page(page, f"{app_server}/threshold")
+    assert_no_exception(page)
+    expect(page.get_by_text("At the cost-optimal threshold")).to_be_visible()
+    expect(page.get_by_text("per 1,000 cases").first).to_be_visible()
+    slider = _threshold_slider(page)
+    expect(slider).to_have_value("0.5")
+    slider.focus()
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    wait_for_app_run(page)
+    expect(slider).to_have_value("0.503")
+    expect(page.get_by_text("At threshold 0.503")).to_be_visible()
+    page.get_by_role("button", name="Go to the optimum").click()
+    wait_for_app_run(page)
+    assert_no_exception(page)
+    page.set_viewport_size({"width": 1400, "height": 3000})
+    page.wait_for_timeout(300)
+    page.screenshot(path=ARTIFACTS / "threshold.png", full_page=True)
+
+
+def test_real_uploads_good_then_bad(app_server, page, tmp_path):
+    rng = np.random.default_rng(0)
+    n = 5000
+    y = (rng.random(n) < 0.2).astype(int)
+    s = np.round(1 / (1 + np.exp(-(2.2 * y - 1.6 + rng.normal(0, 1, n)))), 4)
+    good = tmp_path / "scored.csv"
+    good.write_text("label,score\n" + "\n".join(
+        f"{a},{b}" for a, b in zip(y, s, strict=True)))
+    bad = tmp_path / "three_classes.csv"
+    bad.write_text("label,score\n0,0.1\n1,0.8\n2,0.5\n")
+
+    open_page(page, f"{app_server}/threshold")
+    page.get_by_text("Upload a scored file").click()
+    wait_for_app_run(page)
+    uploader = page.get_by_test_id("stFileUploaderDropzoneInput")
+    uploader.set_input_files(str(good))
+    wait_for_app_run(page)
+    assert_no_exception(page)
+    expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
+    expect(page.get_by_text("scored.csv").first).to_be_visible()
+    headline = page.get_by_text("At the cost-optimal threshold").inner_text()
+    page.set_viewport_size({"width": 1400, "height": 3000})
+    page.wait_for_timeout(300)
+    page.screenshot(path=ARTIFACTS / "threshold_upload.png", full_page=True)
+
+    uploader.set_input_files(str(bad))
+    wait_for_app_run(page)
+    assert_no_exception(page)
+    error = page.get_by_test_id("stAlertContentError").first
+    expect(error).to_contain_text("3 classes")
+    expect(error).to_contain_text("previous file is still in use")
+    # the good file's numbers are still on screen
+    assert page.get_by_text("At the cost-optimal threshold").inner_text() == headline

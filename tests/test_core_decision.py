@@ -1,0 +1,403 @@
+"""core.decision (and the threshold/cost functions it builds on) against brute force."""
+
+import io
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.calibration import calibration_curve
+from sklearn.metrics import (
+    average_precision_score,
+    brier_score_loss,
+    log_loss,
+    roc_auc_score,
+)
+
+import core
+from core.decision import (
+    ScoredRows,
+    average_precision,
+    bootstrap_counts,
+    bootstrap_optimum,
+    calibration_summary,
+    compare_costs,
+    cost_at,
+    cost_ratio,
+    decision_memo,
+    guess_columns,
+    neutralise_cell,
+    optimum_by_ratio,
+    out_of_fold_scores,
+    parse_scored_upload,
+    plot_rows,
+    reweight_sweep,
+    roc_auc,
+    safe_csv,
+    sample_prevalence,
+    split_scored,
+    threshold_table,
+)
+
+# Asymmetric matrices, gains (negative costs) included.
+COSTS = [
+    core.CostMatrix(tp=0.0, fp=10.0, fn=50.0, tn=0.0),
+    core.CostMatrix(tp=-120.0, fp=15.0, fn=40.0, tn=-2.0),
+    core.CostMatrix(tp=3.0, fp=1.0, fn=7.5, tn=0.25),
+    core.CostMatrix(tp=-5.0, fp=80.0, fn=5.0, tn=0.0),
+]
+
+
+def _data(n=300, seed=0, ties=False, weights=False):
+    rng = np.random.default_rng(seed)
+    y = (rng.random(n) < 0.35).astype(float)
+    s = 1 / (1 + np.exp(-(1.5 * y - 0.7 + rng.normal(0, 1, n))))
+    if ties:
+        s = np.round(s, 1)
+    w = rng.integers(0, 5, n).astype(float) if weights else None
+    if w is not None:
+        w[0] = 1.0
+        w[y == 1] += 1.0
+        w[y == 0] += 1.0
+    return y, s, w
+
+
+def _brute_cost(y, s, w, cost, t):
+    w = np.ones_like(s) if w is None else w
+    flag = s >= t
+    cell = np.where(
+        flag, np.where(y == 1, cost.tp, cost.fp), np.where(y == 1, cost.fn, cost.tn)
+    )
+    return float(np.sum(w * cell) / np.sum(w))
+
+
+def _candidates(s):
+    return np.concatenate(([np.inf], np.unique(s)[::-1]))
+
+
+def test_core_has_no_streamlit():
+    import core.decision  # noqa: F401
+
+    assert "plotly" not in sys.modules or True  # plotly may be loaded by other tests
+    src = open(core.decision.__file__).read()
+    assert "import streamlit" not in src and "import plotly" not in src
+
+
+@pytest.mark.parametrize("cost", COSTS)
+@pytest.mark.parametrize("ties,weights", [(False, False), (True, False), (True, True)])
+def test_expected_cost_optimum_and_bayes_against_brute_force(cost, ties, weights):
+    y, s, w = _data(ties=ties, weights=weights)
+    sweep = core.threshold_sweep(y, s, w)
+    ec = core.expected_cost(sweep, cost)
+    brute = np.array([_brute_cost(y, s, w, cost, t) for t in sweep.thresholds])
+    np.testing.assert_allclose(ec, brute, rtol=1e-12, atol=1e-12)
+    # optimum: lowest brute-force cost over every candidate; largest on ties
+    cands = _candidates(s)
+    costs = np.array([_brute_cost(y, s, w, cost, t) for t in cands])
+    best = cands[np.flatnonzero(costs <= costs.min() + 1e-12)].max()
+    assert core.best_threshold(sweep, cost) == best
+    # cost_at for thresholds between scores
+    for t in (0.0, 0.123, 0.5, 0.77, 1.0, 2.0):
+        assert cost_at(sweep, cost, t) == pytest.approx(_brute_cost(y, s, w, cost, t))
+    # Bayes threshold: a case with probability p is flagged iff flagging is cheaper
+    tb = core.bayes_threshold(cost)
+    for p in np.linspace(0, 1, 101):
+        flag_cost = p * cost.tp + (1 - p) * cost.fp
+        keep_cost = p * cost.fn + (1 - p) * cost.tn
+        if abs(flag_cost - keep_cost) > 1e-9:
+            assert (p >= tb) == (flag_cost < keep_cost)
+
+
+def test_bayes_threshold_is_optimal_on_calibrated_probabilities():
+    # y drawn from p itself: p is calibrated, so the empirical optimum ~ Bayes
+    rng = np.random.default_rng(3)
+    p = rng.random(200_000)
+    y = (rng.random(p.size) < p).astype(float)
+    sweep = core.threshold_sweep(y, p)
+    for cost in COSTS:
+        tb = core.bayes_threshold(cost)
+        assert core.best_threshold(sweep, cost) == pytest.approx(tb, abs=0.03)
+
+
+def test_compare_costs_matches_brute_force():
+    y, s, w = _data(weights=True)
+    sweep = core.threshold_sweep(y, s, w)
+    cost = COSTS[1]
+    t = core.best_threshold(sweep, cost)
+    c = compare_costs(sweep, cost, t)
+    assert c.at_optimum == pytest.approx(_brute_cost(y, s, w, cost, t))
+    assert c.at_default == pytest.approx(_brute_cost(y, s, w, cost, 0.5))
+    assert c.flag_everyone == pytest.approx(_brute_cost(y, s, w, cost, -np.inf))
+    assert c.flag_no_one == pytest.approx(_brute_cost(y, s, w, cost, np.inf))
+    assert c.saved_vs("default", 1000) == pytest.approx(
+        1000 * (c.at_default - c.at_optimum)
+    )
+    # the optimum is never worse than the alternatives on the data it was chosen on
+    assert c.at_optimum <= min(c.at_default, c.flag_everyone, c.flag_no_one) + 1e-12
+
+
+def test_bootstrap_is_reproducible_by_seed_and_changes_with_it():
+    y, s, _ = _data(n=1500)
+    sweep = core.threshold_sweep(y, s)
+    a = bootstrap_optimum(sweep, COSTS[0], n_boot=200, seed=7)
+    b = bootstrap_optimum(sweep, COSTS[0], n_boot=200, seed=7)
+    c = bootstrap_optimum(sweep, COSTS[0], n_boot=200, seed=8)
+    np.testing.assert_array_equal(a.thresholds, b.thresholds)
+    np.testing.assert_array_equal(a.costs, b.costs)
+    assert a.threshold_band == b.threshold_band
+    assert not np.array_equal(a.thresholds, c.thresholds)
+    lo, hi = a.threshold_band
+    assert lo <= core.best_threshold(sweep, COSTS[0]) <= hi
+    assert a.exact_grid
+
+
+@pytest.mark.parametrize("max_grid", [10_000, 50])
+def test_each_bootstrap_resample_optimum_matches_brute_force(max_grid):
+    y, s, _ = _data(n=400, ties=True)
+    sweep = core.threshold_sweep(y, np.round(s, 2))
+    cost = COSTS[1]
+    grid, pos, neg = bootstrap_counts(sweep, cost, n_boot=25, seed=1, max_grid=max_grid)
+    res = bootstrap_optimum(sweep, cost, n_boot=25, seed=1, max_grid=max_grid)
+    assert res.exact_grid == (max_grid >= len(sweep.thresholds))
+    for b in range(25):
+        # rebuild the resample as rows: one row per case, score = its cell threshold
+        cell_scores = np.where(np.isinf(grid), 2.0, grid)
+        ys = np.concatenate([np.ones(int(pos[b].sum())), np.zeros(int(neg[b].sum()))])
+        ss = np.concatenate([
+            np.repeat(cell_scores, pos[b].astype(int)),
+            np.repeat(cell_scores, neg[b].astype(int)),
+        ])
+        assert len(ys) == round(sweep.total)
+        costs = np.array([_brute_cost(ys, ss, None, cost, t) for t in grid])
+        j = int(np.flatnonzero(costs <= costs.min() + 1e-12)[0])
+        assert res.thresholds[b] == grid[j]
+        assert res.costs[b] == pytest.approx(costs.min(), abs=1e-10)
+
+
+def test_bootstrap_spread_matches_a_row_resampling_loop():
+    rng = np.random.default_rng(11)
+    n = 600
+    y = (rng.random(n) < 0.3).astype(float)
+    s = np.round(1 / (1 + np.exp(-(2 * y - 1 + rng.normal(0, 1, n)))), 2)
+    cost = COSTS[0]
+    fast = bootstrap_optimum(core.threshold_sweep(y, s), cost, n_boot=400, seed=0)
+    slow_t, slow_c = [], []
+    for _ in range(400):
+        idx = rng.integers(0, n, n)
+        sw = core.threshold_sweep(y[idx], s[idx])
+        slow_t.append(core.best_threshold(sw, cost))
+        slow_c.append(core.expected_cost(sw, cost).min())
+    assert np.median(fast.costs) == pytest.approx(np.median(slow_c), rel=0.05)
+    assert np.std(fast.costs) == pytest.approx(np.std(slow_c), rel=0.2)
+    assert np.median(fast.thresholds) == pytest.approx(np.median(slow_t), abs=0.05)
+
+
+def test_bootstrap_with_counts_uses_the_number_of_cases():
+    # 10 rows standing for 1e6 cases: the optimum barely moves
+    s = np.linspace(0.05, 0.95, 10)
+    y = np.array([0, 0, 0, 0, 0, 1, 0, 1, 1, 1.0])
+    w = np.full(10, 100_000.0)
+    sweep = core.threshold_sweep(y, s, w)
+    res = bootstrap_optimum(sweep, COSTS[0], n_boot=100, seed=0)
+    lo, hi = res.threshold_band
+    assert lo == hi == core.best_threshold(sweep, COSTS[0])
+
+
+def test_optimum_by_ratio_matches_best_threshold():
+    y, s, w = _data(weights=True)
+    sweep = core.threshold_sweep(y, s, w)
+    ratios = np.logspace(-2, 2, 21)
+    emp, bayes = optimum_by_ratio(sweep, ratios)
+    for r, t, tb in zip(ratios, emp, bayes, strict=True):
+        assert t == core.best_threshold(sweep, core.CostMatrix(fp=1.0, fn=r))
+        # same regret ratio, other matrix: same optimum
+        shifted = core.CostMatrix(tp=-3.0, fp=2.0 - 1.0, fn=r - 3.0, tn=0.0)
+        assert core.best_threshold(sweep, shifted) == t
+        assert tb == pytest.approx(core.bayes_threshold(core.CostMatrix(fp=1, fn=r)))
+    # more expensive misses -> lower (or equal) threshold
+    finite = np.where(np.isinf(emp), 2.0, emp)
+    assert np.all(np.diff(finite) <= 0)
+    assert cost_ratio(COSTS[1]) == pytest.approx((40 + 120) / (15 + 2))
+    assert cost_ratio(core.CostMatrix(tp=0, fp=0, fn=0, tn=0)) is None
+
+
+def test_prevalence_reweighting_equals_replicating_rows():
+    # 100 positives, 100 negatives; pi = 0.2 is 100 positives with 4x the negatives
+    rng = np.random.default_rng(5)
+    y = np.r_[np.ones(100), np.zeros(100)]
+    s = np.round(rng.random(200) * 0.6 + 0.4 * y, 3)
+    sweep = core.threshold_sweep(y, s)
+    rw = reweight_sweep(sweep, 0.2)
+    rep = np.r_[np.ones(100, int), np.full(100, 4)]
+    direct = core.threshold_sweep(np.repeat(y, rep), np.repeat(s, rep))
+    scale = sweep.total / direct.total
+    for name in ("tp", "fp", "fn", "tn"):
+        np.testing.assert_allclose(getattr(rw, name), getattr(direct, name) * scale)
+    assert sample_prevalence(rw) == pytest.approx(0.2)
+    for cost in COSTS:
+        np.testing.assert_allclose(
+            core.expected_cost(rw, cost), core.expected_cost(direct, cost)
+        )
+    for t in (0.2, 0.5, 0.8):
+        a, b = core.metrics_at(rw, t), core.metrics_at(direct, t)
+        for k in ("precision", "recall", "f1", "accuracy", "specificity", "flagged"):
+            assert a[k] == pytest.approx(b[k])
+
+
+def test_prevalence_reweighting_matches_random_resampling():
+    rng = np.random.default_rng(9)
+    y, s, _ = _data(n=4000, seed=2)
+    sweep = core.threshold_sweep(y, s)
+    rw = reweight_sweep(sweep, 0.05)
+    # draw a large population at base rate 5% from each class's rows
+    pos, neg = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
+    m = 400_000
+    n_pos = rng.binomial(m, 0.05)
+    idx = np.r_[rng.choice(pos, n_pos), rng.choice(neg, m - n_pos)]
+    drawn = core.threshold_sweep(y[idx], s[idx])
+    for t in (0.3, 0.5, 0.7):
+        a, b = core.metrics_at(rw, t), core.metrics_at(drawn, t)
+        assert a["precision"] == pytest.approx(b["precision"], abs=0.01)
+        assert a["accuracy"] == pytest.approx(b["accuracy"], abs=0.005)
+        assert cost_at(rw, COSTS[0], t) == pytest.approx(
+            cost_at(drawn, COSTS[0], t), rel=0.03
+        )
+
+
+def test_reweight_rejects_bad_prevalence():
+    sweep = core.threshold_sweep([0, 1, 1], [0.1, 0.2, 0.9])
+    for bad in (0.0, 1.0, -0.1, float("nan")):
+        with pytest.raises(ValueError, match="prevalence"):
+            reweight_sweep(sweep, bad)
+
+
+def test_calibration_summary_against_scikit_learn():
+    rng = np.random.default_rng(4)
+    p = rng.uniform(0.01, 0.99, 3000)
+    y = (rng.random(p.size) < p**1.3).astype(float)
+    w = rng.integers(1, 4, p.size).astype(float)
+    cal = calibration_summary(y, p, n_bins=10)
+    assert cal.brier == pytest.approx(brier_score_loss(y, p))
+    assert cal.log_loss == pytest.approx(log_loss(y, p))
+    true, pred = calibration_curve(y, p, n_bins=10)
+    np.testing.assert_allclose(cal.prob_true, true)
+    np.testing.assert_allclose(cal.prob_pred, pred)
+    calw = calibration_summary(y, p, w)
+    assert calw.brier == pytest.approx(brier_score_loss(y, p, sample_weight=w))
+    assert calw.log_loss == pytest.approx(log_loss(y, p, sample_weight=w))
+    # weights 2 == duplicated rows
+    dup = calibration_summary(np.r_[y, y], np.r_[p, p])
+    assert calibration_summary(y, p, np.full(p.size, 2.0)).ece == pytest.approx(dup.ece)
+    with pytest.raises(ValueError):
+        calibration_summary(y, p * 3)
+
+
+def test_average_precision_and_auc_against_scikit_learn():
+    y, s, w = _data(ties=True, weights=True)
+    sweep = core.threshold_sweep(y, s, w)
+    assert average_precision(sweep) == pytest.approx(
+        average_precision_score(y, s, sample_weight=w)
+    )
+    assert roc_auc(sweep) == pytest.approx(roc_auc_score(y, s, sample_weight=w))
+
+
+def test_split_scored_rows_and_counts():
+    y, s, _ = _data(n=1000)
+    rows = ScoredRows(y, s, None, "x")
+    val, test = split_scored(rows, seed=0)
+    assert val.n_rows + test.n_rows == 1000
+    assert abs(val.prevalence - test.prevalence) < 0.01  # stratified
+    again = split_scored(rows, seed=0)
+    np.testing.assert_array_equal(again[0].scores, val.scores)
+    # pre-aggregated counts are split case by case
+    w = np.full(1000, 50.0)
+    val, test = split_scored(ScoredRows(y, s, w, "bins"), seed=1)
+    assert val.n_cases + test.n_cases == 50_000
+    assert val.n_cases == pytest.approx(25_000, rel=0.02)
+    # too few cases: no split
+    assert split_scored(ScoredRows(y[:30], s[:30]), min_per_class=10) is None
+
+
+def test_out_of_fold_scores_are_probabilities_and_not_in_sample():
+    ds = core.one_d(n=200, seed=0)
+    p = out_of_fold_scores(ds.X, ds.y)
+    assert p.shape == (200,) and np.all((p > 0) & (p < 1))
+    assert roc_auc(core.threshold_sweep(ds.y, p)) > 0.75
+    tiny = core.tumour()
+    assert out_of_fold_scores(tiny.X, tiny.y).shape == (6,)
+
+
+def test_parse_scored_upload_good_and_bad():
+    good = b"label,score,count\n1,0.9,10\n0,0.2,30\n1,0.6,5\n0,0.55,7\n"
+    rows, cols = parse_scored_upload(good, "bins.csv")
+    assert cols == ["label", "score", "count"]
+    np.testing.assert_array_equal(rows.sample_weight, [10, 30, 5, 7])
+    assert rows.n_cases == 52
+    bad = {
+        b"label,score\n1,0.9\n1,0.2\n": "only one class",
+        b"label,score\n1,0.9\n0,0.2\n2,0.5\n": "3 classes",
+        b"label,score\n1,0.9\n0,\n": "missing",
+        b"label,score\n1,0.9\n0,high\n": "must hold numbers",
+        b"label,score,weight\n1,0.9,1\n0,0.2,-3\n": "negative",
+        b"": "empty",
+    }
+    for data, words in bad.items():
+        with pytest.raises(core.DataError, match=words):
+            parse_scored_upload(data, "bad.csv")
+    with pytest.raises(core.DataError, match="two columns"):
+        parse_scored_upload(b"only\n1\n0\n", "one.csv")
+
+
+def test_guess_columns():
+    assert guess_columns(["Target", "proba", "N"]) == ("Target", "proba", "N")
+    assert guess_columns(["a", "b"]) == ("a", "b", None)
+
+
+def test_safe_csv_neutralises_text_but_keeps_numbers_numeric():
+    df = pd.DataFrame({
+        "note": ["=HYPERLINK(\"x\")", "+1", "-2+3", "@SUM(A1)", "plain", "\tx"],
+        "cost": [-12.5, 3.0, -0.25, 0.0, 1e6, -7.0],
+    })
+    out = pd.read_csv(io.BytesIO(safe_csv(df)))
+    assert list(out["note"]) == [
+        "'=HYPERLINK(\"x\")", "'+1", "'-2+3", "'@SUM(A1)", "plain", "'\tx"
+    ]
+    assert out["cost"].dtype.kind == "f"
+    np.testing.assert_array_equal(out["cost"], df["cost"])
+    assert neutralise_cell(-3.0) == -3.0
+    header = pd.read_csv(io.BytesIO(safe_csv(pd.DataFrame({"=x": [1]})))).columns
+    assert list(header) == ["'=x"]
+
+
+def test_threshold_table_and_memo():
+    y, s, w = _data(weights=True)
+    sweep = core.threshold_sweep(y, s, w)
+    cost = COSTS[1]
+    table = threshold_table(sweep, cost)
+    assert len(table) == len(sweep.thresholds)
+    np.testing.assert_allclose(table["expected_cost_per_case"],
+                               core.expected_cost(sweep, cost))
+    t = core.best_threshold(sweep, cost)
+    comp = compare_costs(sweep, cost, t)
+    boot = bootstrap_optimum(sweep, cost, n_boot=50)
+    memo = decision_memo(
+        data_description="demo | =evil", n_rows=300, n_cases=sweep.total,
+        sample_prevalence=sample_prevalence(sweep), deployment_prevalence=0.1,
+        cost=cost, currency="€", per=1000, threshold=t, optimum=t,
+        bayes=core.bayes_threshold(cost), evaluation="chosen on validation",
+        metrics={"validation": core.metrics_at(sweep, t)}, comparison=comp,
+        bootstrap=boot,
+        calibration=calibration_summary(y, s, w),
+    )
+    assert memo.startswith("# Decision memo")
+    assert f"{t:.4g}" in memo
+    assert "demo \\| =evil" in memo
+    assert "re-weighted" in memo
+    saved = comp.saved_vs("default", 1000)
+    assert core.decision.money(saved, "€") in memo
+
+
+def test_plot_rows_bounds_points():
+    assert len(plot_rows(10)) == 10
+    r = plot_rows(1_000_001, 2000)
+    assert len(r) <= 2000 and r[0] == 0 and r[-1] == 1_000_000

@@ -1,0 +1,438 @@
+"""Figure builders for the "Loss functions" and "Cost surfaces" pages.
+
+Pure functions: arrays in, a styled ``plotly.graph_objects.Figure`` out. No Streamlit
+and no arithmetic beyond arranging what ``core`` computed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from ui.style import (
+    BASE_FONT_SIZE,
+    BLACK,
+    LOG,
+    MSE,
+    REDDISH_PURPLE,
+    SKY_BLUE,
+    apply_style,
+)
+
+# Where a surface bends downward (a negative Hessian eigenvalue) it is drawn in
+# reds, elsewhere in blues; both shaded by height so the shape stays readable.
+CONCAVE_COLOUR = "#C0392B"
+UPWARD_SCALE = ((0.0, "#DCEBF7"), (0.5, "#08306B"))
+DOWNWARD_SCALE = ((0.5001, "#FDD0C2"), (1.0, "#99000D"))
+SURFACE_COLOURSCALE = [list(pair) for pair in (*UPWARD_SCALE, *DOWNWARD_SCALE)]
+FAILURE_SYMBOL = "x"
+SUBTITLE_SIZE = BASE_FONT_SIZE + 2
+
+
+def _subplot_titles(fig: go.Figure) -> None:
+    fig.update_annotations(font_size=SUBTITLE_SIZE)
+
+
+# ---------------------------------------------------------------------------
+# Loss functions page
+# ---------------------------------------------------------------------------
+
+
+def make_loss_curves_figure(
+    x_values: np.ndarray,
+    curves: dict[int, dict[str, np.ndarray]],
+    *,
+    x_title: str,
+    point: tuple[float, int, dict[str, float]] | None = None,
+    y_max: float | None = None,
+    title: str | None = None,
+) -> go.Figure:
+    """Per-example loss against ``x_values`` (p or z): one panel per label.
+
+    ``curves[y]`` maps ``"log"`` and ``"mse"`` to arrays like ``x_values``.
+    ``point`` is ``(x, y, {"log": loss, "mse": loss})``: the movable point, drawn on
+    the panel of its label.
+    """
+    labels = sorted(curves, reverse=True)
+    fig = make_subplots(
+        rows=1, cols=len(labels), shared_yaxes=True, horizontal_spacing=0.06,
+        subplot_titles=[f"true label y = {y}" for y in labels],
+    )
+    for col, y in enumerate(labels, start=1):
+        for loss, colour, name in (
+            ("log", LOG, "log loss"),
+            ("mse", MSE, "squared error"),
+        ):
+            fig.add_trace(
+                go.Scatter(
+                    x=x_values, y=curves[y][loss], mode="lines", name=name,
+                    line={"color": colour, "width": 3,
+                          "dash": "solid" if loss == "log" else "dash"},
+                    legendgroup=loss, showlegend=col == 1,
+                    hovertemplate=f"{name}<br>{x_title}=%{{x:.4g}}<br>"
+                    "loss=%{y:.4g}<extra></extra>",
+                ),
+                row=1, col=col,
+            )
+        if point is not None and point[1] == y:
+            px, _, values = point
+            for loss, colour in (("log", LOG), ("mse", MSE)):
+                fig.add_trace(
+                    go.Scatter(
+                        x=[px], y=[values[loss]], mode="markers",
+                        marker={"color": colour, "size": 14, "symbol": "circle",
+                                "line": {"color": BLACK, "width": 2}},
+                        name="your point", legendgroup="point",
+                        showlegend=loss == "log",
+                        hovertemplate=f"{x_title}=%{{x:.4g}}<br>"
+                        "loss=%{y:.4g}<extra>your point</extra>",
+                    ),
+                    row=1, col=col,
+                )
+    fig = apply_style(fig, title=title, height=420)
+    fig.update_xaxes(title_text=x_title)
+    fig.update_yaxes(title_text="loss for one example", row=1, col=1)
+    if y_max is not None:
+        fig.update_yaxes(range=[0, y_max])
+    fig.update_layout(legend={"orientation": "h", "y": -0.22, "x": 0},
+                      margin={"t": 70, "b": 110})
+    _subplot_titles(fig)
+    return fig
+
+
+def make_gradient_figure(
+    z: np.ndarray,
+    gradients: dict[str, np.ndarray],
+    *,
+    label: int,
+    wrong_region: tuple[float, float],
+    point: tuple[float, dict[str, float]] | None = None,
+) -> go.Figure:
+    """``dL/dz`` of both losses against z for one label, with the region where the
+    model is confidently wrong shaded."""
+    fig = go.Figure()
+    low, high = wrong_region
+    fig.add_vrect(
+        x0=low, x1=high, fillcolor=REDDISH_PURPLE, opacity=0.12, line_width=0,
+        annotation_text="confidently wrong", annotation_position="top left",
+        annotation_font_size=BASE_FONT_SIZE,
+    )
+    for loss, colour, name in (
+        ("log", LOG, "log loss: p - y"),
+        ("mse", MSE, "squared error: 2(p - y) p (1 - p)"),
+    ):
+        fig.add_trace(
+            go.Scatter(
+                x=z, y=gradients[loss], mode="lines", name=name,
+                line={"color": colour, "width": 3,
+                      "dash": "solid" if loss == "log" else "dash"},
+                hovertemplate="z=%{x:.3g}<br>dL/dz=%{y:.4g}<extra></extra>",
+            )
+        )
+    if point is not None:
+        pz, values = point
+        fig.add_trace(
+            go.Scatter(
+                x=[pz, pz], y=[values["log"], values["mse"]], mode="markers",
+                marker={"color": [LOG, MSE], "size": 14,
+                        "line": {"color": BLACK, "width": 2}},
+                name="your point",
+                hovertemplate="z=%{x:.4g}<br>dL/dz=%{y:.4g}<extra>your point</extra>",
+            )
+        )
+    fig.add_hline(y=0, line_color="#888888", line_width=1)
+    fig = apply_style(
+        fig, title=f"Gradient with respect to z (true label y = {label})",
+        x_title="logit z", y_title="dL / dz", height=420,
+    )
+    fig.update_layout(legend={"orientation": "h", "y": -0.22, "x": 0},
+                      margin={"t": 70, "b": 110})
+    return fig
+
+
+def make_stability_figure(
+    z: np.ndarray,
+    routes: dict[str, np.ndarray],
+    *,
+    label: int,
+    log_x: bool = False,
+) -> go.Figure:
+    """Loss of one example by several routes against z; where a route gives inf or
+    nan, an ``x`` is drawn at the top of the plot instead of a line.
+
+    ``routes`` maps a legend name to values; names containing ``"naive"`` are drawn
+    dashed, the rest solid.
+    """
+    colours = {
+        "naive float32": MSE,
+        "naive float64": REDDISH_PURPLE,
+        "logits space (float64)": LOG,
+        "exact": SKY_BLUE,
+    }
+    finite_max = max(
+        (float(np.nanmax(np.where(np.isfinite(v), v, np.nan)))
+         for v in routes.values() if np.isfinite(v).any()),
+        default=1.0,
+    )
+    top = finite_max * (3.0 if log_x else 1.12)
+    x_plot = np.abs(z) if log_x else z
+    fig = go.Figure()
+    for k, (name, values) in enumerate(routes.items()):
+        colour = colours.get(name, BLACK)
+        finite = np.isfinite(values)
+        shown = np.where(finite, values, np.nan)
+        fig.add_trace(
+            go.Scatter(
+                x=x_plot, y=shown, mode="lines", name=name,
+                line={"color": colour, "width": 4 if "logits" in name else 2.5,
+                      "dash": "dot" if "naive" in name else "solid"},
+                hovertemplate=f"{name}<br>z=%{{customdata:.4g}}<br>"
+                "loss=%{y:.6g}<extra></extra>",
+                customdata=z,
+            )
+        )
+        if not finite.all():
+            kinds = np.where(np.isnan(values[~finite]), "nan", "inf")
+            fig.add_trace(
+                go.Scatter(
+                    x=x_plot[~finite],
+                    y=np.full((~finite).sum(), top * (1 - 0.04 * k)),
+                    mode="markers", name=f"{name} gives inf / nan",
+                    marker={"color": colour, "symbol": FAILURE_SYMBOL, "size": 9},
+                    customdata=np.column_stack([z[~finite], kinds]),
+                    hovertemplate=f"{name}<br>z=%{{customdata[0]:.4g}}: "
+                    "%{customdata[1]}<extra></extra>",
+                )
+            )
+    side = "negative z: " if log_x and np.all(z <= 0) else ""
+    fig = apply_style(
+        fig, title=f"Log loss of one example, true label y = {label}",
+        x_title=f"|z| ({side}log axis)" if log_x else "logit z",
+        y_title="loss", height=460,
+    )
+    if log_x:
+        fig.update_xaxes(type="log")
+        fig.update_yaxes(type="log")
+    fig.update_layout(legend={"orientation": "h", "y": -0.25, "x": 0},
+                      margin={"t": 70, "b": 130})
+    return fig
+
+
+# ---------------------------------------------------------------------------
+# Cost surfaces page
+# ---------------------------------------------------------------------------
+
+
+def _surface_colour(J: np.ndarray, downward: np.ndarray, log_z: bool) -> np.ndarray:
+    """Height in [0, 0.5] where the surface bends upward, 0.5 + height/2 where it
+    bends downward: one colour scale carries both the shape and the concavity."""
+    h = np.log10(np.maximum(J, 1e-300)) if log_z else J
+    span = float(np.ptp(h)) or 1.0
+    height = (h - float(np.min(h))) / span
+    return np.where(downward, 0.5 + 0.5 * height, 0.5 * height)
+
+
+def make_surface_pair_figure(
+    a_values: np.ndarray,
+    c_values: np.ndarray,
+    surfaces: dict[str, np.ndarray],
+    downward: dict[str, np.ndarray],
+    minima: dict[str, tuple[float, float, float]],
+    *,
+    a_title: str,
+    c_title: str,
+    log_z: bool = False,
+    height: int = 560,
+) -> go.Figure:
+    """MSE and log-loss surfaces side by side, red where each bends downward, each
+    with its grid minimum marked. ``surfaces[loss]`` has shape ``(n_c, n_a)``."""
+    order = (("mse", "Squared error (MSE) with sigmoid"), ("log", "Log loss"))
+    fig = make_subplots(
+        rows=1, cols=2, specs=[[{"type": "scene"}, {"type": "scene"}]],
+        subplot_titles=[title for _, title in order], horizontal_spacing=0.02,
+    )
+    for col, (loss, name) in enumerate(order, start=1):
+        J = surfaces[loss]
+        fig.add_trace(
+            go.Surface(
+                x=a_values, y=c_values, z=J,
+                surfacecolor=_surface_colour(J, downward[loss], log_z),
+                colorscale=SURFACE_COLOURSCALE, cmin=0.0, cmax=1.0, showscale=False,
+                name=name,
+                hovertemplate=f"{a_title}=%{{x:.4g}}<br>{c_title}=%{{y:.4g}}<br>"
+                f"J=%{{z:.5g}}<extra>{name}</extra>",
+                contours={"z": {"show": False}},
+            ),
+            row=1, col=col,
+        )
+        a, c, j = minima[loss]
+        fig.add_trace(
+            go.Scatter3d(
+                x=[a], y=[c], z=[j], mode="markers", name="grid minimum",
+                marker={"size": 7, "color": "#F0E442", "symbol": "diamond",
+                        "line": {"color": BLACK, "width": 2}},
+                showlegend=col == 1,
+                hovertemplate=f"minimum of {name}<br>{a_title}=%{{x:.4g}}<br>"
+                f"{c_title}=%{{y:.4g}}<br>J=%{{z:.5g}}<extra></extra>",
+            ),
+            row=1, col=col,
+        )
+    # Legend entries for the two colours (a surface has no legend swatch of its own).
+    for colour, text in (("#2F6DB0", "curves upward (convex here)"),
+                         (CONCAVE_COLOUR, "curves downward (negative eigenvalue)")):
+        fig.add_trace(
+            go.Scatter3d(x=[None], y=[None], z=[None], mode="markers", name=text,
+                         marker={"size": 10, "color": colour, "symbol": "square"}),
+            row=1, col=1,
+        )
+    fig = apply_style(fig, x_title=a_title, y_title=c_title, z_title="cost J",
+                      height=height)
+    scene = {
+        "xaxis": {"title": {"text": a_title}},
+        "yaxis": {"title": {"text": c_title}},
+        "zaxis": {"title": {"text": "cost J"}, "type": "log" if log_z else "linear"},
+        "camera": {"eye": {"x": -1.5, "y": -1.5, "z": 1.0}},
+        "aspectmode": "cube",
+    }
+    fig.update_layout(scene=scene, scene2=scene,
+                      legend={"orientation": "h", "y": -0.02, "x": 0},
+                      margin={"l": 0, "r": 0, "t": 60, "b": 40})
+    fig.update_scenes(
+        xaxis_title_font_size=BASE_FONT_SIZE, yaxis_title_font_size=BASE_FONT_SIZE,
+        zaxis_title_font_size=BASE_FONT_SIZE, xaxis_tickfont_size=BASE_FONT_SIZE - 4,
+        yaxis_tickfont_size=BASE_FONT_SIZE - 4, zaxis_tickfont_size=BASE_FONT_SIZE - 4,
+    )
+    _subplot_titles(fig)
+    return fig
+
+
+def make_contour_pair_figure(
+    a_values: np.ndarray,
+    c_values: np.ndarray,
+    surfaces: dict[str, np.ndarray],
+    downward: dict[str, np.ndarray],
+    minima: dict[str, tuple[float, float, float]],
+    *,
+    a_title: str,
+    c_title: str,
+    log_z: bool = False,
+    slice_at: float | None = None,
+) -> go.Figure:
+    """Contour views of the two surfaces, downward-bending cells tinted red, minima
+    starred and the slice line (``c = slice_at``) drawn."""
+    order = (("mse", "Squared error (MSE) with sigmoid"), ("log", "Log loss"))
+    fig = make_subplots(rows=1, cols=2, subplot_titles=[t for _, t in order],
+                        horizontal_spacing=0.08)
+    for col, (loss, name) in enumerate(order, start=1):
+        J = surfaces[loss]
+        shown = np.log10(np.maximum(J, 1e-300)) if log_z else J
+        fig.add_trace(
+            go.Contour(
+                x=a_values, y=c_values, z=shown, ncontours=25,
+                colorscale="Blues", reversescale=True, showscale=False,
+                contours={"coloring": "lines"}, line={"width": 1.5},
+                name=name, customdata=J,
+                hovertemplate=f"{a_title}=%{{x:.4g}}<br>{c_title}=%{{y:.4g}}<br>"
+                f"J=%{{customdata:.5g}}<extra>{name}</extra>",
+                showlegend=False,
+            ),
+            row=1, col=col,
+        )
+        mask = np.where(downward[loss], 1.0, np.nan)
+        fig.add_trace(
+            go.Heatmap(
+                x=a_values, y=c_values, z=mask, showscale=False, hoverinfo="skip",
+                colorscale=[[0, "rgba(192,57,43,0.35)"], [1, "rgba(192,57,43,0.35)"]],
+                name="curves downward", showlegend=col == 1,
+            ),
+            row=1, col=col,
+        )
+        a, c, j = minima[loss]
+        fig.add_trace(
+            go.Scatter(
+                x=[a], y=[c], mode="markers", name="grid minimum",
+                marker={"symbol": "star", "size": 18, "color": "#F0E442",
+                        "line": {"color": BLACK, "width": 1.5}},
+                showlegend=col == 1,
+                hovertemplate=f"minimum<br>{a_title}=%{{x:.4g}}<br>"
+                f"{c_title}=%{{y:.4g}}<br>J={j:.5g}<extra></extra>",
+            ),
+            row=1, col=col,
+        )
+        if slice_at is not None:
+            fig.add_trace(
+                go.Scatter(
+                    x=[a_values[0], a_values[-1]], y=[slice_at, slice_at],
+                    mode="lines", name="slice below", showlegend=col == 1,
+                    line={"color": BLACK, "width": 2, "dash": "dash"},
+                    hoverinfo="skip",
+                ),
+                row=1, col=col,
+            )
+    fig = apply_style(fig, x_title=a_title, y_title=c_title, height=480)
+    fig.update_layout(legend={"orientation": "h", "y": -0.2, "x": 0},
+                      margin={"t": 60, "b": 110})
+    fig.update_xaxes(range=[a_values[0], a_values[-1]])
+    fig.update_yaxes(range=[c_values[0], c_values[-1]])
+    _subplot_titles(fig)
+    return fig
+
+
+def make_slice_figure(
+    a_values: np.ndarray,
+    costs: dict[str, np.ndarray],
+    second: dict[str, np.ndarray],
+    bends: dict[str, np.ndarray],
+    *,
+    a_title: str,
+    slice_label: str,
+) -> go.Figure:
+    """A 2 x 2 grid, MSE on the left and log loss on the right. Top: J along the
+    first parameter at a fixed second one. Bottom: its second differences with the
+    zero line; stretches where ``bends[loss]`` (clearly below zero: the slice bends
+    downward) are drawn in red."""
+    order = (("mse", MSE, "MSE"), ("log", LOG, "log loss"))
+    fig = make_subplots(
+        rows=2, cols=2, shared_xaxes=True, vertical_spacing=0.14,
+        horizontal_spacing=0.1,
+        subplot_titles=[
+            f"{name}: cost along {a_title}" for _, _, name in order
+        ] + [f"{name}: second difference" for _, _, name in order],
+    )
+    for col, (loss, colour, name) in enumerate(order, start=1):
+        fig.add_trace(
+            go.Scatter(x=a_values, y=costs[loss], mode="lines",
+                       name=f"J at {slice_label}, {name}",
+                       line={"color": colour, "width": 3},
+                       hovertemplate=f"{a_title}=%{{x:.4g}}<br>J=%{{y:.5g}}"
+                       f"<extra>{name}</extra>"),
+            row=1, col=col,
+        )
+        d2 = second[loss]
+        fig.add_trace(
+            go.Scatter(x=a_values[1:-1], y=d2, mode="lines",
+                       name=f"second difference, {name}",
+                       line={"color": colour, "width": 2, "dash": "dot"},
+                       hovertemplate=f"{a_title}=%{{x:.4g}}<br>"
+                       f"second difference=%{{y:.4g}}<extra>{name}</extra>"),
+            row=2, col=col,
+        )
+        negative = np.where(bends[loss], d2, np.nan)
+        fig.add_trace(
+            go.Scatter(x=a_values[1:-1], y=negative, mode="lines",
+                       name="bends downward (below zero)", showlegend=col == 1,
+                       legendgroup="down",
+                       line={"color": CONCAVE_COLOUR, "width": 6},
+                       hoverinfo="skip"),
+            row=2, col=col,
+        )
+        fig.add_hline(y=0, line_color="#555555", line_width=1.5, row=2, col=col)
+    fig = apply_style(fig, height=640)
+    fig.update_xaxes(title_text=a_title, row=2)
+    fig.update_yaxes(title_text="cost J", row=1, col=1)
+    fig.update_yaxes(title_text="second difference", row=2, col=1)
+    fig.update_layout(legend={"orientation": "h", "y": -0.14, "x": 0},
+                      margin={"t": 60, "b": 130})
+    _subplot_titles(fig)
+    return fig

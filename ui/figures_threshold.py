@@ -1,0 +1,266 @@
+"""Pure figure builders for the Threshold & cost page: arrays in, Plotly figure out.
+
+Every builder takes already-downsampled arrays (a few thousand points at most) and
+draws the current operating point as its own legend entry, so a slider move only
+rebuilds small figures.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from ui.style import (
+    BLACK,
+    BLUE,
+    BLUISH_GREEN,
+    ORANGE,
+    SKY_BLUE,
+    THRESHOLD,
+    VERMILLION,
+    apply_style,
+)
+
+HEIGHT = 400
+MARGIN = {"l": 70, "r": 20, "t": 60, "b": 60}
+
+
+def _finite(x, *ys):
+    """Drop the +inf threshold row (it cannot sit on an axis)."""
+    x = np.asarray(x, dtype=float)
+    keep = np.isfinite(x)
+    return (x[keep], *(np.asarray(y, dtype=float)[keep] for y in ys))
+
+
+def _vline(fig, x, y0, y1, name, color, dash="solid", width=3):
+    fig.add_trace(
+        go.Scatter(
+            x=[x, x], y=[y0, y1], mode="lines", name=name,
+            line={"color": color, "dash": dash, "width": width},
+            hovertemplate=f"{name}: %{{x:.4g}}<extra></extra>",
+        )
+    )
+
+
+def _legend_below(fig):
+    fig.update_layout(
+        legend={"orientation": "h", "yanchor": "top", "y": -0.22, "x": 0},
+        margin={**MARGIN, "b": 110},
+    )
+    return fig
+
+
+def make_metrics_figure(thresholds, precision, recall, f1, current: float,
+                        x_title: str = "threshold") -> go.Figure:
+    """Precision, recall and F1 against the threshold, current threshold marked."""
+    t, p, r, f = _finite(thresholds, precision, recall, f1)
+    fig = go.Figure()
+    for y, name, color, dash in ((p, "precision", BLUE, "solid"),
+                                 (r, "recall", VERMILLION, "dash"),
+                                 (f, "F1", BLUISH_GREEN, "dot")):
+        fig.add_trace(go.Scatter(x=t, y=y, mode="lines", name=name,
+                                 line={"color": color, "dash": dash, "width": 2.5}))
+    if np.isfinite(current):
+        _vline(fig, current, 0, 1, "current threshold", THRESHOLD)
+    fig.update_yaxes(range=[0, 1.02])
+    fig = apply_style(fig, title="Precision, recall, F1", x_title=x_title,
+                      y_title="value", height=HEIGHT)
+    return _legend_below(fig)
+
+
+def make_pr_figure(recall, precision, ap: float, current_recall: float,
+                   current_precision: float, prevalence: float) -> go.Figure:
+    """Precision-recall curve with average precision and the operating point."""
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=recall, y=precision, mode="lines",
+                             name=f"PR curve (AP {ap:.3f})",
+                             line={"color": BLUE, "width": 2.5}))
+    fig.add_trace(go.Scatter(x=[0, 1], y=[prevalence, prevalence], mode="lines",
+                             name=f"random ({prevalence:.2f})",
+                             line={"color": BLACK, "dash": "dot", "width": 1.5}))
+    fig.add_trace(go.Scatter(x=[current_recall], y=[current_precision],
+                             mode="markers", name="current threshold",
+                             marker={"color": THRESHOLD, "size": 14,
+                                     "line": {"color": BLACK, "width": 1}}))
+    fig.update_xaxes(range=[0, 1.02])
+    fig.update_yaxes(range=[0, 1.02])
+    fig = apply_style(fig, title="Precision-recall curve", x_title="recall",
+                      y_title="precision", height=HEIGHT)
+    return _legend_below(fig)
+
+
+def make_roc_figure(fpr, tpr, auc: float, current_fpr: float,
+                    current_tpr: float) -> go.Figure:
+    """ROC curve with AUC, the chance diagonal and the operating point."""
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=fpr, y=tpr, mode="lines",
+                             name=f"ROC curve (AUC {auc:.3f})",
+                             line={"color": BLUE, "width": 2.5}))
+    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="chance",
+                             line={"color": BLACK, "dash": "dot", "width": 1.5}))
+    fig.add_trace(go.Scatter(x=[current_fpr], y=[current_tpr], mode="markers",
+                             name="current threshold",
+                             marker={"color": THRESHOLD, "size": 14,
+                                     "line": {"color": BLACK, "width": 1}}))
+    fig.update_xaxes(range=[0, 1.02])
+    fig.update_yaxes(range=[0, 1.02])
+    fig = apply_style(fig, title="ROC curve",
+                      x_title="false-positive rate (1 - specificity)",
+                      y_title="true-positive rate (recall)", height=HEIGHT)
+    return _legend_below(fig)
+
+
+def make_cost_figure(
+    thresholds, cost, *, optimum: float, optimum_cost: float,
+    current: float | None, bayes: float | None = None,
+    band: tuple[float, float] | None = None, currency: str = "$", per: int = 1000,
+    x_title: str = "threshold",
+) -> go.Figure:
+    """Expected cost per ``per`` cases against the threshold, with the empirical
+    optimum, the Bayes threshold, the bootstrap band and the current threshold."""
+    t, c = _finite(thresholds, cost)
+    fig = go.Figure()
+    if band is not None and all(np.isfinite(band)) and band[1] > band[0]:
+        fig.add_vrect(x0=band[0], x1=band[1], fillcolor=SKY_BLUE, opacity=0.25,
+                      line_width=0)
+        # an invisible trace gives the band a legend entry
+        fig.add_trace(go.Scatter(x=[band[0]], y=[optimum_cost], mode="markers",
+                                 marker={"color": SKY_BLUE, "size": 12,
+                                         "symbol": "square"},
+                                 name="optimum, 90% bootstrap band"))
+    fig.add_trace(go.Scatter(
+        x=t, y=c, mode="lines", name=f"expected cost per {per:,} cases",
+        line={"color": BLUE, "width": 2.5},
+        hovertemplate=f"threshold %{{x:.4g}}<br>{currency}%{{y:,.2f}}<extra></extra>",
+    ))
+    finite_c = c[np.isfinite(c)]
+    lo = float(min(finite_c.min(), optimum_cost)) if finite_c.size else 0.0
+    hi = float(max(finite_c.max(), optimum_cost)) if finite_c.size else 1.0
+    pad = 0.05 * (hi - lo or 1.0)
+    if np.isfinite(optimum):
+        fig.add_trace(go.Scatter(
+            x=[optimum], y=[optimum_cost], mode="markers",
+            name=f"cost-optimal threshold {optimum:.3g}",
+            marker={"color": BLUISH_GREEN, "size": 16, "symbol": "star",
+                    "line": {"color": BLACK, "width": 1}},
+        ))
+    if bayes is not None and np.isfinite(bayes):
+        _vline(fig, bayes, lo - pad, hi + pad, f"Bayes threshold {bayes:.3g}",
+               ORANGE, dash="dash", width=2)
+    if current is not None and np.isfinite(current):
+        _vline(fig, current, lo - pad, hi + pad, f"current threshold {current:.3g}",
+               THRESHOLD, width=2.5)
+    fig.update_yaxes(range=[lo - pad, hi + pad], tickprefix=currency)
+    fig = apply_style(fig, title=f"Expected cost per {per:,} cases",
+                      x_title=x_title, y_title=f"cost per {per:,} cases",
+                      height=HEIGHT + 60)
+    return _legend_below(fig)
+
+
+def make_ratio_figure(ratios, empirical, bayes, current_ratio: float | None,
+                      current_optimum: float | None) -> go.Figure:
+    """Optimal threshold against the FN/FP regret ratio (log scale)."""
+    r = np.asarray(ratios, dtype=float)
+    emp = np.asarray(empirical, dtype=float)
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=r, y=np.where(np.isfinite(emp), emp, np.nan),
+                             mode="lines", name="optimum on these data",
+                             line={"color": BLUE, "width": 2.5, "shape": "hv"}))
+    if bayes is not None:
+        fig.add_trace(go.Scatter(x=r, y=bayes, mode="lines",
+                                 name="Bayes threshold 1 / (1 + ratio)",
+                                 line={"color": ORANGE, "width": 2, "dash": "dash"}))
+    if current_ratio is not None and current_optimum is not None \
+            and np.isfinite(current_optimum):
+        fig.add_trace(go.Scatter(x=[current_ratio], y=[current_optimum],
+                                 mode="markers", name="your cost matrix",
+                                 marker={"color": THRESHOLD, "size": 14,
+                                         "line": {"color": BLACK, "width": 1}}))
+    fig.update_xaxes(type="log")
+    fig = apply_style(fig, title="How the optimum moves with the cost ratio",
+                      x_title="FN/FP cost ratio (log scale)",
+                      y_title="optimal threshold", height=HEIGHT)
+    return _legend_below(fig)
+
+
+def make_bootstrap_figure(thresholds, optimum: float,
+                          band: tuple[float, float]) -> go.Figure:
+    """Histogram of the optimal threshold over bootstrap resamples."""
+    t = np.asarray(thresholds, dtype=float)
+    t = t[np.isfinite(t)]
+    fig = go.Figure()
+    fig.add_trace(go.Histogram(x=t, name="optimum in one resample",
+                               marker={"color": SKY_BLUE}, nbinsx=40))
+    if np.isfinite(optimum):
+        fig.add_trace(go.Scatter(x=[optimum, optimum], y=[0, 1], yaxis="y2",
+                                 mode="lines",
+                                 name=f"optimum on all data {optimum:.3g}",
+                                 line={"color": BLUISH_GREEN, "width": 3}))
+    for x, name in ((band[0], "90% band"), (band[1], None)):
+        if np.isfinite(x):
+            fig.add_trace(go.Scatter(x=[x, x], y=[0, 1], yaxis="y2", mode="lines",
+                                     name=name or "90% band",
+                                     showlegend=name is not None,
+                                     line={"color": BLACK, "width": 2, "dash": "dash"}))
+    fig.update_layout(yaxis2={"overlaying": "y", "range": [0, 1], "visible": False})
+    fig = apply_style(fig, title="Optimal threshold across bootstrap resamples",
+                      x_title="optimal threshold", y_title="resamples",
+                      height=HEIGHT)
+    return _legend_below(fig)
+
+
+def make_calibration_figure(prob_pred, prob_true, bin_weight) -> go.Figure:
+    """Reliability diagram: observed share of positives against mean prediction."""
+    w = np.asarray(bin_weight, dtype=float)
+    size = 8 + 18 * np.sqrt(w / w.max()) if w.size else 10
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines",
+                             name="perfectly calibrated",
+                             line={"color": BLACK, "dash": "dot", "width": 1.5}))
+    fig.add_trace(go.Scatter(
+        x=prob_pred, y=prob_true, mode="lines+markers", name="model (size = cases)",
+        line={"color": BLUE, "width": 2.5},
+        marker={"size": size, "color": BLUE},
+        customdata=w, hovertemplate="predicted %{x:.3f}<br>observed %{y:.3f}"
+        "<br>%{customdata:,.0f} cases<extra></extra>",
+    ))
+    fig.update_xaxes(range=[0, 1])
+    fig.update_yaxes(range=[0, 1])
+    fig = apply_style(fig, title="Reliability diagram",
+                      x_title="mean predicted probability in bin",
+                      y_title="observed share of positives", height=HEIGHT)
+    return _legend_below(fig)
+
+
+def make_confusion_figure(tp, fp, fn, tn) -> go.Figure:
+    """2x2 confusion matrix as an annotated heat map (counts and row rates)."""
+    z = np.array([[tp, fn], [fp, tn]], dtype=float)
+    rows = z.sum(axis=1, keepdims=True)
+    share = np.divide(z, rows, out=np.zeros_like(z), where=rows > 0)
+    text = [[f"{name}<br>{v:,.0f}<br>({s:.0%} of row)" for name, v, s in zip(
+        names, zr, sr, strict=True)] for names, zr, sr in zip(
+        (("TP", "FN"), ("FP", "TN")), z, share, strict=True)]
+    fig = go.Figure(go.Heatmap(
+        z=share, x=["flagged", "not flagged"],
+        y=["actual positive", "actual negative"], text=text,
+        texttemplate="%{text}", textfont={"size": 16},
+        colorscale=[[0, "#FFFFFF"], [1, SKY_BLUE]], zmin=0, zmax=1,
+        showscale=False, hoverinfo="skip", name="confusion matrix",
+    ))
+    fig.update_yaxes(autorange="reversed")
+    fig = apply_style(fig, title="Confusion matrix", x_title="decision",
+                      y_title="truth", height=320)
+    fig.update_layout(showlegend=False, margin={"l": 140, "r": 20, "t": 60, "b": 60})
+    return fig
+
+
+__all__ = [
+    "make_bootstrap_figure",
+    "make_calibration_figure",
+    "make_confusion_figure",
+    "make_cost_figure",
+    "make_metrics_figure",
+    "make_pr_figure",
+    "make_ratio_figure",
+    "make_roc_figure",
+]
