@@ -31,11 +31,12 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
 # Counts animation frames in which the first line of the cost chart changed.
 COUNTER_JS = """
 ([seconds]) => new Promise((resolve) => {
-  const chart = document.querySelectorAll('[data-testid="stPlotlyChart"]')[0];
   let last = null, changes = 0, frames = 0;
   const t0 = performance.now();
   function tick(now) {
     frames += 1;
+    // Query every frame: Streamlit may replace the chart's DOM node on update.
+    const chart = document.querySelectorAll('[data-testid="stPlotlyChart"]')[0];
     const line = chart && chart.querySelector('.scatterlayer .trace path.js-line');
     const d = line ? line.getAttribute('d') : null;
     if (d !== null && d !== last) { if (last !== null) changes += 1; last = d; }
@@ -98,6 +99,7 @@ def measure(url: str) -> dict:
         _press_end(page, "Epochs")
         page.get_by_role("button", name="Run").first.click()
         page.get_by_role("button", name="Pause").wait_for(timeout=30_000)
+        page.get_by_test_id("stPlotlyChart").first.wait_for(timeout=30_000)
         page.wait_for_timeout(500)  # let the first frames land
         result = page.evaluate(COUNTER_JS, [WINDOW_S])
         status = page.get_by_text("Running…").count()

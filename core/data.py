@@ -22,7 +22,8 @@ POSITIVE_WORDS = ("1", "true", "yes", "y", "t", "positive", "pos", "malignant")
 
 
 class DataError(ValueError):
-    """Input data the app cannot use; the message says what and where, in plain words."""
+    """Input data the app cannot use; the message says what and where, in plain
+    words."""
 
 
 def _name(source) -> str:
@@ -76,7 +77,8 @@ def load_table(source) -> pd.DataFrame:
         try:
             df = pd.read_parquet(io.BytesIO(data))
         except Exception as exc:
-            raise DataError(f"{name} looks like Parquet but could not be read.") from exc
+            message = f"{name} looks like Parquet but could not be read."
+            raise DataError(message) from exc
     else:
         df = _read_csv(data, name)
     if df.shape[0] == 0:
@@ -111,6 +113,13 @@ def _read_csv(data: bytes, name: str) -> pd.DataFrame:
         header = text.splitlines()[0]
         counts = {d: header.count(d) for d in DELIMITERS}
         delimiter = max(counts, key=counts.get) if max(counts.values()) else ","
+    # pandas renames a repeated column "a" to "a.1"; the user should hear about it
+    first_line = next(iter(text.splitlines()), "")
+    cells = next(csv.reader([first_line], delimiter=delimiter), [])
+    header = [c.strip() for c in cells]
+    repeated = sorted({c for c in header if c and header.count(c) > 1})
+    if repeated:
+        raise DataError(f"{name} has more than one column named {repeated[0]!r}.")
     try:
         with warnings.catch_warnings():
             # index_col=False: a first row longer than the header is an error, not
@@ -139,7 +148,9 @@ def _read_csv(data: bytes, name: str) -> pd.DataFrame:
 def _column(df: pd.DataFrame, column, what: str) -> pd.Series:
     if column not in df.columns:
         shown = ", ".join(map(repr, list(df.columns)[:10]))
-        raise DataError(f"There is no {what} column {column!r}; the columns are {shown}.")
+        raise DataError(
+            f"There is no {what} column {column!r}; the columns are {shown}."
+        )
     return df[column]
 
 
@@ -148,11 +159,15 @@ def _row(index: int) -> str:
     return f"row {index + 1} (line {index + 2} of the file)"
 
 
-def _numeric(series: pd.Series, what: str, *, allow_negative: bool = True) -> np.ndarray:
+def _numeric(
+    series: pd.Series, what: str, *, allow_negative: bool = True
+) -> np.ndarray:
     name = series.name
     if series.dtype == bool:
         raise DataError(f"The {what} column {name!r} holds true/false, not numbers.")
-    values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    values = pd.to_numeric(series, errors="coerce").to_numpy(
+        dtype=float, na_value=np.nan
+    )
     missing = series.isna().to_numpy()
     if missing.any():
         i = int(np.flatnonzero(missing)[0])
@@ -163,14 +178,23 @@ def _numeric(series: pd.Series, what: str, *, allow_negative: bool = True) -> np
     bad = np.isnan(values)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
+        value = series.iloc[i]
+        hint = ""
+        if isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d*,\d+\s*", value):
+            hint = (
+                " It looks like a decimal comma: save the file with a point as the "
+                "decimal separator."
+            )
         raise DataError(
             f"The {what} column {name!r} must hold numbers, but {_row(i)} has "
-            f"{_show(series.iloc[i])}."
+            f"{_show(value)}.{hint}"
         )
     inf = np.isinf(values)
     if inf.any():
         i = int(np.flatnonzero(inf)[0])
-        raise DataError(f"The {what} column {name!r} has an infinite value at {_row(i)}.")
+        raise DataError(
+            f"The {what} column {name!r} has an infinite value at {_row(i)}."
+        )
     if not allow_negative and (values < 0).any():
         i = int(np.flatnonzero(values < 0)[0])
         raise DataError(
@@ -216,7 +240,8 @@ def _labels(df: pd.DataFrame, label_column, positive_label) -> np.ndarray:
         )
     classes = list(pd.unique(series))
     if len(classes) != 2:
-        shown = ", ".join(map(_show, classes[:5])) + (" ..." if len(classes) > 5 else "")
+        more = " ..." if len(classes) > 5 else ""
+        shown = ", ".join(map(_show, classes[:5])) + more
         kind = "only one class" if len(classes) < 2 else f"{len(classes)} classes"
         raise DataError(
             f"The label column {label_column!r} must hold exactly two classes, but it "
@@ -237,7 +262,11 @@ def _labels(df: pd.DataFrame, label_column, positive_label) -> np.ndarray:
 
 
 def scored_data(
-    df: pd.DataFrame, label_column, score_column, weight_column=None, positive_label=None
+    df: pd.DataFrame,
+    label_column,
+    score_column,
+    weight_column=None,
+    positive_label=None,
 ):
     """Labels, scores and optional weights from a scored table, ready for
     :func:`core.threshold_sweep`.
@@ -258,11 +287,15 @@ def scored_data(
             raise DataError(f"The weight column {weight_column!r} adds up to zero.")
         for cls, name in ((1.0, "positive"), (0.0, "negative")):
             if not weights[y == cls].sum() > 0:
-                raise DataError(f"All {name} rows have weight zero: only one class is left.")
+                raise DataError(
+                    f"All {name} rows have weight zero: only one class is left."
+                )
     return y, scores, weights
 
 
-def labeled_features(df: pd.DataFrame, label_column, feature_columns, positive_label=None):
+def labeled_features(
+    df: pd.DataFrame, label_column, feature_columns, positive_label=None
+):
     """``(X, y_true)`` for training: X float of shape (n_samples, n_features)."""
     if len(df) == 0:
         raise DataError("The table has no rows.")

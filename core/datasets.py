@@ -61,7 +61,9 @@ def two_d(kind="blobs", n=300, noise=0.2, seed=0) -> Dataset:
     from sklearn import datasets as skd
 
     if kind == "blobs":
-        X, y = skd.make_blobs(n, centers=2, cluster_std=1.0 + 5 * noise, random_state=seed)
+        X, y = skd.make_blobs(
+            n, centers=2, cluster_std=1.0 + 5 * noise, random_state=seed
+        )
         text = "two Gaussian blobs: nearly linearly separable"
     elif kind == "moons":
         X, y = skd.make_moons(n, noise=noise, random_state=seed)

@@ -57,7 +57,6 @@ def cost_surface(x, y_true, w_values, b_values, loss: str) -> np.ndarray:
     rows = max(1, min(n_b, CHUNK_ELEMENTS // (cols * n)))  # b values per block
     size = rows * cols * n
     t_buf, e_buf = np.empty(size), np.empty(size)
-    mask_buf = np.empty(size, dtype=bool) if loss == "mse" else None
     bm_buf = np.empty((rows, n))
     wmx_buf = np.empty((cols, n))
     kernel = _log_kernel if loss == "log" else _squared_kernel
@@ -70,15 +69,13 @@ def cost_surface(x, y_true, w_values, b_values, loss: str) -> np.ndarray:
             r = len(b_blk)
             bm = np.multiply(b_blk[:, None], m, out=bm_buf[:r])
             t = np.add(wmx, bm[:, None, :], out=t_buf[: r * c * n].reshape(r, c, n))
-            e = e_buf[: r * c * n].reshape(r, c, n)
-            mask = None if mask_buf is None else mask_buf[: r * c * n].reshape(r, c, n)
-            kernel(t, e, mask)
+            kernel(t, e_buf[: r * c * n].reshape(r, c, n))
             np.sum(t, axis=-1, out=J[i0 : i0 + r, j0 : j0 + c])
     J /= n
     return J
 
 
-def _log_kernel(t, e, _mask):
+def _log_kernel(t, e):
     """``t <- softplus(t)`` as ``max(t, 0) + log1p(exp(-|t|))``, in place."""
     np.abs(t, out=e)
     np.negative(e, out=e)
@@ -88,14 +85,14 @@ def _log_kernel(t, e, _mask):
     np.add(t, e, out=t)
 
 
-def _squared_kernel(t, e, mask):
-    """``t <- sigmoid(t) ** 2`` with ``sigmoid(t) = where(t >= 0, 1, e) / (1 + e)`` and
-    ``e = exp(-|t|)``, as :func:`core.sigmoid` computes it, in place."""
-    np.greater_equal(t, 0.0, out=mask)
+def _squared_kernel(t, e):
+    """``t <- sigmoid(t) ** 2`` with ``sigmoid(t) = exp(min(t, 0)) / (1 + exp(-|t|))``,
+    as :func:`core.sigmoid` computes it, in place."""
     np.abs(t, out=e)
     np.negative(e, out=e)
     np.exp(e, out=e)
-    np.add(e, 1.0, out=t)
-    np.copyto(e, 1.0, where=mask)
-    np.divide(e, t, out=t)
+    np.add(e, 1.0, out=e)
+    np.minimum(t, 0.0, out=t)
+    np.exp(t, out=t)
+    np.divide(t, e, out=t)
     np.square(t, out=t)

@@ -202,7 +202,10 @@ def expected_cost(sweep: Sweep, cost: CostMatrix) -> np.ndarray:
     if total <= 0:
         raise ValueError("The total weight is zero: there is nothing to cost.")
     return (
-        sweep.tp * cost.tp + sweep.fp * cost.fp + sweep.fn * cost.fn + sweep.tn * cost.tn
+        sweep.tp * cost.tp
+        + sweep.fp * cost.fp
+        + sweep.fn * cost.fn
+        + sweep.tn * cost.tn
     ) / total
 
 

@@ -187,7 +187,6 @@ class _Work:
         self.m = _signed(y)  # 1 - 2y
         self.z, self.t, self.e = np.empty(n), np.empty(n), np.empty(n)
         self.num, self.den = np.empty(n), np.empty(n)
-        self.mask = np.empty(n, dtype=bool)
 
 
 def _full(loss, X, y, w, b, l2, work: _Work | None = None):
@@ -199,7 +198,7 @@ def _full(loss, X, y, w, b, l2, work: _Work | None = None):
     """
     if work is None:
         work = _Work(y)
-    m, e, mask = work.m, work.e, work.mask
+    m, e = work.m, work.e
     z = np.matmul(X, w, out=work.z)
     z += b
     t = np.multiply(m, z, out=work.t)
@@ -207,20 +206,19 @@ def _full(loss, X, y, w, b, l2, work: _Work | None = None):
     np.negative(e, out=e)
     np.exp(e, out=e)  # e = exp(-|t|)
     den = np.add(e, 1.0, out=work.den)
-    np.greater_equal(t, 0.0, out=mask)
-    wrong = work.num  # sigmoid(t) = |p - y| = where(t >= 0, 1, e) / (1 + e)
-    np.copyto(wrong, e)
-    np.copyto(wrong, 1.0, where=mask)
+    wrong = np.minimum(t, 0.0, out=work.num)  # sigmoid(t) = |p - y|
+    np.exp(wrong, out=wrong)
     np.divide(wrong, den, out=wrong)
     if loss == "log":
         np.log1p(e, out=e)
         per = np.maximum(t, 0.0, out=t)
         per += e
         dz = np.multiply(m, wrong, out=wrong)
-    else:  # mse: per = wrong**2, dz = 2 m wrong wrong right, right = 1 - wrong
-        np.logical_not(mask, out=mask)
-        np.copyto(e, 1.0, where=mask)
-        right = np.divide(e, den, out=e)
+    else:  # mse: per = wrong**2, dz = 2 m wrong wrong right, right = sigmoid(-t)
+        right = np.maximum(t, 0.0, out=e)
+        np.negative(right, out=right)
+        np.exp(right, out=right)
+        np.divide(right, den, out=right)
         per = np.square(wrong, out=t)
         dz = np.multiply(m, 2.0, out=den)
         dz *= wrong

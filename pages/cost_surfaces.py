@@ -108,7 +108,7 @@ _reset_on_change(
      "cs_res": DEFAULT_RESOLUTION, "cs_slice_frac": 0.5},
 )
 
-controls = st.columns([2, 2, 1, 1])
+controls = st.columns([3, 3, 2, 2])
 a_range = controls[0].slider(f"{a_name} from / to", -a_lim, a_lim, key="cs_a_range",
                              step=a_lim / 500)
 c_range = controls[1].slider(f"{c_name} from / to", -c_lim, c_lim, key="cs_c_range",

@@ -1,16 +1,22 @@
 """Training: gradient descent live, log loss against MSE, divergence and overfitting.
 
-The controls and buttons run with the whole page; the charts live in a fragment that,
-while a run is going, reruns itself every ``TICK_S`` seconds and advances the runs a
-few epochs per tick. The runs (``core.diagnostics.LiveRun``, each holding its
-``core.iter_train`` iterator, so momentum and Adam keep their memory) live in
-``st.session_state``; Pause simply stops the ticking, and the last frame stays.
+The controls and buttons run with the whole page; the charts live in a fragment. While
+a run is going, the fragment loops: advance the runs a few epochs (at most
+``FRAME_BUDGET_S`` of compute), redraw the charts in place, repeat, about
+``1 / FRAME_S`` times a second. Streaming from one script run needs no round trip
+per frame (a ``run_every`` fragment managed about a third of the frame rate here).
+Pause, Step or Reset are ordinary buttons: clicking one asks Streamlit for a rerun,
+which interrupts the loop at its next drawing call. The runs
+(``core.diagnostics.LiveRun``, each holding its ``core.iter_train`` iterator, so
+momentum and Adam keep their memory) live in ``st.session_state`` and are advanced in
+place, so whatever the loop reached is kept and the last frame stays on screen.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import time
 
 import numpy as np
 import streamlit as st
@@ -38,13 +44,14 @@ from ui.figures_training import (
 )
 from ui.sidebar import current_dataset
 
-TICK_S = 0.05  # fragment rerun interval while running
-TICK_BUDGET_S = 0.04  # compute time per tick before drawing
+FRAME_S = 1 / float(__import__("os").environ.get("LL_FPS", 20))  # target time between frames
+FRAME_BUDGET_S = 0.03  # compute time per frame before drawing
 FRAMES_PER_RUN = 60  # "auto" speed: a run takes about this many frames
 FIRST_VISIT_BUDGET_S = 2.0
 SURFACE_GRID = 51
 BOUNDARY_GRID = 70
 MAX_POINTS_DRAWN = 2000
+CHART_KW = {"config": {"displayModeBar": False}, "theme": None}
 
 LR_VALUES = [round(m * 10.0**e, 6) for e in range(-4, 2) for m in (1, 2, 3, 5)]
 LR_VALUES.append(100.0)
@@ -290,7 +297,7 @@ def _on_story(name: str) -> None:
 
 
 # ------------------------------------------------------------------------ views
-def _epochs_per_tick(settings: dict) -> int:
+def _epochs_per_frame(settings: dict) -> int:
     speed = st.session_state.tr_speed
     if speed == "auto":
         return max(1, int(np.ceil(settings["epochs"] / FRAMES_PER_RUN)))
@@ -341,7 +348,9 @@ def _messages(tr: dict, histories: dict, reference, best: dict) -> None:
         st.caption(reference.message)
 
 
-def _charts(tr: dict, reference) -> None:
+def _charts(tr: dict, reference, frame: int = 0) -> None:
+    """Status, messages and charts. ``frame`` makes the chart keys unique when the
+    live loop redraws them several times in one script run."""
     prep, runs = tr["prep"], tr["runs"]
     histories = {loss: run.arrays() for loss, run in runs.items()}
     best = {loss: best_validation_epoch(h["val_loss"]) for loss, h in histories.items()}
@@ -351,7 +360,7 @@ def _charts(tr: dict, reference) -> None:
     st.plotly_chart(
         make_metrics_figure(histories, reference_cost=ref_cost, best_epochs=best,
                             epochs=tr["settings"]["epochs"]),
-        key="tr_metrics_chart", config={"displayModeBar": False}, theme=None,
+        key=f"tr_metrics_chart_{frame}", **CHART_KW,
     )
     if prep["n_inputs"] == 1:
         window = prep["window"]
@@ -365,7 +374,7 @@ def _charts(tr: dict, reference) -> None:
                      if reference is not None and reference.finite else None)
         st.plotly_chart(
             make_path_figure(surfaces, paths, start=prep["start"], reference=ref_point),
-            key="tr_path_chart", config={"displayModeBar": False}, theme=None,
+            key=f"tr_path_chart_{frame}", **CHART_KW,
         )
     elif prep["n_inputs"] == 2:
         g1, g2 = prep["grid"]
@@ -378,7 +387,7 @@ def _charts(tr: dict, reference) -> None:
             make_boundary_figure(X_pts, y_pts, is_val=val_pts, grid=prep["grid"],
                                  logits=logits,
                                  feature_names=prep["pre"].input_names),
-            key="tr_boundary_chart", config={"displayModeBar": False}, theme=None,
+            key=f"tr_boundary_chart_{frame}", **CHART_KW,
         )
         if len(X_pts) < len(prep["y"]) + len(prep["y_val"]):
             st.caption(f"Showing {len(X_pts):,} of "
@@ -387,7 +396,7 @@ def _charts(tr: dict, reference) -> None:
         st.plotly_chart(
             make_weights_figure({k: r.w for k, r in runs.items()},
                                 prep["pre"].feature_names),
-            key="tr_weights_chart", config={"displayModeBar": False}, theme=None,
+            key=f"tr_weights_chart_{frame}", **CHART_KW,
         )
 
 
@@ -416,19 +425,27 @@ def _download(tr: dict, dataset) -> None:
 
 
 def training_area(reference, dataset) -> None:
-    """The live part: advances the runs while running, then draws them."""
+    """The live part: while running, a loop of advance-and-redraw; then the result."""
     tr = st.session_state.tr
-    if tr["status"] == "running":
-        per_tick = _epochs_per_tick(tr["settings"])
-        for run in tr["runs"].values():
-            run.advance(per_tick, TICK_BUDGET_S / len(tr["runs"]))
-        if all(r.done for r in tr["runs"].values()):
-            tr["status"] = "finished"
-            st.rerun()  # the whole page: stops the ticking and updates the buttons
     if tr["note"]:
         st.caption(tr["note"])
-    _charts(tr, reference)
-    _download(tr, dataset)
+    area = st.empty()
+    frame = 0
+    while tr["status"] == "running":
+        start = time.perf_counter()
+        per_frame = _epochs_per_frame(tr["settings"])
+        for run in tr["runs"].values():
+            run.advance(per_frame, FRAME_BUDGET_S / len(tr["runs"]))
+        if all(r.done for r in tr["runs"].values()):
+            tr["status"] = "finished"
+            st.rerun()  # the whole page, so the buttons show the finished state
+        with area.container():
+            _charts(tr, reference, frame)
+        frame += 1
+        time.sleep(max(0.0, FRAME_S - (time.perf_counter() - start)))
+    with area.container():
+        _charts(tr, reference, frame)
+        _download(tr, dataset)
 
 
 # ------------------------------------------------------------------------- page
@@ -521,5 +538,4 @@ b3.button(":material/restart_alt: Reset", key="tr_reset", on_click=_on_reset,
           width="stretch")
 b4.caption(f"Data: {dataset.name}")
 
-run_every = TICK_S if tr["status"] == "running" else None
-st.fragment(run_every=run_every)(training_area)(reference, dataset)
+st.fragment(training_area)(reference, dataset)

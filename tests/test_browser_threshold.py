@@ -8,13 +8,21 @@ from playwright.sync_api import expect
 pytestmark = pytest.mark.browser
 
 
+def _open(page, app_server):
+    # A fresh server runs a deep link's page file alone (Streamlit's pages/ folder
+    # discovery) until app.py has run once: open the app's root first.
+    open_page(page, app_server)
+    open_page(page, f"{app_server}/threshold")
+    expect(page.get_by_test_id("stSidebarNav")).to_contain_text("Threshold & cost")
+
+
 def _threshold_slider(page):
     return (page.get_by_test_id("stSlider")
             .filter(has_text="Threshold: flag a case").get_by_role("slider"))
 
 
 def test_default_view_and_keyboard_slider(app_server, page):
-    open_page(page, f"{app_server}/threshold")
+    _open(page, app_server)
     assert_no_exception(page)
     expect(page.get_by_text("At the cost-optimal threshold")).to_be_visible()
     expect(page.get_by_text("per 1,000 cases").first).to_be_visible()
@@ -45,10 +53,11 @@ def test_real_uploads_good_then_bad(app_server, page, tmp_path):
     bad = tmp_path / "three_classes.csv"
     bad.write_text("label,score\n0,0.1\n1,0.8\n2,0.5\n")
 
-    open_page(page, f"{app_server}/threshold")
-    page.get_by_text("Upload a scored file").click()
+    _open(page, app_server)
+    main = page.get_by_test_id("stMainBlockContainer")
+    main.get_by_text("Upload a scored file").click()
     wait_for_app_run(page)
-    uploader = page.get_by_test_id("stFileUploaderDropzoneInput")
+    uploader = main.get_by_test_id("stFileUploaderDropzoneInput")
     uploader.set_input_files(str(good))
     wait_for_app_run(page)
     assert_no_exception(page)

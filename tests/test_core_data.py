@@ -78,6 +78,7 @@ def test_parquet_from_path_bytes_and_file_object(tmp_path):
         ("label,score\ncafé,0.5\n".encode("latin-1"), "not UTF-8 text .* line 2"),
         (b"a,b\n1,2\n3,4,5\n", "line 3 has 3 values but the header has 2 columns"),
         (b"a,b\n1,2,3,4\n5,6\n", "more values than the header"),
+        (b"score;label;score\n1;0;2\n", "more than one column named 'score'"),
     ],
 )
 def test_unreadable_files_raise_data_error(data, words):
@@ -189,6 +190,9 @@ def test_default_positive_label_rules():
          "All positive rows have weight zero"),
         (b"label,score\ncat,0.5\ndog,0.2\n", {"positive_label": "cow"},
          "positive label 'cow' is not one of the label values 'cat' and 'dog'"),
+        (b"label;score\n1;0,5\n0;0,25\n", {},
+         r"has '0,5'\. It looks like a decimal comma"),
+        (b"label,score\n1,0.5\n2,0.2\n3,0.1\n", {}, "3 classes: 1, 2, 3"),
     ],
 )
 def test_scored_data_errors_say_what_and_where(data, kwargs, words):

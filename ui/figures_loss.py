@@ -243,7 +243,7 @@ def make_surface_pair_figure(
     a_title: str,
     c_title: str,
     log_z: bool = False,
-    height: int = 560,
+    height: int = 640,
 ) -> go.Figure:
     """MSE and log-loss surfaces side by side, red where each bends downward, each
     with its grid minimum marked. ``surfaces[loss]`` has shape ``(n_c, n_a)``."""
@@ -300,8 +300,8 @@ def make_surface_pair_figure(
                       margin={"l": 0, "r": 0, "t": 60, "b": 40})
     fig.update_scenes(
         xaxis_title_font_size=BASE_FONT_SIZE, yaxis_title_font_size=BASE_FONT_SIZE,
-        zaxis_title_font_size=BASE_FONT_SIZE, xaxis_tickfont_size=BASE_FONT_SIZE - 4,
-        yaxis_tickfont_size=BASE_FONT_SIZE - 4, zaxis_tickfont_size=BASE_FONT_SIZE - 4,
+        zaxis_title_font_size=BASE_FONT_SIZE, xaxis_tickfont_size=BASE_FONT_SIZE - 2,
+        yaxis_tickfont_size=BASE_FONT_SIZE - 2, zaxis_tickfont_size=BASE_FONT_SIZE - 2,
     )
     _subplot_titles(fig)
     return fig

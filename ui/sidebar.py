@@ -289,10 +289,13 @@ def _options() -> list[str]:
     return options
 
 
-def _label(key: str) -> str:
-    if key == UPLOADED:
-        return st.session_state[_UPLOADED_DS].name
-    return DATASETS[key][0]
+def _labels() -> dict[str, str]:
+    """Picker labels, built now: a format function must not read session state
+    when it is called later (AppTest calls it outside the script run)."""
+    labels = {key: spec[0] for key, spec in DATASETS.items()}
+    if _UPLOADED_DS in st.session_state:
+        labels[UPLOADED] = st.session_state[_UPLOADED_DS].name
+    return labels
 
 
 def _sync_choice() -> str:
@@ -334,10 +337,11 @@ def render_sidebar() -> None:
         _sync_controls(key)
     with st.sidebar:
         st.header("Dataset")
+        labels = _labels()
         key = st.selectbox(
             "Dataset",
             _options(),
-            format_func=_label,
+            format_func=labels.__getitem__,
             key="dataset",
             label_visibility="collapsed",
         )

@@ -1,0 +1,193 @@
+"""Slider repaint time on the Threshold & cost page with 1,000,000 uploaded rows,
+against a bare one-slider Streamlit app, in Debian's Chromium via Playwright.
+
+Both apps are served locally; each slider is moved N times with the keyboard
+(ArrowRight), and each move is timed from the key press until the page shows the new
+value *and* the app's script state is back to ``notRunning``. The median is reported:
+
+    threshold slider repaint at 1e6 rows: X ms vs bare slider Y ms = R x (bound 1.5x)
+
+Run: ``python bench/bench_threshold_slider.py [--rows 1000000] [--moves 30]``.
+Exits non-zero when the ratio exceeds the bound.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+from playwright.sync_api import Page, sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+BOUND = 1.5
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                 "--disable-background-networking", "--enable-unsafe-swiftshader",
+                 "--use-angle=swiftshader"]
+
+BARE_APP = '''import streamlit as st
+
+st.slider("Threshold", 0.0, 1.0, 0.5, step=0.001, key="s", format="%.3f")
+st.markdown(f"At threshold {st.session_state['s']:.4g}")
+'''
+
+# the page and the bare app both show "At threshold <value>" after a rerun
+WAIT_JS = """([text]) => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!app || app.dataset.testScriptState !== 'notRunning') return false;
+  return document.body.innerText.includes(text);
+}"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _serve(script: Path, cwd: Path, log: Path) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(script), "--server.port",
+         str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
+         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+        cwd=cwd, stdout=log.open("w"), stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.read().strip() == b"ok":
+                    return proc, url
+        except OSError:
+            time.sleep(0.25)
+    proc.kill()
+    raise SystemExit(f"{script} did not start; see {log}")
+
+
+def _idle(page: Page, timeout_ms: int = 120_000) -> None:
+    page.wait_for_timeout(300)
+    page.wait_for_function(
+        """() => {
+          const app = document.querySelector('[data-testid="stApp"]');
+          return app && app.dataset.testScriptState === 'notRunning'
+            && app.dataset.testConnectionState === 'CONNECTED'
+            && !document.querySelector('[data-testid="stSkeleton"]');
+        }""",
+        timeout=timeout_ms,
+    )
+
+
+def _time_moves(page: Page, slider, start: float, moves: int, step: float) -> list[float]:
+    slider.focus()
+    times = []
+    value = start
+    for _ in range(moves):
+        value = round(value + step, 3)
+        text = f"At threshold {value:.4g}"
+        t0 = time.perf_counter()
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function(WAIT_JS, arg=[text], polling="raf", timeout=60_000)
+        times.append((time.perf_counter() - t0) * 1000)
+    return times
+
+
+def _write_scored(path: Path, rows: int) -> None:
+    rng = np.random.default_rng(0)
+    y = (rng.random(rows) < 0.1).astype(np.int8)
+    z = 2.0 * y - 2.5 + rng.normal(0.0, 1.2, rows)
+    p = np.round(1.0 / (1.0 + np.exp(-z)), 6)
+    with path.open("w") as fh:
+        fh.write("label,score\n")
+        np.savetxt(fh, np.column_stack([y, p]), fmt=["%d", "%.6f"], delimiter=",")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--moves", type=int, default=30)
+    ap.add_argument("--warmup", type=int, default=3)
+    args = ap.parse_args()
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        raise SystemExit("Needs Debian's chromium (apt-get install -y chromium).")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        data = tmp / "scored_1e6.csv"
+        t = time.perf_counter()
+        _write_scored(data, args.rows)
+        print(f"wrote {args.rows:,} scored rows ({data.stat().st_size / 2**20:.1f} MB)"
+              f" in {time.perf_counter() - t:.1f} s")
+        bare = tmp / "bare_slider.py"
+        bare.write_text(BARE_APP)
+        app_proc, app_url = _serve(ROOT / "app.py", ROOT, tmp / "app.log")
+        bare_proc, bare_url = _serve(bare, tmp, tmp / "bare.log")
+        try:
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path=chromium,
+                                             args=CHROMIUM_ARGS)
+                page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                page.set_default_timeout(120_000)
+
+                # the bare one-slider app
+                page.goto(bare_url)
+                _idle(page)
+                slider = page.get_by_role("slider")
+                _time_moves(page, slider, 0.5, args.warmup, 0.001)
+                bare_ms = _time_moves(page, slider, 0.5 + args.warmup * 0.001,
+                                      args.moves, 0.001)
+
+                # the real page with the uploaded file
+                page.goto(app_url)
+                _idle(page)
+                page.goto(f"{app_url}/threshold")
+                _idle(page)
+                main_block = page.get_by_test_id("stMainBlockContainer")
+                main_block.get_by_text("Upload a scored file").click()
+                _idle(page)
+                t = time.perf_counter()
+                main_block.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
+                    str(data))
+                page.wait_for_function(
+                    "() => document.body.innerText.includes('scored_1e6.csv:')",
+                    timeout=300_000)
+                _idle(page, 300_000)
+                print(f"upload, parse, sweeps, bootstrap and first paint: "
+                      f"{time.perf_counter() - t:.1f} s")
+                errors = page.get_by_test_id("stAlertContentError").count()
+                if errors or page.get_by_test_id("stException").count():
+                    raise SystemExit("The page shows an error after the upload.")
+                slider = (page.get_by_test_id("stSlider")
+                          .filter(has_text="Threshold: flag a case")
+                          .get_by_role("slider"))
+                _time_moves(page, slider, 0.5, args.warmup, 0.001)
+                page_ms = _time_moves(page, slider, 0.5 + args.warmup * 0.001,
+                                      args.moves, 0.001)
+                browser.close()
+        finally:
+            for proc in (app_proc, bare_proc):
+                proc.terminate()
+                proc.wait(timeout=10)
+
+    x, y = statistics.median(page_ms), statistics.median(bare_ms)
+    ratio = x / y
+    print(f"  page: median {x:.0f} ms, p90 {np.percentile(page_ms, 90):.0f} ms; "
+          f"bare: median {y:.0f} ms, p90 {np.percentile(bare_ms, 90):.0f} ms "
+          f"({args.moves} moves each)")
+    print(f"threshold slider repaint at 1e6 rows: {x:.0f} ms vs bare slider "
+          f"{y:.0f} ms = {ratio:.2f} x (bound {BOUND}x)")
+    return 0 if ratio <= BOUND else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

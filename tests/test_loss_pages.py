@@ -1,0 +1,282 @@
+"""AppTest of the "Loss functions" and "Cost surfaces" pages, every control at its
+ends, every dataset; plus the figure builders without a browser."""
+
+import math
+import re
+
+import numpy as np
+import pytest
+from conftest import APP_PATH
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+
+import core
+from core import teaching
+from ui import figures_loss, sidebar
+from ui.style import BASE_FONT_SIZE
+
+
+@pytest.fixture(autouse=True)
+def _navigation_is_v2(monkeypatch):
+    """Run ``app.py`` on every AppTest run, as the real server does (see
+    tests/test_sidebar.py: AppTest otherwise runs the page alone from run 2 on)."""
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+def _page(path: str) -> AppTest:
+    at = AppTest.from_file(APP_PATH, default_timeout=120).run()
+    at.switch_page(path).run()
+    assert not at.exception
+    return at
+
+
+def _metrics(at) -> dict[str, float]:
+    return {m.label: float(m.value) for m in at.metric}
+
+
+# --- Loss functions ------------------------------------------------------------------
+
+
+def test_loss_page_default_reads_off_loss_and_gradient_at_z_minus_4():
+    at = _page("pages/loss_functions.py")
+    m = _metrics(at)
+    z, p = -4.0, float(core.sigmoid(-4.0))
+
+    assert m["Log loss"] == pytest.approx(-math.log(p), rel=1e-3)
+    assert m["Squared error"] == pytest.approx((p - 1) ** 2, rel=1e-3)
+    assert m["dL/dz, log loss"] == pytest.approx(p - 1, rel=1e-3)
+    assert m["dL/dz, squared error"] == pytest.approx(2 * (p - 1) * p * (1 - p),
+                                                      rel=1e-3)
+    assert "Confidently wrong" in at.warning[0].value
+    assert len(at.get("plotly_chart")) == 3
+    assert any("p - y" in latex.value for latex in at.latex)
+    assert z == at.slider(key="lf_z").value
+
+
+@pytest.mark.parametrize("label", [1, 0])
+@pytest.mark.parametrize("z", [-10.0, 10.0, 0.0])
+def test_loss_page_point_at_the_slider_ends(label, z):
+    at = _page("pages/loss_functions.py")
+    at.radio(key="lf_label").set_value(label).run()
+    at.slider(key="lf_z").set_value(z).run()
+    assert not at.exception
+    m = _metrics(at)
+    expected_loss, expected_grad = core.loss_and_dz("log", np.array([label]),
+                                                    np.array([z]))
+    assert m["Log loss"] == pytest.approx(expected_loss[0], rel=1e-3, abs=1e-6)
+    assert m["dL/dz, log loss"] == pytest.approx(expected_grad[0], rel=1e-3,
+                                                 abs=1e-6)
+    wrong = (label == 1 and z < 0) or (label == 0 and z > 0)
+    assert bool(at.warning) is wrong
+
+
+@pytest.mark.parametrize("p", [0.001, 0.999])
+def test_loss_page_probability_slider_ends(p):
+    at = _page("pages/loss_functions.py")
+    at.radio(key="lf_mode").set_value("probability p").run()
+    at.slider(key="lf_p").set_value(p).run()
+    assert not at.exception
+    assert _metrics(at)["Log loss"] == pytest.approx(-math.log(p), rel=1e-3)
+
+
+def test_loss_page_axis_switch_and_stability_panel_every_option():
+    at = _page("pages/loss_functions.py")
+    at.radio(key="lf_axis").set_value("logit z").run()
+    assert not at.exception
+    for label in (1, 0):
+        at.radio(key="lf_s_label").set_value(label).run()
+        text = " ".join(m.value for m in at.markdown)
+        assert "**naive float32** first gives inf/nan" in text
+        assert "**logits space**: 0 inf/nan out of 2001 points" in text
+        for side in ("confidently wrong", "confidently right"):
+            at.toggle(key="lf_log_x").set_value(True).run()
+            at.radio(key="lf_side").set_value(side).run()
+            assert not at.exception
+            text = " ".join(m.value for m in at.markdown)
+            assert "**logits space**: 0 inf/nan out of 601 points" in text
+        at.toggle(key="lf_log_x").set_value(False).run()
+
+
+def test_stability_table_shows_the_numbers():
+    at = _page("pages/loss_functions.py")
+    table = at.dataframe[0].value
+    row = table.set_index("z")
+    # y = 1: at z = 20 float32 has already rounded p to 1 (nan), float64 has not.
+    assert row.loc["20", "naive, float32"] == "nan"
+    assert float(row.loc["20", "naive, float64"]) == pytest.approx(2.06e-9, rel=1e-2)
+    assert row.loc["40", "naive, float64"] == "nan"
+    assert row.loc["-1000", "naive, float64"] == "inf"
+    assert row.loc["-1000", "logits space, float64"] == "1000"
+    assert row.loc["100", "exact (50 digits)"] == f"{math.exp(-100):.9g}"
+    assert (table["logits-space relative error"].isin(["0"]) |
+            table["logits-space relative error"].str.contains("e-1[6-9]")).all()
+
+
+# --- Cost surfaces -------------------------------------------------------------------
+
+
+def _notice(at) -> str:
+    return next(m.value for m in at.markdown if "What to notice" in m.value)
+
+
+def _mse_share(text: str) -> float:
+    """The percentage of the grid where MSE bends downward, as the page states it."""
+    return float(re.search(r"over \*\*(\d+)%\*\*", text).group(1))
+
+
+def test_cost_page_default_tells_the_story():
+    at = _page("pages/cost_surfaces.py")
+    notice = _notice(at)
+    assert _mse_share(notice) > 50  # MSE bends downward over most of the grid
+    assert "(0%)" in notice  # log loss nowhere
+    assert len(at.get("plotly_chart")) == 3
+    assert at.slider(key="cs_res").value == 101
+    assert at.slider(key="cs_a_range").value == (-6.0, 6.0)
+    caption = next(c.value for c in at.caption if "Second differences" in c.value)
+    assert ", 0 for log loss" in caption
+
+
+@pytest.mark.parametrize("key", list(sidebar.DATASETS))
+def test_cost_page_every_dataset(key):
+    at = _page("pages/cost_surfaces.py")
+    at.selectbox(key="dataset").set_value(key).run()
+    assert not at.exception
+    assert "(0%)" in _notice(at)
+    ds = sidebar.built_in(key, 200, 2.0, 1.0, 0.5, 0)
+    info = " ".join(i.value for i in at.info)
+    if ds.n_features > 1:
+        assert "held at the fitted log-loss optimum" in info
+        assert at.selectbox(key="cs_second").value == ds.n_features  # b
+    else:
+        assert not info
+
+
+def test_cost_page_controls_at_their_extremes():
+    at = _page("pages/cost_surfaces.py")
+    a_lim = at.slider(key="cs_a_range").max
+    c_lim = at.slider(key="cs_c_range").max
+    settings = [
+        ("cs_res", 11), ("cs_res", 201), ("cs_res", 101),
+        ("cs_a_range", (-a_lim, a_lim)), ("cs_c_range", (-c_lim, c_lim)),
+        ("cs_slice_frac", 0.0), ("cs_slice_frac", 1.0),
+        ("cs_a_range", (0.0, a_lim / 500)), ("cs_c_range", (-c_lim, -c_lim + 1)),
+    ]
+    for key, value in settings:
+        at.slider(key=key).set_value(value).run()
+        assert not at.exception, (key, value)
+        assert "(0%)" in _notice(at), (key, value)
+    at.toggle(key="cs_log_z").set_value(True).run()
+    assert not at.exception
+    # Equal ends: a plain-words error, no surface.
+    at.slider(key="cs_a_range").set_value((1.0, 1.0)).run()
+    assert not at.exception
+    assert "two different ends" in at.error[0].value
+
+
+def test_cost_page_multi_feature_parameter_choices():
+    at = _page("pages/cost_surfaces.py")
+    at.selectbox(key="dataset").set_value("breast_cancer").run()
+    for first, second in ((0, 29), (29, 30), (30, 5)):
+        at.selectbox(key="cs_first").set_value(first).run()
+        at.selectbox(key="cs_second").set_value(second).run()
+        assert not at.exception
+        assert "(0%)" in _notice(at)
+    at.selectbox(key="cs_second").set_value(5).run()
+    at.selectbox(key="cs_first").set_value(5).run()
+    assert "two different parameters" in at.error[0].value
+
+
+def test_cost_page_big_dataset_stays_correct():
+    at = _page("pages/cost_surfaces.py")
+    at.slider(key="ds_n").set_value(10_000).run()
+    assert not at.exception
+    assert "10000" in " ".join(m.value for m in at.markdown).replace(",", "")
+
+
+# --- figure builders ----------------------------------------------------------
+
+
+def _fonts_readable(fig) -> None:
+    assert fig.layout.font.size >= 14
+    for axis in ("xaxis", "yaxis"):
+        layout_axis = fig.layout[axis]
+        if layout_axis.tickfont.size is not None:
+            assert layout_axis.tickfont.size >= 14
+
+
+def test_surface_figure_has_two_scenes_red_where_concave_and_minima():
+    ds = core.one_d()
+    x = ds.X[:, 0]
+    a, c = np.linspace(-6, 6, 31), np.linspace(-10, 10, 21)
+    J, down, minima = {}, {}, {}
+    for loss in ("mse", "log"):
+        J[loss] = core.cost_surface(x, ds.y, a, c, loss)
+        down[loss] = teaching.curvature_grid(x, np.ones_like(x), None, ds.y, a, c,
+                                             loss).downward()
+        m = teaching.grid_minimum(J[loss], a, c)
+        minima[loss] = (m.a, m.c, m.cost)
+
+    fig = figures_loss.make_surface_pair_figure(a, c, J, down, minima,
+                                                a_title="w", c_title="b")
+
+    surfaces = [t for t in fig.data if t.type == "surface"]
+    assert len(surfaces) == 2
+    assert {surfaces[0].scene, surfaces[1].scene} == {"scene", "scene2"}
+    mse_colour = np.asarray(surfaces[0].surfacecolor)
+    log_colour = np.asarray(surfaces[1].surfacecolor)
+    np.testing.assert_array_equal(mse_colour > 0.5, down["mse"])
+    assert not (log_colour > 0.5).any()
+    assert "J=%{z" in surfaces[0].hovertemplate
+    markers = [
+        t for t in fig.data if t.type == "scatter3d" and t.name == "grid minimum"
+    ]
+    assert [tuple(t.x) + tuple(t.y) for t in markers] == [
+        (minima["mse"][0], minima["mse"][1]), (minima["log"][0], minima["log"][1])
+    ]
+    assert fig.layout.scene.zaxis.title.text == "cost J"
+    assert fig.layout.scene.xaxis.tickfont.size >= 14
+    _fonts_readable(fig)
+    log_fig = figures_loss.make_surface_pair_figure(a, c, J, down, minima,
+                                                    a_title="w", c_title="b",
+                                                    log_z=True)
+    assert log_fig.layout.scene2.zaxis.type == "log"
+
+
+def test_stability_figure_marks_failures():
+    z = np.linspace(-100, 100, 201)
+    y = np.ones_like(z)
+    routes = {
+        "naive float32": teaching.naive_pipeline_loss(y, z, np.float32),
+        "logits space (float64)": core.log_loss(y, z),
+    }
+    fig = figures_loss.make_stability_figure(z, routes, label=1)
+    failures = [t for t in fig.data if "inf / nan" in (t.name or "")]
+    assert len(failures) == 1
+    assert len(failures[0].x) == int((~np.isfinite(routes["naive float32"])).sum())
+    assert fig.layout.xaxis.title.text == "logit z"
+    _fonts_readable(fig)
+
+
+def test_loss_and_gradient_figures_have_titles_and_points():
+    x, _, curves = np.linspace(-5, 5, 11), None, teaching.per_example_curves(
+        np.linspace(-5, 5, 11))
+    fig = figures_loss.make_loss_curves_figure(
+        x, {y: {k: curves[y][k][0] for k in curves[y]} for y in curves},
+        x_title="logit z", point=(1.0, 0, {"log": 1.3, "mse": 0.5}),
+    )
+    names = [t.name for t in fig.data]
+    assert names.count("your point") == 2 and "log loss" in names
+    assert fig.layout.xaxis.title.text == "logit z"
+    grad = figures_loss.make_gradient_figure(
+        x, {k: curves[1][k][1] for k in curves[1]}, label=1,
+        wrong_region=(-5, -2.2), point=(0.0, {"log": -0.5, "mse": -0.125}),
+    )
+    assert grad.layout.yaxis.title.text == "dL / dz"
+    assert grad.layout.title.font.size >= BASE_FONT_SIZE
+    _fonts_readable(grad)

@@ -1,0 +1,252 @@
+"""The shared sidebar: built-in datasets, choices that persist, and uploads."""
+
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import APP_PATH
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+
+import core
+from ui import sidebar
+from ui.sidebar import UPLOADED, apply_columns, handle_upload, parse_upload
+
+
+@pytest.fixture(autouse=True)
+def _navigation_is_v2(monkeypatch):
+    """Run ``app.py`` on every AppTest run, as the real server does.
+
+    AppTest rebuilds its PagesManager before each run and, because a ``pages/``
+    folder exists, falls back to the pre-``st.navigation`` behaviour that runs the
+    page file alone (no app frame, no sidebar) from the second run on.
+    """
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+def _app() -> AppTest:
+    return AppTest.from_file(APP_PATH, default_timeout=60).run()
+
+
+# --- pure parsing ------------------------------------------------------------------
+
+GOOD_CSV = b"size;age;diagnosis\n1.5;40;benign\n3.0;51;malignant\n0.5;33;benign\n" \
+           b"4.2;60;malignant\n2.2;45;benign\n"
+
+
+def _parquet(df: pd.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    df.to_parquet(buffer)
+    return buffer.getvalue()
+
+
+def test_parse_upload_reads_csv_with_default_columns_and_positive_label():
+    ds = parse_upload(GOOD_CSV, "tumours.csv")
+
+    assert ds.name == "Uploaded: tumours.csv"
+    assert ds.feature_names == ("size", "age")
+    np.testing.assert_array_equal(ds.X, [[1.5, 40], [3.0, 51], [0.5, 33], [4.2, 60],
+                                         [2.2, 45]])
+    np.testing.assert_array_equal(ds.y, [0, 1, 0, 1, 0])  # "malignant" sorts last
+    assert "positive = 'malignant'" in ds.description
+
+
+def test_parse_upload_honours_choices_and_reads_parquet():
+    df = pd.DataFrame({"flag": [True, False, True, False], "a": [1.0, 2.0, 3.0, 4.0],
+                       "b": [0.1, 0.2, 0.3, 0.5]})
+    ds = parse_upload(_parquet(df), "data.parquet", "flag", ["b"], False)
+
+    assert ds.feature_names == ("b",)
+    np.testing.assert_array_equal(ds.X[:, 0], df["b"])
+    np.testing.assert_array_equal(ds.y, [0, 1, 0, 1])  # positive = False
+
+
+TWO = "x,label\n1,0\n2,1\n"
+BAD_FILES = {
+    "empty": (b"", {}, "empty"),
+    "header only": (b"x,label\n", {}, "no data rows"),
+    "binary junk": (bytes(range(256)) * 8, {}, "binary"),
+    "not UTF-8": (b"x,label\n1,caf\xe9\n2,ol\xe9\n", {}, "UTF-8"),
+    "one class": (b"x,label\n1,1\n2,1\n3,1\n", {}, "only one class"),
+    "three classes": (b"x,label\n1,0\n2,1\n3,2\n", {"label_column": "label"},
+                      "3 classes"),
+    "missing label": (b"x,label\n1,0\n2,\n3,1\n", {"label_column": "label"},
+                      "missing"),
+    "text in a feature": (b"x,label\n1,0\nabc,1\n3,1\n", {"feature_columns": ["x"]},
+                          "must hold numbers"),
+    "infinity": (b"x,label\n1,0\ninf,1\n3,1\n", {}, "infinite"),
+    "label as feature": (TWO.encode(), {"label_column": "label",
+                                        "feature_columns": ["x", "label"]},
+                         "cannot also be a feature"),
+    "no feature": (b"label\n0\n1\n", {}, "at least one feature"),
+    "missing feature value": (b"x,label\n1,0\n,1\n3,1\n", {}, "missing"),
+    "broken parquet": (b"PAR1" + b"\x00junk" * 50, {}, "Parquet"),
+    "unknown label column": (TWO.encode(), {"label_column": "y"}, "no column"),
+    "positive label absent": (TWO.encode(), {"positive_label": "yes"},
+                              "not one of the label values"),
+}
+
+
+@pytest.mark.parametrize("kind", list(BAD_FILES))
+def test_parse_upload_rejects_bad_files_in_plain_words(kind):
+    data, choices, words = BAD_FILES[kind]
+    with pytest.raises(core.DataError, match=words):
+        parse_upload(data, f"{kind}.csv", **choices)
+
+
+@pytest.mark.parametrize("kind", list(BAD_FILES))
+def test_a_bad_upload_keeps_the_previous_dataset(kind):
+    data, choices, _ = BAD_FILES[kind]
+    state = {}
+    assert handle_upload(state, GOOD_CSV, "good.csv")
+    assert state[sidebar._CHOICE] == UPLOADED
+    state[sidebar._CHOICE] = "tumour"  # the user went back to a built-in set
+
+    if not choices:  # the file itself is bad
+        before = state[sidebar._UPLOADED_DS]
+        assert handle_upload(state, data, f"{kind}.csv") is False
+    else:  # the file may parse with default columns; the user's choice is bad
+        handle_upload(state, data, f"{kind}.csv")
+        before = state[sidebar._UPLOADED_DS]
+        choice = state[sidebar._CHOICE]
+        for key, widget in (("label_column", "upload_label"),
+                            ("feature_columns", "upload_features"),
+                            ("positive_label", "upload_positive")):
+            if key in choices:
+                state[widget] = choices[key]
+        assert apply_columns(state) is False
+        assert state[sidebar._CHOICE] == choice
+
+    assert state[sidebar._UPLOADED_DS] is before
+    assert state[sidebar._CHOICE] in ("tumour", UPLOADED)
+    if not choices:
+        assert state[sidebar._CHOICE] == "tumour"
+    message = state[sidebar._UPLOAD_ERROR]
+    assert f"{kind}.csv" in message
+    assert "previous dataset is still loaded" in message
+
+
+def test_removing_the_file_keeps_the_parsed_dataset():
+    state = {}
+    handle_upload(state, GOOD_CSV, "good.csv")
+    dataset = state[sidebar._UPLOADED_DS]
+    assert handle_upload(state, None, "") is False
+    assert state[sidebar._UPLOADED_DS] is dataset
+    assert sidebar._UPLOAD_ERROR not in state
+
+
+# --- the sidebar in the app ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", list(sidebar.DATASETS))
+def test_every_built_in_dataset_renders_with_its_description(key):
+    at = _app()
+    at.selectbox(key="dataset").set_value(key).run()
+
+    assert not at.exception
+    captions = " ".join(c.value for c in at.sidebar.caption)
+    assert sidebar.DATASETS[key][2] in captions
+    with_defaults = sidebar.built_in(key, 200, 2.0, 1.0, 0.5, 0)
+    assert with_defaults.description in captions
+    controls = {s.key for s in at.sidebar.slider} | {n.key for n in
+                                                     at.sidebar.number_input}
+    assert controls == {sidebar.CONTROLS[c][0] for c in sidebar.DATASETS[key][1]}
+
+
+def test_generator_values_persist_across_datasets_and_pages():
+    at = _app()
+    at.slider(key="ds_n").set_value(500).run()
+    at.slider(key="ds_separation").set_value(3.5).run()
+    at.number_input(key="ds_seed").set_value(42).run()
+    at.switch_page("pages/loss_functions.py").run()
+    at.selectbox(key="dataset").set_value("tumour").run()  # no generator sliders
+    assert not at.sidebar.slider
+    at.switch_page("pages/cost_surfaces.py").run()
+    at.selectbox(key="dataset").set_value("moons").run()
+    assert at.slider(key="ds_n").value == 200  # moons has its own settings
+    at.slider(key="ds_n").set_value(1000).run()
+    at.switch_page("pages/home.py").run()
+    at.selectbox(key="dataset").set_value("one_d").run()
+
+    assert not at.exception
+    assert at.slider(key="ds_n").value == 500
+    assert at.slider(key="ds_separation").value == 3.5
+    assert at.number_input(key="ds_seed").value == 42
+    expected = core.one_d(n=500, separation=3.5, seed=42).description
+    assert expected in [c.value for c in at.sidebar.caption]
+
+    at.selectbox(key="dataset").set_value("moons").run()
+    assert at.slider(key="ds_n").value == 1000
+    assert "1000 points" in " ".join(c.value for c in at.sidebar.caption)
+
+
+@pytest.mark.parametrize("end", ["low", "high"])
+def test_generator_controls_at_their_extremes(end):
+    at = _app()
+    for key in ("one_d", "circles"):
+        at.selectbox(key="dataset").set_value(key).run()
+        for control in sidebar.DATASETS[key][1]:
+            widget, _, low, high, _, _ = sidebar.CONTROLS[control]
+            value = low if end == "low" else high
+            element = (at.number_input(key=widget) if control == "seed"
+                       else at.slider(key=widget))
+            element.set_value(value).run()
+            assert not at.exception, (key, control, value)
+        n = 20 if end == "low" else 10_000
+        assert f"{n} points" in " ".join(c.value for c in at.sidebar.caption)
+
+
+def test_upload_through_the_real_widget_then_a_bad_file_keeps_it():
+    at = _app()
+    at.file_uploader(key="upload_file").set_value(
+        ("tumours.csv", GOOD_CSV, "text/csv")
+    ).run()
+    assert not at.exception
+    assert at.selectbox(key="dataset").value == UPLOADED
+    assert at.selectbox(key="upload_label").value == "diagnosis"
+    assert at.multiselect(key="upload_features").value == ["size", "age"]
+    assert at.selectbox(key="upload_positive").value == "malignant"
+    assert "Loaded 5 rows from tumours.csv" in at.sidebar.success[0].value
+
+    at.file_uploader(key="upload_file").set_value(
+        ("junk.csv", bytes(range(256)) * 4, "text/csv")
+    ).run()
+    assert not at.exception
+    assert "junk.csv" in at.sidebar.error[0].value
+    assert "binary" in at.sidebar.error[0].value
+    assert at.selectbox(key="dataset").value == UPLOADED
+    captions = " ".join(c.value for c in at.sidebar.caption)
+    assert "5 rows from tumours.csv" in captions
+
+
+def test_upload_column_choices_reparse_and_a_bad_choice_keeps_the_data():
+    at = _app()
+    at.file_uploader(key="upload_file").set_value(
+        ("tumours.csv", GOOD_CSV, "text/csv")
+    ).run()
+    at.multiselect(key="upload_features").set_value(["size"]).run()
+    assert not at.exception
+    assert "features size." in " ".join(c.value for c in at.sidebar.caption)
+
+    at.selectbox(key="upload_positive").set_value("benign").run()
+    assert "positive = 'benign', 60% of rows" in " ".join(
+        c.value for c in at.sidebar.caption
+    )
+
+    at.multiselect(key="upload_features").set_value(["size", "diagnosis"]).run()
+    assert not at.exception
+    assert "cannot also be a feature" in at.sidebar.error[0].value
+    captions = " ".join(c.value for c in at.sidebar.caption)
+    assert "positive = 'benign'" in captions and "features size." in captions
+
+    # A built-in dataset can be picked again, and the upload stays available.
+    at.selectbox(key="dataset").set_value("tumour").run()
+    assert at.selectbox(key="dataset").value == "tumour"
+    assert "Uploaded: tumours.csv" in at.selectbox(key="dataset").options
