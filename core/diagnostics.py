@@ -253,9 +253,17 @@ def explain_divergence(costs, *, learning_rate: float, optimizer: str,
     tries = []
     if unscaled:
         tries.append("standardise the features")
-    tries.append(f"lower the learning rate (try {_fmt(learning_rate / 10)})")
     if optimizer == "newton":
-        tries.append("keep Newton's learning rate at 1 or below")
+        # Newton divides by the curvature p(1 - p), nearly 0 where the model is
+        # confidently wrong: there its steps are huge whatever the learning rate.
+        tries += ["start nearer w = 0, b = 0", "add some L2",
+                  f"use a smaller learning rate (try {_fmt(learning_rate / 10)})"]
+        advice = ", ".join(tries[:-1]) + " or " + tries[-1]
+        return (f"Newton's method diverged (learning rate {lr}): {happened}. Its "
+                "steps divide by the curvature, which is nearly zero where the model "
+                "is confidently wrong, so they overshoot wildly. Training stopped at "
+                f"the last finite point; {advice}.")
+    tries.append(f"lower the learning rate (try {_fmt(learning_rate / 10)})")
     name = OPTIMIZER_NAMES.get(optimizer, optimizer)
     advice = tries[0] if len(tries) == 1 else ", ".join(tries[:-1]) + " or " + tries[-1]
     return (f"Learning rate {lr} is {what} ({name}): {happened}. "
@@ -476,7 +484,7 @@ def export_logits(export: dict, X) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------- surfaces
-def surface_window(points, pad: float = 0.35, min_half_width: float = 3.0):
+def surface_window(points, pad: float = 0.6, min_half_width: float = 4.0):
     """A ``(w_lo, w_hi, b_lo, b_hi)`` box holding every ``(w, b)`` in ``points``
     and the origin, padded by ``pad`` of its size and at least ``min_half_width``
     either side of its centre."""

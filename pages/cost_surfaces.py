@@ -10,12 +10,13 @@ from ui.figures_loss import (
     make_slice_figure,
     make_surface_pair_figure,
 )
-from ui.sidebar import current_dataset
+from ui.sidebar import current_dataset, keep_values, kept
 
 RANGE_FACTOR = 5  # the range sliders reach this many default half-widths
 DEFAULT_RESOLUTION = 101
 # Grid cells x samples above which the page warns that it will take a moment.
 SLOW_ELEMENTS = 30_000_000
+VIEW = "cost_surfaces_view"  # the scope of the kept grid controls
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -46,14 +47,6 @@ def surfaces(X: np.ndarray, y: np.ndarray, w_opt: np.ndarray, b_opt: float,
     return a, c, J, down, low, minima
 
 
-def _reset_on_change(name: str, signature, defaults: dict) -> None:
-    """New dataset (or parameters): put the controls back to their defaults."""
-    if st.session_state.get(name) != signature:
-        st.session_state[name] = signature
-        for key, value in defaults.items():
-            st.session_state[key] = value
-
-
 st.title("Cost surfaces")
 dataset = current_dataset()
 X, y = dataset.X, dataset.y
@@ -72,18 +65,18 @@ names = teaching.parameter_names(dataset.feature_names)
 if d == 1:
     first, second = 0, 1
 else:
-    _reset_on_change(
-        "_cs_dataset", (dataset.name, dataset.description, n, d),
+    keep_values(
         {"cs_first": int(np.argmax(np.abs(w_opt))), "cs_second": d},
+        "cost_surfaces_parameters", (dataset.name, dataset.description, n, d),
     )
     pick1, pick2 = st.columns(2)
     first = pick1.selectbox(
         "First parameter (across)", range(d + 1), format_func=lambda k: names[k],
-        key="cs_first",
+        **kept("cost_surfaces_parameters", "cs_first"),
     )
     second = pick2.selectbox(
         "Second parameter (depth)", range(d + 1), format_func=lambda k: names[k],
-        key="cs_second",
+        **kept("cost_surfaces_parameters", "cs_second"),
     )
     if first == second:
         st.error("Choose two different parameters: the surface needs two axes.")
@@ -102,21 +95,23 @@ u, v, _ = teaching.slice_model(X, w_opt, b_opt, first, second)
 opt = np.append(w_opt, b_opt)
 (a_lo, a_hi), (c_lo, c_hi) = teaching.default_window(u, v, opt[first], opt[second])
 a_lim, c_lim = RANGE_FACTOR * a_hi, RANGE_FACTOR * c_hi
-_reset_on_change(
-    "_cs_view", (dataset.name, dataset.description, n, d, first, second),
+keep_values(
     {"cs_a_range": (a_lo, a_hi), "cs_c_range": (c_lo, c_hi),
      "cs_res": DEFAULT_RESOLUTION, "cs_slice_frac": 0.5},
+    VIEW, (dataset.name, dataset.description, n, d, first, second),
 )
+keep_values({"cs_log_z": False}, "cost_surfaces_axis")
 
 controls = st.columns([3, 3, 2, 2])
-a_range = controls[0].slider(f"{a_name} from / to", -a_lim, a_lim, key="cs_a_range",
-                             step=a_lim / 500)
-c_range = controls[1].slider(f"{c_name} from / to", -c_lim, c_lim, key="cs_c_range",
-                             step=c_lim / 500)
-resolution = controls[2].slider("Grid points per side", 11, 201, key="cs_res",
-                                step=10)
-log_z = controls[3].toggle("Log-scale cost axis", key="cs_log_z",
-                           help="Shows the bottom of log loss's valley.")
+a_range = controls[0].slider(f"{a_name} from / to", -a_lim, a_lim,
+                             step=a_lim / 500, **kept(VIEW, "cs_a_range"))
+c_range = controls[1].slider(f"{c_name} from / to", -c_lim, c_lim,
+                             step=c_lim / 500, **kept(VIEW, "cs_c_range"))
+resolution = controls[2].slider("Grid points per side", 11, 201, step=10,
+                                **kept(VIEW, "cs_res"))
+log_z = controls[3].toggle("Log-scale cost axis",
+                           help="Shows the bottom of log loss's valley.",
+                           **kept("cost_surfaces_axis", "cs_log_z"))
 if a_range[0] >= a_range[1] or c_range[0] >= c_range[1]:
     st.error("Each range needs two different ends: widen the slider.")
     st.stop()
@@ -159,7 +154,7 @@ if minima["log"].on_edge and d == 1:
 
 st.subheader("Contours")
 slice_frac = st.slider(
-    f"Slice at {c_name} (share of its range)", 0.0, 1.0, key="cs_slice_frac",
+    f"Slice at {c_name} (share of its range)", 0.0, 1.0, **kept(VIEW, "cs_slice_frac"),
     step=0.01, help="Where the 1-D slice below cuts the surfaces.",
 )
 row = round(slice_frac * (len(c) - 1))

@@ -11,7 +11,9 @@ from ui.figures_loss import (
     make_loss_curves_figure,
     make_stability_figure,
 )
+from ui.sidebar import keep_values, kept
 
+SCOPE = "loss_functions"  # where this page's control values are kept
 Z_MAX = 10.0  # the curves and the movable point live on z in [-Z_MAX, Z_MAX]
 P_EDGE = 1e-3  # curves against p run over [P_EDGE, 1 - P_EDGE]
 TABLE_Z = (-1000.0, -100.0, -40.0, -20.0, -17.0, 0.0, 17.0, 20.0, 37.0, 40.0,
@@ -65,12 +67,17 @@ def stability_rows(label: int) -> pd.DataFrame:
             "naive, float64": show(table.naive64),
             "logits space, float64": show(table.logits64),
             "exact (50 digits)": show(table.exact),
-            "logits-space relative error": [
-                "0" if e == 0 else f"{e:.1e}"
-                for e in table.relative_error(table.logits64)
-            ],
+            "naive float64 relative error": _errors(table, table.naive64),
+            "logits-space relative error": _errors(table, table.logits64),
         }
     )
+
+
+def _errors(table, route) -> list[str]:
+    return [
+        "inf/nan" if np.isinf(e) else ("0" if e == 0 else f"{e:.1e}")
+        for e in table.relative_error(route)
+    ]
 
 
 def _fmt(value: float) -> str:
@@ -90,18 +97,24 @@ st.markdown(
 )
 
 # --- The movable point -------------------------------------------------------
+keep_values(
+    {"lf_label": 1, "lf_mode": "logit z", "lf_z": -4.0, "lf_p": 0.02,
+     "lf_axis": "probability p", "lf_s_label": 1, "lf_log_x": False,
+     "lf_side": "confidently wrong"},
+    SCOPE,
+)
 left, right = st.columns([1, 2])
 with left:
     st.subheader("Your prediction")
-    label = st.radio("True label y", [1, 0], horizontal=True, key="lf_label",
+    label = st.radio("True label y", [1, 0], horizontal=True, **kept(SCOPE, "lf_label"),
                      format_func=lambda y: f"y = {y}")
     mode = st.radio("Move the point by", ["logit z", "probability p"],
-                    horizontal=True, key="lf_mode")
+                    horizontal=True, **kept(SCOPE, "lf_mode"))
     if mode == "logit z":
-        z0 = st.slider("Logit z", -Z_MAX, Z_MAX, -4.0, 0.1, key="lf_z")
+        z0 = st.slider("Logit z", -Z_MAX, Z_MAX, step=0.1, **kept(SCOPE, "lf_z"))
     else:
-        p_point = st.slider("Probability p of class 1", 0.001, 0.999, 0.02, 0.001,
-                            key="lf_p", format="%.3f")
+        p_point = st.slider("Probability p of class 1", 0.001, 0.999, step=0.001,
+                            **kept(SCOPE, "lf_p"), format="%.3f")
         z0 = float(teaching.logit(p_point))
     p0 = float(core.sigmoid(z0))
     point = teaching.per_example_curves(np.array([z0]))[label]
@@ -143,7 +156,7 @@ with right:
 # --- Curves --------------------------------------------------------------------
 st.subheader("Loss for one example")
 axis = st.radio("Plot against", ["probability p", "logit z"], horizontal=True,
-                key="lf_axis")
+                **kept(SCOPE, "lf_axis"))
 use_p = axis == "probability p"
 x, z_grid, curves = curves_against("p" if use_p else "z")
 loss_curves = {y: {loss: curves[y][loss][0] for loss in ("log", "mse")}
@@ -193,13 +206,14 @@ st.markdown(
 )
 c1, c2 = st.columns([1, 2])
 with c1:
-    s_label = st.radio("True label", [1, 0], horizontal=True, key="lf_s_label",
-                       format_func=lambda y: f"y = {y}")
-    log_x = st.toggle("Beyond ±100 (log axes, |z| up to a million)", key="lf_log_x")
+    s_label = st.radio("True label", [1, 0], horizontal=True,
+                       format_func=lambda y: f"y = {y}", **kept(SCOPE, "lf_s_label"))
+    log_x = st.toggle("Beyond ±100 (log axes, |z| up to a million)",
+                      **kept(SCOPE, "lf_log_x"))
     wrong_side = True
     if log_x:
         side = st.radio("Side", ["confidently wrong", "confidently right"],
-                        key="lf_side", horizontal=True)
+                        **kept(SCOPE, "lf_side"), horizontal=True)
         wrong_side = side == "confidently wrong"
 z_s, routes = stability(s_label, log_x, wrong_side)
 with c2:
@@ -219,7 +233,8 @@ st.plotly_chart(make_stability_figure(z_s, routes, label=s_label, log_x=log_x),
                 key="lf_stability")
 st.caption("Crosses at the top mark the z values where a route returns inf or nan.")
 st.markdown(f"**The numbers** (true label y = {s_label}):")
-st.dataframe(stability_rows(s_label), hide_index=True, key="lf_table")
+rows = stability_rows(s_label)
+st.dataframe(rows, hide_index=True, key="lf_table", height=38 + 35 * len(rows))
 st.caption(
     "Exact: the same formula evaluated with 50-digit decimal arithmetic. Near "
     "z = 17 the float64 naive route still returns a number but has already lost "

@@ -8,6 +8,7 @@ figures inside an ``st.fragment``, so it stays instant on a million uploaded row
 from __future__ import annotations
 
 import hashlib
+import os
 
 import numpy as np
 import pandas as pd
@@ -45,6 +46,8 @@ from ui.figures_threshold import (
     make_pr_figure,
     make_ratio_figure,
     make_roc_figure,
+    move_current,
+    update_confusion_figure,
 )
 from ui.sidebar import current_dataset
 
@@ -451,45 +454,61 @@ def _threshold_panel(ctx: dict) -> None:
                 f"{test[k]:.3f}" if k != "flagged" else f"{test[k]:.1%}"
                 for k, _ in names] + [money(test_cost, cur)]
         index = [n for _, n in names] + [f"Cost per {per:,} cases"]
-        st.markdown(f"**At threshold {t:.4g}**")
-        st.dataframe(pd.DataFrame(table, index=index), width="stretch")
+        # a stable key: tests and the benchmark read the displayed value here
+        st.container(key="thr_at").markdown(f"**At threshold {t:.4g}**")
+        if "df" in os.environ.get("THR_CHARTS", ""):
+            st.dataframe(pd.DataFrame(table, index=index), width="stretch")
         shown = test if ctx["split"] else val
-        st.plotly_chart(
-            make_confusion_figure(shown["tp"], shown["fp"], shown["fn"], shown["tn"]),
-            key="thr_fig_confusion", config=CONFIG, theme=None,
-        )
+        fkey = ctx["fig_key"]
+        fig = _memo("fig_confusion", fkey, lambda _k: make_confusion_figure(
+            shown["tp"], shown["fp"], shown["fn"], shown["tn"]))
+        update_confusion_figure(fig, shown["tp"], shown["fp"], shown["fn"],
+                                shown["tn"])
+        _PC(fig, key="thr_fig_confusion", config=CONFIG, theme=None)
         st.caption(("Held-out test half" if ctx["split"] else "All rows")
                    + ": counts" + (" re-weighted to the production base rate"
                                    if ctx["reweighted"] else ""))
     with right:
         if curves["flat"]:
             st.info("All thresholds cost the same with these costs.")
-        st.plotly_chart(make_cost_figure(
+        fig = _memo("fig_cost", fkey, lambda _k: make_cost_figure(
             curves["thresholds"], curves["cost"], optimum=curves["optimum"],
             optimum_cost=curves["optimum_cost"] * per, current=t,
             bayes=ctx["bayes"], band=ctx["band"], currency=cur, per=per,
-            x_title=ctx["x_title"],
-        ), key="thr_fig_cost", config=CONFIG, theme=None)
+            x_title=ctx["x_title"]))
+        move_current(fig, t, name=f"current threshold {t:.3g}")
+        _PC(fig, key="thr_fig_cost", config=CONFIG, theme=None)
         st.caption("Expected cost on the validation data, where the threshold is "
                    "chosen. Shaded: where the optimum falls in 90% of bootstrap "
                    "resamples.")
 
     a, b, c = st.columns(3)
     with a:
-        st.plotly_chart(make_metrics_figure(
+        fig = _memo("fig_metrics", fkey, lambda _k: make_metrics_figure(
             curves["thresholds"], curves["precision"], curves["recall"],
-            curves["f1"], t, x_title=ctx["x_title"]),
-            key="thr_fig_metrics", config=CONFIG, theme=None)
+            curves["f1"], t, x_title=ctx["x_title"]))
+        _PC(move_current(fig, t), key="thr_fig_metrics", config=CONFIG,
+                        theme=None)
     with b:
-        st.plotly_chart(make_pr_figure(
+        fig = _memo("fig_pr", fkey, lambda _k: make_pr_figure(
             curves["recall"], curves["precision"], curves["ap"], val["recall"],
-            val["precision"], sample_prevalence(sweeps["val"])),
-            key="thr_fig_pr", config=CONFIG, theme=None)
+            val["precision"], sample_prevalence(sweeps["val"])))
+        _PC(move_current(fig, val["recall"], val["precision"]),
+                        key="thr_fig_pr", config=CONFIG, theme=None)
     with c:
-        st.plotly_chart(make_roc_figure(
+        fig = _memo("fig_roc", fkey, lambda _k: make_roc_figure(
             curves["fpr"], curves["recall"], curves["auc"], val["fpr"],
-            val["recall"]), key="thr_fig_roc", config=CONFIG, theme=None)
-    _export(ctx, t)
+            val["recall"]))
+        _PC(move_current(fig, val["fpr"], val["recall"]),
+                        key="thr_fig_roc", config=CONFIG, theme=None)
+    if "export" in os.environ.get("THR_CHARTS", ""):
+        _export(ctx, t)
+
+
+def _PC(fig, key, **kw):
+    allowed = os.environ.get("THR_CHARTS", "").split(",")
+    if key in allowed or key.replace("thr_fig_", "") in allowed or "all" in allowed:
+        st.plotly_chart(fig, key=key, **kw)
 
 
 def main() -> None:
@@ -564,6 +583,8 @@ def main() -> None:
             "top_score": float(rows.scores.max()),
             "analysis": analysis, "prevalence": prevalence, "boot": boot,
             "calibration": cal,
+            # the styled figures depend on all of this, not on the threshold
+            "fig_key": (ckey, currency, x_title, bayes),
         })
 
     with tabs[1]:
@@ -591,7 +612,7 @@ def _uncertainty_tab(boot, curves, cost, sweeps, rkey, currency, per, is_prob):
                    f"{boot.grid_size:,} evenly spaced candidate thresholds.")
     left, right = st.columns(2)
     with left:
-        st.plotly_chart(make_bootstrap_figure(boot.thresholds, curves["optimum"],
+        _PC(make_bootstrap_figure(boot.thresholds, curves["optimum"],
                                               boot.threshold_band),
                         key="thr_fig_boot", config=CONFIG, theme=None)
     with right:
@@ -601,7 +622,7 @@ def _uncertainty_tab(boot, curves, cost, sweeps, rkey, currency, per, is_prob):
         if ratio is not None:
             current_opt = core.best_threshold(
                 sweeps["val"], core.CostMatrix(fp=1.0, fn=ratio))
-        st.plotly_chart(make_ratio_figure(RATIOS, emp, bayes if is_prob else None,
+        _PC(make_ratio_figure(RATIOS, emp, bayes if is_prob else None,
                                           ratio, current_opt),
                         key="thr_fig_ratio", config=CONFIG, theme=None)
         st.caption(
@@ -621,7 +642,7 @@ def _calibration_tab(cal, bayes):
         return
     left, right = st.columns([3, 2])
     with left:
-        st.plotly_chart(make_calibration_figure(cal.prob_pred, cal.prob_true,
+        _PC(make_calibration_figure(cal.prob_pred, cal.prob_true,
                                                 cal.bin_weight),
                         key="thr_fig_calibration", config=CONFIG, theme=None)
     with right:

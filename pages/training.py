@@ -44,9 +44,9 @@ from ui.figures_training import (
 )
 from ui.sidebar import current_dataset
 
-FRAME_S = 1 / float(__import__("os").environ.get("LL_FPS", 20))  # target time between frames
+FRAME_S = 1 / float(__import__("os").environ.get("LL_FPS", 12))  # XXX
 FRAME_BUDGET_S = 0.03  # compute time per frame before drawing
-FRAMES_PER_RUN = 60  # "auto" speed: a run takes about this many frames
+FRAMES_PER_RUN = 90  # "auto" speed: a run takes about this many frames
 FIRST_VISIT_BUDGET_S = 2.0
 SURFACE_GRID = 51
 BOUNDARY_GRID = 70
@@ -249,7 +249,9 @@ def _on_run() -> None:
 
 
 def _on_pause() -> None:
-    st.session_state.tr["status"] = "paused"
+    tr = st.session_state.tr
+    if tr["status"] == "running":  # a run that ended meanwhile stays finished
+        tr["status"] = "paused"
 
 
 def _on_step() -> None:
@@ -353,7 +355,8 @@ def _charts(tr: dict, reference, frame: int = 0) -> None:
     live loop redraws them several times in one script run."""
     prep, runs = tr["prep"], tr["runs"]
     histories = {loss: run.arrays() for loss, run in runs.items()}
-    best = {loss: best_validation_epoch(h["val_loss"]) for loss, h in histories.items()}
+    best = {loss: None if runs[loss].diverged else best_validation_epoch(h["val_loss"])
+            for loss, h in histories.items()}
     st.markdown(_status_line(tr))
     _messages(tr, histories, reference, best)
     ref_cost = reference.cost if reference is not None and reference.finite else None
@@ -376,6 +379,8 @@ def _charts(tr: dict, reference, frame: int = 0) -> None:
             make_path_figure(surfaces, paths, start=prep["start"], reference=ref_point),
             key=f"tr_path_chart_{frame}", **CHART_KW,
         )
+        st.caption("Shading: the cost J(w, b) of each loss, darker is higher. The x "
+                   "marks the common start, the star scikit-learn's log-loss optimum.")
     elif prep["n_inputs"] == 2:
         g1, g2 = prep["grid"]
         logits = {
@@ -414,10 +419,12 @@ def _download(tr: dict, dataset) -> None:
             settings={**settings, "validation_share": tr["signature"][4],
                       "dataset": dataset.name},
             metrics=metrics)
+    text = json.dumps(exports if len(exports) > 1 else next(iter(exports.values())),
+                      indent=2)
+    tr["export_json"] = text  # what the button hands out, kept for inspection
     st.download_button(
         ":material/download: Download the model (JSON)",
-        json.dumps(exports if len(exports) > 1 else next(iter(exports.values())),
-                   indent=2),
+        text,
         file_name="loss_lab_model.json", mime="application/json",
         key="tr_download", on_click="ignore",
         disabled=tr["status"] == "running",

@@ -280,3 +280,31 @@ def test_loss_and_gradient_figures_have_titles_and_points():
     assert grad.layout.yaxis.title.text == "dL / dz"
     assert grad.layout.title.font.size >= BASE_FONT_SIZE
     _fonts_readable(grad)
+
+
+def test_page_controls_survive_a_visit_to_another_page():
+    at = _page("pages/cost_surfaces.py")
+    at.slider(key="cs_res").set_value(51).run()
+    at.slider(key="cs_a_range").set_value((-3.0, 4.5)).run()
+    at.toggle(key="cs_log_z").set_value(True).run()
+    at.switch_page("pages/loss_functions.py").run()
+    at.radio(key="lf_mode").set_value("probability p").run()
+    at.slider(key="lf_p").set_value(0.9).run()
+    at.radio(key="lf_mode").set_value("logit z").run()  # lf_p is not drawn now
+    at.switch_page("pages/cost_surfaces.py").run()
+
+    assert not at.exception
+    assert at.slider(key="cs_res").value == 51
+    assert at.slider(key="cs_a_range").value == (-3.0, 4.5)
+    assert at.toggle(key="cs_log_z").value is True
+
+    at.switch_page("pages/loss_functions.py").run()
+    at.radio(key="lf_mode").set_value("probability p").run()
+    assert at.slider(key="lf_p").value == 0.9
+    assert _metrics(at)["Log loss"] == pytest.approx(-math.log(0.9), rel=1e-3)
+
+    # A new dataset puts the surface controls back to that dataset's defaults.
+    at.switch_page("pages/cost_surfaces.py").run()
+    at.selectbox(key="dataset").set_value("tumour").run()
+    assert at.slider(key="cs_res").value == 101
+    assert at.slider(key="cs_a_range").value == (-15.0, 15.0)

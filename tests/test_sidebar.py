@@ -226,6 +226,21 @@ def test_upload_through_the_real_widget_then_a_bad_file_keeps_it():
     assert "5 rows from tumours.csv" in captions
 
 
+def test_generator_values_survive_a_detour_through_an_upload():
+    at = _app()
+    at.slider(key="ds_n").set_value(500).run()
+    at.file_uploader(key="upload_file").set_value(
+        ("tumours.csv", GOOD_CSV, "text/csv")
+    ).run()
+    assert at.selectbox(key="dataset").value == UPLOADED
+    at.run()
+    at.selectbox(key="dataset").set_value("one_d").run()
+
+    assert not at.exception
+    assert at.slider(key="ds_n").value == 500
+    assert "500 points" in " ".join(c.value for c in at.sidebar.caption)
+
+
 def test_upload_column_choices_reparse_and_a_bad_choice_keeps_the_data():
     at = _app()
     at.file_uploader(key="upload_file").set_value(
@@ -250,3 +265,28 @@ def test_upload_column_choices_reparse_and_a_bad_choice_keeps_the_data():
     at.selectbox(key="dataset").set_value("tumour").run()
     assert at.selectbox(key="dataset").value == "tumour"
     assert "Uploaded: tumours.csv" in at.selectbox(key="dataset").options
+
+
+def test_choose_dataset_from_a_callback_sets_picker_and_settings():
+    script = """
+import streamlit as st
+from ui.sidebar import choose_dataset, current_dataset, render_sidebar
+st.button("Story", key="story", on_click=choose_dataset, args=("moons",),
+          kwargs={"n": 60, "seed": 3})
+render_sidebar()
+st.markdown(current_dataset().description)
+"""
+    at = AppTest.from_string(script, default_timeout=60).run()
+    at.slider(key="ds_n").set_value(700).run()  # one_d's own setting
+    at.button(key="story").click().run()
+
+    assert not at.exception
+    assert at.selectbox(key="dataset").value == "moons"
+    assert at.slider(key="ds_n").value == 60
+    assert at.number_input(key="ds_seed").value == 3
+    assert at.markdown[0].value == core.two_d("moons", n=60, noise=0.25,
+                                              seed=3).description
+    at.selectbox(key="dataset").set_value("one_d").run()
+    assert at.slider(key="ds_n").value == 700
+    with pytest.raises(ValueError, match="no setting"):
+        sidebar.choose_dataset("tumour", n=5)

@@ -232,14 +232,41 @@ def make_calibration_figure(prob_pred, prob_true, bin_weight) -> go.Figure:
     return _legend_below(fig)
 
 
-def make_confusion_figure(tp, fp, fn, tn) -> go.Figure:
-    """2x2 confusion matrix as an annotated heat map (counts and row rates)."""
+def _confusion_cells(tp, fp, fn, tn):
     z = np.array([[tp, fn], [fp, tn]], dtype=float)
     rows = z.sum(axis=1, keepdims=True)
     share = np.divide(z, rows, out=np.zeros_like(z), where=rows > 0)
     text = [[f"{name}<br>{v:,.0f}<br>({s:.0%} of row)" for name, v, s in zip(
         names, zr, sr, strict=True)] for names, zr, sr in zip(
         (("TP", "FN"), ("FP", "TN")), z, share, strict=True)]
+    return share, text
+
+
+def update_confusion_figure(fig: go.Figure, tp, fp, fn, tn) -> go.Figure:
+    """Put new counts into a figure from :func:`make_confusion_figure`, in place
+    (cheap: no re-styling), and return it."""
+    share, text = _confusion_cells(tp, fp, fn, tn)
+    fig.data[0].update(z=share, text=text)
+    return fig
+
+
+def move_current(fig: go.Figure, x, y=None, name: str | None = None) -> go.Figure:
+    """Move the current-threshold trace (always the last one a builder adds) in
+    place and return the figure: a slider move changes only this trace, so the
+    styled figure can be built once and reused."""
+    trace = fig.data[-1]
+    if y is None:  # a vertical line keeps its vertical extent
+        trace.update(x=[x, x])
+    else:
+        trace.update(x=[x], y=[y])
+    if name is not None:
+        trace.update(name=name)
+    return fig
+
+
+def make_confusion_figure(tp, fp, fn, tn) -> go.Figure:
+    """2x2 confusion matrix as an annotated heat map (counts and row rates)."""
+    share, text = _confusion_cells(tp, fp, fn, tn)
     fig = go.Figure(go.Heatmap(
         z=share, x=["flagged", "not flagged"],
         y=["actual positive", "actual negative"], text=text,
@@ -263,4 +290,6 @@ __all__ = [
     "make_pr_figure",
     "make_ratio_figure",
     "make_roc_figure",
+    "move_current",
+    "update_confusion_figure",
 ]

@@ -115,7 +115,7 @@ def _metrics_layout(x_end: float, height: int) -> dict:
     )
     for col in (1, 2, 3):
         fig.update_xaxes(range=[0, x_end], row=1, col=col)
-    fig.update_yaxes(type="log", row=1, col=3)
+    fig.update_yaxes(type="log", exponentformat="power", row=1, col=3)
     fig.update_yaxes(range=[-0.02, 1.02], row=1, col=2)
     fig = apply_style(fig, height=height)
     fig.update_xaxes(title_text="epoch")
@@ -169,17 +169,15 @@ def make_metrics_figure(runs: dict, *, reference_cost: float | None = None,
                             colour=colour, col=3, legendgroup=loss,
                             showlegend=False))
         best = best_epochs.get(loss)
-        if has_val and best is not None and best < len(h["val_loss"]):
+        # Marked once the validation loss has moved past its best (not at the end).
+        if has_val and best is not None and best < len(h["val_loss"]) - 1:
             bx, by = finite_xy([ep[best]], [h["val_loss"][best]])
             traces.append({
-                "type": "scatter", "x": bx, "y": by, "mode": "markers+text",
+                "type": "scatter", "x": bx, "y": by, "mode": "markers",
                 "legendgroup": loss, **_axes(1),
                 "name": f"{label}: best validation (epoch {int(ep[best])})",
-                "marker": {"symbol": "star", "size": 16, "color": REDDISH_PURPLE,
+                "marker": {"symbol": "star", "size": 18, "color": REDDISH_PURPLE,
                            "line": {"color": BLACK, "width": 1}},
-                "text": [f"best val. epoch {int(ep[best])}"],
-                "textposition": "top center",
-                "textfont": {"size": 13, "color": REDDISH_PURPLE},
             })
     last_epoch = max((float(h["epoch"][-1]) for h in runs.values() if len(h["epoch"])),
                      default=1.0)

@@ -333,7 +333,10 @@ def render_sidebar() -> None:
     """Dataset picker, the generator controls of the chosen dataset, the upload."""
     _init_state()
     key = _sync_choice()
-    if key != UPLOADED:
+    if key == UPLOADED:
+        # No generator widgets now: their keys go stale, so reseed on the way back.
+        st.session_state[_OWNER] = UPLOADED
+    else:
         _sync_controls(key)
     with st.sidebar:
         st.header("Dataset")
@@ -387,6 +390,54 @@ def _render_upload() -> None:
             st.error(s[_UPLOAD_ERROR], icon=":material/error:")
         elif _UPLOAD_OK in s:
             st.success(s[_UPLOAD_OK], icon=":material/check_circle:")
+
+
+def keep_values(defaults: dict, scope: str, signature=None) -> None:
+    """Make a page's widgets remember their values when the user visits other pages.
+
+    Streamlit deletes the state of widgets that are not drawn in a run, and what is
+    left of a key afterwards can be stale. So each value lives in a plain session
+    dict (one per ``scope``), is written into the widget key before the widget is
+    drawn, and is updated by the widget's ``on_change`` callback: draw the widget
+    with ``**kept(scope, key)`` (and no ``value=``). When ``signature`` (for example
+    the dataset) differs from the last call's, every value goes back to its default.
+    """
+    s = st.session_state
+    store = s.setdefault("_kept_values", {}).setdefault(scope, {})
+    if signature is not None and store.get("__signature__") != signature:
+        store.clear()
+        store["__signature__"] = signature
+    for key, default in defaults.items():
+        store.setdefault(key, default)
+        s[key] = store[key]
+
+
+def _remember(scope: str, key: str) -> None:
+    st.session_state["_kept_values"][scope][key] = st.session_state[key]
+
+
+def kept(scope: str, key: str) -> dict:
+    """Widget arguments for a value kept by :func:`keep_values`."""
+    return {"key": key, "on_change": _remember, "args": (scope, key)}
+
+
+def choose_dataset(key: str, **settings) -> None:
+    """Pick a built-in dataset, and optionally its generator settings by control
+    name (``n``, ``separation``, ``noise``, ``balance``, ``seed``).
+
+    For widget callbacks (for example a "lecture story" button): it must run before
+    the sidebar is drawn in the run, which is always the case for a callback.
+    """
+    if key not in DATASETS:
+        raise ValueError(f"Unknown dataset {key!r}.")
+    unknown = set(settings) - set(DATASETS[key][1])
+    if unknown:
+        raise ValueError(f"{key!r} has no setting {sorted(unknown)[0]!r}.")
+    _init_state()
+    s = st.session_state
+    s[_VALUES].setdefault(key, {}).update(settings)
+    s[_CHOICE] = s["dataset"] = key
+    s.pop(_OWNER, None)  # the widgets take the stored values on the next run
 
 
 def current_dataset() -> core.Dataset:

@@ -1,0 +1,95 @@
+"""The Training page in a real browser: a live run changes the chart, Pause holds it."""
+
+import re
+
+import pytest
+from conftest import ARTIFACTS, assert_no_exception, open_page, wait_for_app_run
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+TALL = {"width": 1400, "height": 2200}  # the whole page in one screenshot
+FIRST_LINE_JS = """() => {
+  const chart = document.querySelectorAll('[data-testid="stPlotlyChart"]')[0];
+  const line = chart && chart.querySelector('.scatterlayer .trace path.js-line');
+  return line ? line.getAttribute('d') : null;
+}"""
+
+
+def _open_training(page, base_url):
+    # The app's root first, so app.py's st.navigation owns the routes, then the page.
+    open_page(page, base_url)
+    open_page(page, f"{base_url}/training")
+    page.get_by_test_id("stPlotlyChart").first.wait_for()
+
+
+def _status(page) -> str:
+    return page.get_by_text(re.compile(r"^(Ready|Running|Paused|Finished)")).first \
+        .inner_text()
+
+
+def test_live_run_updates_the_cost_chart_and_pause_holds_it(app_server, page):
+    page.set_viewport_size(TALL)
+    _open_training(page, app_server)
+    assert_no_exception(page)
+    expect(page.get_by_text("Finished.").first).to_be_visible()
+    expect(page.get_by_text("crawls across a plateau").first).to_be_visible()
+    page.wait_for_timeout(500)
+    page.screenshot(path=ARTIFACTS / "training.png")
+
+    # 5000 epochs, 10 per frame: the run is surely still going when we pause it
+    epochs = page.get_by_test_id("stSlider").filter(has_text="Epochs") \
+        .get_by_role("slider").first
+    epochs.focus()
+    epochs.press("End")
+    wait_for_app_run(page)
+    page.get_by_text("More settings").click()
+    speed = page.get_by_test_id("stSlider").filter(has_text="Epochs per update") \
+        .get_by_role("slider")
+    speed.focus()
+    speed.press("Home")
+    for _ in range(4):
+        speed.press("ArrowRight")  # auto, 1, 2, 5, 10
+    wait_for_app_run(page)
+    page.get_by_role("button", name="Run").first.click()
+    expect(page.get_by_role("button", name="Pause")).to_be_visible()
+    expect(page.get_by_text("Running…").first).to_be_visible()
+    page.wait_for_function(f"({FIRST_LINE_JS})() !== null")
+    first = page.evaluate(FIRST_LINE_JS)
+    page.wait_for_timeout(1200)
+    second = page.evaluate(FIRST_LINE_JS)
+    assert second is not None and second != first, "the cost chart did not move"
+
+    page.get_by_role("button", name="Pause").click()
+    expect(page.get_by_text("Paused.").first).to_be_visible(timeout=10_000)
+    wait_for_app_run(page)
+    held = _status(page)
+    epoch_now = int(re.search(r"epoch (\d+) of 5000", held).group(1))
+    assert 0 < epoch_now < 5000
+    page.wait_for_timeout(1000)
+    assert _status(page) == held, "the run kept going after Pause"
+    assert_no_exception(page)
+    page.screenshot(path=ARTIFACTS / "training_paused.png")
+
+    # Step moves exactly one epoch on from where Pause left it
+    page.get_by_role("button", name="Step").click()
+    wait_for_app_run(page)
+    expect(page.get_by_text(f"epoch {epoch_now + 1} of 5000").first).to_be_visible()
+
+
+def test_divergence_and_overfitting_stories(app_server, page):
+    page.set_viewport_size(TALL)
+    _open_training(page, app_server)
+    page.get_by_role("button", name="A learning rate that diverges").click()
+    expect(page.get_by_text("Finished.").first).to_be_visible(timeout=20_000)
+    wait_for_app_run(page)
+    expect(page.get_by_text("too high for unscaled features").first).to_be_visible()
+    assert_no_exception(page)
+    page.screenshot(path=ARTIFACTS / "training_diverged.png")
+
+    page.get_by_role("button", name="Overfitting").click()
+    expect(page.get_by_text("Finished.").first).to_be_visible(timeout=30_000)
+    wait_for_app_run(page)
+    expect(page.get_by_text("Overfitting (log loss)").first).to_be_visible()
+    assert_no_exception(page)
+    page.screenshot(path=ARTIFACTS / "training_overfitting.png")

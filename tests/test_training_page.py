@@ -1,0 +1,226 @@
+"""The Training page in AppTest: buttons, every optimizer on every dataset, stories.
+
+Most tests drive the page through a small entry script in a temporary folder that
+does what app.py does (shared sidebar, then st.navigation with the page). Reason: in
+this Streamlit version AppTest finds the ``pages/`` folder next to app.py and, from
+the second run on, executes only the page file (MPA v1 style), so the sidebar (the
+dataset picker) never runs again and no test could pick a dataset. One test uses
+app.py itself for the first view.
+"""
+
+import json
+
+import numpy as np
+import pytest
+from conftest import APP_PATH, REPO_ROOT
+from streamlit.testing.v1 import AppTest
+
+import core
+from ui.sidebar import DATASETS
+
+PAGE = str(REPO_ROOT / "pages" / "training.py")
+OPTIMIZERS = ("gd", "sgd", "momentum", "adam", "newton")
+TIMEOUT = 60
+
+ENTRY = f"""
+import sys
+sys.path.insert(0, {str(REPO_ROOT)!r})
+import streamlit as st
+from ui.sidebar import render_sidebar
+
+render_sidebar()
+st.navigation([st.Page({PAGE!r}, title="Training", default=True)]).run()
+"""
+
+
+@pytest.fixture
+def app(tmp_path):
+    entry = tmp_path / "entry.py"
+    entry.write_text(ENTRY)
+    return AppTest.from_file(str(entry), default_timeout=TIMEOUT).run()
+
+
+def status(at) -> str:
+    for m in at.markdown:
+        if m.value.startswith(("Ready", "Running", "Paused", "Finished")):
+            return m.value
+    raise AssertionError("no status line on the page")
+
+
+def epochs(at) -> list[int]:
+    """Epoch counters in the status line, one per run."""
+    import re
+
+    return [int(e) for e in re.findall(r"epoch (\d+) of", status(at))]
+
+
+def charts(at) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def assert_charts_finite(at) -> None:
+    """No NaN or infinity in any number any chart received."""
+    specs = charts(at)
+    assert specs, "no chart on the page"
+    for spec in specs:
+        for trace in spec["data"]:
+            for field in ("x", "y", "z"):
+                values = trace.get(field)
+                if values is None:
+                    continue
+                if isinstance(values, dict):  # packed binary array from plotly
+                    import base64
+
+                    arr = np.frombuffer(base64.b64decode(values["bdata"]),
+                                        dtype=values["dtype"])
+                else:
+                    arr = np.asarray(values, dtype=object).ravel()
+                    assert not any(v is None for v in arr), (trace["name"], field)
+                    arr = arr.astype(float) if arr.size and not isinstance(
+                        arr[0], str) else np.zeros(0)
+                assert np.all(np.isfinite(arr)), (trace.get("name"), field)
+
+
+def names(at) -> set[str]:
+    return {t.get("name") for spec in charts(at) for t in spec["data"]}
+
+
+def test_first_view_from_app_py_tells_the_story():
+    at = AppTest.from_file(APP_PATH, default_timeout=TIMEOUT).run()
+    at.switch_page("pages/training.py").run()
+
+    assert not at.exception
+    assert status(at).startswith("Finished")
+    assert epochs(at) == [300, 300]
+    info = " ".join(i.value for i in at.info)
+    assert "plateau" in info and "MSE" in info
+    spec_names = names(at)
+    assert {"log loss path", "MSE path", "start"} <= spec_names
+    assert any(n and n.startswith("scikit-learn optimum J*") for n in spec_names)
+    # the log-loss run reaches the reference optimum; MSE is still far from it
+    metrics = charts(at)[0]
+    gap = [a["text"] for a in metrics["layout"]["annotations"]
+           if a["text"].startswith("gap")]
+    assert gap and abs(float(gap[0].split(":")[1])) < 1e-6
+    assert_charts_finite(at)
+
+
+def test_step_reset_and_run(app):
+    at = app
+    assert not at.exception
+    at.select_slider(key="tr_speed").set_value(50).run()  # 6 frames, not 60
+    at.button(key="tr_reset").click().run()
+    assert status(at).startswith("Ready") and epochs(at) == [0, 0]
+    at.button(key="tr_step").click().run()
+    assert status(at).startswith("Paused") and epochs(at) == [1, 1]
+    at.button(key="tr_step").click().run()
+    assert epochs(at) == [2, 2]
+    at.button(key="tr_run").click().run()  # AppTest: the live loop runs to the end
+    assert not at.exception
+    assert status(at).startswith("Finished") and epochs(at) == [300, 300]
+    assert at.button(key="tr_step").disabled
+    at.button(key="tr_run").click().run()  # "Run again" starts from the start
+    assert status(at).startswith("Finished") and epochs(at) == [300, 300]
+    assert_charts_finite(at)
+
+
+def test_changing_the_learning_rate_continues_from_the_current_weights(app):
+    at = app
+    at.button(key="tr_reset").click().run()
+    for _ in range(3):
+        at.button(key="tr_step").click().run()
+    at.select_slider(key="tr_lr").set_value(0.3).run()
+    assert not at.exception
+    assert epochs(at) == [3, 3]
+    assert "continues from the current weights" in " ".join(
+        c.value for c in at.caption)
+    at.select_slider(key="tr_epochs").set_value(500).run()
+    at.button(key="tr_run").click().run()
+    assert epochs(at) == [500, 500]
+    # a change to the start point starts afresh
+    at.slider(key="tr_w0").set_value(0.0).run()
+    assert status(at).startswith("Ready") and epochs(at) == [0, 0]
+
+
+@pytest.mark.parametrize("dataset", list(DATASETS))
+def test_every_optimizer_on_every_dataset(app, dataset):
+    at = app
+    at.selectbox(key="dataset").set_value(dataset).run()
+    at.select_slider(key="tr_epochs").set_value(10).run()
+    at.select_slider(key="tr_speed").set_value(200).run()
+    assert not at.exception
+    for optimizer in OPTIMIZERS:
+        at.selectbox(key="tr_optimizer").set_value(optimizer).run()
+        at.button(key="tr_reset").click().run()
+        at.button(key="tr_step").click().run()
+        assert not at.exception, (dataset, optimizer)
+        assert all(e == 1 for e in epochs(at)), (dataset, optimizer, status(at))
+        at.button(key="tr_run").click().run()
+        assert not at.exception, (dataset, optimizer)
+        assert status(at).startswith("Finished"), (dataset, optimizer)
+        assert_charts_finite(at)
+        n_features = at.session_state["tr"]["prep"]["n_inputs"]
+        expected = {1: "log loss path", 2: "log loss boundary (p = 0.5)"}.get(
+            n_features, "log loss weights")
+        assert expected in names(at), (dataset, optimizer)
+
+
+def test_divergence_story_explains_in_words_and_charts_stay_finite(app):
+    at = app
+    at.button(key="tr_story_lr").click().run()
+    assert not at.exception
+    assert status(at).startswith("Finished")
+    errors = " ".join(e.value for e in at.error)
+    assert "Learning rate 30 is too high for unscaled features" in errors
+    assert "standardise the features" in errors
+    run = at.session_state["tr"]["runs"]["log"]
+    assert run.diverged and run.epochs_run < 100
+    costs = run.arrays()["cost"]
+    assert f"cost rose from {costs[0]:.3g}" in errors
+    assert_charts_finite(at)
+    # the fix the text suggests works
+    at.toggle(key="tr_standardise").set_value(True).run()
+    at.select_slider(key="tr_lr").set_value(3.0).run()
+    at.button(key="tr_run").click().run()
+    assert not at.error
+    assert status(at).startswith("Finished")
+
+
+def test_overfitting_story_marks_the_best_validation_epoch(app):
+    at = app
+    at.button(key="tr_story_overfit").click().run()
+    assert not at.exception
+    assert status(at).startswith("Finished")
+    warning = " ".join(w.value for w in at.warning)
+    assert "Overfitting" in warning
+    run = at.session_state["tr"]["runs"]["log"]
+    a = run.arrays()
+    best = int(np.argmin(a["val_loss"]))
+    assert f"lowest at epoch {best}" in warning
+    assert f"log loss: best validation (epoch {best})" in names(at)
+    assert a["val_loss"][-1] > a["val_loss"][best] and a["cost"][-1] < a["cost"][best]
+    assert "log loss boundary (p = 0.5)" in names(at)
+    prep = at.session_state["tr"]["prep"]
+    assert len(prep["y"]) + len(prep["y_val"]) == 60  # the story's 60 moons
+    assert len(prep["y_val"]) == 30
+
+
+def test_download_holds_the_model_and_its_preprocessing(app):
+    at = app
+    at.button(key="tr_story_overfit").click().run()
+    button = at.get("download_button")[0]
+    assert not button.proto.disabled
+    export = json.loads(at.session_state["tr"]["export_json"])
+    run = at.session_state["tr"]["runs"]["log"]
+    assert export["w"] == [float(v) for v in run.w] and export["b"] == run.b
+    assert export["preprocessing"]["polynomial_degree"] == 10
+    assert export["preprocessing"]["standardise"] is True
+    assert export["input_features"] == ["x1", "x2"]
+    assert export["training"]["optimizer"] == "adam"
+    assert len(export["feature_names"]) == len(export["w"]) == 65
+    from core.diagnostics import export_logits
+
+    X = core.two_d("moons", n=60, noise=0.25, seed=0).X
+    pre = at.session_state["tr"]["prep"]["pre"]
+    np.testing.assert_allclose(export_logits(export, X), pre.transform(X) @ run.w
+                               + run.b, rtol=1e-10, atol=1e-10)
