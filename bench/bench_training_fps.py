@@ -6,7 +6,10 @@ Run and counts, for ``WINDOW_S`` seconds, the animation frames in which the cost
 chart's first line changed (its SVG path ``d``), i.e. updates the user actually saw.
 
 Prints one line:
-``training page: N updates/s in the browser on 10,000 points (goal >= 15)``.
+``training page: N updates/s in the browser on 10,000 points (goal >= 15)``,
+followed by the same count for a one-line Plotly chart in a ``run_every=0.05``
+fragment, served and measured the same way at the same moment: the ceiling this
+machine allows right now (the number moves a lot with the load on a shared box).
 """
 
 from __future__ import annotations
@@ -108,31 +111,68 @@ def measure(url: str) -> dict:
     return result
 
 
-def main() -> int:
+BASELINE_APP = """
+import time
+import plotly.graph_objects as go
+import streamlit as st
+
+@st.fragment(run_every=0.05)
+def chart():
+    st.plotly_chart(go.Figure(go.Scatter(x=[0, 1, 2], y=[0, time.time() % 1, 1])))
+
+chart()
+"""
+
+
+def measure_baseline(url: str) -> dict:
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=shutil.which("chromium"),
+                                     args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(url)
+        page.get_by_test_id("stPlotlyChart").first.wait_for(timeout=60_000)
+        page.wait_for_timeout(1000)
+        result = page.evaluate(COUNTER_JS, [WINDOW_S])
+        browser.close()
+    return result
+
+
+def serve(script: str, cwd: Path, measure_fn) -> dict:
+    """Run ``streamlit run script`` on a free port, measure, stop it."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryFile() as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py",
+            [sys.executable, "-m", "streamlit", "run", script,
              "--server.port", str(port), "--server.address", "127.0.0.1",
              "--server.headless", "true", "--browser.gatherUsageStats", "false",
              "--server.fileWatcherType", "none"],
-            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+            cwd=cwd, stdout=log, stderr=subprocess.STDOUT,
         )
         try:
             _wait_healthy(url, proc)
-            result = measure(url)
+            return measure_fn(url)
         finally:
             proc.terminate()
             try:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+def main() -> int:
+    result = serve("app.py", ROOT, measure)
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "baseline.py").write_text(BASELINE_APP)
+        base = serve("baseline.py", Path(tmp), measure_baseline)
     rate = result["changes"] / result["elapsed"]
+    base_rate = base["changes"] / base["elapsed"]
     verdict = "ok" if rate >= GOAL else "BELOW GOAL"
     print(f"training page: {rate:.1f} updates/s in the browser on 10,000 points "
           f"(goal >= {GOAL}) [{verdict}; {result['frames']} animation frames in "
           f"{result['elapsed']:.1f} s]")
+    print(f"  baseline, same browser now: a one-line Plotly chart in a run_every "
+          f"fragment paints {base_rate:.1f} updates/s")
     return 0
 
 

@@ -40,14 +40,12 @@ from core.decision import (
 from ui.figures_threshold import (
     make_bootstrap_figure,
     make_calibration_figure,
-    make_confusion_figure,
     make_cost_figure,
     make_metrics_figure,
     make_pr_figure,
     make_ratio_figure,
     make_roc_figure,
     move_current,
-    update_confusion_figure,
 )
 from ui.sidebar import current_dataset
 
@@ -68,7 +66,7 @@ DEFAULTS = {
     "thr_prev_on": False,
     "thr_sigmoid": False,
 }
-MAX_PLOT_POINTS = 1_500
+MAX_PLOT_POINTS = 800
 N_BOOT = 300
 RATIOS = np.logspace(-2, 2, 81)
 SLIDER_STEPS = 1_000
@@ -417,9 +415,27 @@ def _headline(comp_test, comp_val, analysis, currency, per, is_prob, flat) -> No
                 money(comp_test.saved_vs("no_one", per), currency))
 
 
+def _confusion_markdown(m: dict) -> str:
+    """The 2x2 confusion matrix as a Markdown table: counts and row shares."""
+    def cell(name, v, row):
+        return f"{name} {v:,.0f} ({v / row:.0%})" if row > 0 else f"{name} 0"
+
+    pos, neg = m["tp"] + m["fn"], m["fp"] + m["tn"]
+    return (
+        "| | flagged | not flagged |\n|---|---:|---:|\n"
+        f"| **actual positive** | {cell('TP', m['tp'], pos)} | "
+        f"{cell('FN', m['fn'], pos)} |\n"
+        f"| **actual negative** | {cell('FP', m['fp'], neg)} | "
+        f"{cell('TN', m['tn'], neg)} |"
+    )
+
+
 @st.fragment
 def _threshold_panel(ctx: dict) -> None:
-    """Slider, metrics and curves: reruns alone when the threshold moves."""
+    """Slider and everything that depends on it: reruns alone when the threshold
+    moves. Only lookups (one binary search per part) and text, so a move repaints
+    as fast as a bare slider; the curves with the threshold marked are redrawn
+    only while their expander is open."""
     s = st.session_state
     scale, sweeps, curves = ctx["scale"], ctx["sweeps"], ctx["curves"]
     c1, c2, c3 = st.columns([5, 2, 2], vertical_alignment="bottom")
@@ -433,13 +449,14 @@ def _threshold_panel(ctx: dict) -> None:
               args=(scale, curves["optimum"], ctx["top_score"]),
               type="primary", icon=":material/my_location:")
     t = float(s["thr_value"])
+    ctx["current"]["threshold"] = t  # read by the memo download at click time
     val = core.metrics_at(sweeps["val"], t)
     test = core.metrics_at(sweeps["test"], t)
     cost, per, cur = ctx["cost"], ctx["per"], ctx["currency"]
     val_cost = core.decision.cost_at(sweeps["val"], cost, t) * per
     test_cost = core.decision.cost_at(sweeps["test"], cost, t) * per
 
-    left, right = st.columns([2, 3])
+    left, right = st.columns([2, 3], gap="large")
     with left:
         names = (("precision", "Precision"), ("recall", "Recall"), ("f1", "F1"),
                  ("accuracy", "Accuracy"), ("specificity", "Specificity"),
@@ -456,59 +473,80 @@ def _threshold_panel(ctx: dict) -> None:
         index = [n for _, n in names] + [f"Cost per {per:,} cases"]
         # a stable key: tests and the benchmark read the displayed value here
         st.container(key="thr_at").markdown(f"**At threshold {t:.4g}**")
-        if "df" in os.environ.get("THR_CHARTS", ""):
-            st.dataframe(pd.DataFrame(table, index=index), width="stretch")
-        shown = test if ctx["split"] else val
-        fkey = ctx["fig_key"]
-        fig = _memo("fig_confusion", fkey, lambda _k: make_confusion_figure(
-            shown["tp"], shown["fp"], shown["fn"], shown["tn"]))
-        update_confusion_figure(fig, shown["tp"], shown["fp"], shown["fn"],
-                                shown["tn"])
-        _PC(fig, key="thr_fig_confusion", config=CONFIG, theme=None)
-        st.caption(("Held-out test half" if ctx["split"] else "All rows")
-                   + ": counts" + (" re-weighted to the production base rate"
-                                   if ctx["reweighted"] else ""))
+        st.dataframe(pd.DataFrame(table, index=index), width="stretch")
     with right:
-        if curves["flat"]:
-            st.info("All thresholds cost the same with these costs.")
-        fig = _memo("fig_cost", fkey, lambda _k: make_cost_figure(
+        shown = test if ctx["split"] else val
+        part = "held-out test half" if ctx["split"] else "all rows"
+        st.markdown(f"**Confusion matrix** ({part}"
+                    + (", re-weighted to the production base rate"
+                       if ctx["reweighted"] else "") + ")")
+        st.markdown(_confusion_markdown(shown))
+        extra = val_cost - curves["optimum_cost"] * per
+        st.markdown(
+            f"Expected cost at this threshold: **{money(val_cost, cur)} per {per:,} "
+            f"cases** on the validation data, "
+            + (f"{money(extra, cur)} more than at the optimum "
+               f"{format_threshold(curves['optimum'])}." if extra > 1e-9 * per else
+               "the lowest possible (this is a cost-optimal threshold).")
+        )
+
+    live = st.expander("Curves with this threshold marked (redrawn on every move)",
+                       key="thr_live_curves", on_change="rerun",
+                       icon=":material/show_chart:")
+    if live.open:
+        with live:
+            _live_curves(ctx, t, val)
+
+
+def _live_curves(ctx: dict, t: float, val: dict) -> None:
+    """The styled figures are built once per data/cost choice; a move only shifts
+    their current-threshold trace."""
+    curves, sweeps, per = ctx["curves"], ctx["sweeps"], ctx["per"]
+    fkey = ctx["fig_key"]
+    a, b = st.columns(2)
+    with a:
+        fig = _memo("fig_cost_live", fkey, lambda _k: make_cost_figure(
             curves["thresholds"], curves["cost"], optimum=curves["optimum"],
             optimum_cost=curves["optimum_cost"] * per, current=t,
-            bayes=ctx["bayes"], band=ctx["band"], currency=cur, per=per,
-            x_title=ctx["x_title"]))
+            bayes=ctx["bayes"], band=ctx["band"], currency=ctx["currency"],
+            per=per, x_title=ctx["x_title"]))
         move_current(fig, t, name=f"current threshold {t:.3g}")
-        _PC(fig, key="thr_fig_cost", config=CONFIG, theme=None)
-        st.caption("Expected cost on the validation data, where the threshold is "
-                   "chosen. Shaded: where the optimum falls in 90% of bootstrap "
-                   "resamples.")
-
-    a, b, c = st.columns(3)
-    with a:
+        st.plotly_chart(fig, key="thr_fig_cost_live", config=CONFIG, theme=None)
+    with b:
         fig = _memo("fig_metrics", fkey, lambda _k: make_metrics_figure(
             curves["thresholds"], curves["precision"], curves["recall"],
             curves["f1"], t, x_title=ctx["x_title"]))
-        _PC(move_current(fig, t), key="thr_fig_metrics", config=CONFIG,
+        st.plotly_chart(move_current(fig, t), key="thr_fig_metrics", config=CONFIG,
                         theme=None)
-    with b:
+    c, d = st.columns(2)
+    with c:
         fig = _memo("fig_pr", fkey, lambda _k: make_pr_figure(
             curves["recall"], curves["precision"], curves["ap"], val["recall"],
             val["precision"], sample_prevalence(sweeps["val"])))
-        _PC(move_current(fig, val["recall"], val["precision"]),
+        st.plotly_chart(move_current(fig, val["recall"], val["precision"]),
                         key="thr_fig_pr", config=CONFIG, theme=None)
-    with c:
+    with d:
         fig = _memo("fig_roc", fkey, lambda _k: make_roc_figure(
             curves["fpr"], curves["recall"], curves["auc"], val["fpr"],
             val["recall"]))
-        _PC(move_current(fig, val["fpr"], val["recall"]),
+        st.plotly_chart(move_current(fig, val["fpr"], val["recall"]),
                         key="thr_fig_roc", config=CONFIG, theme=None)
-    if "export" in os.environ.get("THR_CHARTS", ""):
-        _export(ctx, t)
 
 
-def _PC(fig, key, **kw):
-    allowed = os.environ.get("THR_CHARTS", "").split(",")
-    if key in allowed or key.replace("thr_fig_", "") in allowed or "all" in allowed:
-        st.plotly_chart(fig, key=key, **kw)
+def _cost_chart(ctx: dict) -> None:
+    """The expected-cost curve with the optimum, the Bayes threshold, the bootstrap
+    band and the default threshold: nothing here depends on the slider."""
+    curves, per = ctx["curves"], ctx["per"]
+    if curves["flat"]:
+        st.info("All thresholds cost the same with these costs.")
+    fig = _memo("fig_cost", ctx["fig_key"], lambda _k: make_cost_figure(
+        curves["thresholds"], curves["cost"], optimum=curves["optimum"],
+        optimum_cost=curves["optimum_cost"] * per, current=None,
+        reference=ctx["scale"]["default"], bayes=ctx["bayes"], band=ctx["band"],
+        currency=ctx["currency"], per=per, x_title=ctx["x_title"]))
+    st.plotly_chart(fig, key="thr_fig_cost", config=CONFIG, theme=None)
+    st.caption("Expected cost on the validation data, where the threshold is chosen. "
+               "Shaded: where the optimum falls in 90% of bootstrap resamples.")
 
 
 def main() -> None:
@@ -571,21 +609,28 @@ def main() -> None:
     test_name = "Held-out test"
     x_title = "threshold" if is_prob else "threshold (score scale)"
     tabs = st.tabs(["Threshold & cost", "How sure is the optimum", "Calibration",
-                    "Method & data"])
+                    "Method & data", "Export"])
     cal = _memo("calibration", key, _calibration, rows) if is_prob else None
+    ctx = {
+        "scale": scale, "sweeps": sweeps, "curves": curves, "cost": cost,
+        "per": per, "currency": currency, "bayes": bayes,
+        "band": band_t, "split": split, "val_name": val_name,
+        "test_name": test_name, "x_title": x_title,
+        "reweighted": prevalence is not None,
+        "top_score": float(rows.scores.max()),
+        "analysis": analysis, "prevalence": prevalence, "boot": boot,
+        "calibration": cal,
+        # the styled figures depend on all of this, not on the threshold
+        "fig_key": (ckey, currency, x_title, bayes),
+        # the slider's threshold, kept current by the fragment
+        "current": s.setdefault("thr_current", {}),
+    }
     with tabs[0]:
-        _threshold_panel({
-            "scale": scale, "sweeps": sweeps, "curves": curves, "cost": cost,
-            "per": per, "currency": currency, "bayes": bayes,
-            "band": band_t, "split": split, "val_name": val_name,
-            "test_name": test_name, "x_title": x_title,
-            "reweighted": prevalence is not None,
-            "top_score": float(rows.scores.max()),
-            "analysis": analysis, "prevalence": prevalence, "boot": boot,
-            "calibration": cal,
-            # the styled figures depend on all of this, not on the threshold
-            "fig_key": (ckey, currency, x_title, bayes),
-        })
+        _threshold_panel(ctx)
+        if not os.environ.get("THR_NOCOST"):
+            _cost_chart(ctx)
+    if os.environ.get("THR_NOTABS"):
+        return
 
     with tabs[1]:
         _uncertainty_tab(boot, curves, cost, sweeps, rkey, currency, per, is_prob)
@@ -593,6 +638,8 @@ def main() -> None:
         _calibration_tab(cal, bayes)
     with tabs[3]:
         _method_tab(analysis, rows, prevalence)
+    with tabs[4]:
+        _export(ctx)
 
 
 def _uncertainty_tab(boot, curves, cost, sweeps, rkey, currency, per, is_prob):
@@ -612,7 +659,7 @@ def _uncertainty_tab(boot, curves, cost, sweeps, rkey, currency, per, is_prob):
                    f"{boot.grid_size:,} evenly spaced candidate thresholds.")
     left, right = st.columns(2)
     with left:
-        _PC(make_bootstrap_figure(boot.thresholds, curves["optimum"],
+        st.plotly_chart(make_bootstrap_figure(boot.thresholds, curves["optimum"],
                                               boot.threshold_band),
                         key="thr_fig_boot", config=CONFIG, theme=None)
     with right:
@@ -622,7 +669,7 @@ def _uncertainty_tab(boot, curves, cost, sweeps, rkey, currency, per, is_prob):
         if ratio is not None:
             current_opt = core.best_threshold(
                 sweeps["val"], core.CostMatrix(fp=1.0, fn=ratio))
-        _PC(make_ratio_figure(RATIOS, emp, bayes if is_prob else None,
+        st.plotly_chart(make_ratio_figure(RATIOS, emp, bayes if is_prob else None,
                                           ratio, current_opt),
                         key="thr_fig_ratio", config=CONFIG, theme=None)
         st.caption(
@@ -642,7 +689,7 @@ def _calibration_tab(cal, bayes):
         return
     left, right = st.columns([3, 2])
     with left:
-        _PC(make_calibration_figure(cal.prob_pred, cal.prob_true,
+        st.plotly_chart(make_calibration_figure(cal.prob_pred, cal.prob_true,
                                                 cal.bin_weight),
                         key="thr_fig_calibration", config=CONFIG, theme=None)
     with right:
@@ -693,8 +740,8 @@ def _method_tab(analysis, rows, prevalence):
     )
 
 
-def _export(ctx: dict, t: float) -> None:
-    """CSV of every threshold and a memo for the threshold on the slider."""
+def _memo_text(ctx: dict, t: float) -> str:
+    """The decision memo for threshold ``t``."""
     analysis, sweeps, cost = ctx["analysis"], ctx["sweeps"], ctx["cost"]
     rows = analysis["rows"]
     metrics = {"validation" if analysis["split"] else "all rows":
@@ -707,7 +754,7 @@ def _export(ctx: dict, t: float) -> None:
                   "held-out test half" if analysis["split"] else
                   "chosen and evaluated on the same rows (too few to hold out)")
     prevalence = ctx["prevalence"]
-    memo = decision_memo(
+    return decision_memo(
         data_description=rows.source, n_rows=rows.n_rows, n_cases=rows.n_cases,
         sample_prevalence=sample_p,
         deployment_prevalence=prevalence if prevalence is not None else sample_p,
@@ -716,13 +763,20 @@ def _export(ctx: dict, t: float) -> None:
         metrics=metrics, comparison=chosen, bootstrap=ctx["boot"],
         calibration=ctx["calibration"],
     )
-    st.subheader("Hand it over")
+
+
+def _export(ctx: dict) -> None:
+    """CSV of every threshold and a memo, both made when the button is clicked,
+    so the memo describes the threshold on the slider at that moment."""
+    cost, val_sweep = ctx["cost"], ctx["sweeps"]["val"]
+    current = ctx["current"]
     st.markdown(
-        "The full threshold table (every distinct score of the validation data) as "
-        f"CSV, and a one-page decision memo for the threshold {format_threshold(t)}."
+        "Hand the decision over: the full threshold table (every distinct score of "
+        "the validation data; text cells that a spreadsheet could run as a formula "
+        "are neutralised, numbers stay numbers) as CSV, and a one-page decision "
+        "memo for **the threshold on the slider when you click**."
     )
     c1, c2 = st.columns(2)
-    val_sweep = sweeps["val"]
     c1.download_button(
         "Threshold table (CSV)",
         data=lambda: safe_csv(threshold_table(val_sweep, cost)),
@@ -730,12 +784,14 @@ def _export(ctx: dict, t: float) -> None:
         on_click="ignore", icon=":material/table:",
     )
     c2.download_button(
-        "Decision memo (Markdown)", data=memo, file_name="decision_memo.md",
-        mime="text/markdown", key="thr_dl_memo", on_click="ignore",
-        icon=":material/description:",
+        "Decision memo (Markdown)",
+        data=lambda: _memo_text(ctx, current.get("threshold", 0.5)),
+        file_name="decision_memo.md", mime="text/markdown", key="thr_dl_memo",
+        on_click="ignore", icon=":material/description:",
     )
-    with st.expander("Preview the memo"):
-        st.markdown(memo)
+    with st.expander("Preview: the memo at the cost-optimal threshold"):
+        opt = ctx["curves"]["optimum"]
+        st.markdown(_memo_text(ctx, opt if np.isfinite(opt) else np.inf))
 
 
 main()

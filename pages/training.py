@@ -1,15 +1,15 @@
 """Training: gradient descent live, log loss against MSE, divergence and overfitting.
 
 The controls and buttons run with the whole page; the charts live in a fragment. While
-a run is going, the fragment loops: advance the runs a few epochs (at most
-``FRAME_BUDGET_S`` of compute), redraw the charts in place, repeat, about
-``1 / FRAME_S`` times a second. Streaming from one script run needs no round trip
-per frame (a ``run_every`` fragment managed about a third of the frame rate here).
-Pause, Step or Reset are ordinary buttons: clicking one asks Streamlit for a rerun,
-which interrupts the loop at its next drawing call. The runs
+a run is going the fragment has ``run_every=FRAME_S``: the browser asks for the next
+frame, the fragment advances the runs a few epochs (at most ``FRAME_BUDGET_S`` of
+compute) and redraws. Because the browser asks for each frame, a slow browser gets
+fewer frames instead of a growing backlog, so Pause always answers at once. (A loop
+streaming frames from one script run painted a little more often here but, on a
+busy machine, queued seconds of frames ahead of the Pause click.) The runs
 (``core.diagnostics.LiveRun``, each holding its ``core.iter_train`` iterator, so
-momentum and Adam keep their memory) live in ``st.session_state`` and are advanced in
-place, so whatever the loop reached is kept and the last frame stays on screen.
+momentum and Adam keep their memory) live in ``st.session_state``; Pause stops the
+ticking and the last frame stays on screen.
 """
 
 from __future__ import annotations
@@ -44,9 +44,9 @@ from ui.figures_training import (
 )
 from ui.sidebar import current_dataset
 
-FRAME_S = 1 / float(__import__("os").environ.get("LL_FPS", 12))  # XXX
+FRAME_S = 0.05  # run_every while running: the browser asks for a frame this often
 FRAME_BUDGET_S = 0.03  # compute time per frame before drawing
-FRAMES_PER_RUN = 90  # "auto" speed: a run takes about this many frames
+AUTO_RUN_S = 8.0  # "auto" speed: a whole run takes about this long, whatever the fps
 FIRST_VISIT_BUDGET_S = 2.0
 SURFACE_GRID = 51
 BOUNDARY_GRID = 70
@@ -242,6 +242,7 @@ def _sync_state(dataset) -> dict:
 # -------------------------------------------------------------------- callbacks
 def _on_run() -> None:
     tr = st.session_state.tr
+    tr.pop("last_frame", None)
     if tr["status"] == "finished":  # run again from the start
         tr["runs"] = _new_runs(tr["prep"], tr["settings"])
         tr["note"] = ""
@@ -299,11 +300,17 @@ def _on_story(name: str) -> None:
 
 
 # ------------------------------------------------------------------------ views
-def _epochs_per_frame(settings: dict) -> int:
+def _epochs_per_frame(tr: dict) -> int:
+    """Epochs to advance this frame: the chosen number, or for "auto" the share of
+    the run that the time since the last frame stands for (a run then lasts about
+    ``AUTO_RUN_S`` however fast the browser draws)."""
     speed = st.session_state.tr_speed
-    if speed == "auto":
-        return max(1, int(np.ceil(settings["epochs"] / FRAMES_PER_RUN)))
-    return int(speed)
+    if speed != "auto":
+        return int(speed)
+    now = time.monotonic()
+    elapsed = min(now - tr.get("last_frame", now - FRAME_S), 1.0)
+    tr["last_frame"] = now
+    return max(1, round(tr["settings"]["epochs"] * elapsed / AUTO_RUN_S))
 
 
 def _status_line(tr: dict) -> str:
@@ -350,9 +357,8 @@ def _messages(tr: dict, histories: dict, reference, best: dict) -> None:
         st.caption(reference.message)
 
 
-def _charts(tr: dict, reference, frame: int = 0) -> None:
-    """Status, messages and charts. ``frame`` makes the chart keys unique when the
-    live loop redraws them several times in one script run."""
+def _charts(tr: dict, reference) -> None:
+    """Status line, messages in words, and the charts."""
     prep, runs = tr["prep"], tr["runs"]
     histories = {loss: run.arrays() for loss, run in runs.items()}
     best = {loss: None if runs[loss].diverged else best_validation_epoch(h["val_loss"])
@@ -363,7 +369,7 @@ def _charts(tr: dict, reference, frame: int = 0) -> None:
     st.plotly_chart(
         make_metrics_figure(histories, reference_cost=ref_cost, best_epochs=best,
                             epochs=tr["settings"]["epochs"]),
-        key=f"tr_metrics_chart_{frame}", **CHART_KW,
+        key="tr_metrics_chart", **CHART_KW,
     )
     if prep["n_inputs"] == 1:
         window = prep["window"]
@@ -377,7 +383,7 @@ def _charts(tr: dict, reference, frame: int = 0) -> None:
                      if reference is not None and reference.finite else None)
         st.plotly_chart(
             make_path_figure(surfaces, paths, start=prep["start"], reference=ref_point),
-            key=f"tr_path_chart_{frame}", **CHART_KW,
+            key="tr_path_chart", **CHART_KW,
         )
         st.caption("Shading: the cost J(w, b) of each loss, darker is higher. The x "
                    "marks the common start, the star scikit-learn's log-loss optimum.")
@@ -392,7 +398,7 @@ def _charts(tr: dict, reference, frame: int = 0) -> None:
             make_boundary_figure(X_pts, y_pts, is_val=val_pts, grid=prep["grid"],
                                  logits=logits,
                                  feature_names=prep["pre"].input_names),
-            key=f"tr_boundary_chart_{frame}", **CHART_KW,
+            key="tr_boundary_chart", **CHART_KW,
         )
         if len(X_pts) < len(prep["y"]) + len(prep["y_val"]):
             st.caption(f"Showing {len(X_pts):,} of "
@@ -401,7 +407,7 @@ def _charts(tr: dict, reference, frame: int = 0) -> None:
         st.plotly_chart(
             make_weights_figure({k: r.w for k, r in runs.items()},
                                 prep["pre"].feature_names),
-            key=f"tr_weights_chart_{frame}", **CHART_KW,
+            key="tr_weights_chart", **CHART_KW,
         )
 
 
@@ -432,27 +438,19 @@ def _download(tr: dict, dataset) -> None:
 
 
 def training_area(reference, dataset) -> None:
-    """The live part: while running, a loop of advance-and-redraw; then the result."""
+    """The live part: one frame (advance, then draw) per rerun while running."""
     tr = st.session_state.tr
-    if tr["note"]:
-        st.caption(tr["note"])
-    area = st.empty()
-    frame = 0
-    while tr["status"] == "running":
-        start = time.perf_counter()
-        per_frame = _epochs_per_frame(tr["settings"])
+    if tr["status"] == "running":
+        per_frame = _epochs_per_frame(tr)
         for run in tr["runs"].values():
             run.advance(per_frame, FRAME_BUDGET_S / len(tr["runs"]))
         if all(r.done for r in tr["runs"].values()):
             tr["status"] = "finished"
-            st.rerun()  # the whole page, so the buttons show the finished state
-        with area.container():
-            _charts(tr, reference, frame)
-        frame += 1
-        time.sleep(max(0.0, FRAME_S - (time.perf_counter() - start)))
-    with area.container():
-        _charts(tr, reference, frame)
-        _download(tr, dataset)
+            st.rerun()  # the whole page: stops the ticking and updates the buttons
+    if tr["note"]:
+        st.caption(tr["note"])
+    _charts(tr, reference)
+    _download(tr, dataset)
 
 
 # ------------------------------------------------------------------------- page
@@ -507,7 +505,7 @@ with st.expander("More settings: L2, features, start point, validation, seed, sp
         e4.select_slider("Batch size (SGD)", BATCH_VALUES, key="tr_batch")
     e4.select_slider("Epochs per update", SPEED_VALUES, key="tr_speed",
                      help="How many epochs each redraw advances; auto makes a run "
-                          f"last about {FRAMES_PER_RUN} frames.")
+                          f"take about {AUTO_RUN_S:g} s.")
 
 try:
     tr = _sync_state(dataset)
@@ -517,6 +515,7 @@ except ValueError as err:
 
 if st.session_state.pop("tr_start_story", False):
     _on_reset()
+    tr.pop("last_frame", None)
     tr["status"] = "running"
 
 if n_features == 1 and "window" not in tr["prep"]:
@@ -545,4 +544,5 @@ b3.button(":material/restart_alt: Reset", key="tr_reset", on_click=_on_reset,
           width="stretch")
 b4.caption(f"Data: {dataset.name}")
 
-st.fragment(training_area)(reference, dataset)
+run_every = FRAME_S if tr["status"] == "running" else None
+st.fragment(run_every=run_every)(training_area)(reference, dataset)

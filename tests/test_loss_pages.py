@@ -59,30 +59,25 @@ def test_loss_page_default_reads_off_loss_and_gradient_at_z_minus_4():
     assert z == at.slider(key="lf_z").value
 
 
-@pytest.mark.parametrize("label", [1, 0])
-@pytest.mark.parametrize("z", [-10.0, 10.0, 0.0])
-def test_loss_page_point_at_the_slider_ends(label, z):
+def test_loss_page_point_at_the_slider_ends():
     at = _page("pages/loss_functions.py")
-    at.radio(key="lf_label").set_value(label).run()
-    at.slider(key="lf_z").set_value(z).run()
-    assert not at.exception
-    m = _metrics(at)
-    expected_loss, expected_grad = core.loss_and_dz("log", np.array([label]),
-                                                    np.array([z]))
-    assert m["Log loss"] == pytest.approx(expected_loss[0], rel=1e-3, abs=1e-6)
-    assert m["dL/dz, log loss"] == pytest.approx(expected_grad[0], rel=1e-3,
-                                                 abs=1e-6)
-    wrong = (label == 1 and z < 0) or (label == 0 and z > 0)
-    assert bool(at.warning) is wrong
-
-
-@pytest.mark.parametrize("p", [0.001, 0.999])
-def test_loss_page_probability_slider_ends(p):
-    at = _page("pages/loss_functions.py")
+    for label in (1, 0):
+        at.radio(key="lf_label").set_value(label).run()
+        for z in (-10.0, 10.0, 0.0):
+            at.slider(key="lf_z").set_value(z).run()
+            assert not at.exception
+            m = _metrics(at)
+            loss, grad = core.loss_and_dz("log", np.array([label]), np.array([z]))
+            assert m["Log loss"] == pytest.approx(loss[0], rel=1e-3, abs=1e-6)
+            assert m["dL/dz, log loss"] == pytest.approx(grad[0], rel=1e-3, abs=1e-6)
+            wrong = (label == 1 and z < 0) or (label == 0 and z > 0)
+            assert bool(at.warning) is wrong, (label, z)
+    at.radio(key="lf_label").set_value(1).run()
     at.radio(key="lf_mode").set_value("probability p").run()
-    at.slider(key="lf_p").set_value(p).run()
-    assert not at.exception
-    assert _metrics(at)["Log loss"] == pytest.approx(-math.log(p), rel=1e-3)
+    for p in (0.001, 0.999):
+        at.slider(key="lf_p").set_value(p).run()
+        assert not at.exception
+        assert _metrics(at)["Log loss"] == pytest.approx(-math.log(p), rel=1e-3)
 
 
 def test_loss_page_axis_switch_and_stability_panel_every_option():
@@ -142,19 +137,19 @@ def test_cost_page_default_tells_the_story():
     assert ", 0 for log loss" in caption
 
 
-@pytest.mark.parametrize("key", list(sidebar.DATASETS))
-def test_cost_page_every_dataset(key):
+def test_cost_page_every_dataset():
     at = _page("pages/cost_surfaces.py")
-    at.selectbox(key="dataset").set_value(key).run()
-    assert not at.exception
-    assert "(0%)" in _notice(at)
-    ds = sidebar.built_in(key, 200, 2.0, 1.0, 0.5, 0)
-    info = " ".join(i.value for i in at.info)
-    if ds.n_features > 1:
-        assert "held at the fitted log-loss optimum" in info
-        assert at.selectbox(key="cs_second").value == ds.n_features  # b
-    else:
-        assert not info
+    for key in sidebar.DATASETS:
+        at.selectbox(key="dataset").set_value(key).run()
+        assert not at.exception, key
+        assert "(0%)" in _notice(at), key
+        ds = sidebar.built_in(key, 200, 2.0, 1.0, 0.5, 0)
+        info = " ".join(i.value for i in at.info)
+        if ds.n_features > 1:
+            assert "held at the fitted log-loss optimum" in info
+            assert at.selectbox(key="cs_second").value == ds.n_features  # b
+        else:
+            assert not info
 
 
 def test_cost_page_controls_at_their_extremes():

@@ -81,6 +81,21 @@ def assert_charts_finite(at) -> None:
                 assert np.all(np.isfinite(arr)), (trace.get("name"), field)
 
 
+def run_to_end(at, max_frames: int = 400):
+    """Keep rerunning while the page says Running (a browser does this with the
+    fragment's run_every; AppTest has to ask), then return the app."""
+    for _ in range(max_frames):
+        if not status(at).startswith("Running"):
+            return at
+        at.run()
+    raise AssertionError(f"still running after {max_frames} frames: {status(at)}")
+
+
+def click_run(at):
+    at.button(key="tr_run").click().run()
+    return run_to_end(at)
+
+
 def names(at) -> set[str]:
     return {t.get("name") for spec in charts(at) for t in spec["data"]}
 
@@ -115,11 +130,20 @@ def test_step_reset_and_run(app):
     assert status(at).startswith("Paused") and epochs(at) == [1, 1]
     at.button(key="tr_step").click().run()
     assert epochs(at) == [2, 2]
-    at.button(key="tr_run").click().run()  # AppTest: the live loop runs to the end
+    at.button(key="tr_run").click().run()
+    assert status(at).startswith("Running") and at.button(key="tr_pause")
+    at.button(key="tr_pause").click().run()
+    assert status(at).startswith("Paused")
+    paused_at = epochs(at)
+    at.run()
+    assert epochs(at) == paused_at  # nothing moves while paused
+    click_run(at)
     assert not at.exception
     assert status(at).startswith("Finished") and epochs(at) == [300, 300]
     assert at.button(key="tr_step").disabled
     at.button(key="tr_run").click().run()  # "Run again" starts from the start
+    assert epochs(at)[0] < 300
+    run_to_end(at)
     assert status(at).startswith("Finished") and epochs(at) == [300, 300]
     assert_charts_finite(at)
 
@@ -135,7 +159,8 @@ def test_changing_the_learning_rate_continues_from_the_current_weights(app):
     assert "continues from the current weights" in " ".join(
         c.value for c in at.caption)
     at.select_slider(key="tr_epochs").set_value(500).run()
-    at.button(key="tr_run").click().run()
+    at.select_slider(key="tr_speed").set_value(100).run()
+    click_run(at)
     assert epochs(at) == [500, 500]
     # a change to the start point starts afresh
     at.slider(key="tr_w0").set_value(0.0).run()
@@ -155,7 +180,7 @@ def test_every_optimizer_on_every_dataset(app, dataset):
         at.button(key="tr_step").click().run()
         assert not at.exception, (dataset, optimizer)
         assert all(e == 1 for e in epochs(at)), (dataset, optimizer, status(at))
-        at.button(key="tr_run").click().run()
+        click_run(at)
         assert not at.exception, (dataset, optimizer)
         assert status(at).startswith("Finished"), (dataset, optimizer)
         assert_charts_finite(at)
@@ -168,6 +193,7 @@ def test_every_optimizer_on_every_dataset(app, dataset):
 def test_divergence_story_explains_in_words_and_charts_stay_finite(app):
     at = app
     at.button(key="tr_story_lr").click().run()
+    run_to_end(at)
     assert not at.exception
     assert status(at).startswith("Finished")
     errors = " ".join(e.value for e in at.error)
@@ -181,7 +207,7 @@ def test_divergence_story_explains_in_words_and_charts_stay_finite(app):
     # the fix the text suggests works
     at.toggle(key="tr_standardise").set_value(True).run()
     at.select_slider(key="tr_lr").set_value(3.0).run()
-    at.button(key="tr_run").click().run()
+    click_run(at)
     assert not at.error
     assert status(at).startswith("Finished")
 
@@ -189,6 +215,7 @@ def test_divergence_story_explains_in_words_and_charts_stay_finite(app):
 def test_overfitting_story_marks_the_best_validation_epoch(app):
     at = app
     at.button(key="tr_story_overfit").click().run()
+    run_to_end(at)
     assert not at.exception
     assert status(at).startswith("Finished")
     warning = " ".join(w.value for w in at.warning)
@@ -208,6 +235,7 @@ def test_overfitting_story_marks_the_best_validation_epoch(app):
 def test_download_holds_the_model_and_its_preprocessing(app):
     at = app
     at.button(key="tr_story_overfit").click().run()
+    run_to_end(at)
     button = at.get("download_button")[0]
     assert not button.proto.disabled
     export = json.loads(at.session_state["tr"]["export_json"])

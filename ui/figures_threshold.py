@@ -112,12 +112,14 @@ def make_roc_figure(fpr, tpr, auc: float, current_fpr: float,
 
 def make_cost_figure(
     thresholds, cost, *, optimum: float, optimum_cost: float,
-    current: float | None, bayes: float | None = None,
+    current: float | None, reference: float | None = None,
+    bayes: float | None = None,
     band: tuple[float, float] | None = None, currency: str = "$", per: int = 1000,
     x_title: str = "threshold",
 ) -> go.Figure:
     """Expected cost per ``per`` cases against the threshold, with the empirical
-    optimum, the Bayes threshold, the bootstrap band and the current threshold."""
+    optimum, the Bayes threshold, the bootstrap band, a reference (default)
+    threshold and the current threshold (drawn last, for :func:`move_current`)."""
     t, c = _finite(thresholds, cost)
     fig = go.Figure()
     if band is not None and all(np.isfinite(band)) and band[1] > band[0]:
@@ -147,6 +149,9 @@ def make_cost_figure(
     if bayes is not None and np.isfinite(bayes):
         _vline(fig, bayes, lo - pad, hi + pad, f"Bayes threshold {bayes:.3g}",
                ORANGE, dash="dash", width=2)
+    if reference is not None and np.isfinite(reference):
+        _vline(fig, reference, lo - pad, hi + pad,
+               f"default threshold {reference:.3g}", BLACK, dash="dot", width=2)
     if current is not None and np.isfinite(current):
         _vline(fig, current, lo - pad, hi + pad, f"current threshold {current:.3g}",
                THRESHOLD, width=2.5)
@@ -232,24 +237,6 @@ def make_calibration_figure(prob_pred, prob_true, bin_weight) -> go.Figure:
     return _legend_below(fig)
 
 
-def _confusion_cells(tp, fp, fn, tn):
-    z = np.array([[tp, fn], [fp, tn]], dtype=float)
-    rows = z.sum(axis=1, keepdims=True)
-    share = np.divide(z, rows, out=np.zeros_like(z), where=rows > 0)
-    text = [[f"{name}<br>{v:,.0f}<br>({s:.0%} of row)" for name, v, s in zip(
-        names, zr, sr, strict=True)] for names, zr, sr in zip(
-        (("TP", "FN"), ("FP", "TN")), z, share, strict=True)]
-    return share, text
-
-
-def update_confusion_figure(fig: go.Figure, tp, fp, fn, tn) -> go.Figure:
-    """Put new counts into a figure from :func:`make_confusion_figure`, in place
-    (cheap: no re-styling), and return it."""
-    share, text = _confusion_cells(tp, fp, fn, tn)
-    fig.data[0].update(z=share, text=text)
-    return fig
-
-
 def move_current(fig: go.Figure, x, y=None, name: str | None = None) -> go.Figure:
     """Move the current-threshold trace (always the last one a builder adds) in
     place and return the figure: a slider move changes only this trace, so the
@@ -264,32 +251,13 @@ def move_current(fig: go.Figure, x, y=None, name: str | None = None) -> go.Figur
     return fig
 
 
-def make_confusion_figure(tp, fp, fn, tn) -> go.Figure:
-    """2x2 confusion matrix as an annotated heat map (counts and row rates)."""
-    share, text = _confusion_cells(tp, fp, fn, tn)
-    fig = go.Figure(go.Heatmap(
-        z=share, x=["flagged", "not flagged"],
-        y=["actual positive", "actual negative"], text=text,
-        texttemplate="%{text}", textfont={"size": 16},
-        colorscale=[[0, "#FFFFFF"], [1, SKY_BLUE]], zmin=0, zmax=1,
-        showscale=False, hoverinfo="skip", name="confusion matrix",
-    ))
-    fig.update_yaxes(autorange="reversed")
-    fig = apply_style(fig, title="Confusion matrix", x_title="decision",
-                      y_title="truth", height=320)
-    fig.update_layout(showlegend=False, margin={"l": 140, "r": 20, "t": 60, "b": 60})
-    return fig
-
-
 __all__ = [
     "make_bootstrap_figure",
     "make_calibration_figure",
-    "make_confusion_figure",
     "make_cost_figure",
     "make_metrics_figure",
     "make_pr_figure",
     "make_ratio_figure",
     "make_roc_figure",
     "move_current",
-    "update_confusion_figure",
 ]

@@ -85,6 +85,8 @@ _UPLOADED_DS = "_uploaded_dataset"  # the last upload that parsed, a core.Datase
 _UPLOAD_TABLE = "_upload_table"  # (file name, DataFrame) of the file being set up
 _UPLOAD_ERROR = "_upload_error"  # plain-words message of the last failed attempt
 _UPLOAD_OK = "_upload_ok"  # plain-words message of the last successful attempt
+_RUN = "_run_number"  # counts the app's runs (kept values need "the last run")
+_DRAWN = "_kept_drawn"  # widget key -> the run in which it was last drawn
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -331,6 +333,7 @@ def _sync_controls(key: str) -> None:
 
 def render_sidebar() -> None:
     """Dataset picker, the generator controls of the chosen dataset, the upload."""
+    st.session_state[_RUN] = st.session_state.get(_RUN, 0) + 1
     _init_state()
     key = _sync_choice()
     if key == UPLOADED:
@@ -395,21 +398,31 @@ def _render_upload() -> None:
 def keep_values(defaults: dict, scope: str, signature=None) -> None:
     """Make a page's widgets remember their values when the user visits other pages.
 
-    Streamlit deletes the state of widgets that are not drawn in a run, and what is
-    left of a key afterwards can be stale. So each value lives in a plain session
-    dict (one per ``scope``), is written into the widget key before the widget is
-    drawn, and is updated by the widget's ``on_change`` callback: draw the widget
-    with ``**kept(scope, key)`` (and no ``value=``). When ``signature`` (for example
-    the dataset) differs from the last call's, every value goes back to its default.
+    Streamlit deletes the state of widgets that are not drawn in a run (and what is
+    left of such a key can be stale). So each value is also kept in a plain session
+    dict (one per ``scope``). A widget drawn in the previous run is trusted as it
+    is; any other gets its kept value written back before it is drawn. (Writing a
+    live widget's key on every run would push the value to the browser and could
+    swallow a slider move made during the run.) Draw each widget with
+    ``**kept(scope, key)`` and no ``value=``. When ``signature`` (for example the
+    dataset) differs from the last call's, every value goes back to its default.
     """
     s = st.session_state
     store = s.setdefault("_kept_values", {}).setdefault(scope, {})
-    if signature is not None and store.get("__signature__") != signature:
+    drawn = s.setdefault(_DRAWN, {})
+    previous_run = s.get(_RUN, 0) - 1
+    reset = signature is not None and store.get("__signature__") != signature
+    if reset:
         store.clear()
         store["__signature__"] = signature
     for key, default in defaults.items():
-        store.setdefault(key, default)
-        s[key] = store[key]
+        live = key in s and drawn.get(key) == previous_run
+        if reset or not (live or key in store):
+            s[key] = store[key] = default
+        elif live:
+            store[key] = s[key]
+        else:
+            s[key] = store[key]
 
 
 def _remember(scope: str, key: str) -> None:
@@ -417,7 +430,9 @@ def _remember(scope: str, key: str) -> None:
 
 
 def kept(scope: str, key: str) -> dict:
-    """Widget arguments for a value kept by :func:`keep_values`."""
+    """Widget arguments for a value kept by :func:`keep_values`; call it while
+    drawing the widget (it notes that the widget was drawn in this run)."""
+    st.session_state.setdefault(_DRAWN, {})[key] = st.session_state.get(_RUN, 0)
     return {"key": key, "on_change": _remember, "args": (scope, key)}
 
 
