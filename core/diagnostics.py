@@ -287,9 +287,10 @@ def best_validation_epoch(val_cost) -> int | None:
     return int(np.nanargmin(np.where(np.isfinite(v), v, np.nan)))
 
 
-def is_overfitting(train_cost, val_cost, min_rise: float = 0.01) -> bool:
-    """Validation loss ended ``min_rise`` (relative) above its best while the
-    training cost kept falling after that best epoch."""
+def is_overfitting(train_cost, val_cost, min_rise: float = 0.05) -> bool:
+    """Validation loss ended ``min_rise`` (relative, 5%: smaller wiggles are noise
+    of a finite validation set) above its best while the training cost kept falling
+    after that best epoch."""
     best = best_validation_epoch(val_cost)
     if best is None:
         return False
@@ -502,3 +503,22 @@ def penalised_surface(x, y_true, w_values, b_values, loss: str, l2: float = 0.0)
 
     J = cost_surface(x, y_true, w_values, b_values, loss)
     return J + 0.5 * l2 * np.asarray(w_values, dtype=float)[None, :] ** 2
+
+
+def advance_together(runs, max_epochs: int, time_budget_s: float | None = None) -> int:
+    """Advance several :class:`LiveRun` s in lockstep, one epoch each in turn, so runs
+    compared side by side always show the same epoch (a finished run just stays).
+
+    Stops after ``max_epochs`` rounds, when every run is done, or past the time
+    budget; returns the number of rounds.
+    """
+    runs = list(runs)
+    t0 = time.perf_counter()
+    rounds = 0
+    while rounds < max_epochs and not all(r.done for r in runs):
+        for run in runs:
+            run.advance(1)
+        rounds += 1
+        if time_budget_s is not None and time.perf_counter() - t0 > time_budget_s:
+            break
+    return rounds

@@ -218,12 +218,19 @@ def best_threshold(sweep: Sweep, cost: CostMatrix) -> float:
 
 
 def bayes_threshold(cost: CostMatrix) -> float:
-    """Cost-optimal threshold for calibrated probabilities.
+    """Cost-optimal threshold for calibrated probabilities,
+    ``(c_fp - c_tn) / ((c_fp - c_tn) + (c_fn - c_tp))``.
 
     Flag a case when its expected cost if flagged, ``p c_tp + (1 - p) c_fp``, is at most
-    its cost if not, ``p c_fn + (1 - p) c_tn``: that is ``p >= (c_fp - c_tn) /
-    ((c_fp - c_tn) + (c_fn - c_tp))``. Unchanged when every cost is scaled by the same
-    positive factor or shifted by the same amount.
+    its cost if not, ``p c_fn + (1 - p) c_tn``, that is when ``p d >= c_fp - c_tn`` with
+    ``d = (c_fp - c_tn) + (c_fn - c_tp)``. When ``d > 0`` (the usual case: a mistake
+    costs more than the right call) this is ``p >= (c_fp - c_tn) / d``; the threshold
+    may lie outside [0, 1], meaning flag everyone or no one. Unchanged when every cost
+    is scaled by the same positive factor or shifted by the same amount.
+
+    When ``d < 0`` the formula's value is still returned (it is the contract), but no
+    rule "flag when ``p >= t``" is then optimal: check :func:`bayes_rule_applies`
+    before showing it as a decision. Raises ``ValueError`` when ``d = 0``.
     """
     num = cost.fp - cost.tn
     den = num + (cost.fn - cost.tp)
@@ -233,3 +240,12 @@ def bayes_threshold(cost: CostMatrix) -> float:
             "fixed amount: there is no single Bayes threshold (FP - TN + FN - TP is 0)."
         )
     return num / den
+
+
+def bayes_rule_applies(cost: CostMatrix) -> bool:
+    """True when "flag when ``p >= bayes_threshold(cost)``" is the cost-optimal rule
+    for calibrated probabilities, i.e. ``(c_fp - c_tn) + (c_fn - c_tp) > 0``: mistakes
+    cost more, in total, than the right calls. Otherwise flagging pays for cases
+    *less* likely to be positive (or never, or always) and no threshold is optimal.
+    """
+    return (cost.fp - cost.tn) + (cost.fn - cost.tp) > 0

@@ -14,8 +14,9 @@ from ui.sidebar import current_dataset, keep_values, kept
 
 RANGE_FACTOR = 5  # the range sliders reach this many default half-widths
 DEFAULT_RESOLUTION = 101
-# Grid cells x samples above which the page warns that it will take a moment.
-SLOW_ELEMENTS = 30_000_000
+# Grid cells x samples (both losses) above which the page says it will take a
+# moment and draws the surfaces before their colouring.
+SLOW_ELEMENTS = 20_000_000
 VIEW = "cost_surfaces_view"  # the scope of the kept grid controls
 
 
@@ -28,23 +29,35 @@ def optimum(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
 def surfaces(X: np.ndarray, y: np.ndarray, w_opt: np.ndarray, b_opt: float,
              first: int, second: int, a_range: tuple[float, float],
              c_range: tuple[float, float], resolution: int):
-    """Both surfaces, where they bend downward, and their grid minima."""
+    """Both surfaces on the grid and their grid minima."""
     a = np.linspace(*a_range, resolution)
     c = np.linspace(*c_range, resolution)
     u, v, offset = teaching.slice_model(X, w_opt, b_opt, first, second)
     one_feature = X.shape[1] == 1 and (first, second) == (0, 1)
-    J, down, low, minima = {}, {}, {}, {}
+    J, minima = {}, {}
     for loss in ("mse", "log"):
         if one_feature:  # z = w x + b: the core's optimised surface
             J[loss] = core.cost_surface(X[:, 0], y, a, c, loss)
         else:
             J[loss] = teaching.cost_grid(u, v, offset, y, a, c, loss)
+        minima[loss] = teaching.grid_minimum(J[loss], a, c)
+    return a, c, J, minima
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def bending(X: np.ndarray, y: np.ndarray, w_opt: np.ndarray, b_opt: float,
+            first: int, second: int, a_range: tuple[float, float],
+            c_range: tuple[float, float], resolution: int):
+    """Where each surface bends downward, and its smallest Hessian eigenvalue."""
+    a = np.linspace(*a_range, resolution)
+    c = np.linspace(*c_range, resolution)
+    u, v, offset = teaching.slice_model(X, w_opt, b_opt, first, second)
+    down, low = {}, {}
+    for loss in ("mse", "log"):
         curvature = teaching.curvature_grid(u, v, offset, y, a, c, loss)
         down[loss] = curvature.downward()
         low[loss] = float(curvature.low.min())
-        m = teaching.grid_minimum(J[loss], a, c)
-        minima[loss] = m
-    return a, c, J, down, low, minima
+    return down, low
 
 
 st.title("Cost surfaces")
@@ -116,24 +129,39 @@ if a_range[0] >= a_range[1] or c_range[0] >= c_range[1]:
     st.error("Each range needs two different ends: widen the slider.")
     st.stop()
 
-work = resolution * resolution * n * 4  # two losses, surface and curvature
-spinner = (f"Computing {resolution} x {resolution} grid over {n:,} examples..."
-           if work > SLOW_ELEMENTS else "Computing the surfaces...")
-with st.spinner(spinner):
-    a, c, J, down, low, minima = surfaces(
-        X, y, w_opt, b_opt, first, second, tuple(map(float, a_range)),
-        tuple(map(float, c_range)), int(resolution),
+args = (X, y, w_opt, b_opt, first, second, tuple(map(float, a_range)),
+        tuple(map(float, c_range)), int(resolution))
+slow = resolution * resolution * n * 2 > SLOW_ELEMENTS
+with st.spinner(f"Computing a {resolution} x {resolution} grid over {n:,} examples..."
+                if slow else "Computing the surfaces..."):
+    a, c, J, minima = surfaces(*args)
+min_points = {loss: (m.a, m.c, m.cost) for loss, m in minima.items()}
+notice, chart = st.empty(), st.empty()
+# On big requests the surfaces show first and the colouring follows: the Hessian
+# costs about as much again as the surfaces themselves.
+token = (dataset.name, dataset.description, *args[4:])
+drawn = st.session_state.setdefault("_cs_bending_done", set())
+if slow and token not in drawn:
+    no_bending = {loss: np.zeros(J[loss].shape, dtype=bool) for loss in J}
+    notice.info("Surfaces ready; now finding where each one bends downward...",
+                icon=":material/hourglass_top:")
+    chart.plotly_chart(
+        make_surface_pair_figure(a, c, J, no_bending, min_points, a_title=a_name,
+                                 c_title=c_name, log_z=log_z),
+        key="cs_surfaces_preview",
     )
+with st.spinner("Finding where each surface bends downward..."):
+    down, low = bending(*args)
+drawn.add(token)
 
 share = {loss: float(down[loss].mean()) for loss in down}
-st.markdown(
+notice.markdown(
     f"**What to notice:** the MSE surface (left) has flat plateaus where the "
     f"sigmoid saturates and bends downward (red) over **{share['mse']:.0%}** of "
     f"this grid, so gradient descent can stall or be led astray; log loss (right) "
     f"bends downward **nowhere** ({share['log']:.0%}): one bowl with one minimum."
 )
-min_points = {loss: (m.a, m.c, m.cost) for loss, m in minima.items()}
-st.plotly_chart(
+chart.plotly_chart(
     make_surface_pair_figure(a, c, J, down, min_points, a_title=a_name,
                              c_title=c_name, log_z=log_z),
     key="cs_surfaces",

@@ -8,7 +8,6 @@ figures inside an ``st.fragment``, so it stays instant on a million uploaded row
 from __future__ import annotations
 
 import hashlib
-import os
 
 import numpy as np
 import pandas as pd
@@ -627,10 +626,7 @@ def main() -> None:
     }
     with tabs[0]:
         _threshold_panel(ctx)
-        if not os.environ.get("THR_NOCOST"):
-            _cost_chart(ctx)
-    if os.environ.get("THR_NOTABS"):
-        return
+        _cost_chart(ctx)
 
     with tabs[1]:
         _uncertainty_tab(boot, curves, cost, sweeps, rkey, currency, per, is_prob)

@@ -24,6 +24,7 @@ import streamlit as st
 from core.diagnostics import (
     OPTIMIZER_NAMES,
     LiveRun,
+    advance_together,
     best_validation_epoch,
     describe_rise,
     explain_divergence,
@@ -214,8 +215,8 @@ def _sync_state(dataset) -> dict:
               "runs": _new_runs(prep, settings), "status": "ready", "note": ""}
         st.session_state.tr = tr
         if first_visit:  # arrive at a finished run: the story is on screen at once
-            for run in tr["runs"].values():
-                run.advance(settings["epochs"], FIRST_VISIT_BUDGET_S)
+            advance_together(tr["runs"].values(), settings["epochs"],
+                             FIRST_VISIT_BUDGET_S)
             tr["status"] = ("finished" if all(r.done for r in tr["runs"].values())
                             else "paused")
     elif tr["settings"] != settings:
@@ -257,8 +258,7 @@ def _on_pause() -> None:
 
 def _on_step() -> None:
     tr = st.session_state.tr
-    for run in tr["runs"].values():
-        run.advance(1)
+    advance_together(tr["runs"].values(), 1)
     done = all(r.done for r in tr["runs"].values())
     tr["status"] = "finished" if done else "paused"
 
@@ -385,8 +385,12 @@ def _charts(tr: dict, reference) -> None:
             make_path_figure(surfaces, paths, start=prep["start"], reference=ref_point),
             key="tr_path_chart", **CHART_KW,
         )
+        scaled = (" w multiplies the standardised feature (switch standardisation "
+                  "off under "More settings" to use the raw one)."
+                  if prep["pre"].standardise else "")
         st.caption("Shading: the cost J(w, b) of each loss, darker is higher. The x "
-                   "marks the common start, the star scikit-learn's log-loss optimum.")
+                   "marks the common start, the star scikit-learn's log-loss "
+                   f"optimum.{scaled}")
     elif prep["n_inputs"] == 2:
         g1, g2 = prep["grid"]
         logits = {
@@ -441,9 +445,7 @@ def training_area(reference, dataset) -> None:
     """The live part: one frame (advance, then draw) per rerun while running."""
     tr = st.session_state.tr
     if tr["status"] == "running":
-        per_frame = _epochs_per_frame(tr)
-        for run in tr["runs"].values():
-            run.advance(per_frame, FRAME_BUDGET_S / len(tr["runs"]))
+        advance_together(tr["runs"].values(), _epochs_per_frame(tr), FRAME_BUDGET_S)
         if all(r.done for r in tr["runs"].values()):
             tr["status"] = "finished"
             st.rerun()  # the whole page: stops the ticking and updates the buttons

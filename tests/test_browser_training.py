@@ -43,7 +43,7 @@ def test_live_run_updates_the_cost_chart_and_pause_holds_it(app_server, page):
     epochs.focus()
     epochs.press("End")
     wait_for_app_run(page)
-    page.get_by_text("More settings").click()
+    page.get_by_text("More settings:").click()
     speed = page.get_by_test_id("stSlider").filter(has_text="Epochs per update") \
         .get_by_role("slider")
     speed.focus()

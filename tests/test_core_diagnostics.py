@@ -12,6 +12,7 @@ from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 import core
 from core.diagnostics import (
     LiveRun,
+    advance_together,
     best_validation_epoch,
     describe_rise,
     explain_divergence,
@@ -248,6 +249,8 @@ def test_best_validation_epoch_and_overfitting():
     assert best_validation_epoch(val) == 2
     assert is_overfitting(train, val)
     assert not is_overfitting(train, np.array([1.0, 0.8, 0.6, 0.5, 0.4]))
+    # a 2% wiggle above the best is noise, not overfitting
+    assert not is_overfitting(train, np.array([1.0, 0.8, 0.6, 0.61, 0.612]))
     assert best_validation_epoch([]) is None
 
 
@@ -294,3 +297,17 @@ def test_surface_window_and_penalised_surface():
         for j, w in enumerate(w_values):
             brute = core.cost_from_logits("mse", d.y, w * d.X[:, 0] + b, [w], 0.3)
             assert J[i, j] == pytest.approx(brute, rel=1e-12)
+
+
+def test_advance_together_keeps_runs_on_the_same_epoch():
+    X, y, Xv, yv = _split_data(2000)
+    runs = [LiveRun(loss, X, y, Xv, yv, dict(SETTINGS, epochs=200), np.array([-4.0]),
+                    4.0) for loss in ("log", "mse")]
+    assert advance_together(runs, 30, time_budget_s=1e-9) == 1  # budget: one round
+    assert advance_together(runs, 30) == 30
+    assert [r.epochs_run for r in runs] == [31, 31]
+    diverging, _ = _diverging_run()
+    assert diverging.done
+    pair = [diverging, runs[0]]
+    advance_together(pair, 10)
+    assert runs[0].epochs_run == 41 and diverging.diverged

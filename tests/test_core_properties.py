@@ -12,6 +12,7 @@ import core
 
 RAISE = {"over": "raise", "invalid": "raise", "divide": "raise"}
 PROFILE = settings(max_examples=150, deadline=None)
+SLOW = settings(max_examples=60, deadline=None)  # for oracles with a heavy call
 
 any_logit = st.floats(allow_nan=False, allow_infinity=False)
 labels = st.sampled_from([0.0, 1.0])
@@ -121,8 +122,8 @@ costs = st.floats(-1e3, 1e3, allow_nan=False).filter(lambda v: v == 0 or abs(v) 
 def test_bayes_threshold_unchanged_by_scaling_all_costs(tp, fp, fn, tn, factor, power):
     cost = core.CostMatrix(tp=tp, fp=fp, fn=fn, tn=tn)
     den = (fp - tn) + (fn - tp)
-    if den == 0:
-        with pytest.raises(ValueError, match="no single Bayes threshold"):
+    if den == 0:  # the formula divides by zero
+        with pytest.raises(ValueError, match="Bayes threshold"):
             core.bayes_threshold(cost)
         return
     thr = core.bayes_threshold(cost)
@@ -152,3 +153,65 @@ def test_best_threshold_is_cheapest_and_largest_on_ties(case, tp, fp, fn, tn):
     i = int(np.flatnonzero(sweep.thresholds == best)[0])
     assert expected[i] == expected.min()
     assert np.all(expected[:i] > expected[i])  # nothing above it is as cheap
+
+
+@PROFILE
+@given(case=scored(), t=st.one_of(st.floats(-10, 10), st.sampled_from(
+    [np.inf, -np.inf, 0.0, 1.0, -5.0, 5.0])))
+def test_metrics_at_any_threshold_counts_the_rows(case, t):
+    y, scores, w = case
+    weights = np.ones_like(y) if w is None else w
+    sweep = core.threshold_sweep(y, scores, sample_weight=w)
+    m = core.metrics_at(sweep, t)
+    flag = scores >= t
+    assert m["tp"] == weights[flag & (y == 1)].sum()
+    assert m["fp"] == weights[flag & (y == 0)].sum()
+    assert m["fn"] == weights[~flag & (y == 1)].sum()
+    assert m["tn"] == weights[~flag & (y == 0)].sum()
+
+
+@SLOW
+@given(case=scored())
+def test_sweep_matches_sklearn_on_any_tied_weighted_data(case):
+    from sklearn.metrics import confusion_matrix_at_thresholds
+
+    y, scores, w = case
+    weights = np.ones_like(y) if w is None else w
+    assume(len(np.unique(y)) == 2 and weights[y == 1].sum() > 0
+           and weights[y == 0].sum() > 0)
+    sweep = core.threshold_sweep(y, scores, sample_weight=w)
+    tns, fps, fns, tps, thresholds = confusion_matrix_at_thresholds(
+        y, scores, sample_weight=w)
+    # scikit-learn drops thresholds where only zero-weight rows sit; compare there
+    rows = np.searchsorted(-sweep.thresholds[1:], -thresholds) + 1
+    assert np.array_equal(sweep.thresholds[rows], thresholds)
+    for mine, theirs in ((sweep.tp, tps), (sweep.fp, fps), (sweep.fn, fns),
+                         (sweep.tn, tns)):
+        assert np.array_equal(mine[rows], theirs)
+
+
+@SLOW
+@given(
+    x=arrays(np.float64, st.integers(1, 30), elements=st.floats(-50, 50)),
+    data=st.data(),
+    chunk=st.integers(1, 400),
+    loss=st.sampled_from(["log", "mse"]),
+)
+def test_cost_surface_equals_the_loop_for_any_chunk_size(x, data, chunk, loss):
+    import core.surface
+
+    y = data.draw(arrays(np.float64, len(x), elements=labels))
+    grid = st.floats(-100, 100)
+    w_values = data.draw(arrays(np.float64, st.integers(1, 9), elements=grid))
+    b_values = data.draw(arrays(np.float64, st.integers(1, 9), elements=grid))
+    expected = np.array([[core.cost_and_gradient(loss, x[:, None], y, [w], b)[0]
+                          for w in w_values] for b in b_values])
+    saved = core.surface.CHUNK_ELEMENTS
+    core.surface.CHUNK_ELEMENTS = chunk
+    try:
+        with np.errstate(**RAISE):
+            J = core.cost_surface(x, y, w_values, b_values, loss)
+    finally:
+        core.surface.CHUNK_ELEMENTS = saved
+    assert J.shape == (len(b_values), len(w_values))
+    assert np.allclose(J, expected, rtol=1e-13, atol=1e-300)

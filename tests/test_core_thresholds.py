@@ -8,6 +8,7 @@ import pytest
 from sklearn.metrics import confusion_matrix_at_thresholds, precision_recall_curve
 
 import core
+from core.thresholds import bayes_rule_applies
 
 
 def _tied_data(n=400, seed=0, weighted=False):
@@ -235,6 +236,34 @@ def test_bayes_threshold_is_the_cheapest_cut_for_calibrated_probabilities(cost):
     assert np.array_equal(flag[far], (p >= thr)[far])
     swapped = core.CostMatrix(tp=cost.tp, fp=cost.fn, fn=cost.fp, tn=cost.tn)
     assert abs(core.bayes_threshold(swapped) - thr) > 0.01
+
+
+@pytest.mark.parametrize(
+    ("cost", "words"),
+    [
+        # a caught positive costs more than a missed one: flagging never pays
+        (core.CostMatrix(tp=5.0, fp=1.0, fn=1.0, tn=0.0), "never pays"),
+        # a false alarm earns 5 and a miss costs only 1: flag everyone
+        (core.CostMatrix(tp=0.0, fp=-5.0, fn=1.0, tn=0.0), "flagging every case pays"),
+        # flagging pays for unlikely positives only: the rule points the wrong way
+        (core.CostMatrix(tp=0.0, fp=-1.0, fn=-3.0, tn=0.0),
+         "less likely to be positive"),
+    ],
+)
+def test_bayes_rule_fails_where_no_cut_off_is_optimal(cost, words):
+    """Where FP - TN + FN - TP < 0 the formula gives a number, but flagging the
+    cases at or above it is not the cheapest decision: brute force shows it, and
+    ``bayes_rule_applies`` says so."""
+    p = np.linspace(0.0, 1.0, 1001)
+    if_flagged = p * cost.tp + (1 - p) * cost.fp
+    if_not = p * cost.fn + (1 - p) * cost.tn
+    formula = (cost.fp - cost.tn) / ((cost.fp - cost.tn) + (cost.fn - cost.tp))
+    cost_of_formula = np.where(p >= formula, if_flagged, if_not).sum()
+    assert cost_of_formula > np.minimum(if_flagged, if_not).sum() + 1e-9
+    assert core.bayes_threshold(cost) == formula  # the API's formula, as promised
+    assert not bayes_rule_applies(cost)
+    assert bayes_rule_applies(core.CostMatrix(tp=cost.fn, fp=cost.tn, fn=cost.tp,
+                                              tn=cost.fp))
 
 
 def test_bayes_threshold_is_where_a_large_calibrated_sample_is_cheapest():

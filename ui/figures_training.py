@@ -197,7 +197,9 @@ def make_metrics_figure(runs: dict, *, reference_cost: float | None = None,
                     "x": 0.99, "y": 0.98, "xref": "x domain", "yref": "y domain",
                     "showarrow": False, "xanchor": "right", "yanchor": "top",
                     "font": {"size": 14}, "bgcolor": "rgba(255,255,255,0.8)",
-                    "text": f"gap to optimum: {gap:.2e}",
+                    # below 1e-12 the sign is rounding noise of two float sums
+                    "text": (f"gap to optimum: {gap:.2e}" if abs(gap) >= 1e-12
+                             else "gap to optimum: < 1e-12"),
                 })
     return _assemble(traces, _metrics_layout(x_end, height), annotations)
 
