@@ -334,13 +334,29 @@ def _newton_step(loss, X, y, w, b, z, gw, gb, l2, lr):
     return w - lr * step[:d], b - lr * float(step[d])
 
 
-def train(X, y_true, **kwargs) -> History:
-    """Run :func:`iter_train` to the end and collect the :class:`History`.
+def train(
+    X,
+    y_true,
+    *,
+    loss: str = "log",
+    optimizer: str = "gd",
+    learning_rate: float = 0.1,
+    epochs: int = 100,
+    batch_size: int | None = None,
+    l2: float = 0.0,
+    seed: int = 0,
+    w0=None,
+    b0: float = 0.0,
+) -> History:
+    """Run :func:`iter_train` with the same arguments to the end; return the
+    :class:`History`.
 
     ``cost``, ``path_w``, ``path_b`` and ``grad_norm`` have ``epochs_run + 1`` rows:
     the starting point, then one per epoch; a diverged run ends at its last finite
     point with ``diverged=True`` and ``reason`` saying what happened.
     """
+    kwargs = dict(loss=loss, optimizer=optimizer, learning_rate=learning_rate,
+                  epochs=epochs, batch_size=batch_size, l2=l2, seed=seed, w0=w0, b0=b0)
     run = iter_train(X, y_true, **kwargs)
     steps = list(run)
     return History(

@@ -8,6 +8,7 @@ figures inside an ``st.fragment``, so it stays instant on a million uploaded row
 from __future__ import annotations
 
 import hashlib
+import os
 
 import numpy as np
 import pandas as pd
@@ -558,7 +559,8 @@ def main() -> None:
     )
     headline = st.container()
 
-    with st.expander("Scores, costs and production base rate", expanded=True,
+    with st.expander("Scores, costs and production base rate",
+                     expanded="collapse" not in os.environ.get("THR_SKIP", ""),
                      icon=":material/settings:"):
         col_data, col_cost, col_prev = st.columns([5, 4, 3], gap="large")
         with col_data:
@@ -599,7 +601,9 @@ def main() -> None:
     comp_val = compare_costs(sweeps["val"], cost, curves["optimum"], scale["default"])
     comp_test = compare_costs(sweeps["test"], cost, curves["optimum"],
                               scale["default"])
-    with headline:
+    SKIP = os.environ.get("THR_SKIP", "")
+    if "headline" not in SKIP:
+      with headline:
         _headline(comp_test, comp_val, analysis, currency, per, is_prob,
                   curves["flat"])
 
@@ -624,6 +628,9 @@ def main() -> None:
         # the slider's threshold, kept current by the fragment
         "current": s.setdefault("thr_current", {}),
     }
+    if "onlyfrag" in SKIP:
+        _threshold_panel(ctx)
+        return
     with tabs[0]:
         _threshold_panel(ctx)
         _cost_chart(ctx)
