@@ -8,7 +8,10 @@ from pathlib import Path
 
 import streamlit as st
 
+from ui.frame import require_frame
 from ui.sidebar import render_sidebar
+
+require_frame()  # leave Streamlit's legacy pages/ mode before drawing anything
 
 ROOT = Path(__file__).parent
 

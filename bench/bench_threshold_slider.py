@@ -104,6 +104,13 @@ def _time_moves(page: Page, slider, start: float, moves: int,
     return times
 
 
+def _settings(main_block):
+    """The header of the folded "Scores, costs and production base rate" section."""
+    return (main_block.get_by_test_id("stExpander")
+            .filter(has_text="Scores, costs and production base rate")
+            .locator("summary"))
+
+
 def _write_scored(path: Path, rows: int) -> None:
     rng = np.random.default_rng(0)
     y = (rng.random(rows) < 0.1).astype(np.int8)
@@ -156,19 +163,27 @@ def main() -> int:
                 page.goto(f"{app_url}/threshold")
                 _idle(page)
                 main_block = page.get_by_test_id("stMainBlockContainer")
+                _settings(main_block).click()
                 main_block.get_by_text("Upload a scored file").click()
                 _idle(page)
                 t = time.perf_counter()
                 main_block.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
                     str(data))
-                # the column pickers appear once the file has been read
-                main_block.get_by_text("Label column").wait_for(timeout=300_000)
+                # the summary under the headline names the file once it is in use
+                main_block.get_by_text("Scores: scored_1e6.csv").wait_for(
+                    timeout=300_000)
                 _idle(page, 300_000)
                 print(f"upload, parse, sweeps, bootstrap and first paint: "
                       f"{time.perf_counter() - t:.1f} s")
+                # back to the default view: settings folded away
+                _settings(main_block).click()
+                _idle(page)
                 errors = page.get_by_test_id("stAlertContentError").count()
                 if errors or page.get_by_test_id("stException").count():
                     raise SystemExit("The page shows an error after the upload.")
+                n_shown = page.get_by_test_id("stMainBlockContainer").get_by_text(
+                    "1,000,000 scored rows").count()
+                print(f"page shows the 1e6-row upload: {n_shown > 0}")
                 slider = (page.get_by_test_id("stSlider")
                           .filter(has_text="Threshold: flag a case")
                           .get_by_role("slider"))

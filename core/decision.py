@@ -575,9 +575,10 @@ def threshold_table(sweep: Sweep, cost: CostMatrix) -> pd.DataFrame:
 
 
 def _md(text) -> str:
-    """User text made safe inside Markdown: one line, no table pipes or markup."""
+    """User text made safe inside Markdown: one line, no table pipes or markup, no
+    ``$`` that a renderer could take for the start of LaTeX math."""
     text = " ".join(str(text).split())
-    for ch in "\\`*_[]<>|#":
+    for ch in "\\`*_[]<>|#$":
         text = text.replace(ch, "\\" + ch)
     return text
 

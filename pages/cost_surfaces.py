@@ -10,7 +10,10 @@ from ui.figures_loss import (
     make_slice_figure,
     make_surface_pair_figure,
 )
+from ui.frame import require_frame
 from ui.sidebar import current_dataset, keep_values, kept
+
+require_frame()  # before any element: the page must run inside app.py
 
 RANGE_FACTOR = 5  # the range sliders reach this many default half-widths
 DEFAULT_RESOLUTION = 101

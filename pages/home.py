@@ -4,6 +4,10 @@ from pathlib import Path
 
 import streamlit as st
 
+from ui.frame import require_frame
+
+require_frame()  # before any element: the page must run inside app.py
+
 ROOT = Path(__file__).parent.parent  # where app.py lives
 
 # (page file, what the visitor does there); links appear once the page exists.

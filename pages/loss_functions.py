@@ -11,7 +11,10 @@ from ui.figures_loss import (
     make_loss_curves_figure,
     make_stability_figure,
 )
+from ui.frame import require_frame
 from ui.sidebar import keep_values, kept
+
+require_frame()  # before any element: the page must run inside app.py
 
 SCOPE = "loss_functions"  # where this page's control values are kept
 Z_MAX = 10.0  # the curves and the movable point live on z in [-Z_MAX, Z_MAX]

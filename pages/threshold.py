@@ -8,7 +8,6 @@ figures inside an ``st.fragment``, so it stays instant on a million uploaded row
 from __future__ import annotations
 
 import hashlib
-import os
 
 import numpy as np
 import pandas as pd
@@ -71,6 +70,11 @@ N_BOOT = 300
 RATIOS = np.logspace(-2, 2, 81)
 SLIDER_STEPS = 1_000
 CONFIG = {"displaylogo": False}
+
+
+def _md_money(value: float, currency: str) -> str:
+    """Money for Markdown text: a bare "$" would start LaTeX math in Streamlit."""
+    return money(value, currency).replace("$", "\\$")
 
 
 def _init_state() -> None:
@@ -401,7 +405,7 @@ def _headline(comp_test, comp_val, analysis, currency, per, is_prob, flat) -> No
     opt_words = ("flagging no one" if not np.isfinite(opt)
                  else f"the cost-optimal threshold **{opt:.3g}**")
     st.success(
-        f"At {opt_words} you **{what} {money(abs(saved), currency)} per {per:,} "
+        f"At {opt_words} you **{what} {_md_money(abs(saved), currency)} per {per:,} "
         f"cases** compared with {default}, measured {where}.",
         icon=":material/savings:",
     )
@@ -473,7 +477,8 @@ def _threshold_panel(ctx: dict) -> None:
         index = [n for _, n in names] + [f"Cost per {per:,} cases"]
         # a stable key: tests and the benchmark read the displayed value here
         st.container(key="thr_at").markdown(f"**At threshold {t:.4g}**")
-        st.dataframe(pd.DataFrame(table, index=index), width="stretch")
+        # a static table: cheaper to repaint than an interactive data grid
+        st.table(pd.DataFrame(table, index=index))
     with right:
         shown = test if ctx["split"] else val
         part = "held-out test half" if ctx["split"] else "all rows"
@@ -483,9 +488,9 @@ def _threshold_panel(ctx: dict) -> None:
         st.markdown(_confusion_markdown(shown))
         extra = val_cost - curves["optimum_cost"] * per
         st.markdown(
-            f"Expected cost at this threshold: **{money(val_cost, cur)} per {per:,} "
-            f"cases** on the validation data, "
-            + (f"{money(extra, cur)} more than at the optimum "
+            "Expected cost at this threshold: "
+            f"**{_md_money(val_cost, cur)} per {per:,} cases** on the validation data, "
+            + (f"{_md_money(extra, cur)} more than at the optimum "
                f"{format_threshold(curves['optimum'])}." if extra > 1e-9 * per else
                "the lowest possible (this is a cost-optimal threshold).")
         )
@@ -559,9 +564,11 @@ def main() -> None:
     )
     headline = st.container()
 
-    with st.expander("Scores, costs and production base rate",
-                     expanded="collapse" not in os.environ.get("THR_SKIP", ""),
-                     icon=":material/settings:"):
+    # Collapsed by default: the summary line under the headline says what is set,
+    # and a page with fewer live widgets repaints faster on every slider move.
+    settings = st.expander("Scores, costs and production base rate",
+                           icon=":material/settings:")
+    with settings:
         col_data, col_cost, col_prev = st.columns([5, 4, 3], gap="large")
         with col_data:
             key, rows = _choose_rows()
@@ -601,11 +608,18 @@ def main() -> None:
     comp_val = compare_costs(sweeps["val"], cost, curves["optimum"], scale["default"])
     comp_test = compare_costs(sweeps["test"], cost, curves["optimum"],
                               scale["default"])
-    SKIP = os.environ.get("THR_SKIP", "")
-    if "headline" not in SKIP:
-      with headline:
+    with headline:
         _headline(comp_test, comp_val, analysis, currency, per, is_prob,
                   curves["flat"])
+        base = (f"{prevalence:.1%} in production (re-weighted)" if prevalence
+                is not None else f"{sample_prevalence(analysis['val']):.1%}")
+        st.caption(
+            f"Scores: {rows.source}. Costs per case: "
+            f"TP {_md_money(cost.tp, currency)}, FP {_md_money(cost.fp, currency)}, "
+            f"FN {_md_money(cost.fn, currency)}, TN {_md_money(cost.tn, currency)}. "
+            f"Positives: {base}. Change them under "
+            "**Scores, costs and production base rate**."
+        )
 
     split = analysis["split"]
     val_name = "Validation" if split else "All rows (in-sample)"
@@ -628,12 +642,9 @@ def main() -> None:
         # the slider's threshold, kept current by the fragment
         "current": s.setdefault("thr_current", {}),
     }
-    if "onlyfrag" in SKIP:
-        _threshold_panel(ctx)
-        return
     with tabs[0]:
-        _threshold_panel(ctx)
         _cost_chart(ctx)
+        _threshold_panel(ctx)
 
     with tabs[1]:
         _uncertainty_tab(boot, curves, cost, sweeps, rkey, currency, per, is_prob)
@@ -652,9 +663,9 @@ def _uncertainty_tab(boot, curves, cost, sweeps, rkey, currency, per, is_prob):
         f"Resampling the validation cases {len(boot.thresholds)} times (with "
         f"replacement, seed 0), the cost-optimal threshold falls between "
         f"**{format_threshold(lo)}** and **{format_threshold(hi)}** in 90% of "
-        f"resamples, and its cost between **{money(clo * per, currency)}** and "
-        f"**{money(chi * per, currency)}** per {per:,} cases. A wide band means the "
-        "data cannot pin the threshold down: more data, or a flat cost curve where "
+        f"resamples, and its cost between **{_md_money(clo * per, currency)}** and "
+        f"**{_md_money(chi * per, currency)}** per {per:,} cases. A wide band means "
+        "the data cannot pin the threshold down: more data, or a flat cost curve where "
         "the exact choice matters little."
     )
     if not boot.exact_grid:

@@ -43,7 +43,10 @@ from ui.figures_training import (
     make_path_figure,
     make_weights_figure,
 )
+from ui.frame import require_frame
 from ui.sidebar import current_dataset
+
+require_frame()  # before any element: the page must run inside app.py
 
 FRAME_S = 0.05  # run_every while running: the browser asks for a frame this often
 FRAME_BUDGET_S = 0.03  # compute time per frame before drawing
@@ -386,7 +389,7 @@ def _charts(tr: dict, reference) -> None:
             key="tr_path_chart", **CHART_KW,
         )
         scaled = (" w multiplies the standardised feature (switch standardisation "
-                  "off under "More settings" to use the raw one)."
+                  "off under 'More settings' to use the raw one)."
                   if prep["pre"].standardise else "")
         st.caption("Shading: the cost J(w, b) of each loss, darker is higher. The x "
                    "marks the common start, the star scikit-learn's log-loss "

@@ -109,7 +109,7 @@ def test_cost_surfaces_page_draws_two_webgl_surfaces(app_server, page):
 def _upload(page, path) -> None:
     sidebar = page.get_by_test_id("stSidebar")
     expander = sidebar.get_by_test_id("stExpander")
-    if not expander.get_by_test_id("stFileUploaderDropzoneInput").is_visible():
+    if not expander.get_by_test_id("stFileUploaderDropzone").is_visible():
         expander.get_by_text("Upload your own data").click()
     expander.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(path)
     wait_for_app_run(page)
@@ -137,6 +137,7 @@ def test_upload_good_then_bad_file_keeps_the_good_one(app_server, page, tmp_path
 
     _upload(page, bad)
     error = sidebar.get_by_test_id("stAlertContentError")
+    expect(error).to_be_visible()
     expect(error).to_contain_text("one_class.csv")
     expect(error).to_contain_text("two classes")
     # The good upload is still the chosen data.

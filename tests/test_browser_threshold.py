@@ -24,7 +24,7 @@ def _threshold_slider(page):
 def test_default_view_and_keyboard_slider(app_server, page):
     _open(page, app_server)
     assert_no_exception(page)
-    expect(page.get_by_text("At the cost-optimal threshold")).to_be_visible()
+    expect(page.get_by_test_id("stAlertContentSuccess")).to_be_visible()
     expect(page.get_by_text("per 1,000 cases").first).to_be_visible()
     slider = _threshold_slider(page)
     expect(slider).to_have_value("0.5")
@@ -37,6 +37,16 @@ def test_default_view_and_keyboard_slider(app_server, page):
     page.get_by_role("button", name="Go to the optimum").click()
     wait_for_app_run(page)
     assert_no_exception(page)
+    # the curves with the current threshold marked, redrawn while open
+    live = page.get_by_test_id("stExpander").filter(has_text="Curves with this")
+    live.locator("summary").click()
+    wait_for_app_run(page)
+    expect(live.get_by_test_id("stPlotlyChart")).to_have_count(4)
+    slider.focus()
+    page.keyboard.press("ArrowLeft")
+    wait_for_app_run(page)
+    assert_no_exception(page)
+    expect(live.get_by_test_id("stPlotlyChart")).to_have_count(4)
     page.set_viewport_size({"width": 1400, "height": 3000})
     page.wait_for_timeout(300)
     page.screenshot(path=ARTIFACTS / "threshold.png", full_page=True)
@@ -55,6 +65,8 @@ def test_real_uploads_good_then_bad(app_server, page, tmp_path):
 
     _open(page, app_server)
     main = page.get_by_test_id("stMainBlockContainer")
+    main.get_by_test_id("stExpander").filter(
+        has_text="Scores, costs and production base rate").locator("summary").click()
     main.get_by_text("Upload a scored file").click()
     wait_for_app_run(page)
     uploader = main.get_by_test_id("stFileUploaderDropzoneInput")
@@ -63,7 +75,7 @@ def test_real_uploads_good_then_bad(app_server, page, tmp_path):
     assert_no_exception(page)
     expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
     expect(page.get_by_text("scored.csv").first).to_be_visible()
-    headline = page.get_by_text("At the cost-optimal threshold").inner_text()
+    headline = page.get_by_test_id("stAlertContentSuccess").inner_text()
     page.set_viewport_size({"width": 1400, "height": 3000})
     page.wait_for_timeout(300)
     page.screenshot(path=ARTIFACTS / "threshold_upload.png", full_page=True)
@@ -75,4 +87,4 @@ def test_real_uploads_good_then_bad(app_server, page, tmp_path):
     expect(error).to_contain_text("3 classes")
     expect(error).to_contain_text("previous file is still in use")
     # the good file's numbers are still on screen
-    assert page.get_by_text("At the cost-optimal threshold").inner_text() == headline
+    assert page.get_by_test_id("stAlertContentSuccess").inner_text() == headline

@@ -7,26 +7,12 @@ import re
 import numpy as np
 import pytest
 from conftest import APP_PATH
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 import core
 from core import teaching
 from ui import figures_loss, sidebar
 from ui.style import BASE_FONT_SIZE
-
-
-@pytest.fixture(autouse=True)
-def _navigation_is_v2(monkeypatch):
-    """Run ``app.py`` on every AppTest run, as the real server does (see
-    tests/test_sidebar.py: AppTest otherwise runs the page alone from run 2 on)."""
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
 
 
 def _page(path: str) -> AppTest:
@@ -303,3 +289,21 @@ def test_page_controls_survive_a_visit_to_another_page():
     at.selectbox(key="dataset").set_value("tumour").run()
     assert at.slider(key="cs_res").value == 101
     assert at.slider(key="cs_a_range").value == (-15.0, 15.0)
+
+
+def test_cost_page_with_generator_settings_at_their_extremes():
+    at = _page("pages/cost_surfaces.py")
+    extremes = [
+        {"ds_separation": 6.0, "ds_noise": 0.1},  # separable: optimum at infinity
+        {"ds_separation": 0.0, "ds_noise": 3.0, "ds_balance": 0.05},
+        {"ds_balance": 0.95, "ds_n": 20},
+    ]
+    for settings in extremes:
+        for key, value in settings.items():
+            at.slider(key=key).set_value(value).run()
+        assert not at.exception, settings
+        notice = _notice(at)
+        assert "(0%)" in notice, settings
+        text = " ".join(m.value for m in at.markdown)
+        minima = re.findall(r"lowest grid point J = ([-\d.e+]+)", text)
+        assert len(minima) == 2 and all(np.isfinite(float(v)) for v in minima)

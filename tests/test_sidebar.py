@@ -6,29 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import APP_PATH
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 import core
 from ui import sidebar
 from ui.sidebar import UPLOADED, apply_columns, handle_upload, parse_upload
-
-
-@pytest.fixture(autouse=True)
-def _navigation_is_v2(monkeypatch):
-    """Run ``app.py`` on every AppTest run, as the real server does.
-
-    AppTest rebuilds its PagesManager before each run and, because a ``pages/``
-    folder exists, falls back to the pre-``st.navigation`` behaviour that runs the
-    page file alone (no app frame, no sidebar) from the second run on.
-    """
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
 
 
 def _app() -> AppTest:

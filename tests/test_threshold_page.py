@@ -53,7 +53,9 @@ def test_default_view_tells_the_story():
     opt, comp, _, _ = _expected_default_story()
     story = at.success[0].value
     assert f"cost-optimal threshold **{opt:.3g}**" in story
-    assert f"save {money(comp.saved_vs('default', 1000))} per 1,000" in story
+    # "$" is escaped in Markdown (a bare one would start LaTeX math)
+    saved = money(comp.saved_vs("default", 1000)).replace("$", "\\$")
+    assert f"save {saved} per 1,000" in story
     assert "held-out test half" in story
     assert _metric(at, "Cost-optimal threshold") == f"{opt:.4g}"
     assert _metric(at, "Saved vs flag everyone") == money(
@@ -61,7 +63,7 @@ def test_default_view_tells_the_story():
     assert _metric(at, "Saved vs flag no one") == money(comp.saved_vs("no_one", 1000))
     # the slider starts at 0.5, the metrics table shows both parts
     assert at.slider(key="thr_slider").value == pytest.approx(0.5)
-    table = at.dataframe[0].value
+    table = at.table[0].value
     assert list(table.columns) == ["Validation", "Held-out test"]
     _, _, sv, st_ = _expected_default_story()
     assert table.loc["Precision", "Validation"] == (
@@ -76,20 +78,20 @@ def test_slider_ends_and_go_to_optimum():
     opt, _, sv, st_ = _expected_default_story()
     at.slider(key="thr_slider").set_value(0.0).run()
     assert not at.exception
-    table = at.dataframe[0].value
+    table = at.table[0].value
     assert table.loc["Recall", "Validation"] == "1.000"
     assert table.loc["Share flagged", "Held-out test"] == "100.0%"
     assert at.number_input(key="thr_number").value == 0.0
     at.slider(key="thr_slider").set_value(1.0).run()
     assert not at.exception
-    table = at.dataframe[0].value
+    table = at.table[0].value
     m = core.metrics_at(sv, 1.0)
     assert table.loc["Recall", "Validation"] == f"{m['recall']:.3f}"
     at.button(key="thr_to_optimum").click().run()
     assert not at.exception
     assert at.session_state["thr_value"] == opt
     assert at.number_input(key="thr_number").value == pytest.approx(opt)
-    table = at.dataframe[0].value
+    table = at.table[0].value
     cost = core.CostMatrix(tp=0.0, fp=10.0, fn=30.0, tn=0.0)
     expected = core.decision.cost_at(st_, cost, opt) * 1000
     assert table.loc["Cost per 1,000 cases", "Held-out test"] == money(expected)
@@ -120,16 +122,16 @@ def test_every_cost_cell_including_gains_and_all_zeros():
     assert _metric(at, "Cost-optimal threshold") == "+inf (flag no one)"
     at.button(key="thr_to_optimum").click().run()
     assert not at.exception
-    assert at.dataframe[0].value.loc["Share flagged", "Validation"] == "0.0%"
+    assert at.table[0].value.loc["Share flagged", "Validation"] == "0.0%"
 
 
 def test_prevalence_reweighting_changes_precision_not_recall():
     at = _page()
-    before = at.dataframe[0].value
+    before = at.table[0].value
     at.checkbox(key="thr_prev_on").check().run()
     at.number_input(key="thr_prevalence").set_value(0.1).run()
     assert not at.exception
-    after = at.dataframe[0].value
+    after = at.table[0].value
     assert after.loc["Recall", "Validation"] == before.loc["Recall", "Validation"]
     _, _, sv, _ = _expected_default_story()
     rw = core.decision.reweight_sweep(sv, 0.1)
@@ -222,5 +224,36 @@ def test_tiny_data_say_they_cannot_hold_out():
     at = _upload(at, "tiny.csv", b"label,score\n0,0.1\n0,0.4\n1,0.35\n1,0.8\n0,0.6\n")
     assert not at.exception and not _errors(at)
     assert "same rows it was chosen on" in at.success[0].value
-    assert list(at.dataframe[0].value.columns) == ["All rows (in-sample)"]
+    assert list(at.table[0].value.columns) == ["All rows (in-sample)"]
     assert "too few to hold out" in _text(at)
+
+
+def test_figures_have_titles_legends_and_a_movable_marker():
+    from ui.figures_threshold import (
+        make_cost_figure,
+        make_metrics_figure,
+        make_pr_figure,
+        make_roc_figure,
+        move_current,
+    )
+
+    t = np.array([np.inf, 0.9, 0.5, 0.1])
+    cost = make_cost_figure(t, [5.0, 3.0, 2.0, 4.0], optimum=0.5, optimum_cost=2.0,
+                            current=0.3, reference=0.5, bayes=0.4, band=(0.2, 0.6))
+    assert cost.layout.xaxis.title.text == "threshold"
+    assert cost.layout.showlegend
+    assert list(cost.data[-1].x) == [0.3, 0.3]
+    move_current(cost, 0.7, name="current threshold 0.7")
+    assert list(cost.data[-1].x) == [0.7, 0.7]
+    assert cost.data[-1].name == "current threshold 0.7"
+    # the +inf row is left out of the threshold axis
+    line = next(d for d in cost.data if d.name.startswith("expected cost"))
+    assert list(line.x) == [0.9, 0.5, 0.1]
+    metrics = make_metrics_figure(t, [0, 1, 0.5, 0.3], [0, 0.2, 0.6, 1],
+                                  [0, 0.3, 0.5, 0.5], 0.5)
+    assert {d.name for d in metrics.data} >= {"precision", "recall", "F1"}
+    pr = move_current(make_pr_figure([0, 0.5, 1], [0, 1, 0.5], 0.7, 0.5, 1.0, 0.3),
+                      1.0, 0.5)
+    assert (list(pr.data[-1].x), list(pr.data[-1].y)) == ([1.0], [0.5])
+    roc = make_roc_figure([0, 0.2, 1], [0, 0.8, 1], 0.8, 0.2, 0.8)
+    assert roc.layout.yaxis.title.text.startswith("true-positive rate")

@@ -1,43 +1,26 @@
 """The Training page in AppTest: buttons, every optimizer on every dataset, stories.
 
-Most tests drive the page through a small entry script in a temporary folder that
-does what app.py does (shared sidebar, then st.navigation with the page). Reason: in
-this Streamlit version AppTest finds the ``pages/`` folder next to app.py and, from
-the second run on, executes only the page file (MPA v1 style), so the sidebar (the
-dataset picker) never runs again and no test could pick a dataset. One test uses
-app.py itself for the first view.
+Every test runs app.py (frame, shared sidebar) and switches to the page.
 """
 
 import json
 
 import numpy as np
 import pytest
-from conftest import APP_PATH, REPO_ROOT
+from conftest import APP_PATH
 from streamlit.testing.v1 import AppTest
 
 import core
 from ui.sidebar import DATASETS
 
-PAGE = str(REPO_ROOT / "pages" / "training.py")
+PAGE = "pages/training.py"
 OPTIMIZERS = ("gd", "sgd", "momentum", "adam", "newton")
 TIMEOUT = 60
 
-ENTRY = f"""
-import sys
-sys.path.insert(0, {str(REPO_ROOT)!r})
-import streamlit as st
-from ui.sidebar import render_sidebar
-
-render_sidebar()
-st.navigation([st.Page({PAGE!r}, title="Training", default=True)]).run()
-"""
-
-
 @pytest.fixture
-def app(tmp_path):
-    entry = tmp_path / "entry.py"
-    entry.write_text(ENTRY)
-    return AppTest.from_file(str(entry), default_timeout=TIMEOUT).run()
+def app():
+    at = AppTest.from_file(APP_PATH, default_timeout=TIMEOUT).run()
+    return at.switch_page(PAGE).run()
 
 
 def status(at) -> str:

@@ -365,7 +365,8 @@ def render_sidebar() -> None:
 
 def _render_upload() -> None:
     s = st.session_state
-    with st.expander("Upload your own data", expanded=_UPLOAD_TABLE in s):
+    with st.expander("Upload your own data",
+                     expanded=_UPLOAD_TABLE in s or _UPLOAD_ERROR in s):
         st.file_uploader(
             "CSV or Parquet file",
             type=["csv", "tsv", "txt", "parquet", "pq"],
@@ -377,6 +378,10 @@ def _render_upload() -> None:
                 "semicolon, tab or pipe separated, UTF-8."
             ),
         )
+        if _UPLOAD_ERROR in s:
+            st.error(s[_UPLOAD_ERROR], icon=":material/error:")
+        elif _UPLOAD_OK in s:
+            st.success(s[_UPLOAD_OK], icon=":material/check_circle:")
         if _UPLOAD_TABLE in s:
             _, df = s[_UPLOAD_TABLE]
             columns = list(df.columns)
@@ -389,10 +394,6 @@ def _render_upload() -> None:
                 s["upload_positive"] = values[-1] if values else None
             st.selectbox("Positive label", values, key="upload_positive",
                          on_change=_on_columns, format_func=str)
-        if _UPLOAD_ERROR in s:
-            st.error(s[_UPLOAD_ERROR], icon=":material/error:")
-        elif _UPLOAD_OK in s:
-            st.success(s[_UPLOAD_OK], icon=":material/check_circle:")
 
 
 def keep_values(defaults: dict, scope: str, signature=None) -> None:
