@@ -643,8 +643,8 @@ def main() -> None:
         "current": s.setdefault("thr_current", {}),
     }
     with tabs[0]:
-        _cost_chart(ctx)
         _threshold_panel(ctx)
+        _cost_chart(ctx)
 
     with tabs[1]:
         _uncertainty_tab(boot, curves, cost, sweeps, rkey, currency, per, is_prob)

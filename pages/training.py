@@ -44,7 +44,7 @@ from ui.figures_training import (
     make_weights_figure,
 )
 from ui.frame import require_frame
-from ui.sidebar import current_dataset
+from ui.sidebar import choose_dataset, current_dataset
 
 require_frame()  # before any element: the page must run inside app.py
 
@@ -86,19 +86,19 @@ CONTROL_DEFAULTS = {
 STORIES = {
     "mse": (
         "Log loss vs MSE",
-        {"dataset": "one_d", "ds_n": 200, "ds_separation": 2.0, "ds_noise": 1.0,
-         "ds_balance": 0.5, "ds_seed": 0},
+        {"dataset": "one_d", "n": 200, "separation": 2.0, "noise": 1.0,
+         "balance": 0.5, "seed": 0},
         dict(CONTROL_DEFAULTS),
     ),
     "lr": (
         "A learning rate that diverges",
-        {"dataset": "blobs", "ds_n": 300, "ds_noise": 1.0, "ds_seed": 0},
+        {"dataset": "blobs", "n": 300, "noise": 1.0, "seed": 0},
         {**CONTROL_DEFAULTS, "tr_loss": "log", "tr_lr": 30.0, "tr_epochs": 100,
          "tr_degree": 2, "tr_standardise": False},
     ),
     "overfit": (
         "Overfitting",
-        {"dataset": "moons", "ds_n": 60, "ds_noise": 1.0, "ds_seed": 0},
+        {"dataset": "moons", "n": 60, "noise": 1.0, "seed": 0},
         {**CONTROL_DEFAULTS, "tr_loss": "log", "tr_optimizer": "adam", "tr_lr": 0.1,
          "tr_epochs": 1000, "tr_degree": 10, "tr_val": 0.5},
     ),
@@ -272,31 +272,10 @@ def _on_reset() -> None:
     tr["status"], tr["note"] = "ready", ""
 
 
-def _choose_dataset(key: str, values: dict) -> None:
-    """Pick a built-in dataset and its generator settings from a callback.
-
-    ui/sidebar.py has no public setter yet: it reads the picker key ``dataset`` and
-    keeps generator settings per dataset in ``_ds_values`` (copied into the ``ds_*``
-    widget keys when the dataset changes), so both are written here.
-    """
-    s = st.session_state
-    s["dataset"] = key
-    stored = s.get("_ds_values")
-    if isinstance(stored, dict):
-        names = {"ds_n": "n", "ds_separation": "separation", "ds_noise": "noise",
-                 "ds_balance": "balance", "ds_seed": "seed"}
-        target = stored.setdefault(key, {})
-        for widget, value in values.items():
-            if names[widget] in target:
-                target[names[widget]] = value
-    for widget, value in values.items():
-        s[widget] = value
-
-
 def _on_story(name: str) -> None:
     _, data, controls = STORIES[name]
     data = dict(data)
-    _choose_dataset(data.pop("dataset"), data)
+    choose_dataset(data.pop("dataset"), **data)
     for key, value in controls.items():
         st.session_state[key] = value
     st.session_state["tr_start_story"] = True
