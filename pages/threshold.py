@@ -36,6 +36,7 @@ from core.decision import (
     threshold_table,
     to_probabilities,
 )
+from core.thresholds import bayes_rule_applies
 from ui.figures_threshold import (
     make_bootstrap_figure,
     make_calibration_figure,
@@ -46,7 +47,10 @@ from ui.figures_threshold import (
     make_roc_figure,
     move_current,
 )
+from ui.frame import require_frame
 from ui.sidebar import current_dataset
+
+require_frame()  # before any element: the page must run inside app.py
 
 SOURCES = {
     "builtin": "Logistic regression on the sidebar dataset",
@@ -595,10 +599,8 @@ def main() -> None:
     elif "thr_slider" not in s or "thr_number" not in s:
         # widget state is dropped while another page is shown; the value is kept
         _reset_threshold(scale, float(s.get("thr_value", scale["default"])))
-    try:
-        bayes = core.bayes_threshold(cost) if is_prob else None
-    except ValueError:
-        bayes = None
+    # With FP - TN + FN - TP <= 0 no "flag when p >= t" rule is optimal: no line.
+    bayes = core.bayes_threshold(cost) if is_prob and bayes_rule_applies(cost) else None
     val_rows = analysis["val_rows"]
     n_cases = max(round(val_rows.n_cases), 1)
     with st.spinner("Bootstrapping the optimum..."):
