@@ -1,8 +1,13 @@
 """Loss Lab's numerical core: losses, gradients, training, surfaces, thresholds, data.
 
-Pure NumPy (with pandas for reading files); no Streamlit, no Plotly.
+Pure NumPy (with pandas for reading files and scikit-learn where it truly helps); no
+Streamlit, no Plotly. The fixed public API (``shared/API.md``) is importable from
+here; the teaching, training-diagnostics and decision helpers the pages use live in
+the submodules ``core.teaching``, ``core.diagnostics`` and ``core.decision``, with
+their most useful names re-exported below.
 """
 
+from . import decision, diagnostics, teaching
 from .data import (
     DataError,
     default_positive_label,
@@ -11,6 +16,8 @@ from .data import (
     scored_data,
 )
 from .datasets import Dataset, breast_cancer, one_d, tumour, two_d
+from .decision import bootstrap_optimum, calibration_summary, reweight_sweep
+from .diagnostics import explain_divergence, reference_optimum
 from .losses import (
     cost_and_gradient,
     cost_from_logits,
@@ -22,9 +29,11 @@ from .losses import (
     squared_loss,
 )
 from .surface import cost_surface
+from .teaching import cost_grid, curvature_grid
 from .thresholds import (
     CostMatrix,
     Sweep,
+    bayes_rule_applies,
     bayes_threshold,
     best_threshold,
     expected_cost,
@@ -42,14 +51,22 @@ __all__ = [
     "Step",
     "Sweep",
     "TrainingRun",
+    "bayes_rule_applies",
     "bayes_threshold",
     "best_threshold",
+    "bootstrap_optimum",
     "breast_cancer",
+    "calibration_summary",
     "cost_and_gradient",
     "cost_from_logits",
+    "cost_grid",
     "cost_surface",
+    "curvature_grid",
+    "decision",
     "default_positive_label",
+    "diagnostics",
     "expected_cost",
+    "explain_divergence",
     "iter_train",
     "labeled_features",
     "load_table",
@@ -59,10 +76,13 @@ __all__ = [
     "naive_log_loss",
     "one_d",
     "rates",
+    "reference_optimum",
+    "reweight_sweep",
     "scored_data",
     "sigmoid",
     "softplus",
     "squared_loss",
+    "teaching",
     "threshold_sweep",
     "train",
     "tumour",
