@@ -1,15 +1,18 @@
 """Training: gradient descent live, log loss against MSE, divergence and overfitting.
 
-The controls and buttons run with the whole page; the charts live in a fragment. While
-a run is going the fragment has ``run_every=FRAME_S``: the browser asks for the next
-frame, the fragment advances the runs a few epochs (at most ``FRAME_BUDGET_S`` of
-compute) and redraws. Because the browser asks for each frame, a slow browser gets
-fewer frames instead of a growing backlog, so Pause always answers at once. (A loop
-streaming frames from one script run painted a little more often here but, on a
-busy machine, queued seconds of frames ahead of the Pause click.) The runs
-(``core.diagnostics.LiveRun``, each holding its ``core.iter_train`` iterator, so
-momentum and Adam keep their memory) live in ``st.session_state``; Pause stops the
-ticking and the last frame stays on screen.
+The controls and buttons run with the whole page; the charts live in two fragments.
+While a run is going the first has ``run_every=FRAME_S``: the browser asks for the
+next frame, the fragment advances the runs a few epochs (at most ``FRAME_BUDGET_S`` of
+compute) and redraws the status, the messages and the cost/accuracy/gradient chart.
+That chart is an ``st.echarts_chart`` with a key, which the browser updates in place
+on its canvas; a changed Plotly chart is drawn from scratch (~0.1-0.2 s of browser
+time on a busy machine), so the Plotly views of the model (the (w, b) path on the
+cost surfaces, the decision boundary, the weights) sit in a second fragment that
+ticks every ``MODEL_FRAME_S`` while running. Because the browser asks for each frame,
+a slow browser gets fewer frames instead of a growing backlog, so Pause always
+answers at once. The runs (``core.diagnostics.LiveRun``, each holding its
+``core.iter_train`` iterator, so momentum and Adam keep their memory) live in
+``st.session_state``; Pause stops the ticking and the last frame stays on screen.
 """
 
 from __future__ import annotations
@@ -39,14 +42,17 @@ from core.diagnostics import (
 from ui.figures_training import (
     LOSS_LABEL,
     make_boundary_figure,
-    make_metrics_figure,
+    make_metrics_option,
     make_path_figure,
     make_weights_figure,
 )
 from ui.frame import require_frame
+from ui.live_chart import freeze_long_lived_objects
 from ui.sidebar import choose_dataset, current_dataset
 
 require_frame()  # before any element: the page must run inside app.py
+# Streamlit's gc.collect after every frame would otherwise walk every loaded module.
+freeze_long_lived_objects()
 
 FRAME_S = 0.05  # run_every while running: the browser asks for a frame this often
 FRAME_BUDGET_S = 0.03  # compute time per frame before drawing
@@ -56,6 +62,11 @@ SURFACE_GRID = 51
 BOUNDARY_GRID = 70
 MAX_POINTS_DRAWN = 2000
 CHART_KW = {"config": {"displayModeBar": False}, "theme": None}
+METRICS_HEIGHT = 400
+# While running, the Plotly views (path on the surfaces, decision boundary, weights)
+# live in a second fragment that ticks this often: Streamlit draws a changed Plotly
+# chart from scratch (~0.1-0.2 s of browser time), which would starve the live chart.
+MODEL_FRAME_S = 1.0
 
 LR_VALUES = [round(m * 10.0**e, 6) for e in range(-4, 2) for m in (1, 2, 3, 5)]
 LR_VALUES.append(100.0)
@@ -339,20 +350,27 @@ def _messages(tr: dict, histories: dict, reference, best: dict) -> None:
         st.caption(reference.message)
 
 
-def _charts(tr: dict, reference) -> None:
-    """Status line, messages in words, and the charts."""
-    prep, runs = tr["prep"], tr["runs"]
+def _live_view(tr: dict, reference) -> None:
+    """Status line, messages in words, and the cost/accuracy/gradient chart."""
+    runs = tr["runs"]
     histories = {loss: run.arrays() for loss, run in runs.items()}
     best = {loss: None if runs[loss].diverged else best_validation_epoch(h["val_loss"])
             for loss, h in histories.items()}
     st.markdown(_status_line(tr))
     _messages(tr, histories, reference, best)
     ref_cost = reference.cost if reference is not None and reference.finite else None
-    st.plotly_chart(
-        make_metrics_figure(histories, reference_cost=ref_cost, best_epochs=best,
+    # ECharts with a key: the browser swaps the data in place on every frame (a
+    # changed Plotly chart is drawn from scratch, ~0.1-0.2 s of browser time).
+    st.echarts_chart(
+        make_metrics_option(histories, reference_cost=ref_cost, best_epochs=best,
                             epochs=tr["settings"]["epochs"]),
-        key="tr_metrics_chart", **CHART_KW,
+        key="tr_metrics_chart", height=METRICS_HEIGHT, theme=None,
     )
+
+
+def _model_view(tr: dict, reference) -> None:
+    """The model itself: (w, b) path on the surfaces, decision boundary or weights."""
+    prep, runs = tr["prep"], tr["runs"]
     if prep["n_inputs"] == 1:
         window = prep["window"]
         surfaces = {
@@ -360,7 +378,9 @@ def _charts(tr: dict, reference) -> None:
                                  tr["settings"]["l2"])
             for loss in prep["losses"]
         }
-        paths = {k: (h["path_w"][:, 0], h["path_b"]) for k, h in histories.items()}
+        paths = {loss: (np.asarray(run.path_w, dtype=float)[:, 0],
+                        np.asarray(run.path_b, dtype=float))
+                 for loss, run in runs.items()}
         ref_point = ((reference.w[0], reference.b)
                      if reference is not None and reference.finite else None)
         st.plotly_chart(
@@ -423,7 +443,7 @@ def _download(tr: dict, dataset) -> None:
     )
 
 
-def training_area(reference, dataset) -> None:
+def training_area(reference) -> None:
     """The live part: one frame (advance, then draw) per rerun while running."""
     tr = st.session_state.tr
     if tr["status"] == "running":
@@ -433,7 +453,15 @@ def training_area(reference, dataset) -> None:
             st.rerun()  # the whole page: stops the ticking and updates the buttons
     if tr["note"]:
         st.caption(tr["note"])
-    _charts(tr, reference)
+    _live_view(tr, reference)
+
+
+def model_area(reference, dataset) -> None:
+    """The heavier Plotly views and the download, redrawn every ``MODEL_FRAME_S``
+    while running (every frame would starve the live chart) and with every page run.
+    """
+    tr = st.session_state.tr
+    _model_view(tr, reference)
     _download(tr, dataset)
 
 
@@ -528,5 +556,7 @@ b3.button(":material/restart_alt: Reset", key="tr_reset", on_click=_on_reset,
           width="stretch")
 b4.caption(f"Data: {dataset.name}")
 
-run_every = FRAME_S if tr["status"] == "running" else None
-st.fragment(run_every=run_every)(training_area)(reference, dataset)
+running = tr["status"] == "running"
+st.fragment(run_every=FRAME_S if running else None)(training_area)(reference)
+st.fragment(run_every=MODEL_FRAME_S if running else None)(model_area)(reference,
+                                                                      dataset)

@@ -20,7 +20,9 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ui.style import (
+    BASE_FONT_SIZE,
     BLACK,
+    FONT_FAMILY,
     LOG,
     MSE,
     NEGATIVE,
@@ -202,6 +204,168 @@ def make_metrics_figure(runs: dict, *, reference_cost: float | None = None,
                              else "gap to optimum: < 1e-12"),
                 })
     return _assemble(traces, _metrics_layout(x_end, height), annotations)
+
+
+# ------------------------------------------------------------- live metrics (ECharts)
+# Streamlit draws a Plotly chart afresh whenever its figure changes (~0.2 s of
+# browser time for three panels), while an ``st.echarts_chart`` with a ``key`` keeps
+# its canvas and only swaps the data. The live cost/accuracy/gradient chart is
+# therefore an ECharts option (a plain dict), styled to match the Plotly charts.
+STAR_SYMBOL = ("path://M50,0L61,35L98,35L68,57L79,91L50,70L21,91L32,57L2,35L39,35Z")
+_GRID_LEFT = (6.0, 39.0, 72.0)  # percent of the width, three panels side by side
+_GRID_WIDTH = 24.5
+
+
+def _sig(a) -> np.ndarray:
+    """``SIG_DIGITS`` significant digits in float64 (short JSON numbers)."""
+    a = np.asarray(a, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        mag = np.where(a != 0, np.floor(np.log10(np.abs(a))), 0.0)
+        scale = 10.0 ** (SIG_DIGITS - 1 - mag)
+        out = np.round(a * scale) / scale
+    return np.where(np.isfinite(out), out, a)
+
+
+def _pairs(x, y, *, positive: bool = False) -> list:
+    """``[[x, y], ...]`` of the finite pairs (``y > 0`` too for a log axis), thinned
+    to ``MAX_LINE_POINTS``, as JSON-ready Python floats."""
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    n = min(len(x), len(y))
+    x, y = x[:n], y[:n]
+    keep = np.isfinite(x) & np.isfinite(y)
+    if positive:
+        keep &= y > 0
+    x, y = x[keep], y[keep]
+    idx = thin(len(x))
+    return np.column_stack([_sig(x[idx]), _sig(y[idx])]).tolist()
+
+
+def _echarts_line(data, *, name, colour, grid, dashed=False, width=3) -> dict:
+    return {"type": "line", "name": name, "data": data, "xAxisIndex": grid,
+            "yAxisIndex": grid, "showSymbol": False, "symbol": "none",
+            "color": colour, "lineStyle": {"color": colour, "width": width,
+                                           "type": "dotted" if dashed else "solid"},
+            "emphasis": {"disabled": True}}
+
+
+@lru_cache(maxsize=64)
+def _metrics_frame(x_end: float) -> dict:
+    """The fixed part of the metrics option (grids, axes, titles, legend)."""
+    font = {"fontFamily": FONT_FAMILY, "color": BLACK}
+    axis_label = {"fontSize": BASE_FONT_SIZE - 3, "color": BLACK, "hideOverlap": True}
+    axis_name = {"fontSize": BASE_FONT_SIZE - 1, "color": BLACK}
+    split = {"lineStyle": {"color": "#E5E5E5"}}
+    grids, x_axes, y_axes, titles = [], [], [], []
+    panel_titles = ("Cost per epoch", "Accuracy", "Gradient norm")
+    y_names = ("cost J", "accuracy", "||gradient|| (log scale)")
+    for i, left in enumerate(_GRID_LEFT):
+        grids.append({"left": f"{left}%", "width": f"{_GRID_WIDTH}%", "top": 50,
+                      "bottom": 100})
+        titles.append({"text": panel_titles[i], "left": f"{left + _GRID_WIDTH / 2}%",
+                       "textAlign": "center", "top": 8,
+                       "textStyle": {**font, "fontSize": 17, "fontWeight": "normal"}})
+        x_axes.append({"type": "value", "gridIndex": i, "min": 0, "max": x_end,
+                       "name": "epoch", "nameLocation": "middle", "nameGap": 28,
+                       "nameTextStyle": axis_name, "axisLabel": axis_label,
+                       "splitLine": split,
+                       "axisLine": {"onZero": False, "lineStyle": {"color": BLACK}}})
+        y_axis = {"type": "value", "gridIndex": i, "name": y_names[i],
+                  "nameLocation": "middle", "nameGap": 48, "nameTextStyle": axis_name,
+                  "axisLabel": axis_label, "splitLine": split, "scale": True,
+                  "axisLine": {"show": True, "lineStyle": {"color": BLACK}}}
+        if i == 1:
+            y_axis |= {"min": 0, "max": 1, "scale": False}
+        if i == 2:
+            y_axis |= {"type": "log", "logBase": 10, "scale": False}
+        y_axes.append(y_axis)
+    return {
+        "animation": False,
+        "textStyle": {**font, "fontSize": BASE_FONT_SIZE},
+        "backgroundColor": "#FFFFFF",
+        "title": titles,
+        "grid": grids,
+        "xAxis": x_axes,
+        "yAxis": y_axes,
+        "legend": {"bottom": 0, "left": 10, "itemWidth": 30,
+                   "textStyle": {**font, "fontSize": 14}},
+        "tooltip": {"trigger": "axis", "textStyle": {"fontSize": 14}},
+    }
+
+
+def make_metrics_option(runs: dict, *, reference_cost: float | None = None,
+                        best_epochs: dict | None = None,
+                        epochs: int | None = None) -> dict:
+    """Cost, accuracy and gradient norm per epoch, side by side, as an ECharts option
+    for ``st.echarts_chart`` (about 400 px high).
+
+    Parameters
+    ----------
+    runs : {loss: dict of arrays} with keys ``epoch``, ``cost`` (training cost J,
+        with the L2 term), ``val_loss`` (mean validation loss, no L2; may be empty),
+        ``train_acc``, ``val_acc``, ``grad_norm``.
+    reference_cost : scikit-learn's optimum of the log-loss cost, drawn dashed on the
+        cost panel with the gap to the log-loss run's last cost.
+    best_epochs : {loss: epoch index of the lowest validation loss or None}, marked.
+    epochs : the planned number of epochs, so the x axis does not jump while running.
+    """
+    best_epochs = best_epochs or {}
+    series, legend = [], []
+    for loss, h in runs.items():
+        colour, label = LOSS_COLOUR[loss], LOSS_LABEL[loss]
+        ep = np.asarray(h["epoch"], dtype=float)
+        has_val = len(h["val_loss"]) > 0
+        panels = [("cost", f"{label}: training cost", 0, False, True)]
+        if has_val:
+            panels.append(("val_loss", f"{label}: validation loss", 0, True, True))
+        panels.append(("train_acc", f"{label}: training accuracy", 1, False, False))
+        if has_val:
+            panels.append(("val_acc", f"{label}: validation accuracy", 1, True, False))
+        panels.append(("grad_norm", f"{label}: gradient norm", 2, False, False))
+        for field, name, grid, dashed, in_legend in panels:
+            series.append(_echarts_line(_pairs(ep, h[field], positive=grid == 2),
+                                        name=name, colour=colour, grid=grid,
+                                        dashed=dashed))
+            if in_legend:
+                legend.append(name)
+        best = best_epochs.get(loss)
+        # Marked once the validation loss has moved past its best (not at the end).
+        if has_val and best is not None and best < len(h["val_loss"]) - 1:
+            data = _pairs([ep[best]], [h["val_loss"][best]])
+            name = f"{label}: best validation (epoch {int(ep[best])})"
+            series.append({"type": "scatter", "name": name, "data": data,
+                           "xAxisIndex": 0, "yAxisIndex": 0, "z": 5,
+                           "symbol": STAR_SYMBOL, "symbolSize": 20,
+                           "itemStyle": {"color": REDDISH_PURPLE,
+                                         "borderColor": BLACK, "borderWidth": 1}})
+            legend.append(name)
+    last_epoch = max((float(h["epoch"][-1]) for h in runs.values() if len(h["epoch"])),
+                     default=1.0)
+    x_end = max(float(epochs or 0), last_epoch, 1.0)
+    option = copy.deepcopy(_metrics_frame(x_end))
+    if reference_cost is not None and np.isfinite(reference_cost):
+        ref = float(reference_cost)
+        name = f"scikit-learn optimum J* = {ref:.4f}"
+        line = _echarts_line([[0.0, ref], [x_end, ref]], name=name, colour=BLACK,
+                             grid=0, width=2)
+        line["lineStyle"]["type"] = "dashed"
+        series.append(line)
+        legend.append(name)
+        if "log" in runs and len(runs["log"]["cost"]):
+            gap = float(runs["log"]["cost"][-1]) - ref
+            if np.isfinite(gap):
+                # below 1e-12 the sign is rounding noise of two float sums
+                text = (f"gap to optimum: {gap:.2e}" if abs(gap) >= 1e-12
+                        else "gap to optimum: < 1e-12")
+                option["title"].append({
+                    "text": text, "right": f"{100 - _GRID_LEFT[0] - _GRID_WIDTH}%",
+                    "top": 54, "textAlign": "right", "backgroundColor":
+                    "rgba(255,255,255,0.8)", "textStyle": {
+                        "fontFamily": FONT_FAMILY, "fontSize": 14,
+                        "fontWeight": "normal", "color": BLACK}})
+    option["series"] = series
+    option["legend"]["data"] = legend
+    return option
 
 
 def contour_levels(J) -> dict:
