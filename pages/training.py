@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+import uuid
 
 import numpy as np
 import streamlit as st
@@ -47,12 +48,10 @@ from ui.figures_training import (
     make_weights_figure,
 )
 from ui.frame import require_frame
-from ui.live_chart import freeze_long_lived_objects
+from ui.live_chart import live_gc
 from ui.sidebar import choose_dataset, current_dataset
 
 require_frame()  # before any element: the page must run inside app.py
-# Streamlit's gc.collect after every frame would otherwise walk every loaded module.
-freeze_long_lived_objects()
 
 FRAME_S = 0.05  # run_every while running: the browser asks for a frame this often
 FRAME_BUDGET_S = 0.03  # compute time per frame before drawing
@@ -62,6 +61,10 @@ SURFACE_GRID = 51
 BOUNDARY_GRID = 70
 MAX_POINTS_DRAWN = 2000
 CHART_KW = {"config": {"displayModeBar": False}, "theme": None}
+# While running the model views are static pictures: no hover or zoom layers to
+# build, so each redraw blocks the browser for less time.
+LIVE_CHART_KW = {"config": {"displayModeBar": False, "staticPlot": True},
+                 "theme": None}
 METRICS_HEIGHT = 400
 # While running, the Plotly views (path on the surfaces, decision boundary, weights)
 # live in a second fragment that ticks this often: Streamlit draws a changed Plotly
@@ -371,6 +374,7 @@ def _live_view(tr: dict, reference) -> None:
 def _model_view(tr: dict, reference) -> None:
     """The model itself: (w, b) path on the surfaces, decision boundary or weights."""
     prep, runs = tr["prep"], tr["runs"]
+    chart_kw = LIVE_CHART_KW if tr["status"] == "running" else CHART_KW
     if prep["n_inputs"] == 1:
         window = prep["window"]
         surfaces = {
@@ -385,7 +389,7 @@ def _model_view(tr: dict, reference) -> None:
                      if reference is not None and reference.finite else None)
         st.plotly_chart(
             make_path_figure(surfaces, paths, start=prep["start"], reference=ref_point),
-            key="tr_path_chart", **CHART_KW,
+            key="tr_path_chart", **chart_kw,
         )
         scaled = (" w multiplies the standardised feature (switch standardisation "
                   "off under 'More settings' to use the raw one)."
@@ -404,7 +408,7 @@ def _model_view(tr: dict, reference) -> None:
             make_boundary_figure(X_pts, y_pts, is_val=val_pts, grid=prep["grid"],
                                  logits=logits,
                                  feature_names=prep["pre"].input_names),
-            key="tr_boundary_chart", **CHART_KW,
+            key="tr_boundary_chart", **chart_kw,
         )
         if len(X_pts) < len(prep["y"]) + len(prep["y_val"]):
             st.caption(f"Showing {len(X_pts):,} of "
@@ -413,7 +417,7 @@ def _model_view(tr: dict, reference) -> None:
         st.plotly_chart(
             make_weights_figure({k: r.w for k, r in runs.items()},
                                 prep["pre"].feature_names),
-            key="tr_weights_chart", **CHART_KW,
+            key="tr_weights_chart", **chart_kw,
         )
 
 
@@ -557,6 +561,9 @@ b3.button(":material/restart_alt: Reset", key="tr_reset", on_click=_on_reset,
 b4.caption(f"Data: {dataset.name}")
 
 running = tr["status"] == "running"
+# Streamlit's gc.collect after every frame would otherwise walk every loaded module.
+st.session_state.setdefault("tr_session", uuid.uuid4().hex)
+live_gc(st.session_state.tr_session, running)
 st.fragment(run_every=FRAME_S if running else None)(training_area)(reference)
 st.fragment(run_every=MODEL_FRAME_S if running else None)(model_area)(reference,
                                                                       dataset)

@@ -9,10 +9,19 @@ from playwright.sync_api import expect
 pytestmark = pytest.mark.browser
 
 TALL = {"width": 1400, "height": 2200}  # the whole page in one screenshot
-FIRST_LINE_JS = """() => {
-  const chart = document.querySelectorAll('[data-testid="stPlotlyChart"]')[0];
-  const line = chart && chart.querySelector('.scatterlayer .trace path.js-line');
-  return line ? line.getAttribute('d') : null;
+# A hash of the cost chart's pixels (an ECharts canvas) and how many are not white.
+COST_CHART_JS = """() => {
+  const chart = document.querySelector('[data-testid="stEChartsChart"]');
+  const canvas = chart && chart.querySelector('canvas');
+  if (!canvas || !canvas.width) return null;
+  const bytes = canvas.getContext('2d')
+    .getImageData(0, 0, canvas.width, canvas.height).data;
+  let h = 0, ink = 0;
+  for (let i = 0; i < bytes.length; i += 4) {
+    h = (h * 31 + bytes[i] + 7 * bytes[i + 1] + 13 * bytes[i + 2]) | 0;
+    if (bytes[i + 3] > 0 && bytes[i] + bytes[i + 1] + bytes[i + 2] < 600) ink += 1;
+  }
+  return {hash: h, ink};
 }"""
 
 
@@ -54,11 +63,12 @@ def test_live_run_updates_the_cost_chart_and_pause_holds_it(app_server, page):
     page.get_by_role("button", name="Run").first.click()
     expect(page.get_by_role("button", name="Pause")).to_be_visible()
     expect(page.get_by_text("Running…").first).to_be_visible()
-    page.wait_for_function(f"({FIRST_LINE_JS})() !== null")
-    first = page.evaluate(FIRST_LINE_JS)
+    page.wait_for_function(f"({COST_CHART_JS})() !== null")
+    first = page.evaluate(COST_CHART_JS)
     page.wait_for_timeout(1200)
-    second = page.evaluate(FIRST_LINE_JS)
-    assert second is not None and second != first, "the cost chart did not move"
+    second = page.evaluate(COST_CHART_JS)
+    assert second["ink"] > 5000, "the cost chart is (nearly) blank"
+    assert second["hash"] != first["hash"], "the cost chart did not move"
 
     page.get_by_role("button", name="Pause").click()
     expect(page.get_by_text("Paused.").first).to_be_visible(timeout=10_000)
@@ -81,14 +91,16 @@ def test_divergence_and_overfitting_stories(app_server, page):
     page.set_viewport_size(TALL)
     _open_training(page, app_server)
     page.get_by_role("button", name="A learning rate that diverges").click()
-    expect(page.get_by_text("Finished.").first).to_be_visible(timeout=20_000)
+    expect(page.get_by_text(re.compile(r"^Finished\..* of 100\b")).first) \
+        .to_be_visible(timeout=20_000)
     wait_for_app_run(page)
     expect(page.get_by_text("too high for unscaled features").first).to_be_visible()
     assert_no_exception(page)
     page.screenshot(path=ARTIFACTS / "training_diverged.png")
 
     page.get_by_role("button", name="Overfitting").click()
-    expect(page.get_by_text("Finished.").first).to_be_visible(timeout=30_000)
+    expect(page.get_by_text(re.compile(r"^Finished\..*epoch 1000 of 1000")).first) \
+        .to_be_visible(timeout=60_000)
     wait_for_app_run(page)
     expect(page.get_by_text("Overfitting (log loss)").first).to_be_visible()
     assert_no_exception(page)

@@ -11,6 +11,7 @@ from conftest import APP_PATH
 from streamlit.testing.v1 import AppTest
 
 import core
+from ui.figures_training import METRIC_POINTS, thin
 from ui.sidebar import DATASETS
 
 PAGE = "pages/training.py"
@@ -38,11 +39,29 @@ def epochs(at) -> list[int]:
 
 
 def charts(at) -> list[dict]:
+    """The Plotly figures on the page (the model views)."""
     return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def metrics_option(at) -> dict:
+    """The ECharts option of the live cost/accuracy/gradient chart."""
+    (chart,) = at.get("echarts_chart")
+    return json.loads(chart.proto.spec)
+
+
+def series(at, name: str) -> np.ndarray:
+    """One line of the metrics chart as an (n, 2) array of (epoch, value)."""
+    (found,) = [s for s in metrics_option(at)["series"] if s["name"] == name]
+    return np.asarray(found["data"], dtype=float).reshape(-1, 2)
 
 
 def assert_charts_finite(at) -> None:
     """No NaN or infinity in any number any chart received."""
+    option = metrics_option(at)
+    assert option["series"], "no line in the metrics chart"
+    for line in option["series"]:
+        data = np.asarray(line["data"], dtype=float)
+        assert data.size and np.all(np.isfinite(data)), line["name"]
     specs = charts(at)
     assert specs, "no chart on the page"
     for spec in specs:
@@ -80,7 +99,8 @@ def click_run(at):
 
 
 def names(at) -> set[str]:
-    return {t.get("name") for spec in charts(at) for t in spec["data"]}
+    plotly = {t.get("name") for spec in charts(at) for t in spec["data"]}
+    return plotly | {s["name"] for s in metrics_option(at)["series"]}
 
 
 def test_first_view_from_app_py_tells_the_story():
@@ -96,12 +116,25 @@ def test_first_view_from_app_py_tells_the_story():
     assert {"log loss path", "MSE path", "start"} <= spec_names
     assert any(n and n.startswith("scikit-learn optimum J*") for n in spec_names)
     # the log-loss run reaches the reference optimum; MSE is still far from it
-    metrics = charts(at)[0]
-    gap = [a["text"] for a in metrics["layout"]["annotations"]
-           if a["text"].startswith("gap")]
+    option = metrics_option(at)
+    gap = [t["text"] for t in option["title"] if t["text"].startswith("gap")]
     assert gap
     value = gap[0].split(":")[1].strip()
     assert value == "< 1e-12" or abs(float(value)) < 1e-6
+    # the drawn lines are the runs' histories (thinned, 5 significant digits)
+    run = at.session_state["tr"]["runs"]["log"].arrays()
+    cost = series(at, "log loss: training cost")
+    idx = thin(301, METRIC_POINTS)
+    assert cost[0, 0] == 0 and cost[-1, 0] == 300 and len(cost) == len(idx) <= 300
+    np.testing.assert_array_equal(cost[:, 0], run["epoch"][idx])
+    np.testing.assert_allclose(cost[:, 1], run["cost"][idx], rtol=1e-4)
+    grad = series(at, "MSE: gradient norm")
+    mse = at.session_state["tr"]["runs"]["mse"].arrays()
+    assert np.all(mse["grad_norm"] > 0)
+    np.testing.assert_allclose(grad[:, 1], np.log10(mse["grad_norm"][idx]),
+                               rtol=1e-4, atol=1e-9)
+    legend = option["legend"]["data"]
+    assert "log loss: training cost" in legend and "MSE: gradient norm" not in legend
     assert_charts_finite(at)
 
 

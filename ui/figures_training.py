@@ -1,11 +1,15 @@
-"""Pure figure builders for the Training page: arrays in, ``go.Figure`` out.
+"""Pure figure builders for the Training page: arrays in, a figure out.
 
-Every builder drops non-finite values before they reach a trace, so a diverged run
-ends its line at the last finite point instead of sending NaN to the browser.
+The live cost/accuracy/gradient chart is an ECharts option (a dict for
+``st.echarts_chart``, which the browser updates in place many times a second); the
+model views (the (w, b) path on the cost surfaces, the decision boundary, the
+weights) are ``go.Figure`` s. Every builder drops non-finite values before they reach
+a trace, so a diverged run ends its line at the last finite point instead of sending
+NaN to the browser.
 
-They are called many times a second while a run is live, so they are built for speed:
-the styled layout (``apply_style``, subplots; about 0.2 s of Plotly validation) is
-made once per configuration and cached, traces are plain dicts, and the figure is
+They are called often while a run is live, so they are built for speed: the styled
+Plotly layout (``apply_style``, subplots; about 0.2 s of Plotly validation) is made
+once per configuration and cached, traces are plain dicts, and the figure is
 assembled without re-validation. The template keeps only its layout part (the
 per-trace defaults are 60% of its size and every trace here sets its own style).
 """
@@ -101,111 +105,6 @@ def _axes(col: int) -> dict:
     return {"xaxis": f"x{suffix}", "yaxis": f"y{suffix}"}
 
 
-def _line(x, y, *, name, colour, col=1, dash="solid", legendgroup=None,
-          showlegend=True, width=3) -> dict:
-    x, y = finite_xy(x, y, MAX_LINE_POINTS)
-    return {"type": "scatter", "x": x, "y": y, "mode": "lines", "name": name,
-            "legendgroup": legendgroup, "showlegend": showlegend,
-            "line": {"color": colour, "dash": dash, "width": width}, **_axes(col)}
-
-
-@lru_cache(maxsize=64)
-def _metrics_layout(x_end: float, height: int) -> dict:
-    fig = make_subplots(
-        rows=1, cols=3, horizontal_spacing=0.08,
-        subplot_titles=("Cost per epoch", "Accuracy", "Gradient norm"),
-    )
-    for col in (1, 2, 3):
-        fig.update_xaxes(range=[0, x_end], row=1, col=col)
-    fig.update_yaxes(type="log", exponentformat="power", row=1, col=3)
-    fig.update_yaxes(range=[-0.02, 1.02], row=1, col=2)
-    fig = apply_style(fig, height=height)
-    fig.update_xaxes(title_text="epoch")
-    fig.update_yaxes(title_text="cost J", row=1, col=1)
-    fig.update_yaxes(title_text="accuracy", row=1, col=2)
-    fig.update_yaxes(title_text="||gradient|| (log scale)", row=1, col=3)
-    fig.update_annotations(font_size=17)
-    fig.update_layout(
-        legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0,
-                "font": {"size": 14}},
-        margin={"l": 70, "r": 20, "t": 50, "b": 40},
-        uirevision="metrics",
-    )
-    return _lean_layout(fig)
-
-
-def make_metrics_figure(runs: dict, *, reference_cost: float | None = None,
-                        best_epochs: dict | None = None, epochs: int | None = None,
-                        height: int = 380) -> go.Figure:
-    """Cost, accuracy and gradient norm per epoch, side by side.
-
-    Parameters
-    ----------
-    runs : {loss: dict of arrays} with keys ``epoch``, ``cost`` (training cost J,
-        with the L2 term), ``val_loss`` (mean validation loss, no L2; may be empty),
-        ``train_acc``, ``val_acc``, ``grad_norm``.
-    reference_cost : scikit-learn's optimum of the log-loss cost, drawn dashed on the
-        cost panel with the gap to the log-loss run's last cost.
-    best_epochs : {loss: epoch index of the lowest validation loss or None}, marked.
-    epochs : the planned number of epochs, so the x axis does not jump while running.
-    """
-    best_epochs = best_epochs or {}
-    traces = []
-    for loss, h in runs.items():
-        colour, label = LOSS_COLOUR[loss], LOSS_LABEL[loss]
-        ep = np.asarray(h["epoch"], dtype=float)
-        has_val = len(h["val_loss"]) > 0
-        traces.append(_line(ep, h["cost"], name=f"{label}: training cost",
-                            colour=colour, legendgroup=loss))
-        if has_val:
-            traces.append(_line(ep, h["val_loss"], name=f"{label}: validation loss",
-                                colour=colour, dash="dot", legendgroup=loss))
-        traces.append(_line(ep, h["train_acc"], name=f"{label}: training accuracy",
-                            colour=colour, col=2, legendgroup=loss,
-                            showlegend=False))
-        if has_val:
-            traces.append(_line(ep, h["val_acc"], name=f"{label}: validation "
-                                "accuracy", colour=colour, col=2, dash="dot",
-                                legendgroup=loss, showlegend=False))
-        traces.append(_line(ep, h["grad_norm"], name=f"{label}: gradient norm",
-                            colour=colour, col=3, legendgroup=loss,
-                            showlegend=False))
-        best = best_epochs.get(loss)
-        # Marked once the validation loss has moved past its best (not at the end).
-        if has_val and best is not None and best < len(h["val_loss"]) - 1:
-            bx, by = finite_xy([ep[best]], [h["val_loss"][best]])
-            traces.append({
-                "type": "scatter", "x": bx, "y": by, "mode": "markers",
-                "legendgroup": loss, **_axes(1),
-                "name": f"{label}: best validation (epoch {int(ep[best])})",
-                "marker": {"symbol": "star", "size": 18, "color": REDDISH_PURPLE,
-                           "line": {"color": BLACK, "width": 1}},
-            })
-    last_epoch = max((float(h["epoch"][-1]) for h in runs.values() if len(h["epoch"])),
-                     default=1.0)
-    x_end = max(float(epochs or 0), last_epoch, 1.0)
-    annotations = []
-    if reference_cost is not None and np.isfinite(reference_cost):
-        ref = float(reference_cost)
-        traces.append({
-            "type": "scatter", "x": [0, x_end], "y": [ref, ref], "mode": "lines",
-            "name": f"scikit-learn optimum J* = {ref:.4f}", **_axes(1),
-            "line": {"color": BLACK, "dash": "dash", "width": 2},
-        })
-        if "log" in runs and len(runs["log"]["cost"]):
-            gap = float(runs["log"]["cost"][-1]) - ref
-            if np.isfinite(gap):
-                annotations.append({
-                    "x": 0.99, "y": 0.98, "xref": "x domain", "yref": "y domain",
-                    "showarrow": False, "xanchor": "right", "yanchor": "top",
-                    "font": {"size": 14}, "bgcolor": "rgba(255,255,255,0.8)",
-                    # below 1e-12 the sign is rounding noise of two float sums
-                    "text": (f"gap to optimum: {gap:.2e}" if abs(gap) >= 1e-12
-                             else "gap to optimum: < 1e-12"),
-                })
-    return _assemble(traces, _metrics_layout(x_end, height), annotations)
-
-
 # ------------------------------------------------------------- live metrics (ECharts)
 # Streamlit draws a Plotly chart afresh whenever its figure changes (~0.2 s of
 # browser time for three panels), while an ``st.echarts_chart`` with a ``key`` keeps
@@ -214,6 +113,8 @@ def make_metrics_figure(runs: dict, *, reference_cost: float | None = None,
 STAR_SYMBOL = ("path://M50,0L61,35L98,35L68,57L79,91L50,70L21,91L32,57L2,35L39,35Z")
 _GRID_LEFT = (6.0, 39.0, 72.0)  # percent of the width, three panels side by side
 _GRID_WIDTH = 24.5
+# Points per line of the metrics chart: a panel is ~330 px wide, so one a pixel.
+METRIC_POINTS = 300
 
 
 def _sig(a) -> np.ndarray:
@@ -226,18 +127,16 @@ def _sig(a) -> np.ndarray:
     return np.where(np.isfinite(out), out, a)
 
 
-def _pairs(x, y, *, positive: bool = False) -> list:
-    """``[[x, y], ...]`` of the finite pairs (``y > 0`` too for a log axis), thinned
-    to ``MAX_LINE_POINTS``, as JSON-ready Python floats."""
+def _pairs(x, y) -> list:
+    """``[[x, y], ...]`` of the finite pairs, thinned to ``METRIC_POINTS``, as
+    JSON-ready Python floats."""
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
     n = min(len(x), len(y))
     x, y = x[:n], y[:n]
     keep = np.isfinite(x) & np.isfinite(y)
-    if positive:
-        keep &= y > 0
     x, y = x[keep], y[keep]
-    idx = thin(len(x))
+    idx = thin(len(x), METRIC_POINTS)
     return np.column_stack([_sig(x[idx]), _sig(y[idx])]).tolist()
 
 
@@ -258,7 +157,7 @@ def _metrics_frame(x_end: float) -> dict:
     split = {"lineStyle": {"color": "#E5E5E5"}}
     grids, x_axes, y_axes, titles = [], [], [], []
     panel_titles = ("Cost per epoch", "Accuracy", "Gradient norm")
-    y_names = ("cost J", "accuracy", "||gradient|| (log scale)")
+    y_names = ("cost J", "accuracy", "log10 ||gradient||")
     for i, left in enumerate(_GRID_LEFT):
         grids.append({"left": f"{left}%", "width": f"{_GRID_WIDTH}%", "top": 50,
                       "bottom": 100})
@@ -276,8 +175,6 @@ def _metrics_frame(x_end: float) -> dict:
                   "axisLine": {"show": True, "lineStyle": {"color": BLACK}}}
         if i == 1:
             y_axis |= {"min": 0, "max": 1, "scale": False}
-        if i == 2:
-            y_axis |= {"type": "log", "logBase": 10, "scale": False}
         y_axes.append(y_axis)
     return {
         "animation": False,
@@ -288,6 +185,7 @@ def _metrics_frame(x_end: float) -> dict:
         "xAxis": x_axes,
         "yAxis": y_axes,
         "legend": {"bottom": 0, "left": 10, "itemWidth": 30,
+                   "itemStyle": {"opacity": 0},  # the line only, no dot on it
                    "textStyle": {**font, "fontSize": 14}},
         "tooltip": {"trigger": "axis", "textStyle": {"fontSize": 14}},
     }
@@ -296,8 +194,8 @@ def _metrics_frame(x_end: float) -> dict:
 def make_metrics_option(runs: dict, *, reference_cost: float | None = None,
                         best_epochs: dict | None = None,
                         epochs: int | None = None) -> dict:
-    """Cost, accuracy and gradient norm per epoch, side by side, as an ECharts option
-    for ``st.echarts_chart`` (about 400 px high).
+    """Cost, accuracy and gradient norm (as log10) per epoch, side by side, as an
+    ECharts option for ``st.echarts_chart`` (about 400 px high).
 
     Parameters
     ----------
@@ -323,9 +221,12 @@ def make_metrics_option(runs: dict, *, reference_cost: float | None = None,
             panels.append(("val_acc", f"{label}: validation accuracy", 1, True, False))
         panels.append(("grad_norm", f"{label}: gradient norm", 2, False, False))
         for field, name, grid, dashed, in_legend in panels:
-            series.append(_echarts_line(_pairs(ep, h[field], positive=grid == 2),
-                                        name=name, colour=colour, grid=grid,
-                                        dashed=dashed))
+            values = np.asarray(h[field], dtype=float)
+            if grid == 2:  # drawn as log10 (short tick labels: -8 is 1e-8)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    values = np.log10(np.where(values > 0, values, np.nan))
+            series.append(_echarts_line(_pairs(ep, values), name=name,
+                                        colour=colour, grid=grid, dashed=dashed))
             if in_legend:
                 legend.append(name)
         best = best_epochs.get(loss)
@@ -338,7 +239,8 @@ def make_metrics_option(runs: dict, *, reference_cost: float | None = None,
                            "symbol": STAR_SYMBOL, "symbolSize": 20,
                            "itemStyle": {"color": REDDISH_PURPLE,
                                          "borderColor": BLACK, "borderWidth": 1}})
-            legend.append(name)
+            # the legend hides line symbols, but this entry is the star itself
+            legend.append({"name": name, "itemStyle": {"opacity": 1}})
     last_epoch = max((float(h["epoch"][-1]) for h in runs.values() if len(h["epoch"])),
                      default=1.0)
     x_end = max(float(epochs or 0), last_epoch, 1.0)
@@ -359,7 +261,7 @@ def make_metrics_option(runs: dict, *, reference_cost: float | None = None,
                         else "gap to optimum: < 1e-12")
                 option["title"].append({
                     "text": text, "right": f"{100 - _GRID_LEFT[0] - _GRID_WIDTH}%",
-                    "top": 54, "textAlign": "right", "backgroundColor":
+                    "top": 54, "backgroundColor":
                     "rgba(255,255,255,0.8)", "textStyle": {
                         "fontFamily": FONT_FAMILY, "fontSize": 14,
                         "fontWeight": "normal", "color": BLACK}})
