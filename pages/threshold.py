@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 import core
@@ -69,11 +68,15 @@ DEFAULTS = {
     "thr_prev_on": False,
     "thr_sigmoid": False,
 }
+SETTINGS_KEYS = (*DEFAULTS, "thr_prevalence", "thr_col_label", "thr_col_score",
+                 "thr_col_weight", "thr_live_curves")
 MAX_PLOT_POINTS = 800
 N_BOOT = 300
 RATIOS = np.logspace(-2, 2, 81)
 SLIDER_STEPS = 1_000
 CONFIG = {"displaylogo": False}
+VIEWS = ("Threshold & cost", "How sure is the optimum", "Calibration", "Method & data",
+        "Export")
 
 
 def _md_money(value: float, currency: str) -> str:
@@ -82,8 +85,15 @@ def _md_money(value: float, currency: str) -> str:
 
 
 def _init_state() -> None:
+    s = st.session_state
     for key, value in DEFAULTS.items():
-        st.session_state.setdefault(key, value)
+        s.setdefault(key, value)
+    # The settings widgets are not drawn while their section is folded, and Streamlit
+    # forgets the value of a widget that was not drawn: hand the values back to
+    # Session State first (Streamlit's documented way to keep them).
+    for key in SETTINGS_KEYS:
+        if key in s:
+            s[key] = s[key]
 
 
 def _memo(name: str, key, fn, *args):
@@ -185,11 +195,12 @@ def _builtin_rows() -> tuple[str, ScoredRows]:
     return repr(key), ScoredRows(ds.y, scores, None, source)
 
 
-def _trained_rows() -> tuple[str, ScoredRows] | None:
+def _trained_rows(show: bool) -> tuple[str, ScoredRows] | None:
     d = st.session_state.get("trained_scores")
     if not d:
-        st.info("No model has been trained yet: train one on the **Training** page, "
-                "or pick another score source.")
+        if show:
+            st.info("No model has been trained yet: train one on the **Training** "
+                    "page, or pick another score source.")
         return None
     try:
         y = np.asarray(d["y_true"], dtype=float).ravel()
@@ -225,15 +236,19 @@ def _ingest(data: bytes, name: str, file_id: str) -> None:
     s["thr_upload_rows"] = (f"upload|{digest}|{label}|{score}|{weight}", rows)
 
 
-def _upload_rows() -> tuple[str, ScoredRows] | None:
+def _upload_rows(show: bool) -> tuple[str, ScoredRows] | None:
+    """The uploaded rows; the widgets are drawn only when ``show`` (the settings
+    section is open); the file's arrays live in session state either way."""
     s = st.session_state
-    st.file_uploader(
-        "Scored file (CSV or Parquet): a label column, a score column and optionally "
-        "a weight or count column",
-        type=["csv", "txt", "tsv", "parquet"],
-        key="thr_upload",
-    )
-    upload = s.get("thr_upload")
+    upload = None
+    if show:
+        st.file_uploader(
+            "Scored file (CSV or Parquet): a label column, a score column and "
+            "optionally a weight or count column",
+            type=["csv", "txt", "tsv", "parquet"],
+            key="thr_upload",
+        )
+        upload = s.get("thr_upload")
     # a scripted upload, (name, bytes): how tests (and other pages) hand a file over
     incoming = s.pop("thr_incoming_file", None)
     if incoming is not None:
@@ -246,15 +261,18 @@ def _upload_rows() -> tuple[str, ScoredRows] | None:
             " The previous file is still in use." if s.get("thr_good_file") else ""))
     good = s.get("thr_good_file")
     if good is None:
-        st.info("Upload a file with one row per case (label, score), or one row per "
-                "score bin with a count column. Until then the sidebar dataset is "
-                "used.")
+        if show:
+            st.info("Upload a file with one row per case (label, score), or one row "
+                    "per score bin with a count column. Until then the sidebar "
+                    "dataset is used.")
         return None
     data, name, digest, columns = good
-    c1, c2, c3 = st.columns(3)
-    c1.selectbox("Label column", columns, key="thr_col_label")
-    c2.selectbox("Score column", columns, key="thr_col_score")
-    c3.selectbox("Weight / count column", ["(none)", *columns], key="thr_col_weight")
+    if show:
+        c1, c2, c3 = st.columns(3)
+        c1.selectbox("Label column", columns, key="thr_col_label")
+        c2.selectbox("Score column", columns, key="thr_col_score")
+        c3.selectbox("Weight / count column", ["(none)", *columns],
+                     key="thr_col_weight")
     label, score = s["thr_col_label"], s["thr_col_score"]
     weight = None if s["thr_col_weight"] == "(none)" else s["thr_col_weight"]
     key = f"upload|{digest}|{label}|{score}|{weight}"
@@ -268,21 +286,22 @@ def _upload_rows() -> tuple[str, ScoredRows] | None:
     return s["thr_upload_rows"]
 
 
-def _choose_rows() -> tuple[str, ScoredRows]:
-    st.radio("Where the scores come from", list(SOURCES), format_func=SOURCES.get,
-             key="thr_source")
+def _choose_rows(show: bool) -> tuple[str, ScoredRows]:
+    if show:
+        st.radio("Where the scores come from", list(SOURCES),
+                 format_func=SOURCES.get, key="thr_source")
     choice = st.session_state["thr_source"]
     got = None
     if choice == "trained":
-        got = _trained_rows()
+        got = _trained_rows(show)
     elif choice == "upload":
-        got = _upload_rows()
+        got = _upload_rows(show)
     if got is None:
         got = _builtin_rows()
-        if choice != "builtin":
+        if choice != "builtin" and show:
             st.caption("Showing the sidebar dataset meanwhile.")
     key, rows = got
-    if not rows.are_probabilities:
+    if not rows.are_probabilities and show:
         st.warning(
             "These scores are not all between 0 and 1 (logits or decision-function "
             "values): thresholds are on the score's own scale, and the Bayes "
@@ -294,6 +313,10 @@ def _choose_rows() -> tuple[str, ScoredRows]:
             rows = ScoredRows(rows.y_true, to_probabilities(rows.scores),
                               rows.sample_weight, rows.source + ", sigmoid applied")
             key = f"{key}|sigmoid"
+    elif not rows.are_probabilities and st.session_state["thr_sigmoid"]:
+        rows = ScoredRows(rows.y_true, to_probabilities(rows.scores),
+                          rows.sample_weight, rows.source + ", sigmoid applied")
+        key = f"{key}|sigmoid"
     return key, rows
 
 
@@ -350,7 +373,19 @@ def _to_optimum(scale: dict, optimum: float, top: float) -> None:
 # ---------------------------------------------------------------------------------
 
 
-def _cost_inputs() -> core.CostMatrix | None:
+def _cost_inputs(show: bool) -> core.CostMatrix | None:
+    if show:
+        _cost_widgets()
+    s = st.session_state
+    try:
+        return core.CostMatrix(tp=float(s["thr_cost_tp"]), fp=float(s["thr_cost_fp"]),
+                               fn=float(s["thr_cost_fn"]), tn=float(s["thr_cost_tn"]))
+    except (TypeError, ValueError) as exc:
+        st.error(f"The cost matrix cannot be used: {exc}")
+        return None
+
+
+def _cost_widgets() -> None:
     st.markdown("**Cost of each decision** (a gain is a negative cost)")
     c1, c2 = st.columns(2)
     c1.number_input("TP: positive flagged", key="thr_cost_tp", step=1.0,
@@ -365,23 +400,18 @@ def _cost_inputs() -> core.CostMatrix | None:
     c3.text_input("Currency", key="thr_currency", max_chars=5)
     c4.selectbox("Show money per", PER_CHOICES, key="thr_per",
                  format_func=lambda n: f"{n:,} cases")
-    s = st.session_state
-    try:
-        return core.CostMatrix(tp=float(s["thr_cost_tp"]), fp=float(s["thr_cost_fp"]),
-                               fn=float(s["thr_cost_fn"]), tn=float(s["thr_cost_tn"]))
-    except (TypeError, ValueError) as exc:
-        st.error(f"The cost matrix cannot be used: {exc}")
-        return None
 
 
-def _prevalence_input(sample_p: float) -> float | None:
-    st.markdown("**Base rate in production**")
-    st.caption(f"In these data {sample_p:.1%} of cases are positive.")
-    on = st.checkbox("Different in production",
-                     key="thr_prev_on")
-    if not on:
+def _prevalence_input(sample_p: float, show: bool) -> float | None:
+    if show:
+        st.markdown("**Base rate in production**")
+        st.caption(f"In these data {sample_p:.1%} of cases are positive.")
+        st.checkbox("Different in production", key="thr_prev_on")
+    if not st.session_state["thr_prev_on"]:
         return None
     st.session_state.setdefault("thr_prevalence", round(sample_p, 3) or 0.5)
+    if not show:
+        return float(st.session_state["thr_prevalence"])
     pi = st.number_input("Share of positives expected in production",
                          min_value=0.001, max_value=0.999, step=0.001,
                          format="%.3f", key="thr_prevalence")
@@ -413,14 +443,15 @@ def _headline(comp_test, comp_val, analysis, currency, per, is_prob, flat) -> No
         f"cases** compared with {default}, measured {where}.",
         icon=":material/savings:",
     )
-    m = st.columns(4)
-    m[0].metric("Cost-optimal threshold", format_threshold(opt))
-    m[1].metric(f"Saved vs {default.split()[0]} (per {per:,})",
-                money(comp_test.saved_vs("default", per), currency))
-    m[2].metric(f"Saved vs flag everyone (per {per:,})",
-                money(comp_test.saved_vs("everyone", per), currency))
-    m[3].metric(f"Saved vs flag no one (per {per:,})",
-                money(comp_test.saved_vs("no_one", per), currency))
+    # one horizontal block instead of four columns: fewer blocks to re-render
+    with st.container(horizontal=True, gap="medium"):
+        st.metric("Cost-optimal threshold", format_threshold(opt))
+        st.metric(f"Saved vs {default.split()[0]} (per {per:,})",
+                  money(comp_test.saved_vs("default", per), currency))
+        st.metric(f"Saved vs flag everyone (per {per:,})",
+                  money(comp_test.saved_vs("everyone", per), currency))
+        st.metric(f"Saved vs flag no one (per {per:,})",
+                  money(comp_test.saved_vs("no_one", per), currency))
 
 
 def _confusion_markdown(m: dict) -> str:
@@ -443,68 +474,94 @@ def _threshold_panel(ctx: dict) -> None:
     """Slider and everything that depends on it: reruns alone when the threshold
     moves. Only lookups (one binary search per part) and text, so a move repaints
     as fast as a bare slider; the curves with the threshold marked are redrawn
-    only while their expander is open."""
+    only while their toggle is on.
+
+    Every block and element sent here costs the browser a re-render of the page
+    around the fragment (Streamlit's frontend re-renders the app's blocks on each
+    update it receives), so the panel is a few elements in two rows, and all the
+    numbers are computed before the first one is sent: the updates then reach the
+    browser together and are painted in fewer passes."""
     s = st.session_state
-    scale, sweeps, curves = ctx["scale"], ctx["sweeps"], ctx["curves"]
-    c1, c2, c3 = st.columns([5, 2, 2], vertical_alignment="bottom")
-    c1.slider("Threshold: flag a case when its score is at or above it",
-              scale["lo"], scale["hi"], step=scale["step"], key="thr_slider",
-              on_change=_on_slider, format="%.3f")
-    c2.number_input("Exact threshold", key="thr_number", step=scale["step"],
-                    format="%.6f", on_change=_on_number, args=(scale,))
-    c3.button("Go to the optimum", key="thr_to_optimum",
-              on_click=_to_optimum,
-              args=(scale, curves["optimum"], ctx["top_score"]),
-              type="primary", icon=":material/my_location:")
+    scale, sweeps = ctx["scale"], ctx["sweeps"]
+    # the callbacks have already run: the new threshold is known before drawing
     t = float(s["thr_value"])
     ctx["current"]["threshold"] = t  # read by the memo download at click time
     val = core.metrics_at(sweeps["val"], t)
     test = core.metrics_at(sweeps["test"], t)
-    cost, per, cur = ctx["cost"], ctx["per"], ctx["currency"]
+    cost, per = ctx["cost"], ctx["per"]
     val_cost = core.decision.cost_at(sweeps["val"], cost, t) * per
     test_cost = core.decision.cost_at(sweeps["test"], cost, t) * per
+    table = _metrics_markdown(ctx, t, val, test, val_cost, test_cost)
+    text = _outcome_markdown(ctx, test if ctx["split"] else val, val_cost)
 
-    left, right = st.columns([2, 3], gap="large")
-    with left:
-        names = (("precision", "Precision"), ("recall", "Recall"), ("f1", "F1"),
-                 ("accuracy", "Accuracy"), ("specificity", "Specificity"),
-                 ("flagged", "Share flagged"))
-        table = {
-            ctx["val_name"]: [f"{val[k]:.3f}" if k != "flagged" else f"{val[k]:.1%}"
-                              for k, _ in names]
-            + [money(val_cost, cur)],
-        }
-        if ctx["split"]:
-            table[ctx["test_name"]] = [
-                f"{test[k]:.3f}" if k != "flagged" else f"{test[k]:.1%}"
-                for k, _ in names] + [money(test_cost, cur)]
-        index = [n for _, n in names] + [f"Cost per {per:,} cases"]
-        # a stable key: tests and the benchmark read the displayed value here
-        st.container(key="thr_at").markdown(f"**At threshold {t:.4g}**")
-        # a static table: cheaper to repaint than an interactive data grid
-        st.table(pd.DataFrame(table, index=index))
-    with right:
-        shown = test if ctx["split"] else val
-        part = "held-out test half" if ctx["split"] else "all rows"
-        st.markdown(f"**Confusion matrix** ({part}"
-                    + (", re-weighted to the production base rate"
-                       if ctx["reweighted"] else "") + ")")
-        st.markdown(_confusion_markdown(shown))
-        extra = val_cost - curves["optimum_cost"] * per
-        st.markdown(
-            "Expected cost at this threshold: "
-            f"**{_md_money(val_cost, cur)} per {per:,} cases** on the validation data, "
-            + (f"{_md_money(extra, cur)} more than at the optimum "
-               f"{format_threshold(curves['optimum'])}." if extra > 1e-9 * per else
-               "the lowest possible (this is a cost-optimal threshold).")
-        )
+    with st.container(horizontal=True, vertical_alignment="bottom", gap="medium"):
+        st.slider("Threshold: flag a case when its score is at or above it",
+                  scale["lo"], scale["hi"], step=scale["step"], key="thr_slider",
+                  on_change=_on_slider, format="%.3f")
+        st.number_input("Exact threshold", key="thr_number", step=scale["step"],
+                        format="%.6f", on_change=_on_number, args=(scale,),
+                        width=170)
+    # a stable key: tests and the benchmark read the displayed value here
+    with st.container(key="thr_at", horizontal=True, gap="large", wrap=False):
+        # Markdown tables: static text, cheaper to repaint than st.table
+        st.markdown(table, width=420)
+        st.markdown(text)
+    if s.get("thr_live_curves"):
+        _live_curves(ctx, t, val)
 
-    live = st.expander("Curves with this threshold marked (redrawn on every move)",
-                       key="thr_live_curves", on_change="rerun",
-                       icon=":material/show_chart:")
-    if live.open:
-        with live:
-            _live_curves(ctx, t, val)
+
+def _threshold_controls(ctx: dict) -> None:
+    """The button and the toggle around the slider live outside its fragment: they
+    are rarely used (a click reruns the page), and a move then sends two elements
+    fewer."""
+    scale = ctx["scale"]
+    with st.container(horizontal=True, vertical_alignment="center", gap="large"):
+        st.button("Go to the optimum", key="thr_to_optimum",
+                  on_click=_to_optimum,
+                  args=(scale, ctx["curves"]["optimum"], ctx["top_score"]),
+                  type="primary", icon=":material/my_location:")
+        st.toggle("Show the curves with the threshold marked (redrawn on every "
+                  "move)", key="thr_live_curves")
+
+
+def _metrics_markdown(ctx: dict, t: float, val: dict, test: dict, val_cost: float,
+                      test_cost: float) -> str:
+    """The threshold and its metrics on each part, as a Markdown table."""
+    names = (("precision", "Precision"), ("recall", "Recall"), ("f1", "F1"),
+             ("accuracy", "Accuracy"), ("specificity", "Specificity"),
+             ("flagged", "Share flagged"))
+    cur, per = ctx["currency"], ctx["per"]
+    parts = [(ctx["val_name"], val, val_cost)]
+    if ctx["split"]:
+        parts.append((ctx["test_name"], test, test_cost))
+    lines = [f"**At threshold {t:.4g}**", "",
+             "| | " + " | ".join(name for name, _, _ in parts) + " |",
+             "|---|" + "---:|" * len(parts)]
+    for k, label in names:
+        cells = [f"{m[k]:.3f}" if k != "flagged" else f"{m[k]:.1%}"
+                 for _, m, _ in parts]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    lines.append(f"| Cost per {per:,} cases | "
+                 + " | ".join(_md_money(c, cur) for _, _, c in parts) + " |")
+    return "\n".join(lines)
+
+
+def _outcome_markdown(ctx: dict, shown: dict, val_cost: float) -> str:
+    """One Markdown element: the confusion matrix and the cost."""
+    curves, per, cur = ctx["curves"], ctx["per"], ctx["currency"]
+    part = "held-out test half" if ctx["split"] else "all rows"
+    extra = val_cost - curves["optimum_cost"] * per
+    return (
+        f"**Confusion matrix** ({part}"
+        + (", re-weighted to the production base rate" if ctx["reweighted"]
+           else "") + ")\n\n"
+        + _confusion_markdown(shown) + "\n\n"
+        + "Expected cost at this threshold: "
+        f"**{_md_money(val_cost, cur)} per {per:,} cases** on the validation data, "
+        + (f"{_md_money(extra, cur)} more than at the optimum "
+           f"{format_threshold(curves['optimum'])}." if extra > 1e-9 * per else
+           "the lowest possible (this is a cost-optimal threshold).")
+    )
 
 
 def _live_curves(ctx: dict, t: float, val: dict) -> None:
@@ -571,13 +628,18 @@ def main() -> None:
     # Collapsed by default: the summary line under the headline says what is set,
     # and a page with fewer live widgets repaints faster on every slider move.
     settings = st.expander("Scores, costs and production base rate",
-                           icon=":material/settings:")
+                           icon=":material/settings:", key="thr_settings",
+                           on_change="rerun")
+    # Collapsed, the section sends nothing: every block on the page is re-rendered
+    # by the browser on each slider move, hidden or not.
+    show = bool(settings.open)
     with settings:
-        col_data, col_cost, col_prev = st.columns([5, 4, 3], gap="large")
+        col_data, col_cost, col_prev = (st.columns([5, 4, 3], gap="large") if show
+                                        else (st.empty(),) * 3)
         with col_data:
-            key, rows = _choose_rows()
+            key, rows = _choose_rows(show)
         with col_cost:
-            cost = _cost_inputs()
+            cost = _cost_inputs(show)
     if cost is None:
         cost = core.CostMatrix(tp=DEFAULTS["thr_cost_tp"], fp=DEFAULTS["thr_cost_fp"],
                                fn=DEFAULTS["thr_cost_fn"], tn=DEFAULTS["thr_cost_tn"])
@@ -585,7 +647,7 @@ def main() -> None:
     with st.spinner("Sweeping every threshold..."):
         analysis = _memo("analyse", key, _analyse, rows)
     with col_prev:
-        prevalence = _prevalence_input(sample_prevalence(analysis["val"]))
+        prevalence = _prevalence_input(sample_prevalence(analysis["val"]), show)
     rkey = (key, prevalence)
     sweeps = _memo("reweight", rkey, _reweighted, analysis, prevalence)
     currency, per = s["thr_currency"], int(s["thr_per"])
@@ -616,7 +678,7 @@ def main() -> None:
         base = (f"{prevalence:.1%} in production (re-weighted)" if prevalence
                 is not None else f"{sample_prevalence(analysis['val']):.1%}")
         st.caption(
-            f"Scores: {rows.source}. Costs per case: "
+            f"Scores: {rows.source} ({rows.n_rows:,} scored rows). Costs per case: "
             f"TP {_md_money(cost.tp, currency)}, FP {_md_money(cost.fp, currency)}, "
             f"FN {_md_money(cost.fn, currency)}, TN {_md_money(cost.tn, currency)}. "
             f"Positives: {base}. Change them under "
@@ -627,8 +689,6 @@ def main() -> None:
     val_name = "Validation" if split else "All rows (in-sample)"
     test_name = "Held-out test"
     x_title = "threshold" if is_prob else "threshold (score scale)"
-    tabs = st.tabs(["Threshold & cost", "How sure is the optimum", "Calibration",
-                    "Method & data", "Export"])
     cal = _memo("calibration", key, _calibration, rows) if is_prob else None
     ctx = {
         "scale": scale, "sweeps": sweeps, "curves": curves, "cost": cost,
@@ -644,18 +704,23 @@ def main() -> None:
         # the slider's threshold, kept current by the fragment
         "current": s.setdefault("thr_current", {}),
     }
-    with tabs[0]:
+    # A segmented control, not st.tabs: only the chosen view is sent, and tabs would
+    # re-render themselves (and every panel) after each of the browser's updates,
+    # doubling the work of every slider move.
+    view = st.segmented_control("View", VIEWS, key="thr_view", default=VIEWS[0],
+                                required=True, label_visibility="collapsed")
+    if view == VIEWS[1]:
+        _uncertainty_tab(boot, curves, cost, sweeps, rkey, currency, per, is_prob)
+    elif view == VIEWS[2]:
+        _calibration_tab(cal, bayes)
+    elif view == VIEWS[3]:
+        _method_tab(analysis, rows, prevalence)
+    elif view == VIEWS[4]:
+        _export(ctx)
+    else:
+        _threshold_controls(ctx)
         _threshold_panel(ctx)
         _cost_chart(ctx)
-
-    with tabs[1]:
-        _uncertainty_tab(boot, curves, cost, sweeps, rkey, currency, per, is_prob)
-    with tabs[2]:
-        _calibration_tab(cal, bayes)
-    with tabs[3]:
-        _method_tab(analysis, rows, prevalence)
-    with tabs[4]:
-        _export(ctx)
 
 
 def _uncertainty_tab(boot, curves, cost, sweeps, rkey, currency, per, is_prob):

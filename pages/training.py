@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-import uuid
 
 import numpy as np
 import streamlit as st
@@ -48,7 +47,6 @@ from ui.figures_training import (
     make_weights_figure,
 )
 from ui.frame import require_frame
-from ui.live_chart import live_gc
 from ui.sidebar import choose_dataset, current_dataset
 
 require_frame()  # before any element: the page must run inside app.py
@@ -561,9 +559,6 @@ b3.button(":material/restart_alt: Reset", key="tr_reset", on_click=_on_reset,
 b4.caption(f"Data: {dataset.name}")
 
 running = tr["status"] == "running"
-# Streamlit's gc.collect after every frame would otherwise walk every loaded module.
-st.session_state.setdefault("tr_session", uuid.uuid4().hex)
-live_gc(st.session_state.tr_session, running)
 st.fragment(run_every=FRAME_S if running else None)(training_area)(reference)
 st.fragment(run_every=MODEL_FRAME_S if running else None)(model_area)(reference,
                                                                       dataset)

@@ -1,6 +1,7 @@
 """The Threshold & cost page through Streamlit's AppTest (no browser)."""
 
 import numpy as np
+import pandas as pd
 import pytest
 from conftest import APP_PATH
 from streamlit.testing.v1 import AppTest
@@ -11,9 +12,21 @@ from core.decision import ScoredRows, compare_costs, money, split_scored
 PAGE = "pages/threshold.py"
 
 
-def _page() -> AppTest:
+def _page(settings_open: bool = True) -> AppTest:
     at = AppTest.from_file(APP_PATH, default_timeout=60).run()
     at.switch_page(PAGE).run()
+    assert not at.exception
+    if settings_open:
+        # the section is folded by default and then draws no widgets
+        at.session_state["thr_settings"] = True
+        at.run()
+        assert not at.exception
+    return at
+
+
+def _view(at, name: str) -> AppTest:
+    """Pick one of the page's views (only the chosen one is drawn)."""
+    at.button_group(key="thr_view").set_value(name).run()
     assert not at.exception
     return at
 
@@ -23,6 +36,17 @@ def _text(at) -> str:
     parts += [e.value for e in at.info] + [e.value for e in at.warning]
     parts += [e.value for e in at.caption]
     return "\n".join(parts)
+
+
+def _table(at) -> pd.DataFrame:
+    """The metrics table under the slider: a Markdown table, read back as text."""
+    text = next(m.value for m in at.markdown if m.value.startswith("**At threshold"))
+    rows = [[c.strip().replace("\\$", "$") for c in line.strip().strip("|").split("|")]
+            for line in text.splitlines() if line.startswith("|")]
+    header, body = rows[0], rows[2:]
+    assert set(rows[1][1:]) == {"---:"}
+    return pd.DataFrame([r[1:] for r in body], index=[r[0] for r in body],
+                        columns=header[1:])
 
 
 def _errors(at) -> list[str]:
@@ -63,7 +87,8 @@ def test_default_view_tells_the_story():
     assert _metric(at, "Saved vs flag no one") == money(comp.saved_vs("no_one", 1000))
     # the slider starts at 0.5, the metrics table shows both parts
     assert at.slider(key="thr_slider").value == pytest.approx(0.5)
-    table = at.table[0].value
+    assert any(m.value.startswith("**At threshold 0.5**") for m in at.markdown)
+    table = _table(at)
     assert list(table.columns) == ["Validation", "Held-out test"]
     _, _, sv, st_ = _expected_default_story()
     assert table.loc["Precision", "Validation"] == (
@@ -78,20 +103,20 @@ def test_slider_ends_and_go_to_optimum():
     opt, _, sv, st_ = _expected_default_story()
     at.slider(key="thr_slider").set_value(0.0).run()
     assert not at.exception
-    table = at.table[0].value
+    table = _table(at)
     assert table.loc["Recall", "Validation"] == "1.000"
     assert table.loc["Share flagged", "Held-out test"] == "100.0%"
     assert at.number_input(key="thr_number").value == 0.0
     at.slider(key="thr_slider").set_value(1.0).run()
     assert not at.exception
-    table = at.table[0].value
+    table = _table(at)
     m = core.metrics_at(sv, 1.0)
     assert table.loc["Recall", "Validation"] == f"{m['recall']:.3f}"
     at.button(key="thr_to_optimum").click().run()
     assert not at.exception
     assert at.session_state["thr_value"] == opt
     assert at.number_input(key="thr_number").value == pytest.approx(opt)
-    table = at.table[0].value
+    table = _table(at)
     cost = core.CostMatrix(tp=0.0, fp=10.0, fn=30.0, tn=0.0)
     expected = core.decision.cost_at(st_, cost, opt) * 1000
     assert table.loc["Cost per 1,000 cases", "Held-out test"] == money(expected)
@@ -122,16 +147,16 @@ def test_every_cost_cell_including_gains_and_all_zeros():
     assert _metric(at, "Cost-optimal threshold") == "+inf (flag no one)"
     at.button(key="thr_to_optimum").click().run()
     assert not at.exception
-    assert at.table[0].value.loc["Share flagged", "Validation"] == "0.0%"
+    assert _table(at).loc["Share flagged", "Validation"] == "0.0%"
 
 
 def test_prevalence_reweighting_changes_precision_not_recall():
     at = _page()
-    before = at.table[0].value
+    before = _table(at)
     at.checkbox(key="thr_prev_on").check().run()
     at.number_input(key="thr_prevalence").set_value(0.1).run()
     assert not at.exception
-    after = at.table[0].value
+    after = _table(at)
     assert after.loc["Recall", "Validation"] == before.loc["Recall", "Validation"]
     _, _, sv, _ = _expected_default_story()
     rw = core.decision.reweight_sweep(sv, 0.1)
@@ -193,11 +218,13 @@ def test_upload_counts_and_logit_scores():
     # thresholds on the logit scale: the slider spans the scores
     assert at.slider(key="thr_slider").min == -3.0
     assert at.slider(key="thr_slider").max == 3.0
+    _view(at, "Calibration")
     assert "Calibration needs probabilities" in _text(at)
     at.checkbox(key="thr_sigmoid").check().run()
     assert not at.exception
-    assert at.slider(key="thr_slider").max == 1.0
     assert any(m.label.startswith("Brier") for m in at.metric)
+    _view(at, "Threshold & cost")
+    assert at.slider(key="thr_slider").max == 1.0
     # choosing no weight column re-reads the same file
     at.selectbox(key="thr_col_weight").set_value("(none)").run()
     assert not at.exception and not _errors(at)
@@ -224,8 +251,44 @@ def test_tiny_data_say_they_cannot_hold_out():
     at = _upload(at, "tiny.csv", b"label,score\n0,0.1\n0,0.4\n1,0.35\n1,0.8\n0,0.6\n")
     assert not at.exception and not _errors(at)
     assert "same rows it was chosen on" in at.success[0].value
-    assert list(at.table[0].value.columns) == ["All rows (in-sample)"]
+    assert list(_table(at).columns) == ["All rows (in-sample)"]
+    _view(at, "Method & data")
     assert "too few to hold out" in _text(at)
+
+
+def test_folded_settings_draw_nothing_and_keep_every_value():
+    at = _page()
+    at.number_input(key="thr_cost_fn").set_value(55.0).run()
+    at.checkbox(key="thr_prev_on").check().run()
+    at.number_input(key="thr_prevalence").set_value(0.2).run()
+    at.text_input(key="thr_currency").set_value("EUR").run()
+    data, y, s = _good_file()
+    at = _upload(at, "scores.csv", data)
+    assert not at.exception and not _errors(at)
+    opened = _metric(at, "Cost-optimal threshold")
+    table = _table(at)
+    at.session_state["thr_settings"] = False
+    at.run()
+    assert not at.exception and not _errors(at)
+    # nothing of the section is sent while it is folded...
+    assert not [w for w in at.number_input if w.key.startswith("thr_cost")]
+    assert not at.radio
+    # ...and the page still uses every setting: same optimum, same numbers
+    val, _ = split_scored(ScoredRows(y.astype(float), s))
+    rw = core.decision.reweight_sweep(core.threshold_sweep(val.y_true, val.scores),
+                                      0.2)
+    cost = core.CostMatrix(tp=0.0, fp=10.0, fn=55.0, tn=0.0)
+    assert _metric(at, "Cost-optimal threshold") == opened == (
+        f"{core.best_threshold(rw, cost):.4g}")
+    assert _table(at).equals(table)
+    assert "scores.csv" in _text(at) and "EUR" in _text(at)
+    at.run()  # a second run with the section folded: still nothing forgotten
+    assert _metric(at, "Cost-optimal threshold") == opened
+    at.session_state["thr_settings"] = True
+    at.run()
+    assert at.number_input(key="thr_cost_fn").value == 55.0
+    assert at.number_input(key="thr_prevalence").value == pytest.approx(0.2)
+    assert at.radio(key="thr_source").value == "upload"
 
 
 def test_figures_have_titles_legends_and_a_movable_marker():

@@ -240,7 +240,9 @@ def make_metrics_option(runs: dict, *, reference_cost: float | None = None,
                            "itemStyle": {"color": REDDISH_PURPLE,
                                          "borderColor": BLACK, "borderWidth": 1}})
             # the legend hides line symbols, but this entry is the star itself
-            legend.append({"name": name, "itemStyle": {"opacity": 1}})
+            legend.append({"name": name, "itemStyle": {
+                "opacity": 1, "color": REDDISH_PURPLE, "borderColor": BLACK,
+                "borderWidth": 0.5}})
     last_epoch = max((float(h["epoch"][-1]) for h in runs.values() if len(h["epoch"])),
                      default=1.0)
     x_end = max(float(epochs or 0), last_epoch, 1.0)
