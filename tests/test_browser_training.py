@@ -92,7 +92,7 @@ def test_divergence_and_overfitting_stories(app_server, page):
     _open_training(page, app_server)
     page.get_by_role("button", name="A learning rate that diverges").click()
     expect(page.get_by_text(re.compile(r"^Finished\..* of 100\b")).first) \
-        .to_be_visible(timeout=20_000)
+        .to_be_visible(timeout=60_000)
     wait_for_app_run(page)
     expect(page.get_by_text("too high for unscaled features").first).to_be_visible()
     assert_no_exception(page)
@@ -100,7 +100,7 @@ def test_divergence_and_overfitting_stories(app_server, page):
 
     page.get_by_role("button", name="Overfitting").click()
     expect(page.get_by_text(re.compile(r"^Finished\..*epoch 1000 of 1000")).first) \
-        .to_be_visible(timeout=60_000)
+        .to_be_visible(timeout=120_000)
     wait_for_app_run(page)
     expect(page.get_by_text("Overfitting (log loss)").first).to_be_visible()
     assert_no_exception(page)
