@@ -1,9 +1,10 @@
 """Slider repaint time on the Threshold & cost page with 1,000,000 uploaded rows,
 against a bare one-slider Streamlit app, in Debian's Chromium via Playwright.
 
-Both apps are served locally; each slider is moved N times with the keyboard
-(ArrowRight), and each move is timed from the key press until the page shows the new
-value *and* the app's script state is back to ``notRunning``. The median is reported:
+Both apps are served locally with the repository's ``.streamlit/config.toml``; each
+slider is moved N times with the keyboard (ArrowRight), and each move is timed from
+the key press until the page shows the new value *and* the app's script state is
+back to ``notRunning``. The median is reported:
 
     threshold slider repaint at 1e6 rows: X ms vs bare slider Y ms = R x (bound 1.5x)
 
@@ -140,6 +141,12 @@ def main() -> int:
               f" in {time.perf_counter() - t:.1f} s")
         bare = tmp / "bare_slider.py"
         bare.write_text(BARE_APP)
+        # the same server settings for both apps (theme, runner options such as
+        # postScriptGC): only the page differs, not the Streamlit configuration
+        config = ROOT / ".streamlit" / "config.toml"
+        if config.exists():
+            (tmp / ".streamlit").mkdir()
+            shutil.copy(config, tmp / ".streamlit" / "config.toml")
         app_proc, app_url = _serve(ROOT / "app.py", ROOT, tmp / "app.log")
         bare_proc, bare_url = _serve(bare, tmp, tmp / "bare.log")
         try:
