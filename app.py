@@ -1,10 +1,7 @@
 """Loss Lab: the frame around every page.
 
-Run with ``streamlit run app.py`` (or ``make run``). Pages live in ``pages/``; a page
-appears in the navigation as soon as its file exists, so pages can land one by one.
+Run with ``streamlit run app.py`` (or ``make run``). Pages live in ``pages/``.
 """
-
-from pathlib import Path
 
 import streamlit as st
 
@@ -12,8 +9,6 @@ from ui.frame import require_frame
 from ui.sidebar import render_sidebar
 
 require_frame()  # leave Streamlit's legacy pages/ mode before drawing anything
-
-ROOT = Path(__file__).parent
 
 # (file relative to this script, title, icon), in navigation order.
 PAGES = (
@@ -36,6 +31,5 @@ render_sidebar()  # the dataset choice every page shares
 pages = [
     st.Page(file, title=title, icon=icon, default=(file == "pages/home.py"))
     for file, title, icon in PAGES
-    if (ROOT / file).exists()
 ]
 st.navigation(pages).run()

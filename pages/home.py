@@ -1,6 +1,5 @@
 """Home: what Loss Lab teaches and where to find it."""
 
-from pathlib import Path
 
 import streamlit as st
 
@@ -8,9 +7,8 @@ from ui.frame import require_frame
 
 require_frame()  # before any element: the page must run inside app.py
 
-ROOT = Path(__file__).parent.parent  # where app.py lives
 
-# (page file, what the visitor does there); links appear once the page exists.
+# (page file, what the visitor does there)
 SECTIONS = {
     "Learn": (
         (
@@ -74,13 +72,7 @@ with decide:
 
 st.divider()
 st.subheader("Where to go")
-available = {
-    section: [(file, blurb) for file, blurb in pages if (ROOT / file).exists()]
-    for section, pages in SECTIONS.items()
-}
-if not any(available.values()):
-    st.info("The lab pages are on their way: come back soon.")
-for section, pages in available.items():
+for section, pages in SECTIONS.items():
     for file, blurb in pages:
         # The label and icon come from the page registered in app.py.
         st.page_link(file)
