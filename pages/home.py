@@ -1,12 +1,10 @@
 """Home: what Loss Lab teaches and where to find it."""
 
-
 import streamlit as st
 
 from ui.frame import require_frame
 
 require_frame()  # before any element: the page must run inside app.py
-
 
 # (page file, what the visitor does there)
 SECTIONS = {
