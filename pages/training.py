@@ -24,6 +24,7 @@ import time
 import numpy as np
 import streamlit as st
 
+from core import sigmoid
 from core.diagnostics import (
     OPTIMIZER_NAMES,
     LiveRun,
@@ -465,6 +466,24 @@ def model_area(reference, dataset) -> None:
     tr = st.session_state.tr
     _model_view(tr, reference)
     _download(tr, dataset)
+    _publish_scores(tr, dataset)
+
+
+def _publish_scores(tr: dict, dataset) -> None:
+    """Hand the Threshold page the trained model's scores on the validation split
+    (the log-loss model when both were trained), once a run has stopped."""
+    prep = tr["prep"]
+    if tr["status"] == "running" or len(np.unique(prep["y_val"])) < 2:
+        return
+    loss = "log" if "log" in tr["runs"] else next(iter(tr["runs"]))
+    run = tr["runs"][loss]
+    if run.epochs_run == 0:
+        return
+    st.session_state["trained_scores"] = {
+        "y_true": prep["y_val"],
+        "scores": sigmoid(prep["X_val"] @ run.w + run.b),
+        "label": f"{LOSS_LABEL[loss]} model on {dataset.name}, epoch {run.epochs_run}",
+    }
 
 
 # ------------------------------------------------------------------------- page

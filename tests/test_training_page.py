@@ -270,3 +270,22 @@ def test_download_holds_the_model_and_its_preprocessing(app):
     pre = at.session_state["tr"]["prep"]["pre"]
     np.testing.assert_allclose(export_logits(export, X), pre.transform(X) @ run.w
                                + run.b, rtol=1e-10, atol=1e-10)
+
+
+def test_trained_model_scores_reach_the_threshold_page(app):
+    at = click_run(app)
+    run_to_end(at)
+    scores = at.session_state["trained_scores"]
+    run = at.session_state["tr"]["runs"]["log"]
+    prep = at.session_state["tr"]["prep"]
+    np.testing.assert_array_equal(scores["y_true"], prep["y_val"])
+    np.testing.assert_allclose(scores["scores"],
+                               core.sigmoid(prep["X_val"] @ run.w + run.b))
+    at.switch_page("pages/threshold.py").run()
+    at.session_state["thr_settings"] = True
+    at.run()
+    at.radio(key="thr_source").set_value("trained").run()
+    assert not at.exception
+    assert not at.error
+    text = " ".join(c.value for c in at.caption)
+    assert "Training page, validation split" in text
