@@ -48,7 +48,7 @@ COUNTER_JS = """
   }
   function costSignature() {
     const chart = document.querySelector(
-      '[data-testid="stEChartsChart"], [data-testid="stPlotlyChart"]');
+      '.ll-live, [data-testid="stEChartsChart"], [data-testid="stPlotlyChart"]');
     if (!chart) return null;
     const canvas = chart.querySelector('canvas');
     if (!canvas) return plotlyLine(chart);

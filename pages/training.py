@@ -1,18 +1,20 @@
 """Training: gradient descent live, log loss against MSE, divergence and overfitting.
 
 The controls and buttons run with the whole page; the charts live in two fragments.
-While a run is going the first has ``run_every=FRAME_S``: the browser asks for the
-next frame, the fragment advances the runs a few epochs (at most ``FRAME_BUDGET_S`` of
-compute) and redraws the status, the messages and the cost/accuracy/gradient chart.
-That chart is an ``st.echarts_chart`` with a key, which the browser updates in place
-on its canvas; a changed Plotly chart is drawn from scratch (~0.1-0.2 s of browser
-time on a busy machine), so the Plotly views of the model (the (w, b) path on the
-cost surfaces, the decision boundary, the weights) sit in a second fragment that
-ticks every ``MODEL_FRAME_S`` while running. Because the browser asks for each frame,
-a slow browser gets fewer frames instead of a growing backlog, so Pause always
-answers at once. The runs (``core.diagnostics.LiveRun``, each holding its
-``core.iter_train`` iterator, so momentum and Adam keep their memory) live in
-``st.session_state``; Pause stops the ticking and the last frame stays on screen.
+While a run is going the first has ``run_every=BATCH_S``: a few times a second it
+advances the runs by the epochs due since the last batch (at most
+``BATCH_BUDGET_S`` of compute) and redraws the status, the messages and the live
+cost/accuracy/gradient chart. That chart (``ui.live_chart``) reveals the batch's
+epochs one by one on a canvas over the time until the next batch, so the browser
+shows a new epoch on every animation frame while Streamlit itself reruns only a few
+times a second (each rerun costs a busy browser ~0.1 s, whatever it draws). When the
+run stops, the chart becomes an ``st.echarts_chart`` with tooltips. The Plotly views
+of the model (the (w, b) path on the cost surfaces, the decision boundary, the
+weights) sit in a second fragment that ticks every ``MODEL_FRAME_S`` while running:
+a changed Plotly chart is drawn from scratch (~0.1-0.3 s of browser time). The runs
+(``core.diagnostics.LiveRun``, each holding its ``core.iter_train`` iterator, so
+momentum and Adam keep their memory) live in ``st.session_state``; Pause stops the
+ticking and the last batch stays on screen, drawn in full.
 """
 
 from __future__ import annotations
@@ -43,17 +45,19 @@ from core.diagnostics import (
 from ui.figures_training import (
     LOSS_LABEL,
     make_boundary_figure,
+    make_live_data,
     make_metrics_option,
     make_path_figure,
     make_weights_figure,
 )
 from ui.frame import require_frame
+from ui.live_chart import live_chart
 from ui.sidebar import choose_dataset, current_dataset
 
 require_frame()  # before any element: the page must run inside app.py
 
-FRAME_S = 0.05  # run_every while running: the browser asks for a frame this often
-FRAME_BUDGET_S = 0.03  # compute time per frame before drawing
+BATCH_S = 0.25  # run_every while running: a batch of epochs this often
+BATCH_BUDGET_S = 0.15  # compute time per batch at most
 AUTO_RUN_S = 8.0  # "auto" speed: a whole run takes about this long, whatever the fps
 FIRST_VISIT_BUDGET_S = 2.0
 SURFACE_GRID = 51
@@ -66,8 +70,8 @@ LIVE_CHART_KW = {"config": {"displayModeBar": False, "staticPlot": True},
                  "theme": None}
 METRICS_HEIGHT = 400
 # While running, the Plotly views (path on the surfaces, decision boundary, weights)
-# live in a second fragment that ticks this often: Streamlit draws a changed Plotly
-# chart from scratch (~0.1-0.2 s of browser time), which would starve the live chart.
+# are redrawn this often: Streamlit draws a changed Plotly chart from scratch
+# (~0.1-0.2 s of browser time), which would starve the live chart.
 MODEL_FRAME_S = 1.0
 
 LR_VALUES = [round(m * 10.0**e, 6) for e in range(-4, 2) for m in (1, 2, 3, 5)]
@@ -76,7 +80,7 @@ EPOCH_VALUES = [10, 20, 50, 100, 200, 300, 500, 1000, 2000, 5000]
 L2_VALUES = [0.0, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0]
 BATCH_VALUES = [1, 8, 16, 32, 64, 128, 256, 1024]
 VAL_VALUES = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]
-SPEED_VALUES = ["auto", 1, 2, 5, 10, 20, 50, 100, 200]
+SPEED_VALUES = ["auto", 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000]
 LOSS_MODES = {"both": "Both, side by side", "log": "Log loss", "mse": "MSE"}
 
 CONTROL_DEFAULTS = {
@@ -295,17 +299,16 @@ def _on_story(name: str) -> None:
 
 
 # ------------------------------------------------------------------------ views
-def _epochs_per_frame(tr: dict) -> int:
-    """Epochs to advance this frame: the chosen number, or for "auto" the share of
-    the run that the time since the last frame stands for (a run then lasts about
-    ``AUTO_RUN_S`` however fast the browser draws)."""
-    speed = st.session_state.tr_speed
-    if speed != "auto":
-        return int(speed)
+def _next_batch(tr: dict) -> tuple[int, float]:
+    """Epochs due now and the seconds they stand for (those since the last batch):
+    the chosen epochs per second, or for "auto" the share of the run that time is
+    (a run then lasts about ``AUTO_RUN_S``, however often the browser asks)."""
     now = time.monotonic()
-    elapsed = min(now - tr.get("last_frame", now - FRAME_S), 1.0)
+    elapsed = min(max(now - tr.get("last_frame", now - BATCH_S), 0.0), 1.0)
     tr["last_frame"] = now
-    return max(1, round(tr["settings"]["epochs"] * elapsed / AUTO_RUN_S))
+    speed = st.session_state.tr_speed
+    rate = tr["settings"]["epochs"] / AUTO_RUN_S if speed == "auto" else float(speed)
+    return max(1, round(rate * elapsed)), elapsed
 
 
 def _status_line(tr: dict) -> str:
@@ -361,13 +364,16 @@ def _live_view(tr: dict, reference) -> None:
     st.markdown(_status_line(tr))
     _messages(tr, histories, reference, best)
     ref_cost = reference.cost if reference is not None and reference.finite else None
-    # ECharts with a key: the browser swaps the data in place on every frame (a
-    # changed Plotly chart is drawn from scratch, ~0.1-0.2 s of browser time).
-    st.echarts_chart(
-        make_metrics_option(histories, reference_cost=ref_cost, best_epochs=best,
-                            epochs=tr["settings"]["epochs"]),
-        key="tr_metrics_chart", height=METRICS_HEIGHT, theme=None,
-    )
+    chart_kw = {"reference_cost": ref_cost, "best_epochs": best,
+                "epochs": tr["settings"]["epochs"]}
+    if tr["status"] == "running":
+        start, elapsed = tr["batch"]
+        live_chart(make_live_data(histories, start=start, reveal_s=elapsed,
+                                  run=str(id(next(iter(runs.values())))),
+                                  **chart_kw), key="tr_live_chart")
+    else:
+        st.echarts_chart(make_metrics_option(histories, **chart_kw),
+                         key="tr_metrics_chart", height=METRICS_HEIGHT, theme=None)
 
 
 def _model_view(tr: dict, reference) -> None:
@@ -388,7 +394,7 @@ def _model_view(tr: dict, reference) -> None:
                      if reference is not None and reference.finite else None)
         st.plotly_chart(
             make_path_figure(surfaces, paths, start=prep["start"], reference=ref_point),
-            key="tr_path_chart", **chart_kw,
+            **chart_kw,
         )
         scaled = (" w multiplies the standardised feature (switch standardisation "
                   "off under 'More settings' to use the raw one)."
@@ -407,7 +413,7 @@ def _model_view(tr: dict, reference) -> None:
             make_boundary_figure(X_pts, y_pts, is_val=val_pts, grid=prep["grid"],
                                  logits=logits,
                                  feature_names=prep["pre"].input_names),
-            key="tr_boundary_chart", **chart_kw,
+            **chart_kw,
         )
         if len(X_pts) < len(prep["y"]) + len(prep["y_val"]):
             st.caption(f"Showing {len(X_pts):,} of "
@@ -416,7 +422,7 @@ def _model_view(tr: dict, reference) -> None:
         st.plotly_chart(
             make_weights_figure({k: r.w for k, r in runs.items()},
                                 prep["pre"].feature_names),
-            key="tr_weights_chart", **chart_kw,
+            **chart_kw,
         )
 
 
@@ -447,10 +453,14 @@ def _download(tr: dict, dataset) -> None:
 
 
 def training_area(reference) -> None:
-    """The live part: one frame (advance, then draw) per rerun while running."""
+    """The live part: one batch of epochs (advance, then draw) per run while running.
+    """
     tr = st.session_state.tr
     if tr["status"] == "running":
-        advance_together(tr["runs"].values(), _epochs_per_frame(tr), FRAME_BUDGET_S)
+        start = max(r.epochs_run for r in tr["runs"].values())
+        epochs, elapsed = _next_batch(tr)
+        advance_together(tr["runs"].values(), epochs, BATCH_BUDGET_S)
+        tr["batch"] = (start, max(elapsed, BATCH_S))
         if all(r.done for r in tr["runs"].values()):
             tr["status"] = "finished"
             st.rerun()  # the whole page: stops the ticking and updates the buttons
@@ -536,9 +546,8 @@ with st.expander("More settings: L2, features, start point, validation, seed, sp
                     step=1)
     if st.session_state.tr_optimizer == "sgd":
         e4.select_slider("Batch size (SGD)", BATCH_VALUES, key="tr_batch")
-    e4.select_slider("Epochs per update", SPEED_VALUES, key="tr_speed",
-                     help="How many epochs each redraw advances; auto makes a run "
-                          f"take about {AUTO_RUN_S:g} s.")
+    e4.select_slider("Speed (epochs per second)", SPEED_VALUES, key="tr_speed",
+                     help=f"auto makes a whole run take about {AUTO_RUN_S:g} s.")
 
 try:
     tr = _sync_state(dataset)
@@ -578,6 +587,6 @@ b3.button(":material/restart_alt: Reset", key="tr_reset", on_click=_on_reset,
 b4.caption(f"Data: {dataset.name}")
 
 running = tr["status"] == "running"
-st.fragment(run_every=FRAME_S if running else None)(training_area)(reference)
+st.fragment(run_every=BATCH_S if running else None)(training_area)(reference)
 st.fragment(run_every=MODEL_FRAME_S if running else None)(model_area)(reference,
                                                                       dataset)

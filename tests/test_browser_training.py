@@ -9,9 +9,10 @@ from playwright.sync_api import expect
 pytestmark = pytest.mark.browser
 
 TALL = {"width": 1400, "height": 2200}  # the whole page in one screenshot
-# A hash of the cost chart's pixels (an ECharts canvas) and how many are not white.
+# A hash of the cost chart's pixels and how many are not white: while running the
+# live chart's canvas (ui/live_chart.js), when stopped the ECharts one.
 COST_CHART_JS = """() => {
-  const chart = document.querySelector('[data-testid="stEChartsChart"]');
+  const chart = document.querySelector('.ll-live, [data-testid="stEChartsChart"]');
   const canvas = chart && chart.querySelector('canvas');
   if (!canvas || !canvas.width) return null;
   const bytes = canvas.getContext('2d')
@@ -21,7 +22,7 @@ COST_CHART_JS = """() => {
     h = (h * 31 + bytes[i] + 7 * bytes[i + 1] + 13 * bytes[i + 2]) | 0;
     if (bytes[i + 3] > 0 && bytes[i] + bytes[i + 1] + bytes[i + 2] < 600) ink += 1;
   }
-  return {hash: h, ink};
+  return {hash: h, ink, shown: canvas.dataset.shown || null};
 }"""
 
 
@@ -46,29 +47,32 @@ def test_live_run_updates_the_cost_chart_and_pause_holds_it(app_server, page):
     page.wait_for_timeout(500)
     page.screenshot(path=ARTIFACTS / "training.png")
 
-    # 5000 epochs, 10 per frame: the run is surely still going when we pause it
+    # 5000 epochs at 50 a second: the run is surely still going when we pause it
     epochs = page.get_by_test_id("stSlider").filter(has_text="Epochs") \
         .get_by_role("slider").first
     epochs.focus()
     epochs.press("End")
     wait_for_app_run(page)
     page.get_by_text("More settings:").click()
-    speed = page.get_by_test_id("stSlider").filter(has_text="Epochs per update") \
+    speed = page.get_by_test_id("stSlider").filter(has_text="epochs per second") \
         .get_by_role("slider")
     speed.focus()
     speed.press("Home")
-    for _ in range(4):
-        speed.press("ArrowRight")  # auto, 1, 2, 5, 10
+    for _ in range(5):
+        speed.press("ArrowRight")  # auto, 2, 5, 10, 20, 50
     wait_for_app_run(page)
     page.get_by_role("button", name="Run").first.click()
     expect(page.get_by_role("button", name="Pause")).to_be_visible()
     expect(page.get_by_text("Running…").first).to_be_visible()
-    page.wait_for_function(f"({COST_CHART_JS})() !== null")
+    page.wait_for_function(f"({COST_CHART_JS})()?.shown > 0")
     first = page.evaluate(COST_CHART_JS)
     page.wait_for_timeout(1200)
     second = page.evaluate(COST_CHART_JS)
     assert second["ink"] > 5000, "the cost chart is (nearly) blank"
     assert second["hash"] != first["hash"], "the cost chart did not move"
+    assert int(second["shown"]) > int(first["shown"]), "no new epoch on screen"
+    page.locator(".ll-live").scroll_into_view_if_needed()
+    page.screenshot(path=ARTIFACTS / "training_running.png")
 
     page.get_by_role("button", name="Pause").click()
     expect(page.get_by_text("Paused.").first).to_be_visible(timeout=10_000)
@@ -78,6 +82,9 @@ def test_live_run_updates_the_cost_chart_and_pause_holds_it(app_server, page):
     assert 0 < epoch_now < 5000
     page.wait_for_timeout(1000)
     assert _status(page) == held, "the run kept going after Pause"
+    # stopped: the full chart, with tooltips, shows every epoch trained
+    expect(page.get_by_test_id("stEChartsChart")).to_be_visible()
+    assert page.locator(".ll-live").count() == 0
     assert_no_exception(page)
     page.screenshot(path=ARTIFACTS / "training_paused.png")
 

@@ -11,8 +11,9 @@ from conftest import APP_PATH
 from streamlit.testing.v1 import AppTest
 
 import core
-from ui.figures_training import METRIC_POINTS, thin
+from ui.figures_training import METRIC_POINTS, make_live_data, thin
 from ui.sidebar import DATASETS
+from ui.style import LOG, REDDISH_PURPLE
 
 PAGE = "pages/training.py"
 OPTIMIZERS = ("gd", "sgd", "momentum", "adam", "newton")
@@ -98,6 +99,12 @@ def click_run(at):
     return run_to_end(at)
 
 
+def live_data(at) -> dict:
+    """The data of the live chart (the component shown while running)."""
+    (chart,) = at.get("bidi_component")
+    return json.loads(chart.proto.json)
+
+
 def names(at) -> set[str]:
     plotly = {t.get("name") for spec in charts(at) for t in spec["data"]}
     return plotly | {s["name"] for s in metrics_option(at)["series"]}
@@ -141,7 +148,7 @@ def test_first_view_from_app_py_tells_the_story():
 def test_step_reset_and_run(app):
     at = app
     assert not at.exception
-    at.select_slider(key="tr_speed").set_value(50).run()  # 6 frames, not 60
+    at.select_slider(key="tr_speed").set_value(500).run()  # a few batches
     at.button(key="tr_reset").click().run()
     assert status(at).startswith("Ready") and epochs(at) == [0, 0]
     at.button(key="tr_step").click().run()
@@ -164,6 +171,55 @@ def test_step_reset_and_run(app):
     run_to_end(at)
     assert status(at).startswith("Finished") and epochs(at) == [300, 300]
     assert_charts_finite(at)
+
+
+def test_while_running_the_live_chart_gets_every_new_epoch(app):
+    at = app
+    at.button(key="tr_reset").click().run()
+    at.select_slider(key="tr_epochs").set_value(2000).run()
+    at.select_slider(key="tr_speed").set_value(200).run()
+    at.button(key="tr_run").click().run()
+    shown = 0
+    for _ in range(3):
+        assert not at.exception and status(at).startswith("Running")
+        assert not at.get("echarts_chart")  # the live chart stands in for it
+        data = live_data(at)
+        run = at.session_state["tr"]["runs"]["log"].arrays()
+        last = int(run["epoch"][-1])
+        assert data["running"] and data["start"] == shown and data["last"] == last
+        line = next(ln for ln in data["lines"] if ln["panel"] == 0
+                    and not ln["dashed"] and ln["colour"] == LOG)
+        x = np.asarray(line["x"], dtype=int)
+        step = -(-2000 // METRIC_POINTS)
+        # every epoch of this batch, and before it a fixed grid of epochs
+        np.testing.assert_array_equal(x[x >= shown], np.arange(shown, last + 1))
+        assert np.all(x[x < shown] % step == 0)
+        np.testing.assert_allclose(line["y"], run["cost"][x], rtol=1e-4)
+        shown = last
+        at.run()  # the next batch
+    at.button(key="tr_pause").click().run()
+    assert status(at).startswith("Paused")
+    assert not at.get("bidi_component") and at.get("echarts_chart")
+    assert_charts_finite(at)
+
+
+def test_live_data_drops_non_finite_values_and_marks_the_best_epoch():
+    h = {"epoch": np.arange(6.0), "cost": [0.7, 0.5, 0.4, 3e5, np.inf, np.nan],
+         "val_loss": [0.8, 0.6, 0.5, 0.7, 0.9, 1.0],
+         "train_acc": [0.5] * 6, "val_acc": [0.5] * 6, "grad_norm": [1, 0, 1, 1, 1, 1]}
+    data = make_live_data({"log": h}, reference_cost=0.3, best_epochs={"log": 2},
+                          epochs=10, start=4, run="r", reveal_s=0.25)
+    for line in data["lines"]:
+        assert np.all(np.isfinite(line["y"])) and len(line["x"]) == len(line["y"])
+    cost = next(ln for ln in data["lines"] if ln["panel"] == 0 and not ln["dashed"])
+    assert cost["x"] == [0, 1, 2, 3]  # stops at the last finite cost
+    grad = next(ln for ln in data["lines"] if ln["panel"] == 2)
+    assert 1 not in grad["x"]  # log10(0) is not drawn
+    assert data["marks"] == [
+        {"panel": 0, "x": 2.0, "y": 0.5, "colour": REDDISH_PURPLE}]
+    assert data["hlines"][0]["y"] == 0.3
+    assert data["panels"][0]["note"] is None  # no gap to a cost that is not finite
+    assert data["x_max"] == 10 and data["last"] == 5 and data["start"] == 4
 
 
 def test_changing_the_learning_rate_continues_from_the_current_weights(app):

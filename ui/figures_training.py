@@ -191,6 +191,60 @@ def _metrics_frame(x_end: float) -> dict:
     }
 
 
+PANELS = (("Cost per epoch", "cost J"), ("Accuracy", "accuracy"),
+          ("Gradient norm", "log10 ||gradient||"))
+
+
+def _metric_lines(runs: dict):
+    """Every line of the metrics chart: ``(loss, name, panel, dashed, in_legend,
+    epochs, values)``; the gradient norm as log10 (short tick labels: -8 is 1e-8)."""
+    for loss, h in runs.items():
+        label = LOSS_LABEL[loss]
+        ep = np.asarray(h["epoch"], dtype=float)
+        has_val = len(h["val_loss"]) > 0
+        panels = [("cost", f"{label}: training cost", 0, False, True)]
+        if has_val:
+            panels.append(("val_loss", f"{label}: validation loss", 0, True, True))
+        panels.append(("train_acc", f"{label}: training accuracy", 1, False, False))
+        if has_val:
+            panels.append(("val_acc", f"{label}: validation accuracy", 1, True, False))
+        panels.append(("grad_norm", f"{label}: gradient norm", 2, False, False))
+        for field, name, panel, dashed, in_legend in panels:
+            values = np.asarray(h[field], dtype=float)
+            if panel == 2:
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    values = np.log10(np.where(values > 0, values, np.nan))
+            yield loss, name, panel, dashed, in_legend, ep, values
+
+
+def _best_marks(runs: dict, best_epochs: dict):
+    """``(loss, name, epoch, validation loss)`` of each best validation epoch, once
+    the validation loss has moved past it (not while it is still the last)."""
+    for loss, h in runs.items():
+        best = best_epochs.get(loss)
+        if len(h["val_loss"]) and best is not None and best < len(h["val_loss"]) - 1:
+            epoch = float(h["epoch"][best])
+            yield (loss, f"{LOSS_LABEL[loss]}: best validation (epoch {int(epoch)})",
+                   epoch, float(h["val_loss"][best]))
+
+
+def _gap_note(runs: dict, reference_cost: float) -> str | None:
+    if "log" not in runs or not len(runs["log"]["cost"]):
+        return None
+    gap = float(runs["log"]["cost"][-1]) - reference_cost
+    if not np.isfinite(gap):
+        return None
+    # below 1e-12 the sign is rounding noise of two float sums
+    return (f"gap to optimum: {gap:.2e}" if abs(gap) >= 1e-12
+            else "gap to optimum: < 1e-12")
+
+
+def _x_end(runs: dict, epochs: int | None) -> float:
+    last = max((float(h["epoch"][-1]) for h in runs.values() if len(h["epoch"])),
+               default=1.0)
+    return max(float(epochs or 0), last, 1.0)
+
+
 def make_metrics_option(runs: dict, *, reference_cost: float | None = None,
                         best_epochs: dict | None = None,
                         epochs: int | None = None) -> dict:
@@ -207,45 +261,25 @@ def make_metrics_option(runs: dict, *, reference_cost: float | None = None,
     best_epochs : {loss: epoch index of the lowest validation loss or None}, marked.
     epochs : the planned number of epochs, so the x axis does not jump while running.
     """
-    best_epochs = best_epochs or {}
     series, legend = [], []
-    for loss, h in runs.items():
-        colour, label = LOSS_COLOUR[loss], LOSS_LABEL[loss]
-        ep = np.asarray(h["epoch"], dtype=float)
-        has_val = len(h["val_loss"]) > 0
-        panels = [("cost", f"{label}: training cost", 0, False, True)]
-        if has_val:
-            panels.append(("val_loss", f"{label}: validation loss", 0, True, True))
-        panels.append(("train_acc", f"{label}: training accuracy", 1, False, False))
-        if has_val:
-            panels.append(("val_acc", f"{label}: validation accuracy", 1, True, False))
-        panels.append(("grad_norm", f"{label}: gradient norm", 2, False, False))
-        for field, name, grid, dashed, in_legend in panels:
-            values = np.asarray(h[field], dtype=float)
-            if grid == 2:  # drawn as log10 (short tick labels: -8 is 1e-8)
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    values = np.log10(np.where(values > 0, values, np.nan))
-            series.append(_echarts_line(_pairs(ep, values), name=name,
-                                        colour=colour, grid=grid, dashed=dashed))
-            if in_legend:
-                legend.append(name)
-        best = best_epochs.get(loss)
-        # Marked once the validation loss has moved past its best (not at the end).
-        if has_val and best is not None and best < len(h["val_loss"]) - 1:
-            data = _pairs([ep[best]], [h["val_loss"][best]])
-            name = f"{label}: best validation (epoch {int(ep[best])})"
-            series.append({"type": "scatter", "name": name, "data": data,
-                           "xAxisIndex": 0, "yAxisIndex": 0, "z": 5,
-                           "symbol": STAR_SYMBOL, "symbolSize": 20,
-                           "itemStyle": {"color": REDDISH_PURPLE,
-                                         "borderColor": BLACK, "borderWidth": 1}})
-            # the legend hides line symbols, but this entry is the star itself
-            legend.append({"name": name, "itemStyle": {
-                "opacity": 1, "color": REDDISH_PURPLE, "borderColor": BLACK,
-                "borderWidth": 0.5}})
-    last_epoch = max((float(h["epoch"][-1]) for h in runs.values() if len(h["epoch"])),
-                     default=1.0)
-    x_end = max(float(epochs or 0), last_epoch, 1.0)
+    for loss, name, panel, dashed, in_legend, ep, values in _metric_lines(runs):
+        series.append(_echarts_line(_pairs(ep, values), name=name,
+                                    colour=LOSS_COLOUR[loss], grid=panel,
+                                    dashed=dashed))
+        if in_legend:
+            legend.append(name)
+    for _, name, epoch, value in _best_marks(runs, best_epochs or {}):
+        series.append({"type": "scatter", "name": name,
+                       "data": _pairs([epoch], [value]), "xAxisIndex": 0,
+                       "yAxisIndex": 0, "z": 5,
+                       "symbol": STAR_SYMBOL, "symbolSize": 20,
+                       "itemStyle": {"color": REDDISH_PURPLE,
+                                     "borderColor": BLACK, "borderWidth": 1}})
+        # the legend hides line symbols, but this entry is the star itself
+        legend.append({"name": name, "itemStyle": {
+            "opacity": 1, "color": REDDISH_PURPLE, "borderColor": BLACK,
+            "borderWidth": 0.5}})
+    x_end = _x_end(runs, epochs)
     option = copy.deepcopy(_metrics_frame(x_end))
     if reference_cost is not None and np.isfinite(reference_cost):
         ref = float(reference_cost)
@@ -255,21 +289,65 @@ def make_metrics_option(runs: dict, *, reference_cost: float | None = None,
         line["lineStyle"]["type"] = "dashed"
         series.append(line)
         legend.append(name)
-        if "log" in runs and len(runs["log"]["cost"]):
-            gap = float(runs["log"]["cost"][-1]) - ref
-            if np.isfinite(gap):
-                # below 1e-12 the sign is rounding noise of two float sums
-                text = (f"gap to optimum: {gap:.2e}" if abs(gap) >= 1e-12
-                        else "gap to optimum: < 1e-12")
-                option["title"].append({
-                    "text": text, "right": f"{100 - _GRID_LEFT[0] - _GRID_WIDTH}%",
-                    "top": 54, "backgroundColor":
-                    "rgba(255,255,255,0.8)", "textStyle": {
-                        "fontFamily": FONT_FAMILY, "fontSize": 14,
-                        "fontWeight": "normal", "color": BLACK}})
+        text = _gap_note(runs, ref)
+        if text:
+            option["title"].append({
+                "text": text, "right": f"{100 - _GRID_LEFT[0] - _GRID_WIDTH}%",
+                "top": 54, "backgroundColor":
+                "rgba(255,255,255,0.8)", "textStyle": {
+                    "fontFamily": FONT_FAMILY, "fontSize": 14,
+                    "fontWeight": "normal", "color": BLACK}})
     option["series"] = series
     option["legend"]["data"] = legend
     return option
+
+
+def make_live_data(runs: dict, *, reference_cost: float | None = None,
+                   best_epochs: dict | None = None, epochs: int,
+                   start: int, run: str, reveal_s: float, running: bool = True,
+                   height: int = 330) -> dict:
+    """The live chart's data (``ui.live_chart``): the same lines as
+    :func:`make_metrics_option`, for a player that reveals epochs ``start`` onwards
+    over ``reveal_s`` seconds.
+
+    Each line keeps every epoch from ``start`` on, so the player shows each computed
+    epoch, and before that one epoch in ``ceil(epochs / METRIC_POINTS)`` (a fixed
+    grid, so points already on screen stay put as the run grows). ``run`` names the
+    run: a new name starts the player again from ``start``.
+    """
+    step = max(1, -(-int(epochs) // METRIC_POINTS))
+    lines, legend = [], []
+    for loss, name, panel, dashed, in_legend, ep, values in _metric_lines(runs):
+        keep = np.isfinite(values) & ((ep % step == 0) | (ep >= start))
+        if len(ep):
+            keep[-1] = np.isfinite(values[-1])
+        lines.append({"panel": panel, "colour": LOSS_COLOUR[loss], "dashed": dashed,
+                      "x": ep[keep].tolist(), "y": _sig(values[keep]).tolist()})
+        if in_legend:
+            legend.append({"name": name, "colour": LOSS_COLOUR[loss],
+                           "dashed": dashed})
+    marks = []
+    for _, name, epoch, value in _best_marks(runs, best_epochs or {}):
+        marks.append({"panel": 0, "x": epoch, "y": value, "colour": REDDISH_PURPLE})
+        legend.append({"name": name, "colour": REDDISH_PURPLE, "star": True})
+    panels = [{"title": title, "y_name": y_name, "y_min": None, "y_max": None,
+               "note": None} for title, y_name in PANELS]
+    panels[1] |= {"y_min": 0, "y_max": 1}
+    hlines = []
+    if reference_cost is not None and np.isfinite(reference_cost):
+        ref = float(reference_cost)
+        hlines.append({"panel": 0, "y": ref, "colour": BLACK})
+        legend.append({"name": f"scikit-learn optimum J* = {ref:.4f}",
+                       "colour": BLACK, "ref": True})
+        panels[0]["note"] = _gap_note(runs, ref)
+    last = max((float(h["epoch"][-1]) for h in runs.values() if len(h["epoch"])),
+               default=0.0)
+    return {"run": run, "start": float(start), "last": last, "running": running,
+            "reveal_s": float(reveal_s), "height": height,
+            "x_max": _x_end(runs, epochs), "panels": panels, "lines": lines,
+            "hlines": hlines, "marks": marks, "legend": legend,
+            "alt": "Live training chart: " + "; ".join(
+                f"{p['title']} ({p['y_name']}) against epoch" for p in panels)}
 
 
 def contour_levels(J) -> dict:

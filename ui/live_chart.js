@@ -1,0 +1,210 @@
+// Loss Lab's live training chart: cost, accuracy and gradient norm per epoch.
+//
+// Streamlit sends a batch of freshly trained epochs a few times a second; this
+// player reveals them epoch by epoch on a canvas, one animation frame at a time,
+// over the time until the next batch is due (data.reveal_s). Every point drawn is
+// a computed epoch: nothing is interpolated. The canvas is redrawn only when a new
+// epoch comes into view.
+const PLAYERS = new WeakMap();
+const FONT = '"Source Sans Pro", "Source Sans 3", sans-serif';
+const MARGIN = { left: 66, right: 14, top: 34, bottom: 46 };
+const GAP = 26; // between panels
+
+function niceTicks(lo, hi, count) {
+  if (!(hi > lo)) { hi = lo + 1; }
+  const raw = (hi - lo) / count;
+  const mag = Math.pow(10, Math.floor(Math.log10(raw)));
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw);
+  const ticks = [];
+  for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) {
+    ticks.push(Math.abs(t) < step * 1e-9 ? 0 : t);
+  }
+  return ticks;
+}
+
+function label(v) {
+  const a = Math.abs(v);
+  if (a !== 0 && (a >= 1e5 || a < 1e-3)) return v.toExponential(0);
+  return String(Number(v.toPrecision(4)));
+}
+
+function yRange(panel, lines, hlines) {
+  if (panel.y_min !== null && panel.y_max !== null) return [panel.y_min, panel.y_max];
+  let lo = Infinity, hi = -Infinity;
+  for (const l of lines) for (const v of l.y) { if (v < lo) lo = v; if (v > hi) hi = v; }
+  for (const h of hlines) { lo = Math.min(lo, h.y); hi = Math.max(hi, h.y); }
+  if (!isFinite(lo)) return [0, 1];
+  const pad = (hi - lo) * 0.06 || Math.abs(hi) * 0.1 || 1;
+  return [lo - pad, hi + pad];
+}
+
+function star(ctx, x, y, r) {
+  ctx.beginPath();
+  for (let i = 0; i < 10; i++) {
+    const rad = i % 2 ? r * 0.45 : r;
+    const a = -Math.PI / 2 + (i * Math.PI) / 5;
+    ctx.lineTo(x + rad * Math.cos(a), y + rad * Math.sin(a));
+  }
+  ctx.closePath();
+}
+
+function draw(p) {
+  const { canvas, data } = p;
+  const ctx = canvas.getContext("2d");
+  const dpr = window.devicePixelRatio || 1;
+  const width = canvas.clientWidth, height = canvas.clientHeight;
+  if (canvas.width !== Math.round(width * dpr)) canvas.width = Math.round(width * dpr);
+  if (canvas.height !== Math.round(height * dpr)) canvas.height = Math.round(height * dpr);
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  ctx.fillStyle = "#FFFFFF";
+  ctx.fillRect(0, 0, width, height);
+  const n = data.panels.length;
+  const pw = (width - GAP * (n - 1)) / n;
+  data.panels.forEach((panel, i) => {
+    const lines = data.lines.filter((l) => l.panel === i);
+    const hlines = data.hlines.filter((h) => h.panel === i);
+    const x0 = i * (pw + GAP) + MARGIN.left, x1 = (i + 1) * pw + i * GAP - MARGIN.right;
+    const y0 = MARGIN.top, y1 = height - MARGIN.bottom;
+    const [ylo, yhi] = yRange(panel, lines, hlines);
+    const sx = (x) => x0 + ((x1 - x0) * x) / data.x_max;
+    const sy = (y) => y1 - ((y1 - y0) * (y - ylo)) / (yhi - ylo);
+    // grid, ticks and tick labels
+    ctx.font = `13px ${FONT}`;
+    ctx.lineWidth = 1;
+    ctx.fillStyle = "#000000";
+    ctx.textAlign = "right";
+    ctx.textBaseline = "middle";
+    for (const t of niceTicks(ylo, yhi, 5)) {
+      if (t < ylo || t > yhi) continue;
+      ctx.strokeStyle = "#E5E5E5";
+      ctx.beginPath(); ctx.moveTo(x0, sy(t)); ctx.lineTo(x1, sy(t)); ctx.stroke();
+      ctx.fillText(label(t), x0 - 6, sy(t));
+    }
+    ctx.textAlign = "center";
+    ctx.textBaseline = "top";
+    for (const t of niceTicks(0, data.x_max, 4)) {
+      ctx.strokeStyle = "#E5E5E5";
+      ctx.beginPath(); ctx.moveTo(sx(t), y0); ctx.lineTo(sx(t), y1); ctx.stroke();
+      ctx.fillText(label(t), sx(t), y1 + 5);
+    }
+    ctx.strokeStyle = "#000000";
+    ctx.beginPath(); ctx.moveTo(x0, y0); ctx.lineTo(x0, y1); ctx.lineTo(x1, y1); ctx.stroke();
+    // titles
+    ctx.font = `15px ${FONT}`;
+    ctx.fillText("epoch", (x0 + x1) / 2, y1 + 24);
+    ctx.font = `17px ${FONT}`;
+    ctx.textBaseline = "alphabetic";
+    ctx.fillText(panel.title, (x0 + x1) / 2, 20);
+    ctx.save();
+    ctx.font = `15px ${FONT}`;
+    ctx.translate(x0 - 50, (y0 + y1) / 2);
+    ctx.rotate(-Math.PI / 2);
+    ctx.textBaseline = "middle";
+    ctx.fillText(panel.y_name, 0, 0);
+    ctx.restore();
+    // lines, clipped to the panel, up to the epoch shown
+    ctx.save();
+    ctx.beginPath(); ctx.rect(x0, y0, x1 - x0, y1 - y0); ctx.clip();
+    for (const h of hlines) {
+      ctx.strokeStyle = h.colour; ctx.lineWidth = 2; ctx.setLineDash([8, 5]);
+      ctx.beginPath(); ctx.moveTo(x0, sy(h.y)); ctx.lineTo(x1, sy(h.y)); ctx.stroke();
+    }
+    for (const l of lines) {
+      ctx.strokeStyle = l.colour; ctx.lineWidth = 3;
+      ctx.setLineDash(l.dashed ? [2, 4] : []);
+      ctx.beginPath();
+      for (let k = 0; k < l.x.length && l.x[k] <= p.shown; k++) {
+        ctx.lineTo(sx(l.x[k]), sy(l.y[k]));
+      }
+      ctx.stroke();
+    }
+    ctx.setLineDash([]);
+    for (const m of data.marks.filter((m) => m.panel === i && m.x <= p.shown)) {
+      ctx.fillStyle = m.colour; ctx.strokeStyle = "#000000"; ctx.lineWidth = 1;
+      star(ctx, sx(m.x), sy(m.y), 10); ctx.fill(); ctx.stroke();
+    }
+    ctx.restore();
+    if (panel.note) {
+      ctx.font = `14px ${FONT}`;
+      ctx.textAlign = "right";
+      ctx.textBaseline = "top";
+      ctx.fillStyle = "rgba(255,255,255,0.8)";
+      const w = ctx.measureText(panel.note).width;
+      ctx.fillRect(x1 - w - 8, y0 + 4, w + 8, 20);
+      ctx.fillStyle = "#000000";
+      ctx.fillText(panel.note, x1 - 4, y0 + 7);
+    }
+  });
+  // the epoch on screen, for the reader and for the tests
+  canvas.dataset.shown = String(Math.floor(p.shown));
+}
+
+function legend(p) {
+  const key = JSON.stringify(p.data.legend);
+  if (p.legendKey === key) return;
+  p.legendKey = key;
+  p.legend.replaceChildren(...p.data.legend.map((e) => {
+    const item = document.createElement("span");
+    item.className = "ll-legend-item";
+    const swatch = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+    swatch.setAttribute("width", "30");
+    swatch.setAttribute("height", "12");
+    swatch.innerHTML = e.star
+      ? `<polygon points="15,0 17.6,4.4 22.6,4.4 18.6,7.4 20.1,12 15,9.2 9.9,12 11.4,7.4 7.4,4.4 12.4,4.4" fill="${e.colour}" stroke="#000" stroke-width="0.5"/>`
+      : `<line x1="0" y1="6" x2="30" y2="6" stroke="${e.colour}" stroke-width="3"` +
+        (e.dashed ? ' stroke-dasharray="2 4"' : e.ref ? ' stroke-dasharray="8 5"' : "") + "/>";
+    item.append(swatch, document.createTextNode(e.name));
+    return item;
+  }));
+}
+
+function tick(p, now) {
+  p.frame = null;
+  const f = Math.min(1, (now - p.t0) / p.duration);
+  const target = p.from + (p.to - p.from) * f;
+  // redraw only when another computed epoch comes into view
+  if (Math.floor(target) !== Math.floor(p.shown) || f === 1) {
+    p.shown = target;
+    draw(p);
+  }
+  if (f < 1) p.frame = requestAnimationFrame((t) => tick(p, t));
+}
+
+function create(parent) {
+  const root = document.createElement("div");
+  root.className = "ll-live";
+  const canvas = document.createElement("canvas");
+  canvas.className = "ll-live-chart";
+  canvas.setAttribute("role", "img");
+  const legendBox = document.createElement("div");
+  legendBox.className = "ll-legend";
+  root.append(canvas, legendBox);
+  parent.appendChild(root);
+  const p = { canvas, legend: legendBox, data: null, shown: 0, run: null, frame: null };
+  new ResizeObserver(() => { if (p.data) draw(p); }).observe(canvas);
+  return p;
+}
+
+export default function (component) {
+  const { data, parentElement } = component;
+  let p = PLAYERS.get(parentElement);
+  if (!p) { p = create(parentElement); PLAYERS.set(parentElement, p); }
+  if (p.run !== data.run) { p.run = data.run; p.shown = data.start; }
+  p.data = data;
+  p.canvas.style.height = `${data.height}px`;
+  p.canvas.setAttribute("aria-label", data.alt);
+  legend(p);
+  if (p.frame !== null) cancelAnimationFrame(p.frame);
+  p.frame = null;
+  p.from = Math.min(p.shown, data.last);
+  p.to = data.last;
+  p.t0 = performance.now();
+  p.duration = Math.max(1, data.reveal_s * 1000);
+  if (!data.running || p.to <= p.from) {
+    p.shown = p.to;
+    draw(p);
+  } else {
+    p.frame = requestAnimationFrame((t) => tick(p, t));
+  }
+  return () => { if (p.frame !== null) cancelAnimationFrame(p.frame); p.frame = null; };
+}
