@@ -368,6 +368,9 @@ def _live_view(tr: dict, reference) -> None:
                 "epochs": tr["settings"]["epochs"]}
     if tr["status"] == "running":
         start, elapsed = tr["batch"]
+        if tr["prep"]["n_inputs"] == 1:  # the (w, b) paths move with the epochs
+            chart_kw |= {"surfaces": _surfaces(tr), "start_point": tr["prep"]["start"],
+                         "reference_point": _reference_point(reference)}
         live_chart(make_live_data(histories, start=start, reveal_s=elapsed,
                                   run=str(id(next(iter(runs.values())))),
                                   **chart_kw), key="tr_live_chart")
@@ -376,26 +379,34 @@ def _live_view(tr: dict, reference) -> None:
                          key="tr_metrics_chart", height=METRICS_HEIGHT, theme=None)
 
 
-def _model_view(tr: dict, reference) -> None:
-    """The model itself: (w, b) path on the surfaces, decision boundary or weights."""
-    prep, runs = tr["prep"], tr["runs"]
-    chart_kw = LIVE_CHART_KW if tr["status"] == "running" else CHART_KW
-    if prep["n_inputs"] == 1:
-        window = prep["window"]
-        surfaces = {
-            loss: cached_surface(prep["X"][:, 0], prep["y"], window, loss,
+def _surfaces(tr: dict) -> dict:
+    """{loss: (w_values, b_values, J)} around the path, for 1-D data."""
+    prep = tr["prep"]
+    return {loss: cached_surface(prep["X"][:, 0], prep["y"], prep["window"], loss,
                                  tr["settings"]["l2"])
-            for loss in prep["losses"]
-        }
-        paths = {loss: (np.asarray(run.path_w, dtype=float)[:, 0],
-                        np.asarray(run.path_b, dtype=float))
-                 for loss, run in runs.items()}
-        ref_point = ((reference.w[0], reference.b)
-                     if reference is not None and reference.finite else None)
-        st.plotly_chart(
-            make_path_figure(surfaces, paths, start=prep["start"], reference=ref_point),
-            **chart_kw,
-        )
+            for loss in prep["losses"]}
+
+
+def _reference_point(reference) -> tuple | None:
+    if reference is None or not reference.finite:
+        return None
+    return reference.w[0], reference.b
+
+
+def _model_view(tr: dict, reference) -> None:
+    """The model itself: (w, b) path on the surfaces, decision boundary or weights.
+    While running, the live chart draws the 1-D paths itself, epoch by epoch."""
+    prep, runs = tr["prep"], tr["runs"]
+    running = tr["status"] == "running"
+    chart_kw = LIVE_CHART_KW if running else CHART_KW
+    if prep["n_inputs"] == 1:
+        if not running:
+            paths = {loss: (np.asarray(run.path_w, dtype=float)[:, 0],
+                            np.asarray(run.path_b, dtype=float))
+                     for loss, run in runs.items()}
+            st.plotly_chart(make_path_figure(_surfaces(tr), paths, start=prep["start"],
+                                             reference=_reference_point(reference)),
+                            key="tr_path_chart", **chart_kw)
         scaled = (" w multiplies the standardised feature (switch standardisation "
                   "off under 'More settings' to use the raw one)."
                   if prep["pre"].standardise else "")
@@ -413,7 +424,7 @@ def _model_view(tr: dict, reference) -> None:
             make_boundary_figure(X_pts, y_pts, is_val=val_pts, grid=prep["grid"],
                                  logits=logits,
                                  feature_names=prep["pre"].input_names),
-            **chart_kw,
+            key="tr_boundary_chart", **chart_kw,
         )
         if len(X_pts) < len(prep["y"]) + len(prep["y_val"]):
             st.caption(f"Showing {len(X_pts):,} of "
@@ -422,7 +433,7 @@ def _model_view(tr: dict, reference) -> None:
         st.plotly_chart(
             make_weights_figure({k: r.w for k, r in runs.items()},
                                 prep["pre"].feature_names),
-            **chart_kw,
+            key="tr_weights_chart", **chart_kw,
         )
 
 

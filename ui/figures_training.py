@@ -302,25 +302,82 @@ def make_metrics_option(runs: dict, *, reference_cost: float | None = None,
     return option
 
 
+LIVE_EARLY_EPOCHS = 50
+
+
+def _live_keep(ep: np.ndarray, start: int, step: int, *values) -> np.ndarray:
+    """Which epochs the live chart gets: the first ``LIVE_EARLY_EPOCHS`` (where a run
+    moves fastest), every one from ``start`` on, one in ``step`` between, and the
+    last; only where all ``values`` are finite."""
+    keep = (ep < LIVE_EARLY_EPOCHS) | (ep % step == 0) | (ep >= start)
+    if len(ep):
+        keep[-1] = True
+    for v in values:
+        keep &= np.isfinite(v)
+    return keep
+
+
+def _live_paths(runs: dict, surfaces: dict, *, start: int, step: int,
+                start_point=None, reference_point=None, height: int = 420) -> dict:
+    """The (w, b) path over each loss's cost surface, for the live chart: the
+    surface as shades 0-100 (the levels of :func:`contour_levels`, darker is
+    higher), the path with the epoch of each point."""
+    panels, legend = [], []
+    for loss, (w_values, b_values, J) in surfaces.items():
+        levels = contour_levels(J)
+        with np.errstate(invalid="ignore"):
+            shade = np.clip((J - levels["start"]) / (levels["end"] - levels["start"]),
+                            0, 1)
+        shade = np.where(np.isfinite(shade), shade, 1.0)
+        panel = {"title": f"{LOSS_LABEL[loss]} surface: path of (w, b)",
+                 "x_range": [float(np.min(w_values)), float(np.max(w_values))],
+                 "y_range": [float(np.min(b_values)), float(np.max(b_values))],
+                 "shade": np.round(100 * shade).astype(int).tolist(),
+                 "colour": LOSS_COLOUR[loss], "x": [], "y": [], "epoch": []}
+        if loss in runs:
+            h = runs[loss]
+            ep, pw, pb = h["epoch"], h["path_w"][:, 0], h["path_b"]
+            keep = _live_keep(ep, start, step, pw, pb)
+            panel |= {"x": _sig(pw[keep]).tolist(), "y": _sig(pb[keep]).tolist(),
+                      "epoch": ep[keep].tolist()}
+            legend.append({"name": f"{LOSS_LABEL[loss]} path",
+                           "colour": LOSS_COLOUR[loss]})
+        panels.append(panel)
+    if start_point is not None:
+        legend.append({"name": "start", "colour": BLACK, "cross": True})
+    if reference_point is not None:
+        legend.append({"name": "log-loss optimum (scikit-learn)",
+                       "colour": REDDISH_PURPLE, "star": True})
+    return {"panels": panels, "legend": legend, "height": height,
+            "start": None if start_point is None else [float(v) for v in start_point],
+            "reference": (None if reference_point is None
+                          else [float(v) for v in reference_point]),
+            "reference_colour": REDDISH_PURPLE,
+            "alt": "Live (w, b) paths over the cost surfaces of "
+                   + " and ".join(LOSS_LABEL[k] for k in surfaces)}
+
+
 def make_live_data(runs: dict, *, reference_cost: float | None = None,
                    best_epochs: dict | None = None, epochs: int,
                    start: int, run: str, reveal_s: float, running: bool = True,
-                   height: int = 330) -> dict:
+                   surfaces: dict | None = None, start_point=None,
+                   reference_point=None, height: int = 330) -> dict:
     """The live chart's data (``ui.live_chart``): the same lines as
     :func:`make_metrics_option`, for a player that reveals epochs ``start`` onwards
     over ``reveal_s`` seconds.
 
     Each line keeps every epoch from ``start`` on, so the player shows each computed
-    epoch, and before that one epoch in ``ceil(epochs / METRIC_POINTS)`` (a fixed
-    grid, so points already on screen stay put as the run grows). ``run`` names the
-    run: a new name starts the player again from ``start``.
+    epoch, and before that the first ``LIVE_EARLY_EPOCHS`` and one epoch in
+    ``ceil(epochs / METRIC_POINTS)`` (a fixed grid, so points already on screen stay
+    put as the run grows). ``run`` names the
+    run: a new name starts the player again from ``start``. With ``surfaces``
+    ({loss: (w_values, b_values, J)}, 1-D data) it also gets the (w, b) paths over
+    them, with ``start_point`` and ``reference_point`` marked.
     """
     step = max(1, -(-int(epochs) // METRIC_POINTS))
     lines, legend = [], []
     for loss, name, panel, dashed, in_legend, ep, values in _metric_lines(runs):
-        keep = np.isfinite(values) & ((ep % step == 0) | (ep >= start))
-        if len(ep):
-            keep[-1] = np.isfinite(values[-1])
+        keep = _live_keep(ep, start, step, values)
         lines.append({"panel": panel, "colour": LOSS_COLOUR[loss], "dashed": dashed,
                       "x": ep[keep].tolist(), "y": _sig(values[keep]).tolist()})
         if in_legend:
@@ -346,6 +403,9 @@ def make_live_data(runs: dict, *, reference_cost: float | None = None,
             "reveal_s": float(reveal_s), "height": height,
             "x_max": _x_end(runs, epochs), "panels": panels, "lines": lines,
             "hlines": hlines, "marks": marks, "legend": legend,
+            "paths": None if surfaces is None else _live_paths(
+                runs, surfaces, start=start, step=step, start_point=start_point,
+                reference_point=reference_point),
             "alt": "Live training chart: " + "; ".join(
                 f"{p['title']} ({p['y_name']}) against epoch" for p in panels)}
 

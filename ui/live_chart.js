@@ -48,8 +48,8 @@ function star(ctx, x, y, r) {
   ctx.closePath();
 }
 
-function draw(p) {
-  const { canvas, data } = p;
+// A white canvas the size it is shown at, and a function giving panel i's box.
+function begin(canvas, n) {
   const ctx = canvas.getContext("2d");
   const dpr = window.devicePixelRatio || 1;
   const width = canvas.clientWidth, height = canvas.clientHeight;
@@ -58,53 +58,69 @@ function draw(p) {
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.fillStyle = "#FFFFFF";
   ctx.fillRect(0, 0, width, height);
-  const n = data.panels.length;
   const pw = (width - GAP * (n - 1)) / n;
+  const box = (i) => ({ x0: i * (pw + GAP) + MARGIN.left,
+                        x1: (i + 1) * pw + i * GAP - MARGIN.right,
+                        y0: MARGIN.top, y1: height - MARGIN.bottom });
+  return { ctx, box };
+}
+
+// Axes of one panel: grid, ticks, labels and titles; returns the data-to-pixel maps.
+function axes(ctx, b, xr, yr, title, xName, yName, grid) {
+  const { x0, x1, y0, y1 } = b;
+  const sx = (x) => x0 + ((x1 - x0) * (x - xr[0])) / (xr[1] - xr[0]);
+  const sy = (y) => y1 - ((y1 - y0) * (y - yr[0])) / (yr[1] - yr[0]);
+  ctx.font = `13px ${FONT}`;
+  ctx.lineWidth = 1;
+  ctx.fillStyle = "#000000";
+  ctx.strokeStyle = "#E5E5E5";
+  ctx.textAlign = "right";
+  ctx.textBaseline = "middle";
+  for (const t of niceTicks(yr[0], yr[1], 5)) {
+    if (t < yr[0] || t > yr[1]) continue;
+    if (grid) { ctx.beginPath(); ctx.moveTo(x0, sy(t)); ctx.lineTo(x1, sy(t)); ctx.stroke(); }
+    ctx.fillText(label(t), x0 - 6, sy(t));
+  }
+  ctx.textAlign = "center";
+  ctx.textBaseline = "top";
+  for (const t of niceTicks(xr[0], xr[1], 4)) {
+    if (t < xr[0] || t > xr[1]) continue;
+    if (grid) { ctx.beginPath(); ctx.moveTo(sx(t), y0); ctx.lineTo(sx(t), y1); ctx.stroke(); }
+    ctx.fillText(label(t), sx(t), y1 + 5);
+  }
+  ctx.strokeStyle = "#000000";
+  ctx.beginPath(); ctx.moveTo(x0, y0); ctx.lineTo(x0, y1); ctx.lineTo(x1, y1); ctx.stroke();
+  ctx.font = `15px ${FONT}`;
+  ctx.fillText(xName, (x0 + x1) / 2, y1 + 24);
+  ctx.font = `17px ${FONT}`;
+  ctx.textBaseline = "alphabetic";
+  ctx.fillText(title, (x0 + x1) / 2, 20);
+  ctx.save();
+  ctx.font = `15px ${FONT}`;
+  ctx.translate(x0 - 50, (y0 + y1) / 2);
+  ctx.rotate(-Math.PI / 2);
+  ctx.textBaseline = "middle";
+  ctx.fillText(yName, 0, 0);
+  ctx.restore();
+  return { sx, sy };
+}
+
+function clip(ctx, b) {
+  ctx.save();
+  ctx.beginPath(); ctx.rect(b.x0, b.y0, b.x1 - b.x0, b.y1 - b.y0); ctx.clip();
+}
+
+function drawMetrics(p) {
+  const { data } = p;
+  const { ctx, box } = begin(p.canvas, data.panels.length);
   data.panels.forEach((panel, i) => {
     const lines = data.lines.filter((l) => l.panel === i);
     const hlines = data.hlines.filter((h) => h.panel === i);
-    const x0 = i * (pw + GAP) + MARGIN.left, x1 = (i + 1) * pw + i * GAP - MARGIN.right;
-    const y0 = MARGIN.top, y1 = height - MARGIN.bottom;
-    const [ylo, yhi] = yRange(panel, lines, hlines);
-    const sx = (x) => x0 + ((x1 - x0) * x) / data.x_max;
-    const sy = (y) => y1 - ((y1 - y0) * (y - ylo)) / (yhi - ylo);
-    // grid, ticks and tick labels
-    ctx.font = `13px ${FONT}`;
-    ctx.lineWidth = 1;
-    ctx.fillStyle = "#000000";
-    ctx.textAlign = "right";
-    ctx.textBaseline = "middle";
-    for (const t of niceTicks(ylo, yhi, 5)) {
-      if (t < ylo || t > yhi) continue;
-      ctx.strokeStyle = "#E5E5E5";
-      ctx.beginPath(); ctx.moveTo(x0, sy(t)); ctx.lineTo(x1, sy(t)); ctx.stroke();
-      ctx.fillText(label(t), x0 - 6, sy(t));
-    }
-    ctx.textAlign = "center";
-    ctx.textBaseline = "top";
-    for (const t of niceTicks(0, data.x_max, 4)) {
-      ctx.strokeStyle = "#E5E5E5";
-      ctx.beginPath(); ctx.moveTo(sx(t), y0); ctx.lineTo(sx(t), y1); ctx.stroke();
-      ctx.fillText(label(t), sx(t), y1 + 5);
-    }
-    ctx.strokeStyle = "#000000";
-    ctx.beginPath(); ctx.moveTo(x0, y0); ctx.lineTo(x0, y1); ctx.lineTo(x1, y1); ctx.stroke();
-    // titles
-    ctx.font = `15px ${FONT}`;
-    ctx.fillText("epoch", (x0 + x1) / 2, y1 + 24);
-    ctx.font = `17px ${FONT}`;
-    ctx.textBaseline = "alphabetic";
-    ctx.fillText(panel.title, (x0 + x1) / 2, 20);
-    ctx.save();
-    ctx.font = `15px ${FONT}`;
-    ctx.translate(x0 - 50, (y0 + y1) / 2);
-    ctx.rotate(-Math.PI / 2);
-    ctx.textBaseline = "middle";
-    ctx.fillText(panel.y_name, 0, 0);
-    ctx.restore();
+    const b = box(i), { x0, x1, y0 } = b;
+    const { sx, sy } = axes(ctx, b, [0, data.x_max], yRange(panel, lines, hlines),
+                            panel.title, "epoch", panel.y_name, true);
     // lines, clipped to the panel, up to the epoch shown
-    ctx.save();
-    ctx.beginPath(); ctx.rect(x0, y0, x1 - x0, y1 - y0); ctx.clip();
+    clip(ctx, b);
     for (const h of hlines) {
       ctx.strokeStyle = h.colour; ctx.lineWidth = 2; ctx.setLineDash([8, 5]);
       ctx.beginPath(); ctx.moveTo(x0, sy(h.y)); ctx.lineTo(x1, sy(h.y)); ctx.stroke();
@@ -135,21 +151,92 @@ function draw(p) {
       ctx.fillText(panel.note, x1 - 4, y0 + 7);
     }
   });
-  // the epoch on screen, for the reader and for the tests
-  canvas.dataset.shown = String(Math.floor(p.shown));
 }
 
-function legend(p) {
-  const key = JSON.stringify(p.data.legend);
-  if (p.legendKey === key) return;
-  p.legendKey = key;
-  p.legend.replaceChildren(...p.data.legend.map((e) => {
+function cross(ctx, x, y, r) {
+  ctx.beginPath();
+  ctx.moveTo(x - r, y - r); ctx.lineTo(x + r, y + r);
+  ctx.moveTo(x - r, y + r); ctx.lineTo(x + r, y - r);
+}
+
+// The cost surfaces (shaded, darker is higher) with each run's path of (w, b).
+function drawPaths(p) {
+  const view = p.data.paths;
+  const { ctx, box } = begin(p.pathCanvas, view.panels.length);
+  view.panels.forEach((panel, i) => {
+    const b = box(i);
+    const { sx, sy } = axes(ctx, b, panel.x_range, panel.y_range, panel.title,
+                            "weight w", "bias b", false);
+    clip(ctx, b);
+    ctx.imageSmoothingEnabled = true;
+    ctx.drawImage(p.shades[i], b.x0, b.y0, b.x1 - b.x0, b.y1 - b.y0);
+    let last = -1;
+    if (panel.x.length) {
+      ctx.strokeStyle = panel.colour; ctx.lineWidth = 3;
+      ctx.beginPath();
+      for (let k = 0; k < panel.x.length && panel.epoch[k] <= p.shown; k++) {
+        ctx.lineTo(sx(panel.x[k]), sy(panel.y[k])); last = k;
+      }
+      ctx.stroke();
+    }
+    if (view.start) {
+      ctx.strokeStyle = "#000000"; ctx.lineWidth = 4;
+      cross(ctx, sx(view.start[0]), sy(view.start[1]), 6); ctx.stroke();
+    }
+    if (view.reference) {
+      ctx.fillStyle = view.reference_colour; ctx.strokeStyle = "#000000"; ctx.lineWidth = 1;
+      star(ctx, sx(view.reference[0]), sy(view.reference[1]), 10); ctx.fill(); ctx.stroke();
+    }
+    if (last >= 0) {  // where the run is now
+      ctx.fillStyle = panel.colour; ctx.strokeStyle = "#FFFFFF"; ctx.lineWidth = 2;
+      ctx.beginPath();
+      ctx.arc(sx(panel.x[last]), sy(panel.y[last]), 7, 0, 2 * Math.PI);
+      ctx.fill(); ctx.stroke();
+    }
+    ctx.restore();
+  });
+}
+
+// Each surface as a small image, one pixel a grid cell: white (low) to grey (high).
+function shades(view) {
+  return view.panels.map((panel) => {
+    const rows = panel.shade.length, cols = panel.shade[0].length;
+    const img = document.createElement("canvas");
+    img.width = cols; img.height = rows;
+    const ctx = img.getContext("2d");
+    const pixels = ctx.createImageData(cols, rows);
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c++) {
+        const g = Math.round(255 - (panel.shade[r][c] / 100) * (255 - 140));
+        const at = 4 * ((rows - 1 - r) * cols + c);  // row 0 is the lowest b
+        pixels.data.set([g, g, g, 255], at);
+      }
+    }
+    ctx.putImageData(pixels, 0, 0);
+    return img;
+  });
+}
+
+function draw(p) {
+  drawMetrics(p);
+  if (p.data.paths) drawPaths(p);
+  // the epoch on screen, for the reader and for the tests
+  p.canvas.dataset.shown = String(Math.floor(p.shown));
+}
+
+function legend(box, entries) {
+  const key = JSON.stringify(entries);
+  if (box.dataset.key === key) return;
+  box.dataset.key = key;
+  box.replaceChildren(...entries.map((e) => {
     const item = document.createElement("span");
     item.className = "ll-legend-item";
     const swatch = document.createElementNS("http://www.w3.org/2000/svg", "svg");
     swatch.setAttribute("width", "30");
     swatch.setAttribute("height", "12");
-    swatch.innerHTML = e.star
+    swatch.innerHTML = e.cross
+      ? '<path d="M10,1L20,11M10,11L20,1" stroke="#000" stroke-width="3"/>'
+      : e.star
       ? `<polygon points="15,0 17.6,4.4 22.6,4.4 18.6,7.4 20.1,12 15,9.2 9.9,12 11.4,7.4 7.4,4.4 12.4,4.4" fill="${e.colour}" stroke="#000" stroke-width="0.5"/>`
       : `<line x1="0" y1="6" x2="30" y2="6" stroke="${e.colour}" stroke-width="3"` +
         (e.dashed ? ' stroke-dasharray="2 4"' : e.ref ? ' stroke-dasharray="8 5"' : "") + "/>";
@@ -178,9 +265,15 @@ function create(parent) {
   canvas.setAttribute("role", "img");
   const legendBox = document.createElement("div");
   legendBox.className = "ll-legend";
-  root.append(canvas, legendBox);
+  const pathCanvas = document.createElement("canvas");
+  pathCanvas.className = "ll-live-paths";
+  pathCanvas.setAttribute("role", "img");
+  const pathLegend = document.createElement("div");
+  pathLegend.className = "ll-legend";
+  root.append(canvas, legendBox, pathCanvas, pathLegend);
   parent.appendChild(root);
-  const p = { canvas, legend: legendBox, data: null, shown: 0, run: null, frame: null };
+  const p = { canvas, legend: legendBox, pathCanvas, pathLegend, data: null, shown: 0,
+              run: null, frame: null, shades: [] };
   new ResizeObserver(() => { if (p.data) draw(p); }).observe(canvas);
   return p;
 }
@@ -193,7 +286,15 @@ export default function (component) {
   p.data = data;
   p.canvas.style.height = `${data.height}px`;
   p.canvas.setAttribute("aria-label", data.alt);
-  legend(p);
+  legend(p.legend, data.legend);
+  const paths = data.paths;
+  p.pathCanvas.style.display = p.pathLegend.style.display = paths ? "" : "none";
+  if (paths) {
+    p.pathCanvas.style.height = `${paths.height}px`;
+    p.pathCanvas.setAttribute("aria-label", paths.alt);
+    p.shades = shades(paths);
+    legend(p.pathLegend, paths.legend);
+  }
   if (p.frame !== null) cancelAnimationFrame(p.frame);
   p.frame = null;
   p.from = Math.min(p.shown, data.last);
