@@ -202,6 +202,12 @@ def test_while_running_the_live_chart_gets_every_new_epoch(app):
         assert np.all((early % step == 0) | (early < LIVE_EARLY_EPOCHS))
         assert set(range(min(shown, LIVE_EARLY_EPOCHS))) <= set(early)
         np.testing.assert_allclose(line["y"], run["cost"][x], rtol=1e-4)
+        # 1-D data: the (w, b) paths over both surfaces, at the same epochs
+        log_panel, mse_panel = data["paths"]["panels"]
+        assert log_panel["epoch"] == line["x"]
+        np.testing.assert_allclose(log_panel["x"], run["path_w"][x, 0], rtol=1e-4)
+        np.testing.assert_allclose(log_panel["y"], run["path_b"][x], rtol=1e-4)
+        assert mse_panel["title"].startswith("MSE") and len(mse_panel["shade"]) == 51
         shown = last
         at.run()  # the next batch
     at.button(key="tr_pause").click().run()
