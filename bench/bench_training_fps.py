@@ -70,7 +70,7 @@ COUNTER_JS = """
     frames += 1;
     // Query every frame: Streamlit may replace a chart's DOM node on update.
     count('cost', costSignature());
-    count('path', signature(document.querySelector('canvas.ll-live-paths')));
+    count('path', signature(document.querySelector('canvas.ll-live-model')));
     if (now - t0 < seconds * 1000) requestAnimationFrame(tick);
     else resolve({changes: changes.cost, path_changes: changes.path, frames,
                   elapsed: (now - t0) / 1000});

@@ -65,9 +65,9 @@ def zero_segments(
     only between values of opposite sign and the linear interpolation never divides
     by zero. Cells with a non-finite corner are skipped. Saddle cells (cases 5 and
     10) give two segments, separated by the sign of the mean of their four corners
-    (a mean ``>= 0`` counts as positive, like a corner).
-    Segments of zero length (the level set only touching a grid node) are dropped.
-    Neighbouring cells give bitwise equal endpoints on their shared edge.
+    (a mean ``>= 0`` counts as positive, like a corner). Segments of zero length (the
+    level set only touching a grid node) are dropped. Neighbouring cells give bitwise
+    equal endpoints on their shared edge.
     """
     Z = np.asarray(Z, dtype=float)
     x = np.asarray(x, dtype=float)

@@ -368,9 +368,15 @@ def _live_view(tr: dict, reference) -> None:
                 "epochs": tr["settings"]["epochs"]}
     if tr["status"] == "running":
         start, elapsed = tr["batch"]
-        if tr["prep"]["n_inputs"] == 1:  # the (w, b) paths move with the epochs
-            chart_kw |= {"surfaces": _surfaces(tr), "start_point": tr["prep"]["start"],
+        prep = tr["prep"]
+        if prep["n_inputs"] == 1:  # the (w, b) paths move with the epochs
+            chart_kw |= {"surfaces": _surfaces(tr), "start_point": prep["start"],
                          "reference_point": _reference_point(reference)}
+        elif prep["n_inputs"] == 2:  # and so do the decision boundaries
+            chart_kw["boundary"] = {"grid": prep["grid"],
+                                    "grid_features": prep["grid_features"],
+                                    "points": prep["points"],
+                                    "feature_names": prep["pre"].input_names}
         live_chart(make_live_data(histories, start=start, reveal_s=elapsed,
                                   run=str(id(next(iter(runs.values())))),
                                   **chart_kw), key="tr_live_chart")
@@ -395,7 +401,8 @@ def _reference_point(reference) -> tuple | None:
 
 def _model_view(tr: dict, reference) -> None:
     """The model itself: (w, b) path on the surfaces, decision boundary or weights.
-    While running, the live chart draws the 1-D paths itself, epoch by epoch."""
+    While running, the live chart draws the paths and boundaries itself, epoch by
+    epoch."""
     prep, runs = tr["prep"], tr["runs"]
     running = tr["status"] == "running"
     chart_kw = LIVE_CHART_KW if running else CHART_KW
@@ -413,7 +420,7 @@ def _model_view(tr: dict, reference) -> None:
         st.caption("Shading: the cost J(w, b) of each loss, darker is higher. The x "
                    "marks the common start, the star scikit-learn's log-loss "
                    f"optimum.{scaled}")
-    elif prep["n_inputs"] == 2:
+    elif prep["n_inputs"] == 2 and not running:
         g1, g2 = prep["grid"]
         logits = {
             loss: (prep["grid_features"] @ run.w + run.b).reshape(len(g2), len(g1))
@@ -426,10 +433,11 @@ def _model_view(tr: dict, reference) -> None:
                                  feature_names=prep["pre"].input_names),
             key="tr_boundary_chart", **chart_kw,
         )
-        if len(X_pts) < len(prep["y"]) + len(prep["y_val"]):
-            st.caption(f"Showing {len(X_pts):,} of "
-                       f"{len(prep['y']) + len(prep['y_val']):,} points.")
-    else:
+    if prep["n_inputs"] == 2 and len(prep["points"][0]) < len(prep["y"]) + len(
+            prep["y_val"]):
+        st.caption(f"Showing {len(prep['points'][0]):,} of "
+                   f"{len(prep['y']) + len(prep['y_val']):,} points.")
+    if prep["n_inputs"] > 2:
         st.plotly_chart(
             make_weights_figure({k: r.w for k, r in runs.items()},
                                 prep["pre"].feature_names),

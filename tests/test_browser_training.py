@@ -106,6 +106,13 @@ def test_divergence_and_overfitting_stories(app_server, page):
     page.screenshot(path=ARTIFACTS / "training_diverged.png")
 
     page.get_by_role("button", name="Overfitting").click()
+    # while it runs, the live chart moves the decision boundary over the points
+    model = page.locator("canvas.ll-live-model")
+    expect(model).to_be_visible(timeout=30_000)
+    page.wait_for_function(
+        "document.querySelector('canvas.ll-live-chart')?.dataset.shown > 100")
+    model.scroll_into_view_if_needed()
+    page.screenshot(path=ARTIFACTS / "training_boundary_live.png")
     expect(page.get_by_text(re.compile(r"^Finished\..*epoch 1000 of 1000")).first) \
         .to_be_visible(timeout=120_000)
     wait_for_app_run(page)

@@ -216,6 +216,37 @@ def test_while_running_the_live_chart_gets_every_new_epoch(app):
     assert_charts_finite(at)
 
 
+def test_while_running_on_2d_data_the_live_chart_moves_the_boundary(app):
+    at = app
+    at.selectbox(key="dataset").set_value("blobs").run()
+    at.select_slider(key="tr_epochs").set_value(2000).run()
+    at.select_slider(key="tr_speed").set_value(200).run()
+    at.button(key="tr_reset").click().run()
+    at.button(key="tr_run").click().run()
+    assert not at.exception and status(at).startswith("Running")
+    assert not at.get("plotly_chart")  # the live chart draws the boundary
+    at.run()  # a second batch
+    data = live_data(at)
+    tr = at.session_state["tr"]
+    run = tr["runs"]["log"].arrays()
+    boundary = data["boundary"]["boundaries"][0]  # log loss, then MSE
+    epochs_drawn = [f["epoch"] for f in boundary["frames"]]
+    assert epochs_drawn[0] == data["start"] and epochs_drawn[-1] == data["last"]
+    assert 2 <= len(epochs_drawn) <= 8 and epochs_drawn == sorted(epochs_drawn)
+    for frame in boundary["frames"]:
+        ends = np.asarray(frame["segments"]).reshape(-1, 2)
+        assert len(ends) >= 2
+        e = int(frame["epoch"])
+        # degree 1: the logit is linear in the inputs, so each end is on it
+        logit = tr["prep"]["pre"].transform(ends) @ run["path_w"][e] + run["path_b"][e]
+        scale = np.abs(run["path_w"][e]).sum() + abs(run["path_b"][e])
+        assert np.all(np.abs(logit) < 1e-3 * scale)
+    n_points = len(tr["prep"]["y"]) + len(tr["prep"]["y_val"])
+    assert len(data["boundary"]["points"]["x"]) == n_points
+    at.button(key="tr_pause").click().run()
+    assert "log loss boundary (p = 0.5)" in names(at)
+
+
 def test_live_data_drops_non_finite_values_and_marks_the_best_epoch():
     h = {"epoch": np.arange(6.0), "cost": [0.7, 0.5, 0.4, 3e5, np.inf, np.nan],
          "val_loss": [0.8, 0.6, 0.5, 0.7, 0.9, 1.0],

@@ -23,6 +23,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from core.contour import zero_segments
 from ui.style import (
     BASE_FONT_SIZE,
     BLACK,
@@ -357,11 +358,59 @@ def _live_paths(runs: dict, surfaces: dict, *, start: int, step: int,
                    + " and ".join(LOSS_LABEL[k] for k in surfaces)}
 
 
+LIVE_BOUNDARY_FRAMES = 8  # boundaries per batch and run, the batch's last included
+
+
+def _live_boundary(runs: dict, *, start: int, grid: tuple, grid_features: np.ndarray,
+                   points: tuple, feature_names=("x1", "x2"),
+                   height: int = 520) -> dict:
+    """Each run's decision boundary (logit = 0) as line segments at up to
+    ``LIVE_BOUNDARY_FRAMES`` epochs of this batch (``start`` onwards), over the
+    points ``(X, y, is_val)`` (raw inputs; the runs' weights act on
+    ``grid_features``, the grid's rows after the page's preprocessing)."""
+    g1, g2 = (np.asarray(g, dtype=float) for g in grid)
+    X, y, is_val = points
+    boundaries, legend = [], []
+    for cls, colour, label in ((1, POSITIVE, "positive (1)"),
+                               (0, NEGATIVE, "negative (0)")):
+        for val in (False, True):
+            if np.any((y == cls) & (is_val == val)):
+                part = "validation" if val else "training"
+                legend.append({"name": f"{label}, {part}", "colour": colour,
+                               "dot": "ring" if val else "disc"})
+    for loss, h in runs.items():
+        ep = h["epoch"]
+        batch = np.flatnonzero(ep >= start)
+        if not len(batch):
+            batch = np.arange(len(ep))[-1:]
+        idx = batch[thin(len(batch), LIVE_BOUNDARY_FRAMES)]
+        Z = grid_features @ h["path_w"][idx].T + h["path_b"][idx]
+        segments = zero_segments(Z.T.reshape(len(idx), len(g2), len(g1)), g1, g2)
+        boundaries.append({
+            "colour": LOSS_COLOUR[loss],
+            "frames": [{"epoch": float(ep[i]), "segments": _sig(seg).ravel().tolist()}
+                       for i, seg in zip(idx, segments, strict=True)]})
+        legend.append({"name": f"{LOSS_LABEL[loss]} boundary (p = 0.5)",
+                       "colour": LOSS_COLOUR[loss]})
+    finite = np.all(np.isfinite(X), axis=1)
+    return {"title": "Decision boundary over the data", "height": height,
+            "x_name": feature_names[0], "y_name": feature_names[1],
+            "x_range": [float(g1.min()), float(g1.max())],
+            "y_range": [float(g2.min()), float(g2.max())],
+            "points": {"x": _sig(X[finite, 0]).tolist(),
+                       "y": _sig(X[finite, 1]).tolist(),
+                       "positive": (y[finite] == 1).tolist(),
+                       "validation": np.asarray(is_val, bool)[finite].tolist()},
+            "boundaries": boundaries, "legend": legend,
+            "alt": "Live decision boundaries over the data"}
+
+
 def make_live_data(runs: dict, *, reference_cost: float | None = None,
                    best_epochs: dict | None = None, epochs: int,
                    start: int, run: str, reveal_s: float, running: bool = True,
                    surfaces: dict | None = None, start_point=None,
-                   reference_point=None, height: int = 330) -> dict:
+                   reference_point=None, boundary: dict | None = None,
+                   height: int = 330) -> dict:
     """The live chart's data (``ui.live_chart``): the same lines as
     :func:`make_metrics_option`, for a player that reveals epochs ``start`` onwards
     over ``reveal_s`` seconds.
@@ -372,7 +421,9 @@ def make_live_data(runs: dict, *, reference_cost: float | None = None,
     put as the run grows). ``run`` names the
     run: a new name starts the player again from ``start``. With ``surfaces``
     ({loss: (w_values, b_values, J)}, 1-D data) it also gets the (w, b) paths over
-    them, with ``start_point`` and ``reference_point`` marked.
+    them, with ``start_point`` and ``reference_point`` marked; with ``boundary``
+    (2-D data: the keywords of :func:`_live_boundary` but ``runs`` and ``start``) the
+    moving decision boundaries over the points.
     """
     step = max(1, -(-int(epochs) // METRIC_POINTS))
     lines, legend = [], []
@@ -406,6 +457,8 @@ def make_live_data(runs: dict, *, reference_cost: float | None = None,
             "paths": None if surfaces is None else _live_paths(
                 runs, surfaces, start=start, step=step, start_point=start_point,
                 reference_point=reference_point),
+            "boundary": None if boundary is None else _live_boundary(
+                runs, start=start, **boundary),
             "alt": "Live training chart: " + "; ".join(
                 f"{p['title']} ({p['y_name']}) against epoch" for p in panels)}
 

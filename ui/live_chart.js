@@ -9,6 +9,7 @@ const PLAYERS = new WeakMap();
 const FONT = '"Source Sans Pro", "Source Sans 3", sans-serif';
 const MARGIN = { left: 66, right: 14, top: 34, bottom: 46 };
 const GAP = 26; // between panels
+const POSITIVE = "#009E73", NEGATIVE = "#E69F00"; // ui/style.py
 
 function niceTicks(lo, hi, count) {
   if (!(hi > lo)) { hi = lo + 1; }
@@ -197,6 +198,39 @@ function drawPaths(p) {
   });
 }
 
+// The data points and each run's decision boundary at the latest epoch shown.
+function drawBoundary(p) {
+  const view = p.data.boundary;
+  const { ctx, box } = begin(p.pathCanvas, 1);
+  const b = box(0);
+  const { sx, sy } = axes(ctx, b, view.x_range, view.y_range, view.title,
+                          view.x_name, view.y_name, true);
+  clip(ctx, b);
+  const pts = view.points;
+  ctx.lineWidth = 1.5;
+  for (let k = 0; k < pts.x.length; k++) {
+    const colour = pts.positive[k] ? POSITIVE : NEGATIVE;
+    ctx.beginPath();
+    ctx.arc(sx(pts.x[k]), sy(pts.y[k]), 3.5, 0, 2 * Math.PI);
+    ctx.fillStyle = pts.validation[k] ? "#FFFFFF" : colour;
+    ctx.strokeStyle = colour;
+    ctx.fill(); ctx.stroke();
+  }
+  ctx.lineWidth = 4;
+  for (const run of view.boundaries) {
+    let frame = run.frames[0];
+    for (const f of run.frames) if (f.epoch <= p.shown) frame = f;
+    const s = frame.segments;
+    ctx.strokeStyle = run.colour;
+    ctx.beginPath();
+    for (let k = 0; k < s.length; k += 4) {
+      ctx.moveTo(sx(s[k]), sy(s[k + 1])); ctx.lineTo(sx(s[k + 2]), sy(s[k + 3]));
+    }
+    ctx.stroke();
+  }
+  ctx.restore();
+}
+
 // Each surface as a small image, one pixel a grid cell: white (low) to grey (high).
 function shades(view) {
   return view.panels.map((panel) => {
@@ -220,6 +254,7 @@ function shades(view) {
 function draw(p) {
   drawMetrics(p);
   if (p.data.paths) drawPaths(p);
+  if (p.data.boundary) drawBoundary(p);
   // the epoch on screen, for the reader and for the tests
   p.canvas.dataset.shown = String(Math.floor(p.shown));
 }
@@ -234,7 +269,9 @@ function legend(box, entries) {
     const swatch = document.createElementNS("http://www.w3.org/2000/svg", "svg");
     swatch.setAttribute("width", "30");
     swatch.setAttribute("height", "12");
-    swatch.innerHTML = e.cross
+    swatch.innerHTML = e.dot
+      ? `<circle cx="15" cy="6" r="4.5" stroke="${e.colour}" stroke-width="1.5" fill="${e.dot === "ring" ? "#FFF" : e.colour}"/>`
+      : e.cross
       ? '<path d="M10,1L20,11M10,11L20,1" stroke="#000" stroke-width="3"/>'
       : e.star
       ? `<polygon points="15,0 17.6,4.4 22.6,4.4 18.6,7.4 20.1,12 15,9.2 9.9,12 11.4,7.4 7.4,4.4 12.4,4.4" fill="${e.colour}" stroke="#000" stroke-width="0.5"/>`
@@ -266,7 +303,7 @@ function create(parent) {
   const legendBox = document.createElement("div");
   legendBox.className = "ll-legend";
   const pathCanvas = document.createElement("canvas");
-  pathCanvas.className = "ll-live-paths";
+  pathCanvas.className = "ll-live-model";
   pathCanvas.setAttribute("role", "img");
   const pathLegend = document.createElement("div");
   pathLegend.className = "ll-legend";
@@ -287,14 +324,14 @@ export default function (component) {
   p.canvas.style.height = `${data.height}px`;
   p.canvas.setAttribute("aria-label", data.alt);
   legend(p.legend, data.legend);
-  const paths = data.paths;
-  p.pathCanvas.style.display = p.pathLegend.style.display = paths ? "" : "none";
-  if (paths) {
-    p.pathCanvas.style.height = `${paths.height}px`;
-    p.pathCanvas.setAttribute("aria-label", paths.alt);
-    p.shades = shades(paths);
-    legend(p.pathLegend, paths.legend);
+  const model = data.paths || data.boundary;  // the second canvas: paths or boundary
+  p.pathCanvas.style.display = p.pathLegend.style.display = model ? "" : "none";
+  if (model) {
+    p.pathCanvas.style.height = `${model.height}px`;
+    p.pathCanvas.setAttribute("aria-label", model.alt);
+    legend(p.pathLegend, model.legend);
   }
+  if (data.paths) p.shades = shades(data.paths);
   if (p.frame !== null) cancelAnimationFrame(p.frame);
   p.frame = null;
   p.from = Math.min(p.shown, data.last);

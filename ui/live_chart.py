@@ -16,7 +16,7 @@ from pathlib import Path
 import streamlit as st
 
 _CSS = """
-.ll-live canvas.ll-live-chart { display: block; width: 100%; }
+.ll-live canvas { display: block; width: 100%; }
 .ll-live .ll-legend { display: flex; flex-wrap: wrap; gap: 4px 18px; padding: 6px 10px;
   font-size: 14px; color: #000000; }
 .ll-live .ll-legend-item { display: inline-flex; align-items: center; gap: 6px; }
