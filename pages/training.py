@@ -263,7 +263,7 @@ def _sync_state(dataset) -> dict:
 # -------------------------------------------------------------------- callbacks
 def _on_run() -> None:
     tr = st.session_state.tr
-    tr.pop("last_frame", None)
+    tr.pop("last_batch", None)
     if tr["status"] == "finished":  # run again from the start
         tr["runs"] = _new_runs(tr["prep"], tr["settings"])
         tr["note"] = ""
@@ -304,8 +304,8 @@ def _next_batch(tr: dict) -> tuple[int, float]:
     the chosen epochs per second, or for "auto" the share of the run that time is
     (a run then lasts about ``AUTO_RUN_S``, however often the browser asks)."""
     now = time.monotonic()
-    elapsed = min(max(now - tr.get("last_frame", now - BATCH_S), 0.0), 1.0)
-    tr["last_frame"] = now
+    elapsed = min(max(now - tr.get("last_batch", now - BATCH_S), 0.0), 1.0)
+    tr["last_batch"] = now
     speed = st.session_state.tr_speed
     rate = tr["settings"]["epochs"] / AUTO_RUN_S if speed == "auto" else float(speed)
     return max(1, round(rate * elapsed)), elapsed
@@ -489,9 +489,9 @@ def training_area(reference) -> None:
 
 
 def model_area(reference, dataset) -> None:
-    """The heavier Plotly views and the download, redrawn every ``MODEL_FRAME_S``
-    while running (every frame would starve the live chart) and with every page run.
-    """
+    """The Plotly views of the model and the download, with every page run and
+    every ``MODEL_FRAME_S`` while running (then only the weights of data with more
+    than two features are drawn here; the live chart moves the rest)."""
     tr = st.session_state.tr
     _model_view(tr, reference)
     _download(tr, dataset)
@@ -576,7 +576,7 @@ except ValueError as err:
 
 if st.session_state.pop("tr_start_story", False):
     _on_reset()
-    tr.pop("last_frame", None)
+    tr.pop("last_batch", None)
     tr["status"] = "running"
 
 if n_features == 1 and "window" not in tr["prep"]:

@@ -1,11 +1,13 @@
 """Pure figure builders for the Training page: arrays in, a figure out.
 
-The live cost/accuracy/gradient chart is an ECharts option (a dict for
-``st.echarts_chart``, which the browser updates in place many times a second); the
-model views (the (w, b) path on the cost surfaces, the decision boundary, the
-weights) are ``go.Figure`` s. Every builder drops non-finite values before they reach
-a trace, so a diverged run ends its line at the last finite point instead of sending
-NaN to the browser.
+While a run is going, the live chart (``ui.live_chart``) gets its data from
+:func:`make_live_data`: the cost/accuracy/gradient lines and the (w, b) paths or
+decision boundaries, for the browser to reveal epoch by epoch. When the run stops,
+the cost/accuracy/gradient chart is an ECharts option (a dict for
+``st.echarts_chart``) and the model views (the (w, b) path on the cost surfaces, the
+decision boundary, the weights) are ``go.Figure`` s. Every builder drops non-finite
+values before they reach a trace, so a diverged run ends its line at the last finite
+point instead of sending NaN to the browser.
 
 They are called often while a run is live, so they are built for speed: the styled
 Plotly layout (``apply_style``, subplots; about 0.2 s of Plotly validation) is made
