@@ -89,12 +89,30 @@ def assert_charts_finite(at) -> None:
                 assert np.all(np.isfinite(arr)), (trace.get("name"), field)
 
 
-def run_to_end(at, max_frames: int = 400):
+def assert_live_finite(at) -> None:
+    """Every number the live chart got is finite (it is drawn while running)."""
+    def walk(value):
+        if isinstance(value, dict):
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v)
+        elif isinstance(value, float):
+            assert np.isfinite(value)
+
+    walk(live_data(at))
+
+
+def run_to_end(at, max_frames: int = 400, check=None):
     """Keep rerunning while the page says Running (a browser does this with the
-    fragment's run_every; AppTest has to ask), then return the app."""
+    fragment's run_every; AppTest has to ask), then return the app. ``check(at)``
+    runs on every batch shown while running."""
     for _ in range(max_frames):
         if not status(at).startswith("Running"):
             return at
+        if check is not None:
+            check(at)
         at.run()
     raise AssertionError(f"still running after {max_frames} frames: {status(at)}")
 
@@ -311,7 +329,8 @@ def test_every_optimizer_on_every_dataset(app, dataset):
 def test_divergence_story_explains_in_words_and_charts_stay_finite(app):
     at = app
     at.button(key="tr_story_lr").click().run()
-    run_to_end(at)
+    assert status(at).startswith("Running")
+    run_to_end(at, check=assert_live_finite)
     assert not at.exception
     assert status(at).startswith("Finished")
     errors = " ".join(e.value for e in at.error)

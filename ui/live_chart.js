@@ -319,7 +319,8 @@ export default function (component) {
   const { data, parentElement } = component;
   let p = PLAYERS.get(parentElement);
   if (!p) { p = create(parentElement); PLAYERS.set(parentElement, p); }
-  if (p.run !== data.run) { p.run = data.run; p.shown = data.start; }
+  // A new run, or one that restarted: reveal from this batch's first epoch.
+  if (p.run !== data.run || data.start < p.shown) { p.run = data.run; p.shown = data.start; }
   p.data = data;
   p.canvas.style.height = `${data.height}px`;
   p.canvas.setAttribute("aria-label", data.alt);
