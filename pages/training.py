@@ -179,12 +179,15 @@ def _prepare(dataset, signature: tuple) -> dict:
     train_idx, val_idx = train_validation_split(y, val_share, seed)
     pre = fit_preprocessor(X_raw[train_idx], degree, standardise,
                            dataset.feature_names)
+    X_train = pre.transform(X_raw[train_idx])
     prep = {
         "losses": ["log", "mse"] if loss_mode == "both" else [loss_mode],
         "pre": pre,
-        "X": pre.transform(X_raw[train_idx]),
+        "X": X_train,
         "y": y[train_idx],
-        "X_val": pre.transform(X_raw[val_idx]),
+        # (PolynomialFeatures refuses an empty array: no validation rows, no call)
+        "X_val": (pre.transform(X_raw[val_idx]) if len(val_idx)
+                  else np.empty((0, X_train.shape[1]))),
         "y_val": y[val_idx],
         "n_inputs": X_raw.shape[1],
         "start": start,
@@ -264,6 +267,7 @@ def _sync_state(dataset) -> dict:
 def _on_run() -> None:
     tr = st.session_state.tr
     tr.pop("last_batch", None)
+    tr.pop("epoch_credit", None)
     if tr["status"] == "finished":  # run again from the start
         tr["runs"] = _new_runs(tr["prep"], tr["settings"])
         tr["note"] = ""
@@ -308,7 +312,10 @@ def _next_batch(tr: dict) -> tuple[int, float]:
     tr["last_batch"] = now
     speed = st.session_state.tr_speed
     rate = tr["settings"]["epochs"] / AUTO_RUN_S if speed == "auto" else float(speed)
-    return max(1, round(rate * elapsed)), elapsed
+    # the fraction of an epoch left over counts towards the next batch
+    due = tr.get("epoch_credit", 0.0) + rate * elapsed
+    tr["epoch_credit"] = due - int(due)
+    return int(due), elapsed
 
 
 def _status_line(tr: dict) -> str:
@@ -377,8 +384,10 @@ def _live_view(tr: dict, reference) -> None:
                                     "grid_features": prep["grid_features"],
                                     "points": prep["points"],
                                     "feature_names": prep["pre"].input_names}
+        static = repr((tr["signature"], tr["settings"]["l2"])).encode()
         live_chart(make_live_data(histories, start=start, reveal_s=elapsed,
                                   run=str(id(next(iter(runs.values())))),
+                                  static_key=hashlib.blake2b(static).hexdigest(),
                                   **chart_kw), key="tr_live_chart")
     else:
         st.echarts_chart(make_metrics_option(histories, **chart_kw),
@@ -577,6 +586,7 @@ except ValueError as err:
 if st.session_state.pop("tr_start_story", False):
     _on_reset()
     tr.pop("last_batch", None)
+    tr.pop("epoch_credit", None)
     tr["status"] = "running"
 
 if n_features == 1 and "window" not in tr["prep"]:

@@ -23,6 +23,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -67,14 +68,14 @@ def _healthy(base_url: str) -> bool:
         return False
 
 
-@pytest.fixture(scope="session")
-def app_server() -> Iterator[str]:
-    """Run ``streamlit run app.py`` for the whole session; yield its base URL."""
+@contextmanager
+def serve(script: str) -> Iterator[str]:
+    """Run ``streamlit run script`` (a path from the repo root); yield its base URL."""
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
-    log_path = ARTIFACTS / "streamlit-server.log"
+    log_path = ARTIFACTS / f"streamlit-server-{Path(script).stem}.log"
     command = [
-        sys.executable, "-m", "streamlit", "run", "app.py",
+        sys.executable, "-m", "streamlit", "run", script,
         "--server.port", str(port),
         "--server.address", "127.0.0.1",
         "--server.headless", "true",
@@ -110,6 +111,13 @@ def app_server() -> Iterator[str]:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+@pytest.fixture(scope="session")
+def app_server() -> Iterator[str]:
+    """Run ``streamlit run app.py`` for the whole session; yield its base URL."""
+    with serve("app.py") as base_url:
+        yield base_url
 
 
 @pytest.fixture(scope="session")

@@ -220,6 +220,10 @@ def test_while_running_the_live_chart_gets_every_new_epoch(app):
         assert np.all((early % step == 0) | (early < LIVE_EARLY_EPOCHS))
         assert set(range(min(shown, LIVE_EARLY_EPOCHS))) <= set(early)
         np.testing.assert_allclose(line["y"], run["cost"][x], rtol=1e-4)
+        # the gap to the optimum at each epoch of the batch, for the epoch on screen
+        notes = data["panels"][0]["notes"]
+        assert [n["epoch"] for n in notes] == list(range(shown, last + 1))
+        assert notes[-1]["text"].startswith("gap to optimum: ")
         # 1-D data: the (w, b) paths over both surfaces, at the same epochs
         log_panel, mse_panel = data["paths"]["panels"]
         assert log_panel["epoch"] == line["x"]
@@ -280,8 +284,53 @@ def test_live_data_drops_non_finite_values_and_marks_the_best_epoch():
     assert data["marks"] == [
         {"panel": 0, "x": 2.0, "y": 0.5, "colour": REDDISH_PURPLE}]
     assert data["hlines"][0]["y"] == 0.3
-    assert data["panels"][0]["note"] is None  # no gap to a cost that is not finite
+    # the gap at epochs 4 and 5 (this batch): none, the cost is not finite there
+    assert data["panels"][0]["notes"] == []
+    legend = {e["name"]: e for e in data["legend"]}
+    assert legend["log loss: best validation (epoch 2)"]["epoch"] == 2
     assert data["x_max"] == 10 and data["last"] == 5 and data["start"] == 4
+
+
+def test_live_data_of_a_diverged_run_next_to_a_finite_one_is_finite():
+    def history(scale):
+        n = 6
+        path_w = np.column_stack([np.arange(n) * scale, np.ones(n)])
+        return {"epoch": np.arange(float(n)), "cost": np.linspace(0.7, 0.3, n) * scale,
+                "val_loss": np.zeros(0), "train_acc": np.full(n, 0.5),
+                "val_acc": np.zeros(0), "grad_norm": np.ones(n) * scale,
+                "path_w": path_w, "path_b": np.arange(n) * scale}
+
+    bad = history(1.0)
+    bad["path_w"][3:] = np.nan
+    bad["path_b"][4:] = np.inf
+    bad["cost"][3:] = np.inf
+    g = np.linspace(-3, 3, 20)
+    G1, G2 = np.meshgrid(g, g)
+    boundary = {"grid": (g, g), "grid_features": np.column_stack([G1.ravel(),
+                                                                  G2.ravel()]),
+                "points": (np.zeros((1, 2)), np.array([1]), np.array([False]))}
+    data = make_live_data({"log": history(1.0), "mse": bad}, reference_cost=0.2,
+                          epochs=6, start=2, run="r", reveal_s=0.25,
+                          boundary=boundary)
+    assert json.loads(json.dumps(data, allow_nan=False)) == data  # no NaN, no inf
+    good, diverged = data["boundary"]["boundaries"]
+    assert [f["epoch"] for f in good["frames"]] == [2, 3, 4, 5]
+    assert [f["epoch"] for f in diverged["frames"]] == [2]  # its last finite weights
+    assert all(len(f["segments"]) for f in good["frames"][1:])
+    assert [n["epoch"] for n in data["panels"][0]["notes"]] == [2, 3, 4, 5]
+
+
+def test_no_validation_rows_with_polynomial_features(app):
+    at = app
+    at.selectbox(key="dataset").set_value("moons").run()
+    at.select_slider(key="tr_val").set_value(0.0).run()
+    at.slider(key="tr_degree").set_value(3).run()
+    at.select_slider(key="tr_epochs").set_value(50).run()
+    at.select_slider(key="tr_speed").set_value(2000).run()
+    assert not at.exception and not at.error
+    click_run(at)
+    assert not at.exception and status(at).startswith("Finished")
+    assert_charts_finite(at)
 
 
 def test_changing_the_learning_rate_continues_from_the_current_weights(app):

@@ -231,15 +231,19 @@ def _best_marks(runs: dict, best_epochs: dict):
                    epoch, float(h["val_loss"][best]))
 
 
-def _gap_note(runs: dict, reference_cost: float) -> str | None:
-    if "log" not in runs or not len(runs["log"]["cost"]):
-        return None
-    gap = float(runs["log"]["cost"][-1]) - reference_cost
+def _gap_text(cost: float, reference_cost: float) -> str | None:
+    gap = float(cost) - reference_cost
     if not np.isfinite(gap):
         return None
     # below 1e-12 the sign is rounding noise of two float sums
     return (f"gap to optimum: {gap:.2e}" if abs(gap) >= 1e-12
             else "gap to optimum: < 1e-12")
+
+
+def _gap_note(runs: dict, reference_cost: float) -> str | None:
+    if "log" not in runs or not len(runs["log"]["cost"]):
+        return None
+    return _gap_text(runs["log"]["cost"][-1], reference_cost)
 
 
 def _x_end(runs: dict, epochs: int | None) -> float:
@@ -382,9 +386,10 @@ def _live_boundary(runs: dict, *, start: int, grid: tuple, grid_features: np.nda
                                "dot": "ring" if val else "disc"})
     for loss, h in runs.items():
         ep = h["epoch"]
-        batch = np.flatnonzero(ep >= start)
+        finite = np.all(np.isfinite(h["path_w"]), axis=1) & np.isfinite(h["path_b"])
+        batch = np.flatnonzero((ep >= start) & finite)
         if not len(batch):
-            batch = np.arange(len(ep))[-1:]
+            batch = np.flatnonzero(finite)[-1:]
         idx = batch[thin(len(batch), LIVE_BOUNDARY_FRAMES)]
         Z = grid_features @ h["path_w"][idx].T + h["path_b"][idx]
         segments = zero_segments(Z.T.reshape(len(idx), len(g2), len(g1)), g1, g2)
@@ -409,7 +414,8 @@ def _live_boundary(runs: dict, *, start: int, grid: tuple, grid_features: np.nda
 
 def make_live_data(runs: dict, *, reference_cost: float | None = None,
                    best_epochs: dict | None = None, epochs: int,
-                   start: int, run: str, reveal_s: float, running: bool = True,
+                   start: int, run: str, reveal_s: float, static_key: str = "",
+                   running: bool = True,
                    surfaces: dict | None = None, start_point=None,
                    reference_point=None, boundary: dict | None = None,
                    height: int = 330) -> dict:
@@ -421,7 +427,9 @@ def make_live_data(runs: dict, *, reference_cost: float | None = None,
     epoch, and before that the first ``LIVE_EARLY_EPOCHS`` and one epoch in
     ``ceil(epochs / METRIC_POINTS)`` (a fixed grid, so points already on screen stay
     put as the run grows). ``run`` names the
-    run: a new name starts the player again from ``start``. With ``surfaces``
+    run: a new name starts the player again from ``start``. ``static_key`` names
+    the parts that stay put during a run (points, surfaces): the player redraws them
+    only when it changes. With ``surfaces``
     ({loss: (w_values, b_values, J)}, 1-D data) it also gets the (w, b) paths over
     them, with ``start_point`` and ``reference_point`` marked; with ``boundary``
     (2-D data: the keywords of :func:`_live_boundary` but ``runs`` and ``start``) the
@@ -439,9 +447,10 @@ def make_live_data(runs: dict, *, reference_cost: float | None = None,
     marks = []
     for _, name, epoch, value in _best_marks(runs, best_epochs or {}):
         marks.append({"panel": 0, "x": epoch, "y": value, "colour": REDDISH_PURPLE})
-        legend.append({"name": name, "colour": REDDISH_PURPLE, "star": True})
+        legend.append({"name": name, "colour": REDDISH_PURPLE, "star": True,
+                       "epoch": epoch})  # listed once the player shows that epoch
     panels = [{"title": title, "y_name": y_name, "y_min": None, "y_max": None,
-               "note": None} for title, y_name in PANELS]
+               "notes": []} for title, y_name in PANELS]
     panels[1] |= {"y_min": 0, "y_max": 1}
     hlines = []
     if reference_cost is not None and np.isfinite(reference_cost):
@@ -449,10 +458,16 @@ def make_live_data(runs: dict, *, reference_cost: float | None = None,
         hlines.append({"panel": 0, "y": ref, "colour": BLACK})
         legend.append({"name": f"scikit-learn optimum J* = {ref:.4f}",
                        "colour": BLACK, "ref": True})
-        panels[0]["note"] = _gap_note(runs, ref)
+        if "log" in runs:  # the gap at each epoch of this batch, shown with it
+            h = runs["log"]
+            panels[0]["notes"] = [
+                {"epoch": float(e), "text": text}
+                for e, c in zip(h["epoch"], h["cost"], strict=True)
+                if e >= start and (text := _gap_text(c, ref)) is not None]
     last = max((float(h["epoch"][-1]) for h in runs.values() if len(h["epoch"])),
                default=0.0)
-    return {"run": run, "start": float(start), "last": last, "running": running,
+    return {"run": run, "static_key": static_key, "start": float(start),
+            "last": last, "running": running,
             "reveal_s": float(reveal_s), "height": height,
             "x_max": _x_end(runs, epochs), "panels": panels, "lines": lines,
             "hlines": hlines, "marks": marks, "legend": legend,

@@ -11,31 +11,54 @@ const MARGIN = { left: 66, right: 14, top: 34, bottom: 46 };
 const GAP = 26; // between panels
 const POSITIVE = "#009E73", NEGATIVE = "#E69F00"; // ui/style.py
 
+// An axis range wide enough to draw: finite, and more than rounding noise apart.
+function span(lo, hi) {
+  if (!isFinite(lo) || !isFinite(hi)) return [0, 1];
+  const scale = Math.max(Math.abs(lo), Math.abs(hi));
+  if (hi - lo > 1e-9 * scale && hi - lo > 1e-300) return [lo, hi];
+  const d = 0.1 * scale || 1;
+  return [lo - d, hi + d];
+}
+
+// Round-number ticks in [lo, hi], at most a handful, each with its label.
 function niceTicks(lo, hi, count) {
-  if (!(hi > lo)) { hi = lo + 1; }
   const raw = (hi - lo) / count;
   const mag = Math.pow(10, Math.floor(Math.log10(raw)));
   const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw);
+  const i0 = Math.ceil(lo / step - 1e-9), i1 = Math.floor(hi / step + 1e-9);
+  if (!(i1 - i0 <= 4 * count)) return [];
+  const digits = Math.floor(Math.log10(Math.max(Math.abs(lo), Math.abs(hi))));
   const ticks = [];
-  for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) {
-    ticks.push(Math.abs(t) < step * 1e-9 ? 0 : t);
-  }
+  for (let i = i0; i <= i1; i++) ticks.push({ v: i * step, text: label(i * step, step, digits) });
   return ticks;
 }
 
-function label(v) {
-  const a = Math.abs(v);
-  if (a !== 0 && (a >= 1e5 || a < 1e-3)) return v.toExponential(0);
-  return String(Number(v.toPrecision(4)));
+// A tick label with as many digits as the step between ticks needs.
+function label(v, step, digits) {
+  if (v === 0) return "0";
+  const e = Math.floor(Math.log10(step) + 1e-9);
+  const extra = Math.abs(step / Math.pow(10, e) - 2.5) < 1e-6 ? 1 : 0;  // 2.5, 7.5
+  if (digits >= 5 || digits <= -4) {  // 2.5e+5, 7.5e-4
+    const sig = Math.floor(Math.log10(Math.abs(v)) + 1e-9) - e + extra;
+    return v.toExponential(Math.min(Math.max(sig, 0), 6)).replace(/\.?0+e/, "e");
+  }
+  return String(Number(v.toFixed(Math.min(Math.max(-e + extra, 0), 12))));
 }
 
-function yRange(panel, lines, hlines) {
+// The y range of the values on screen (x <= shown) and the reference lines.
+function yRange(panel, lines, hlines, shown) {
   if (panel.y_min !== null && panel.y_max !== null) return [panel.y_min, panel.y_max];
   let lo = Infinity, hi = -Infinity;
-  for (const l of lines) for (const v of l.y) { if (v < lo) lo = v; if (v > hi) hi = v; }
+  for (const l of lines) {
+    for (let k = 0; k < l.x.length && l.x[k] <= shown; k++) {
+      if (l.y[k] < lo) lo = l.y[k];
+      if (l.y[k] > hi) hi = l.y[k];
+    }
+  }
   for (const h of hlines) { lo = Math.min(lo, h.y); hi = Math.max(hi, h.y); }
   if (!isFinite(lo)) return [0, 1];
-  const pad = (hi - lo) * 0.06 || Math.abs(hi) * 0.1 || 1;
+  [lo, hi] = span(lo, hi);
+  const pad = (hi - lo) * 0.06;
   return [lo - pad, hi + pad];
 }
 
@@ -67,8 +90,9 @@ function begin(canvas, n) {
 }
 
 // Axes of one panel: grid, ticks, labels and titles; returns the data-to-pixel maps.
-function axes(ctx, b, xr, yr, title, xName, yName, grid) {
+function axes(ctx, b, xRange, yRange, title, xName, yName, grid) {
   const { x0, x1, y0, y1 } = b;
+  const xr = span(...xRange), yr = span(...yRange);
   const sx = (x) => x0 + ((x1 - x0) * (x - xr[0])) / (xr[1] - xr[0]);
   const sy = (y) => y1 - ((y1 - y0) * (y - yr[0])) / (yr[1] - yr[0]);
   ctx.font = `13px ${FONT}`;
@@ -77,17 +101,15 @@ function axes(ctx, b, xr, yr, title, xName, yName, grid) {
   ctx.strokeStyle = "#E5E5E5";
   ctx.textAlign = "right";
   ctx.textBaseline = "middle";
-  for (const t of niceTicks(yr[0], yr[1], 5)) {
-    if (t < yr[0] || t > yr[1]) continue;
-    if (grid) { ctx.beginPath(); ctx.moveTo(x0, sy(t)); ctx.lineTo(x1, sy(t)); ctx.stroke(); }
-    ctx.fillText(label(t), x0 - 6, sy(t));
+  for (const { v, text } of niceTicks(yr[0], yr[1], 5)) {
+    if (grid) { ctx.beginPath(); ctx.moveTo(x0, sy(v)); ctx.lineTo(x1, sy(v)); ctx.stroke(); }
+    ctx.fillText(text, x0 - 6, sy(v));
   }
   ctx.textAlign = "center";
   ctx.textBaseline = "top";
-  for (const t of niceTicks(xr[0], xr[1], 4)) {
-    if (t < xr[0] || t > xr[1]) continue;
-    if (grid) { ctx.beginPath(); ctx.moveTo(sx(t), y0); ctx.lineTo(sx(t), y1); ctx.stroke(); }
-    ctx.fillText(label(t), sx(t), y1 + 5);
+  for (const { v, text } of niceTicks(xr[0], xr[1], 4)) {
+    if (grid) { ctx.beginPath(); ctx.moveTo(sx(v), y0); ctx.lineTo(sx(v), y1); ctx.stroke(); }
+    ctx.fillText(text, sx(v), y1 + 5);
   }
   ctx.strokeStyle = "#000000";
   ctx.beginPath(); ctx.moveTo(x0, y0); ctx.lineTo(x0, y1); ctx.lineTo(x1, y1); ctx.stroke();
@@ -118,7 +140,7 @@ function drawMetrics(p) {
     const lines = data.lines.filter((l) => l.panel === i);
     const hlines = data.hlines.filter((h) => h.panel === i);
     const b = box(i), { x0, x1, y0 } = b;
-    const { sx, sy } = axes(ctx, b, [0, data.x_max], yRange(panel, lines, hlines),
+    const { sx, sy } = axes(ctx, b, [0, data.x_max], yRange(panel, lines, hlines, p.shown),
                             panel.title, "epoch", panel.y_name, true);
     // lines, clipped to the panel, up to the epoch shown
     clip(ctx, b);
@@ -141,15 +163,16 @@ function drawMetrics(p) {
       star(ctx, sx(m.x), sy(m.y), 10); ctx.fill(); ctx.stroke();
     }
     ctx.restore();
-    if (panel.note) {
+    const note = panel.notes && panel.notes.filter((n) => n.epoch <= p.shown).pop();
+    if (note) {
       ctx.font = `14px ${FONT}`;
       ctx.textAlign = "right";
       ctx.textBaseline = "top";
       ctx.fillStyle = "rgba(255,255,255,0.8)";
-      const w = ctx.measureText(panel.note).width;
+      const w = ctx.measureText(note.text).width;
       ctx.fillRect(x1 - w - 8, y0 + 4, w + 8, 20);
       ctx.fillStyle = "#000000";
-      ctx.fillText(panel.note, x1 - 4, y0 + 7);
+      ctx.fillText(note.text, x1 - 4, y0 + 7);
     }
   });
 }
@@ -184,15 +207,15 @@ function drawPaths(p) {
       ctx.strokeStyle = "#000000"; ctx.lineWidth = 4;
       cross(ctx, sx(view.start[0]), sy(view.start[1]), 6); ctx.stroke();
     }
-    if (view.reference) {
-      ctx.fillStyle = view.reference_colour; ctx.strokeStyle = "#000000"; ctx.lineWidth = 1;
-      star(ctx, sx(view.reference[0]), sy(view.reference[1]), 10); ctx.fill(); ctx.stroke();
-    }
     if (last >= 0) {  // where the run is now
       ctx.fillStyle = panel.colour; ctx.strokeStyle = "#FFFFFF"; ctx.lineWidth = 2;
       ctx.beginPath();
       ctx.arc(sx(panel.x[last]), sy(panel.y[last]), 7, 0, 2 * Math.PI);
       ctx.fill(); ctx.stroke();
+    }
+    if (view.reference) {  // on top: the run converging onto it is the lesson
+      ctx.fillStyle = view.reference_colour; ctx.strokeStyle = "#000000"; ctx.lineWidth = 1;
+      star(ctx, sx(view.reference[0]), sy(view.reference[1]), 10); ctx.fill(); ctx.stroke();
     }
     ctx.restore();
   });
@@ -206,16 +229,30 @@ function drawBoundary(p) {
   const { sx, sy } = axes(ctx, b, view.x_range, view.y_range, view.title,
                           view.x_name, view.y_name, true);
   clip(ctx, b);
-  const pts = view.points;
-  ctx.lineWidth = 1.5;
-  for (let k = 0; k < pts.x.length; k++) {
-    const colour = pts.positive[k] ? POSITIVE : NEGATIVE;
-    ctx.beginPath();
-    ctx.arc(sx(pts.x[k]), sy(pts.y[k]), 3.5, 0, 2 * Math.PI);
-    ctx.fillStyle = pts.validation[k] ? "#FFFFFF" : colour;
-    ctx.strokeStyle = colour;
-    ctx.fill(); ctx.stroke();
+  // the points change only with the data or the size: drawn once, then copied
+  const dpr = window.devicePixelRatio || 1;
+  const key = `${p.data.static_key}|${b.x1 - b.x0}|${b.y1 - b.y0}|${dpr}`;
+  if (p.pointsKey !== key) {
+    p.pointsKey = key;
+    p.points = document.createElement("canvas");
+    p.points.width = p.pathCanvas.width; p.points.height = p.pathCanvas.height;
+    const pc = p.points.getContext("2d");
+    pc.setTransform(dpr, 0, 0, dpr, 0, 0);
+    const pts = view.points;
+    pc.lineWidth = 1.5;
+    for (let k = 0; k < pts.x.length; k++) {
+      const colour = pts.positive[k] ? POSITIVE : NEGATIVE;
+      pc.beginPath();
+      pc.arc(sx(pts.x[k]), sy(pts.y[k]), 3.5, 0, 2 * Math.PI);
+      pc.fillStyle = pts.validation[k] ? "#FFFFFF" : colour;
+      pc.strokeStyle = colour;
+      pc.fill(); pc.stroke();
+    }
   }
+  ctx.save();
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
+  ctx.drawImage(p.points, 0, 0);
+  ctx.restore();
   ctx.lineWidth = 4;
   for (const run of view.boundaries) {
     let frame = run.frames[0];
@@ -252,6 +289,7 @@ function shades(view) {
 }
 
 function draw(p) {
+  legend(p.legend, p.data.legend.filter((e) => !(e.epoch > p.shown)));
   drawMetrics(p);
   if (p.data.paths) drawPaths(p);
   if (p.data.boundary) drawBoundary(p);
@@ -324,7 +362,6 @@ export default function (component) {
   p.data = data;
   p.canvas.style.height = `${data.height}px`;
   p.canvas.setAttribute("aria-label", data.alt);
-  legend(p.legend, data.legend);
   const model = data.paths || data.boundary;  // the second canvas: paths or boundary
   p.pathCanvas.style.display = p.pathLegend.style.display = model ? "" : "none";
   if (model) {
@@ -332,10 +369,15 @@ export default function (component) {
     p.pathCanvas.setAttribute("aria-label", model.alt);
     legend(p.pathLegend, model.legend);
   }
-  if (data.paths) p.shades = shades(data.paths);
+  if (data.paths && p.shadesKey !== data.static_key) {
+    p.shadesKey = data.static_key;
+    p.shades = shades(data.paths);
+  }
   if (p.frame !== null) cancelAnimationFrame(p.frame);
   p.frame = null;
-  p.from = Math.min(p.shown, data.last);
+  // A browser that fell behind skips to this batch rather than show older epochs
+  // from thinned data.
+  p.from = Math.max(Math.min(p.shown, data.last), data.start);
   p.to = data.last;
   p.t0 = performance.now();
   p.duration = Math.max(1, data.reveal_s * 1000);
