@@ -107,7 +107,8 @@ function axes(ctx, b, xRange, yRange, title, xName, yName, grid) {
   }
   ctx.textAlign = "center";
   ctx.textBaseline = "top";
-  for (const { v, text } of niceTicks(xr[0], xr[1], 4)) {
+  // about one x tick per 60 px
+  for (const { v, text } of niceTicks(xr[0], xr[1], Math.max(2, Math.floor((x1 - x0) / 60)))) {
     if (grid) { ctx.beginPath(); ctx.moveTo(sx(v), y0); ctx.lineTo(sx(v), y1); ctx.stroke(); }
     ctx.fillText(text, sx(v), y1 + 5);
   }
