@@ -153,10 +153,13 @@ function drawMetrics(p) {
       ctx.strokeStyle = l.colour; ctx.lineWidth = 3;
       ctx.setLineDash(l.dashed ? [2, 4] : []);
       ctx.beginPath();
-      for (let k = 0; k < l.x.length && l.x[k] <= p.shown; k++) {
-        ctx.lineTo(sx(l.x[k]), sy(l.y[k]));
-      }
+      let k = 0;
+      for (; k < l.x.length && l.x[k] <= p.shown; k++) ctx.lineTo(sx(l.x[k]), sy(l.y[k]));
       ctx.stroke();
+      if (k === 1) {  // a single epoch so far: a dot, or nothing would show
+        ctx.fillStyle = l.colour;
+        ctx.beginPath(); ctx.arc(sx(l.x[0]), sy(l.y[0]), 3, 0, 2 * Math.PI); ctx.fill();
+      }
     }
     ctx.setLineDash([]);
     for (const m of data.marks.filter((m) => m.panel === i && m.x <= p.shown)) {
