@@ -8,13 +8,14 @@ cost/accuracy/gradient chart. That chart (``ui.live_chart``) reveals the batch's
 epochs one by one on a canvas over the time until the next batch, so the browser
 shows a new epoch on every animation frame while Streamlit itself reruns only a few
 times a second (each rerun costs a busy browser ~0.1 s, whatever it draws). When the
-run stops, the chart becomes an ``st.echarts_chart`` with tooltips. The Plotly views
-of the model (the (w, b) path on the cost surfaces, the decision boundary, the
-weights) sit in a second fragment that ticks every ``MODEL_FRAME_S`` while running:
-a changed Plotly chart is drawn from scratch (~0.1-0.3 s of browser time). The runs
-(``core.diagnostics.LiveRun``, each holding its ``core.iter_train`` iterator, so
-momentum and Adam keep their memory) live in ``st.session_state``; Pause stops the
-ticking and the last batch stays on screen, drawn in full.
+run stops, the chart becomes an ``st.echarts_chart`` with tooltips. The live chart
+also moves the (w, b) paths over the cost surfaces (1-D data) or the decision
+boundaries (2-D data); when stopped, those are Plotly figures in a second fragment,
+which while running ticks every ``MODEL_FRAME_S`` to redraw the weights of data with
+more features (a changed Plotly chart is drawn from scratch, ~0.1-0.3 s of browser
+time). The runs (``core.diagnostics.LiveRun``, each holding its ``core.iter_train``
+iterator, so momentum and Adam keep their memory) live in ``st.session_state``;
+Pause stops the ticking and the last batch stays on screen, drawn in full.
 """
 
 from __future__ import annotations
@@ -69,9 +70,9 @@ CHART_KW = {"config": {"displayModeBar": False}, "theme": None}
 LIVE_CHART_KW = {"config": {"displayModeBar": False, "staticPlot": True},
                  "theme": None}
 METRICS_HEIGHT = 400
-# While running, the Plotly views (path on the surfaces, decision boundary, weights)
-# are redrawn this often: Streamlit draws a changed Plotly chart from scratch
-# (~0.1-0.2 s of browser time), which would starve the live chart.
+# While running, the weights chart (data with more than two features) is redrawn this
+# often: Streamlit draws a changed Plotly chart from scratch (~0.1-0.3 s of browser
+# time), which would starve the live chart.
 MODEL_FRAME_S = 1.0
 
 LR_VALUES = [round(m * 10.0**e, 6) for e in range(-4, 2) for m in (1, 2, 3, 5)]
