@@ -16,23 +16,19 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
 from playwright.sync_api import Page, sync_playwright
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from harness import CHROMIUM_ARGS, streamlit_server, write_bare_app
+
 BOUND = 1.5
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                 "--disable-background-networking", "--enable-unsafe-swiftshader",
-                 "--use-angle=swiftshader"]
 
 BARE_APP = '''import streamlit as st
 
@@ -48,33 +44,6 @@ WAIT_JS = """([text]) => {
   const shown = document.querySelector('.st-key-thr_at');
   return !!shown && shown.textContent.includes(text);
 }"""
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _serve(script: Path, cwd: Path, log: Path) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(script), "--server.port",
-         str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
-         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        cwd=cwd, stdout=log.open("w"), stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.read().strip() == b"ok":
-                    return proc, url
-        except OSError:
-            time.sleep(0.25)
-    proc.kill()
-    raise SystemExit(f"{script} did not start; see {log}")
 
 
 def _idle(page: Page, timeout_ms: int = 120_000) -> None:
@@ -139,17 +108,9 @@ def main() -> int:
         _write_scored(data, args.rows)
         print(f"wrote {args.rows:,} scored rows ({data.stat().st_size / 2**20:.1f} MB)"
               f" in {time.perf_counter() - t:.1f} s")
-        bare = tmp / "bare_slider.py"
-        bare.write_text(BARE_APP)
-        # the same server settings for both apps (theme, runner options such as
-        # postScriptGC): only the page differs, not the Streamlit configuration
-        config = ROOT / ".streamlit" / "config.toml"
-        if config.exists():
-            (tmp / ".streamlit").mkdir()
-            shutil.copy(config, tmp / ".streamlit" / "config.toml")
-        app_proc, app_url = _serve(ROOT / "app.py", ROOT, tmp / "app.log")
-        bare_proc, bare_url = _serve(bare, tmp, tmp / "bare.log")
-        try:
+        bare = write_bare_app(tmp, "bare_slider.py", BARE_APP)
+        with (streamlit_server("app.py", log_path=tmp / "app.log") as app_url,
+              streamlit_server(bare, cwd=tmp, log_path=tmp / "bare.log") as bare_url):
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=chromium,
                                              args=CHROMIUM_ARGS)
@@ -198,10 +159,6 @@ def main() -> int:
                 page_ms = _time_moves(page, slider, 0.5 + args.warmup * 0.001,
                                       args.moves, 0.001)
                 browser.close()
-        finally:
-            for proc in (app_proc, bare_proc):
-                proc.terminate()
-                proc.wait(timeout=10)
 
     x, y = statistics.median(page_ms), statistics.median(bare_ms)
     ratio = x / y

@@ -22,22 +22,19 @@ a lot with the load on a shared box).
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from harness import CHROMIUM_ARGS, streamlit_server, write_bare_app
+
 WINDOW_S = 4.0
 GOAL = 15
 DEGREE = 5  # polynomial degree for the 2-D run
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
-                 "--enable-unsafe-swiftshader", "--use-angle=swiftshader"]
 
 # Counts the animation frames in which the cost chart changed on screen, and those
 # in which the (w, b) path view changed. While a run is going both are canvases of the
@@ -81,27 +78,6 @@ COUNTER_JS = """
   requestAnimationFrame(tick);
 })
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError("streamlit exited before answering")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.read().decode().strip() == "ok":
-                    return
-        except OSError:
-            pass
-        time.sleep(0.25)
-    raise RuntimeError(f"streamlit did not answer at {url}")
 
 
 def _idle(page) -> None:
@@ -187,35 +163,15 @@ def measure_baseline(url: str) -> dict:
     return result
 
 
-def serve(script: str, cwd: Path, measure_fn) -> dict:
-    """Run ``streamlit run script`` on a free port, measure, stop it."""
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", script,
-             "--server.port", str(port), "--server.address", "127.0.0.1",
-             "--server.headless", "true", "--browser.gatherUsageStats", "false",
-             "--server.fileWatcherType", "none"],
-            cwd=cwd, stdout=log, stderr=subprocess.STDOUT,
-        )
-        try:
-            _wait_healthy(url, proc)
-            return measure_fn(url)
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-
-
 def main() -> int:
-    result = serve("app.py", ROOT, measure)
-    moons = serve("app.py", ROOT, lambda url: measure(url, "2-D moons"))
     with tempfile.TemporaryDirectory() as tmp:
-        (Path(tmp) / "baseline.py").write_text(BASELINE_APP)
-        base = serve("baseline.py", Path(tmp), measure_baseline)
+        tmp = Path(tmp)
+        with streamlit_server("app.py", log_path=tmp / "app.log") as url:
+            result = measure(url)
+            moons = measure(url, "2-D moons")
+        baseline = write_bare_app(tmp, "baseline.py", BASELINE_APP)
+        with streamlit_server(baseline, cwd=tmp, log_path=tmp / "baseline.log") as url:
+            base = measure_baseline(url)
     rate = result["changes"] / result["elapsed"]
     base_rate = base["changes"] / base["elapsed"]
     verdict = "ok" if rate >= GOAL and result["still_running"] else "BELOW GOAL"

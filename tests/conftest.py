@@ -16,101 +16,28 @@ run), so "the app is idle" is an attribute to wait for, not a sleep.
 """
 
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
+from harness import CHROMIUM_ARGS, REPO_ROOT, streamlit_server
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 APP_PATH = str(REPO_ROOT / "app.py")  # for AppTest.from_file, from any test folder
 ARTIFACTS = REPO_ROOT / "tests" / "artifacts"
 ARTIFACTS.mkdir(parents=True, exist_ok=True)
 
-SERVER_START_TIMEOUT_S = 60
 # Playwright timeouts are in milliseconds.
 APP_TIMEOUT_MS = 30_000
 # Some widgets debounce their updates (about 200 ms) before the rerun starts.
 RERUN_START_MS = 250
 SETTLE_MS = 100
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--enable-unsafe-swiftshader",
-    "--use-angle=swiftshader",
-]
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _healthy(base_url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2) as resp:
-            return resp.read().decode().strip() == "ok"
-    except (urllib.error.URLError, OSError):
-        return False
-
-
-@contextmanager
-def serve(script: str) -> Iterator[str]:
-    """Run ``streamlit run script`` (a path from the repo root); yield its base URL."""
-    port = _free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    log_path = ARTIFACTS / f"streamlit-server-{Path(script).stem}.log"
-    command = [
-        sys.executable, "-m", "streamlit", "run", script,
-        "--server.port", str(port),
-        "--server.address", "127.0.0.1",
-        "--server.headless", "true",
-        "--browser.gatherUsageStats", "false",
-        # Tests never edit sources; no need to watch them.
-        "--server.fileWatcherType", "none",
-    ]  # fmt: skip
-    # Output goes to a file, not a pipe: a full pipe would block the server.
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(
-            command, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT
-        )
-        try:
-            deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-            while not _healthy(base_url):
-                if proc.poll() is not None:
-                    pytest.fail(
-                        f"Streamlit exited with code {proc.returncode} before it "
-                        f"answered; see {log_path}:\n{log_path.read_text()[-3000:]}"
-                    )
-                if time.monotonic() > deadline:
-                    pytest.fail(
-                        f"Streamlit did not answer {base_url}/_stcore/health within "
-                        f"{SERVER_START_TIMEOUT_S}s; see {log_path}:\n"
-                        f"{log_path.read_text()[-3000:]}"
-                    )
-                time.sleep(0.25)
-            yield base_url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+def serve(script: str) -> AbstractContextManager[str]:
+    """Serve ``script`` (a path from the repo root) for a fixture; yields its URL."""
+    return streamlit_server(
+        script, log_path=ARTIFACTS / f"streamlit-server-{Path(script).stem}.log")
 
 
 @pytest.fixture(scope="session")
