@@ -363,8 +363,10 @@ def _messages(tr: dict, histories: dict, reference, best: dict) -> None:
         st.caption(reference.message)
 
 
-def _live_view(tr: dict, reference) -> None:
-    """Status line, messages in words, and the cost/accuracy/gradient chart."""
+def _live_view(tr: dict, reference, batch: tuple | None = None) -> None:
+    """Status line, messages in words, and the cost/accuracy/gradient chart; while
+    running (``batch`` = (first epoch of the batch, seconds to reveal it over)) the
+    live chart instead."""
     runs = tr["runs"]
     histories = {loss: run.arrays() for loss, run in runs.items()}
     best = {loss: None if runs[loss].diverged else best_validation_epoch(h["val_loss"])
@@ -374,8 +376,8 @@ def _live_view(tr: dict, reference) -> None:
     ref_cost = reference.cost if reference is not None and reference.finite else None
     chart_kw = {"reference_cost": ref_cost, "best_epochs": best,
                 "epochs": tr["settings"]["epochs"]}
-    if tr["status"] == "running":
-        start, elapsed = tr["batch"]
+    if batch is not None:
+        start, elapsed = batch
         prep = tr["prep"]
         if prep["n_inputs"] == 1:  # the (w, b) paths move with the epochs
             chart_kw |= {"surfaces": _surfaces(tr), "start_point": prep["start"],
@@ -485,17 +487,18 @@ def training_area(reference) -> None:
     """The live part: one batch of epochs (advance, then draw) per run while running.
     """
     tr = st.session_state.tr
+    batch = None
     if tr["status"] == "running":
         start = max(r.epochs_run for r in tr["runs"].values())
         epochs, elapsed = _next_batch(tr)
         advance_together(tr["runs"].values(), epochs, BATCH_BUDGET_S)
-        tr["batch"] = (start, max(elapsed, BATCH_S))
+        batch = (start, max(elapsed, BATCH_S))
         if all(r.done for r in tr["runs"].values()):
             tr["status"] = "finished"
             st.rerun()  # the whole page: stops the ticking and updates the buttons
     if tr["note"]:
         st.caption(tr["note"])
-    _live_view(tr, reference)
+    _live_view(tr, reference, batch)
 
 
 def model_area(reference, dataset) -> None:
