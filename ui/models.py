@@ -1,0 +1,143 @@
+"""The typed state of each page, and of the sidebar's dataset choice.
+
+One frozen dataclass per page (see ``ui/state.py`` for how they live in the session
+and in the URL). A field holds a plain value or a short code; pages turn codes into
+words with their ``format_func``. Choices that several modules need (learning rates,
+epochs, ...) are defined here, once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ui.state import Model, choice, flag, number, span, text
+
+MAX_FILE_NAME = 120  # characters of an uploaded file's name kept for the URL
+MAX_COLUMN_NAME = 120
+
+# ------------------------------------------------------------------------ sidebar
+BUILT_IN = ("tumour", "one_d", "blobs", "moons", "circles", "breast_cancer")
+UPLOADED = "uploaded"
+
+
+@dataclass(frozen=True)
+class DatasetState(Model):
+    """The sidebar's choice: a built-in dataset and its generator settings, or the
+    session's upload (named by file and row count, so a link can ask for it)."""
+
+    KEY = "ds"
+    name: str = choice("one_d", (*BUILT_IN, UPLOADED))
+    n: int = number(200, 20, 10_000, integer=True)
+    separation: float = number(2.0, 0.0, 6.0, param="sep")
+    noise: float = number(1.0, 0.1, 3.0)
+    balance: float = number(0.5, 0.05, 0.95)
+    seed: int = number(0, 0, 10_000, integer=True)
+    file: str = text("", MAX_FILE_NAME)
+    rows: int | None = number(None, 0, 10**13, integer=True, optional=True)
+
+
+# ----------------------------------------------------------------- loss functions
+@dataclass(frozen=True)
+class LossFunctionsState(Model):
+    KEY = "lf"
+    label: int = choice(1, (1, 0), param="y")
+    mode: str = choice("z", ("z", "p"))  # move the point by its logit or probability
+    z: float = number(-4.0, -10.0, 10.0)
+    p: float = number(0.02, 0.001, 0.999)
+    axis: str = choice("p", ("p", "z"))  # plot the curves against p or z
+    s_label: int = choice(1, (1, 0), param="sy")
+    log_x: bool = flag(False, param="far")
+    wrong_side: bool = flag(True, param="wrong")
+
+
+# ------------------------------------------------------------------ cost surfaces
+@dataclass(frozen=True)
+class CostSurfacesState(Model):
+    """None means "the default for these data" (the fitted optimum's window and
+    its largest-weight parameter)."""
+
+    KEY = "cs"
+    first: int | None = number(None, 0, 10_000, integer=True, optional=True)
+    second: int | None = number(None, 0, 10_000, integer=True, optional=True)
+    a_range: tuple[float, float] | None = span(None, -1e6, 1e6, param="a",
+                                               optional=True)
+    c_range: tuple[float, float] | None = span(None, -1e6, 1e6, param="c",
+                                               optional=True)
+    resolution: int = choice(101, range(11, 202, 10), param="res")
+    slice_at: float = number(0.5, 0.0, 1.0, param="slice")
+    log_z: bool = flag(False, param="logz")
+
+
+# ----------------------------------------------------------------------- training
+LR_VALUES = tuple([round(m * 10.0**e, 6) for e in range(-4, 2) for m in (1, 2, 3, 5)]
+                  + [100.0])
+EPOCH_VALUES = (10, 20, 50, 100, 200, 300, 500, 1000, 2000, 5000)
+L2_VALUES = (0.0, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0)
+BATCH_VALUES = (1, 8, 16, 32, 64, 128, 256, 1024)
+VAL_VALUES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
+SPEED_VALUES = ("auto", 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000)
+LOSS_MODES = ("both", "log", "mse")
+OPTIMIZERS = ("gd", "sgd", "momentum", "adam", "newton")
+STORIES = ("", "mse", "lr", "overfit")  # "" is no story
+
+
+@dataclass(frozen=True)
+class TrainingState(Model):
+    KEY = "tr"
+    loss: str = choice("both", LOSS_MODES)
+    optimizer: str = choice("gd", OPTIMIZERS, param="opt")
+    lr: float = choice(1.0, LR_VALUES)
+    epochs: int = choice(300, EPOCH_VALUES)
+    batch: int = choice(32, BATCH_VALUES)
+    l2: float = choice(0.0, L2_VALUES)
+    degree: int = number(1, 1, 12, integer=True)
+    standardise: bool = flag(True, param="std")
+    w0: float = number(-4.0, -10.0, 10.0)
+    b0: float = number(4.0, -10.0, 10.0)
+    seed: int = number(0, 0, 10_000, integer=True)
+    val: float = choice(0.3, VAL_VALUES)
+    speed: str | int = choice("auto", SPEED_VALUES)
+    story: str = choice("", STORIES)
+
+
+@dataclass(frozen=True)
+class TrainedScores:
+    """What the Training page hands the Threshold page: a stopped model's scores
+    (probabilities) on its validation rows, and which model made them."""
+
+    y_true: np.ndarray
+    scores: np.ndarray
+    label: str
+
+
+# ---------------------------------------------------------------------- threshold
+SOURCES = ("builtin", "trained", "upload")
+PER_CHOICES = (1, 100, 1_000, 10_000, 100_000, 1_000_000)
+VIEWS = ("threshold", "uncertainty", "calibration", "method", "export")
+MONEY_LIMIT = 1e12
+
+
+@dataclass(frozen=True)
+class ThresholdState(Model):
+    """``threshold`` None is the scale's default (0.5, or 0 for raw scores);
+    ``base_rate`` None means production looks like the data."""
+
+    KEY = "thr"
+    source: str = choice("builtin", SOURCES, param="src")
+    threshold: float | None = number(None, -1e15, 1e15, param="t", optional=True)
+    cost_tp: float = number(0.0, -MONEY_LIMIT, MONEY_LIMIT, param="tp")
+    cost_fp: float = number(10.0, -MONEY_LIMIT, MONEY_LIMIT, param="fp")
+    cost_fn: float = number(30.0, -MONEY_LIMIT, MONEY_LIMIT, param="fn")
+    cost_tn: float = number(0.0, -MONEY_LIMIT, MONEY_LIMIT, param="tn")
+    currency: str = text("$", 5, param="cur")
+    per: int = choice(1_000, PER_CHOICES)
+    base_rate: float | None = number(None, 0.001, 0.999, param="base", optional=True)
+    sigmoid: bool = flag(False)
+    view: str = choice("threshold", VIEWS)
+    file: str = text("", MAX_FILE_NAME)
+    rows: int | None = number(None, 0, 10**13, integer=True, optional=True)
+    label_column: str = text("", MAX_COLUMN_NAME, param="label")
+    score_column: str = text("", MAX_COLUMN_NAME, param="score")
+    weight_column: str = text("", MAX_COLUMN_NAME, param="weight")
