@@ -5,8 +5,10 @@ Run with ``streamlit run app.py`` (or ``make run``). Pages live in ``pages/``.
 
 import streamlit as st
 
+from ui import state
+from ui.copy_link import copy_link
 from ui.frame import require_frame
-from ui.sidebar import render_sidebar
+from ui.sidebar import render_sidebar, reupload_notice
 
 require_frame()  # leave Streamlit's legacy pages/ mode before drawing anything
 
@@ -26,7 +28,13 @@ st.set_page_config(
     initial_sidebar_state="expanded",
 )
 
+state.check_url()  # a new session: note link parameters no page knows
 render_sidebar()  # the dataset choice every page shares
+with st.sidebar:
+    copy_link()
+notice = reupload_notice()
+if notice:
+    st.warning(notice, icon=":material/upload_file:")
 
 pages = [
     st.Page(file, title=title, icon=icon, default=(file == "pages/home.py"))

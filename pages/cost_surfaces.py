@@ -13,37 +13,31 @@ from ui.figures_loss import (
     make_surface_pair_figure,
 )
 from ui.frame import require_frame
-from ui.sidebar import current_dataset, keep_values, kept
+from ui.memo import memo
+from ui.models import CostSurfacesState as State
+from ui.sidebar import chosen_data
+from ui.state import bind, current, ignore, on_page, update
+from ui.text import for_chart, plain, short
 
 require_frame()  # before any element: the page must run inside app.py
+on_page(State)
 
 RANGE_FACTOR = 5  # the range sliders reach this many default half-widths
-DEFAULT_RESOLUTION = 101
 # Grid cells x samples (both losses) above which the page says it will take a
 # moment and draws the surfaces before their colouring.
 SLOW_ELEMENTS = 20_000_000
-VIEW = "cost_surfaces_view"  # the scope of the kept grid controls
-
-
 LOSSES = ("mse", "log")
+VIEW_OF = "cs.view_of"  # the data and parameters the ranges in the model belong to
 
 
 def both(compute):
     """``compute(loss)`` for both losses at once, one thread each: NumPy releases the
     GIL in its loops, so the two surfaces take the time of one on two cores."""
     with ThreadPoolExecutor(len(LOSSES)) as pool:
-        return list(pool.map(compute, LOSSES))
+        return dict(zip(LOSSES, pool.map(compute, LOSSES), strict=True))
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def optimum(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
-    return teaching.fitted_optimum(X, y)
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def surfaces(X: np.ndarray, y: np.ndarray, w_opt: np.ndarray, b_opt: float,
-             first: int, second: int, a_range: tuple[float, float],
-             c_range: tuple[float, float], resolution: int):
+def surfaces(X, y, w_opt, b_opt, first, second, a_range, c_range, resolution):
     """Both surfaces on the grid and their grid minima."""
     a = np.linspace(*a_range, resolution)
     c = np.linspace(*c_range, resolution)
@@ -55,122 +49,120 @@ def surfaces(X: np.ndarray, y: np.ndarray, w_opt: np.ndarray, b_opt: float,
             return core.cost_surface(X[:, 0], y, a, c, loss)
         return teaching.cost_grid(u, v, offset, y, a, c, loss)
 
-    J = dict(zip(LOSSES, both(grid), strict=True))
-    minima = {loss: teaching.grid_minimum(J[loss], a, c) for loss in LOSSES}
-    return a, c, J, minima
+    J = both(grid)
+    return a, c, J, {loss: teaching.grid_minimum(J[loss], a, c) for loss in LOSSES}
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def bending(X: np.ndarray, y: np.ndarray, w_opt: np.ndarray, b_opt: float,
-            first: int, second: int, a_range: tuple[float, float],
-            c_range: tuple[float, float], resolution: int):
+def bending(X, y, w_opt, b_opt, first, second, a_range, c_range, resolution):
     """Where each surface bends downward, and its smallest Hessian eigenvalue."""
     a = np.linspace(*a_range, resolution)
     c = np.linspace(*c_range, resolution)
     u, v, offset = teaching.slice_model(X, w_opt, b_opt, first, second)
-
-    def curvature(loss):
-        return teaching.curvature_grid(u, v, offset, y, a, c, loss)
-
-    curvatures = dict(zip(LOSSES, both(curvature), strict=True))
-    down = {loss: k.downward() for loss, k in curvatures.items()}
-    low = {loss: float(k.low.min()) for loss, k in curvatures.items()}
-    return down, low
+    k = both(lambda loss: teaching.curvature_grid(u, v, offset, y, a, c, loss))
+    return ({loss: k[loss].downward() for loss in k},
+            {loss: float(k[loss].low.min()) for loss in k})
 
 
 st.title("Cost surfaces")
-dataset = current_dataset()
+data = chosen_data()
+dataset = data.dataset
 X, y = dataset.X, dataset.y
 n, d = X.shape
 st.markdown(
     f"The cost J is the average loss over all **{n}** examples of "
-    f"*{dataset.name}*, seen as a landscape over the model's parameters. Gradient "
-    "descent walks downhill on it. Left: squared error of the sigmoid output. "
-    "Right: log loss. Same data, same grid."
+    f"*{plain(dataset.name)}*, seen as a landscape over the model's parameters. "
+    "Gradient descent walks downhill on it. Left: squared error of the sigmoid "
+    "output. Right: log loss. Same data, same grid."
 )
 
 with st.spinner("Fitting the optimum..."):
-    w_opt, b_opt = optimum(X, y)
+    w_opt, b_opt = memo("cs.optimum", data.key, lambda: teaching.fitted_optimum(X, y),
+                        shared=data.shared)
 names = teaching.parameter_names(dataset.feature_names)
-
+view = current(State)
+before = st.session_state.get(VIEW_OF)  # None in a new session: the link's view
+if before is not None and before[0] != data.key:  # other data: their own view
+    view = update(State, first=None, second=None, a_range=None, c_range=None,
+                  resolution=State().resolution, slice_at=State().slice_at)
+if max(view.first or 0, view.second or 0) > d:  # a link made for other data
+    view = ignore(State, "first", "second")
+default_first = int(np.argmax(np.abs(w_opt)))
 if d == 1:
     first, second = 0, 1
 else:
-    keep_values(
-        {"cs_first": int(np.argmax(np.abs(w_opt))), "cs_second": d},
-        "cost_surfaces_parameters", (dataset.name, dataset.description, n, d),
-    )
     pick1, pick2 = st.columns(2)
-    first = pick1.selectbox(
-        "First parameter (across)", range(d + 1), format_func=lambda k: names[k],
-        **kept("cost_surfaces_parameters", "cs_first"),
-    )
-    second = pick2.selectbox(
-        "Second parameter (depth)", range(d + 1), format_func=lambda k: names[k],
-        **kept("cost_surfaces_parameters", "cs_second"),
-    )
+    choices = range(d + 1)
+    first = pick1.selectbox("First parameter (across)", choices,
+                            format_func=lambda k: short(names[k]),
+                            **bind(State, "first", fallback=default_first))
+    second = pick2.selectbox("Second parameter (depth)", choices,
+                             format_func=lambda k: short(names[k]),
+                             **bind(State, "second", fallback=d))
     if first == second:
         st.error("Choose two different parameters: the surface needs two axes.")
         st.stop()
-    held = d + 1 - 2
     st.info(
         f"This dataset has {d} features, so J depends on {d + 1} parameters. The "
-        f"surfaces vary **{names[first]}** and **{names[second]}**; the other "
-        f"{held} are held at the fitted log-loss optimum (Newton's method with a "
-        f"small L2 penalty, {teaching.OPTIMUM_L2:g}, so separable data stay finite).",
+        f"surfaces vary **{plain(names[first])}** and **{plain(names[second])}**; "
+        f"the other {d - 1} are held at the fitted log-loss optimum (Newton's method "
+        f"with a small L2 penalty, {teaching.OPTIMUM_L2:g}, so separable data stay "
+        "finite).",
         icon=":material/info:",
     )
+signature = (data.key, first, second)
+if before is not None and before != signature:  # other axes: their window
+    view = update(State, a_range=None, c_range=None)
+st.session_state[VIEW_OF] = signature
 
-a_name, c_name = names[first], names[second]
+a_name, c_name = plain(names[first]), plain(names[second])  # for Markdown
+a_title, c_title = for_chart(names[first]), for_chart(names[second])  # for charts
 u, v, _ = teaching.slice_model(X, w_opt, b_opt, first, second)
 opt = np.append(w_opt, b_opt)
 (a_lo, a_hi), (c_lo, c_hi) = teaching.default_window(u, v, opt[first], opt[second])
 a_lim, c_lim = RANGE_FACTOR * a_hi, RANGE_FACTOR * c_hi
-keep_values(
-    {"cs_a_range": (a_lo, a_hi), "cs_c_range": (c_lo, c_hi),
-     "cs_res": DEFAULT_RESOLUTION, "cs_slice_frac": 0.5},
-    VIEW, (dataset.name, dataset.description, n, d, first, second),
-)
-keep_values({"cs_log_z": False}, "cost_surfaces_axis")
+for name, limit in (("a_range", a_lim), ("c_range", c_lim)):
+    chosen = getattr(view, name)
+    if chosen is not None and not -limit <= chosen[0] <= chosen[1] <= limit:
+        view = ignore(State, name)  # a link's range beyond these data's sliders
 
 controls = st.columns([3, 3, 2, 2])
-a_range = controls[0].slider(f"{a_name} from / to", -a_lim, a_lim,
-                             step=a_lim / 500, **kept(VIEW, "cs_a_range"))
-c_range = controls[1].slider(f"{c_name} from / to", -c_lim, c_lim,
-                             step=c_lim / 500, **kept(VIEW, "cs_c_range"))
+a_range = controls[0].slider(f"{a_name} from / to", -a_lim, a_lim, step=a_lim / 500,
+                             **bind(State, "a_range", fallback=(a_lo, a_hi)))
+c_range = controls[1].slider(f"{c_name} from / to", -c_lim, c_lim, step=c_lim / 500,
+                             **bind(State, "c_range", fallback=(c_lo, c_hi)))
 resolution = controls[2].slider("Grid points per side", 11, 201, step=10,
-                                **kept(VIEW, "cs_res"))
-log_z = controls[3].toggle("Log-scale cost axis",
-                           help="Shows the bottom of log loss's valley.",
-                           **kept("cost_surfaces_axis", "cs_log_z"))
+                                **bind(State, "resolution"))
+log_z = controls[3].toggle("Log-scale cost axis", **bind(State, "log_z"),
+                           help="Shows the bottom of log loss's valley.")
 if a_range[0] >= a_range[1] or c_range[0] >= c_range[1]:
     st.error("Each range needs two different ends: widen the slider.")
     st.stop()
 
 args = (X, y, w_opt, b_opt, first, second, tuple(map(float, a_range)),
         tuple(map(float, c_range)), int(resolution))
+key = (data.key, *args[4:])
 slow = resolution * resolution * n * 2 > SLOW_ELEMENTS
 with st.spinner(f"Computing a {resolution} x {resolution} grid over {n:,} examples..."
                 if slow else "Computing the surfaces..."):
-    a, c, J, minima = surfaces(*args)
+    a, c, J, minima = memo("cs.surfaces", key, lambda: surfaces(*args),
+                           shared=data.shared)
 min_points = {loss: (m.a, m.c, m.cost) for loss, m in minima.items()}
 notice, chart = st.empty(), st.empty()
 # On big requests the surfaces show first and the colouring follows: the Hessian
 # costs about as much again as the surfaces themselves.
-token = (dataset.name, dataset.description, *args[4:])
-drawn = st.session_state.setdefault("_cs_bending_done", set())
-if slow and token not in drawn:
+drawn = st.session_state.setdefault("cs.bending_done", set())
+if slow and key not in drawn:
     no_bending = {loss: np.zeros(J[loss].shape, dtype=bool) for loss in J}
     notice.info("Surfaces ready; now finding where each one bends downward...",
                 icon=":material/hourglass_top:")
     chart.plotly_chart(
-        make_surface_pair_figure(a, c, J, no_bending, min_points, a_title=a_name,
-                                 c_title=c_name, log_z=log_z),
+        make_surface_pair_figure(a, c, J, no_bending, min_points, a_title=a_title,
+                                 c_title=c_title, log_z=log_z),
         key="cs_surfaces_preview",
     )
 with st.spinner("Finding where each surface bends downward..."):
-    down, low = bending(*args)
-drawn.add(token)
+    down, low = memo("cs.bending", key, lambda: bending(*args), shared=data.shared)
+drawn.add(key)
 
 share = {loss: float(down[loss].mean()) for loss in down}
 notice.markdown(
@@ -180,8 +172,8 @@ notice.markdown(
     f"bends downward **nowhere** ({share['log']:.0%}): one bowl with one minimum."
 )
 chart.plotly_chart(
-    make_surface_pair_figure(a, c, J, down, min_points, a_title=a_name,
-                             c_title=c_name, log_z=log_z),
+    make_surface_pair_figure(a, c, J, down, min_points, a_title=a_title,
+                             c_title=c_title, log_z=log_z),
     key="cs_surfaces",
 )
 notes = []
@@ -199,14 +191,13 @@ if minima["log"].on_edge and d == 1:
                "grows, so its true minimum is at infinity.")
 
 st.subheader("Contours")
-slice_frac = st.slider(
-    f"Slice at {c_name} (share of its range)", 0.0, 1.0, **kept(VIEW, "cs_slice_frac"),
-    step=0.01, help="Where the 1-D slice below cuts the surfaces.",
-)
+slice_frac = st.slider(f"Slice at {c_name} (share of its range)", 0.0, 1.0, step=0.01,
+                       help="Where the 1-D slice below cuts the surfaces.",
+                       **bind(State, "slice_at"))
 row = round(slice_frac * (len(c) - 1))
 st.plotly_chart(
-    make_contour_pair_figure(a, c, J, down, min_points, a_title=a_name,
-                             c_title=c_name, log_z=log_z, slice_at=float(c[row])),
+    make_contour_pair_figure(a, c, J, down, min_points, a_title=a_title,
+                             c_title=c_title, log_z=log_z, slice_at=float(c[row])),
     key="cs_contours",
 )
 st.caption("Red tint: grid cells where the surface bends downward in some "
@@ -218,8 +209,8 @@ costs = {loss: J[loss][row] for loss in J}
 second_diff = {loss: teaching.second_differences(costs[loss], step) for loss in J}
 bends = {loss: teaching.bends_down(second_diff[loss]) for loss in J}
 st.plotly_chart(
-    make_slice_figure(a, costs, second_diff, bends, a_title=a_name,
-                      slice_label=f"{c_name} = {c[row]:.3g}"),
+    make_slice_figure(a, costs, second_diff, bends, a_title=a_title,
+                      slice_label=f"{c_title} = {c[row]:.3g}"),
     key="cs_slice",
 )
 negative = {loss: int(bends[loss].sum()) for loss in J}

@@ -3,8 +3,10 @@
 import streamlit as st
 
 from ui.frame import require_frame
+from ui.state import on_page
 
 require_frame()  # before any element: the page must run inside app.py
+on_page(None)  # no settings of its own: the address shows the dataset only
 
 # (page file, what the visitor does there)
 SECTIONS = {

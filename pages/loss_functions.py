@@ -12,11 +12,12 @@ from ui.figures_loss import (
     make_stability_figure,
 )
 from ui.frame import require_frame
-from ui.sidebar import keep_values, kept
+from ui.models import LossFunctionsState as State
+from ui.state import bind, on_page
 
 require_frame()  # before any element: the page must run inside app.py
+on_page(State)
 
-SCOPE = "loss_functions"  # where this page's control values are kept
 Z_MAX = 10.0  # the curves and the movable point live on z in [-Z_MAX, Z_MAX]
 P_EDGE = 1e-3  # curves against p run over [P_EDGE, 1 - P_EDGE]
 TABLE_Z = (-1000.0, -100.0, -40.0, -20.0, -17.0, 0.0, 17.0, 20.0, 37.0, 40.0,
@@ -100,24 +101,19 @@ st.markdown(
 )
 
 # --- The movable point -------------------------------------------------------
-keep_values(
-    {"lf_label": 1, "lf_mode": "logit z", "lf_z": -4.0, "lf_p": 0.02,
-     "lf_axis": "probability p", "lf_s_label": 1, "lf_log_x": False,
-     "lf_side": "confidently wrong"},
-    SCOPE,
-)
 left, right = st.columns([1, 2])
 with left:
     st.subheader("Your prediction")
-    label = st.radio("True label y", [1, 0], horizontal=True, **kept(SCOPE, "lf_label"),
+    label = st.radio("True label y", [1, 0], horizontal=True, **bind(State, "label"),
                      format_func=lambda y: f"y = {y}")
-    mode = st.radio("Move the point by", ["logit z", "probability p"],
-                    horizontal=True, **kept(SCOPE, "lf_mode"))
-    if mode == "logit z":
-        z0 = st.slider("Logit z", -Z_MAX, Z_MAX, step=0.1, **kept(SCOPE, "lf_z"))
+    mode = st.radio("Move the point by", ["z", "p"], horizontal=True,
+                    format_func={"z": "logit z", "p": "probability p"}.get,
+                    **bind(State, "mode"))
+    if mode == "z":
+        z0 = st.slider("Logit z", -Z_MAX, Z_MAX, step=0.1, **bind(State, "z"))
     else:
         p_point = st.slider("Probability p of class 1", 0.001, 0.999, step=0.001,
-                            **kept(SCOPE, "lf_p"), format="%.3f")
+                            **bind(State, "p"), format="%.3f")
         z0 = float(teaching.logit(p_point))
     p0 = float(core.sigmoid(z0))
     point = teaching.per_example_curves(np.array([z0]))[label]
@@ -158,9 +154,10 @@ with right:
 
 # --- Curves --------------------------------------------------------------------
 st.subheader("Loss for one example")
-axis = st.radio("Plot against", ["probability p", "logit z"], horizontal=True,
-                **kept(SCOPE, "lf_axis"))
-use_p = axis == "probability p"
+axis = st.radio("Plot against", ["p", "z"], horizontal=True,
+                format_func={"p": "probability p", "z": "logit z"}.get,
+                **bind(State, "axis"))
+use_p = axis == "p"
 x, z_grid, curves = curves_against("p" if use_p else "z")
 loss_curves = {y: {loss: curves[y][loss][0] for loss in ("log", "mse")}
                for y in (1, 0)}
@@ -210,14 +207,14 @@ st.markdown(
 c1, c2 = st.columns([1, 2])
 with c1:
     s_label = st.radio("True label", [1, 0], horizontal=True,
-                       format_func=lambda y: f"y = {y}", **kept(SCOPE, "lf_s_label"))
+                       format_func=lambda y: f"y = {y}", **bind(State, "s_label"))
     log_x = st.toggle("Beyond ±100 (log axes, |z| up to a million)",
-                      **kept(SCOPE, "lf_log_x"))
+                      **bind(State, "log_x"))
     wrong_side = True
     if log_x:
-        side = st.radio("Side", ["confidently wrong", "confidently right"],
-                        **kept(SCOPE, "lf_side"), horizontal=True)
-        wrong_side = side == "confidently wrong"
+        wrong_side = st.radio(
+            "Side", [True, False], horizontal=True, **bind(State, "wrong_side"),
+            format_func={True: "confidently wrong", False: "confidently right"}.get)
 z_s, routes = stability(s_label, log_x, wrong_side)
 with c2:
     fails = {

@@ -42,15 +42,15 @@ def test_loss_page_default_reads_off_loss_and_gradient_at_z_minus_4():
     assert "Confidently wrong" in at.warning[0].value
     assert len(at.get("plotly_chart")) == 3
     assert any("p - y" in latex.value for latex in at.latex)
-    assert z == at.slider(key="lf_z").value
+    assert z == at.slider(key="lf.z").value
 
 
 def test_loss_page_point_at_the_slider_ends():
     at = _page("pages/loss_functions.py")
     for label in (1, 0):
-        at.radio(key="lf_label").set_value(label).run()
+        at.radio(key="lf.label").set_value(label).run()
         for z in (-10.0, 10.0, 0.0):
-            at.slider(key="lf_z").set_value(z).run()
+            at.slider(key="lf.z").set_value(z).run()
             assert not at.exception
             m = _metrics(at)
             loss, grad = core.loss_and_dz("log", np.array([label]), np.array([z]))
@@ -58,30 +58,30 @@ def test_loss_page_point_at_the_slider_ends():
             assert m["dL/dz, log loss"] == pytest.approx(grad[0], rel=1e-3, abs=1e-6)
             wrong = (label == 1 and z < 0) or (label == 0 and z > 0)
             assert bool(at.warning) is wrong, (label, z)
-    at.radio(key="lf_label").set_value(1).run()
-    at.radio(key="lf_mode").set_value("probability p").run()
+    at.radio(key="lf.label").set_value(1).run()
+    at.radio(key="lf.mode").set_value("p").run()
     for p in (0.001, 0.999):
-        at.slider(key="lf_p").set_value(p).run()
+        at.slider(key="lf.p").set_value(p).run()
         assert not at.exception
         assert _metrics(at)["Log loss"] == pytest.approx(-math.log(p), rel=1e-3)
 
 
 def test_loss_page_axis_switch_and_stability_panel_every_option():
     at = _page("pages/loss_functions.py")
-    at.radio(key="lf_axis").set_value("logit z").run()
+    at.radio(key="lf.axis").set_value("z").run()
     assert not at.exception
     for label in (1, 0):
-        at.radio(key="lf_s_label").set_value(label).run()
+        at.radio(key="lf.s_label").set_value(label).run()
         text = " ".join(m.value for m in at.markdown)
         assert "**naive float32** first gives inf/nan" in text
         assert "**logits space**: 0 inf/nan out of 2001 points" in text
-        for side in ("confidently wrong", "confidently right"):
-            at.toggle(key="lf_log_x").set_value(True).run()
-            at.radio(key="lf_side").set_value(side).run()
+        for side in (True, False):  # confidently wrong, confidently right
+            at.toggle(key="lf.log_x").set_value(True).run()
+            at.radio(key="lf.wrong_side").set_value(side).run()
             assert not at.exception
             text = " ".join(m.value for m in at.markdown)
             assert "**logits space**: 0 inf/nan out of 601 points" in text
-        at.toggle(key="lf_log_x").set_value(False).run()
+        at.toggle(key="lf.log_x").set_value(False).run()
 
 
 def test_stability_table_shows_the_numbers():
@@ -117,8 +117,8 @@ def test_cost_page_default_tells_the_story():
     assert _mse_share(notice) > 50  # MSE bends downward over most of the grid
     assert "(0%)" in notice  # log loss nowhere
     assert len(at.get("plotly_chart")) == 3
-    assert at.slider(key="cs_res").value == 101
-    assert at.slider(key="cs_a_range").value == (-6.0, 6.0)
+    assert at.slider(key="cs.resolution").value == 101
+    assert at.slider(key="cs.a_range").value == (-6.0, 6.0)
     caption = next(c.value for c in at.caption if "Second differences" in c.value)
     assert ", 0 for log loss" in caption
 
@@ -126,56 +126,56 @@ def test_cost_page_default_tells_the_story():
 def test_cost_page_every_dataset():
     at = _page("pages/cost_surfaces.py")
     for key in sidebar.DATASETS:
-        at.selectbox(key="dataset").set_value(key).run()
+        at.selectbox(key="ds.name").set_value(key).run()
         assert not at.exception, key
         assert "(0%)" in _notice(at), key
         ds = sidebar.built_in(key, 200, 2.0, 1.0, 0.5, 0)
         info = " ".join(i.value for i in at.info)
         if ds.n_features > 1:
             assert "held at the fitted log-loss optimum" in info
-            assert at.selectbox(key="cs_second").value == ds.n_features  # b
+            assert at.selectbox(key="cs.second").value == ds.n_features  # b
         else:
             assert not info
 
 
 def test_cost_page_controls_at_their_extremes():
     at = _page("pages/cost_surfaces.py")
-    a_lim = at.slider(key="cs_a_range").max
-    c_lim = at.slider(key="cs_c_range").max
+    a_lim = at.slider(key="cs.a_range").max
+    c_lim = at.slider(key="cs.c_range").max
     settings = [
-        ("cs_res", 11), ("cs_res", 201), ("cs_res", 101),
-        ("cs_a_range", (-a_lim, a_lim)), ("cs_c_range", (-c_lim, c_lim)),
-        ("cs_slice_frac", 0.0), ("cs_slice_frac", 1.0),
-        ("cs_a_range", (0.0, a_lim / 500)), ("cs_c_range", (-c_lim, -c_lim + 1)),
+        ("cs.resolution", 11), ("cs.resolution", 201), ("cs.resolution", 101),
+        ("cs.a_range", (-a_lim, a_lim)), ("cs.c_range", (-c_lim, c_lim)),
+        ("cs.slice_at", 0.0), ("cs.slice_at", 1.0),
+        ("cs.a_range", (0.0, a_lim / 500)), ("cs.c_range", (-c_lim, -c_lim + 1)),
     ]
     for key, value in settings:
         at.slider(key=key).set_value(value).run()
         assert not at.exception, (key, value)
         assert "(0%)" in _notice(at), (key, value)
-    at.toggle(key="cs_log_z").set_value(True).run()
+    at.toggle(key="cs.log_z").set_value(True).run()
     assert not at.exception
     # Equal ends: a plain-words error, no surface.
-    at.slider(key="cs_a_range").set_value((1.0, 1.0)).run()
+    at.slider(key="cs.a_range").set_value((1.0, 1.0)).run()
     assert not at.exception
     assert "two different ends" in at.error[0].value
 
 
 def test_cost_page_multi_feature_parameter_choices():
     at = _page("pages/cost_surfaces.py")
-    at.selectbox(key="dataset").set_value("breast_cancer").run()
+    at.selectbox(key="ds.name").set_value("breast_cancer").run()
     for first, second in ((0, 29), (29, 30), (30, 5)):
-        at.selectbox(key="cs_first").set_value(first).run()
-        at.selectbox(key="cs_second").set_value(second).run()
+        at.selectbox(key="cs.first").set_value(first).run()
+        at.selectbox(key="cs.second").set_value(second).run()
         assert not at.exception
         assert "(0%)" in _notice(at)
-    at.selectbox(key="cs_second").set_value(5).run()
-    at.selectbox(key="cs_first").set_value(5).run()
+    at.selectbox(key="cs.second").set_value(5).run()
+    at.selectbox(key="cs.first").set_value(5).run()
     assert "two different parameters" in at.error[0].value
 
 
 def test_cost_page_big_dataset_stays_correct():
     at = _page("pages/cost_surfaces.py")
-    at.slider(key="ds_n").set_value(10_000).run()
+    at.slider(key="ds.n").set_value(10_000).run()
     assert not at.exception
     assert "10000" in " ".join(m.value for m in at.markdown).replace(",", "")
 
@@ -265,38 +265,38 @@ def test_loss_and_gradient_figures_have_titles_and_points():
 
 def test_page_controls_survive_a_visit_to_another_page():
     at = _page("pages/cost_surfaces.py")
-    at.slider(key="cs_res").set_value(51).run()
-    at.slider(key="cs_a_range").set_value((-3.0, 4.5)).run()
-    at.toggle(key="cs_log_z").set_value(True).run()
+    at.slider(key="cs.resolution").set_value(51).run()
+    at.slider(key="cs.a_range").set_value((-3.0, 4.5)).run()
+    at.toggle(key="cs.log_z").set_value(True).run()
     at.switch_page("pages/loss_functions.py").run()
-    at.radio(key="lf_mode").set_value("probability p").run()
-    at.slider(key="lf_p").set_value(0.9).run()
-    at.radio(key="lf_mode").set_value("logit z").run()  # lf_p is not drawn now
+    at.radio(key="lf.mode").set_value("p").run()
+    at.slider(key="lf.p").set_value(0.9).run()
+    at.radio(key="lf.mode").set_value("z").run()  # lf_p is not drawn now
     at.switch_page("pages/cost_surfaces.py").run()
 
     assert not at.exception
-    assert at.slider(key="cs_res").value == 51
-    assert at.slider(key="cs_a_range").value == (-3.0, 4.5)
-    assert at.toggle(key="cs_log_z").value is True
+    assert at.slider(key="cs.resolution").value == 51
+    assert at.slider(key="cs.a_range").value == (-3.0, 4.5)
+    assert at.toggle(key="cs.log_z").value is True
 
     at.switch_page("pages/loss_functions.py").run()
-    at.radio(key="lf_mode").set_value("probability p").run()
-    assert at.slider(key="lf_p").value == 0.9
+    at.radio(key="lf.mode").set_value("p").run()
+    assert at.slider(key="lf.p").value == 0.9
     assert _metrics(at)["Log loss"] == pytest.approx(-math.log(0.9), rel=1e-3)
 
     # A new dataset puts the surface controls back to that dataset's defaults.
     at.switch_page("pages/cost_surfaces.py").run()
-    at.selectbox(key="dataset").set_value("tumour").run()
-    assert at.slider(key="cs_res").value == 101
-    assert at.slider(key="cs_a_range").value == (-15.0, 15.0)
+    at.selectbox(key="ds.name").set_value("tumour").run()
+    assert at.slider(key="cs.resolution").value == 101
+    assert at.slider(key="cs.a_range").value == (-15.0, 15.0)
 
 
 def test_cost_page_with_generator_settings_at_their_extremes():
     at = _page("pages/cost_surfaces.py")
     extremes = [
-        {"ds_separation": 6.0, "ds_noise": 0.1},  # separable: optimum at infinity
-        {"ds_separation": 0.0, "ds_noise": 3.0, "ds_balance": 0.05},
-        {"ds_balance": 0.95, "ds_n": 20},
+        {"ds.separation": 6.0, "ds.noise": 0.1},  # separable: optimum at infinity
+        {"ds.separation": 0.0, "ds.noise": 3.0, "ds.balance": 0.05},
+        {"ds.balance": 0.95, "ds.n": 20},
     ]
     for settings in extremes:
         for key, value in settings.items():

@@ -1,6 +1,7 @@
 """The shared sidebar: built-in datasets, choices that persist, and uploads."""
 
 import io
+import re
 
 import numpy as np
 import pandas as pd
@@ -10,7 +11,23 @@ from streamlit.testing.v1 import AppTest
 
 import core
 from ui import sidebar
-from ui.sidebar import UPLOADED, apply_columns, handle_upload, parse_upload
+from ui.models import UPLOADED, DatasetState
+from ui.sidebar import (
+    apply_columns,
+    handle_upload,
+    parse_upload,
+    remove_upload,
+    upload_of,
+)
+
+
+def _shown(markdown: str) -> str:
+    """Text as a reader sees it (the Markdown escapes of user text removed)."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
+def _captions(at: AppTest) -> str:
+    return " ".join(_shown(c.value) for c in at.sidebar.caption)
 
 
 def _app() -> AppTest:
@@ -83,45 +100,69 @@ def test_parse_upload_rejects_bad_files_in_plain_words(kind):
         parse_upload(data, f"{kind}.csv", **choices)
 
 
+def _choice(state) -> str:
+    return state[DatasetState.KEY].name
+
+
 @pytest.mark.parametrize("kind", list(BAD_FILES))
 def test_a_bad_upload_keeps_the_previous_dataset(kind):
     data, choices, _ = BAD_FILES[kind]
     state = {}
     assert handle_upload(state, GOOD_CSV, "good.csv")
-    assert state[sidebar._CHOICE] == UPLOADED
-    state[sidebar._CHOICE] = "tumour"  # the user went back to a built-in set
+    assert _choice(state) == UPLOADED
+    up = upload_of(state)
+    state[DatasetState.KEY] = DatasetState(name="tumour")  # back to a built-in set
 
     if not choices:  # the file itself is bad
-        before = state[sidebar._UPLOADED_DS]
+        before = up.dataset
         assert handle_upload(state, data, f"{kind}.csv") is False
     else:  # the file may parse with default columns; the user's choice is bad
         handle_upload(state, data, f"{kind}.csv")
-        before = state[sidebar._UPLOADED_DS]
-        choice = state[sidebar._CHOICE]
-        for key, widget in (("label_column", "upload_label"),
-                            ("feature_columns", "upload_features"),
-                            ("positive_label", "upload_positive")):
+        before = up.dataset
+        choice = _choice(state)
+        for key, attribute in (("label_column", "label"),
+                               ("feature_columns", "features"),
+                               ("positive_label", "positive")):
             if key in choices:
-                state[widget] = choices[key]
+                setattr(up, attribute, choices[key])
         assert apply_columns(state) is False
-        assert state[sidebar._CHOICE] == choice
+        assert _choice(state) == choice
 
-    assert state[sidebar._UPLOADED_DS] is before
-    assert state[sidebar._CHOICE] in ("tumour", UPLOADED)
+    assert up.dataset is before
+    assert _choice(state) in ("tumour", UPLOADED)
     if not choices:
-        assert state[sidebar._CHOICE] == "tumour"
-    message = state[sidebar._UPLOAD_ERROR]
-    assert f"{kind}.csv" in message
-    assert "previous dataset is still loaded" in message
+        assert _choice(state) == "tumour"
+    assert f"{kind}.csv" in up.error
+    assert "previous dataset is still loaded" in up.error
 
 
-def test_removing_the_file_keeps_the_parsed_dataset():
+def test_removing_the_file_keeps_the_parsed_dataset_until_removed_for_good():
     state = {}
     handle_upload(state, GOOD_CSV, "good.csv")
-    dataset = state[sidebar._UPLOADED_DS]
+    up = upload_of(state)
+    dataset = up.dataset
     assert handle_upload(state, None, "") is False
-    assert state[sidebar._UPLOADED_DS] is dataset
-    assert sidebar._UPLOAD_ERROR not in state
+    assert up.dataset is dataset
+    assert not up.error
+    assert _choice(state) == UPLOADED
+    assert state[DatasetState.KEY].file == "good.csv"
+    assert state[DatasetState.KEY].rows == 5
+
+    remove_upload(state)
+    assert upload_of(state).dataset is None
+    assert _choice(state) == sidebar.DEFAULT_DATASET
+
+
+def test_the_same_bytes_are_read_once_per_session():
+    state = {}
+    handle_upload(state, GOOD_CSV, "good.csv")
+    table = upload_of(state).table
+    handle_upload(state, GOOD_CSV, "renamed.csv")  # same content, new name
+    assert upload_of(state).table is table
+    assert upload_of(state).dataset.name == "Uploaded: renamed.csv"
+    handle_upload(state, GOOD_CSV.replace(b"1.5", b"1.6"), "renamed.csv")
+    assert upload_of(state).table is not table  # other bytes, same name: read again
+    assert upload_of(state).dataset.X[0, 0] == 1.6
 
 
 # --- the sidebar in the app ---------------------------------------------------------
@@ -130,124 +171,123 @@ def test_removing_the_file_keeps_the_parsed_dataset():
 def test_every_built_in_dataset_renders_with_its_description():
     at = _app()
     for key in sidebar.DATASETS:
-        at.selectbox(key="dataset").set_value(key).run()
+        at.selectbox(key="ds.name").set_value(key).run()
 
         assert not at.exception
-        captions = " ".join(c.value for c in at.sidebar.caption)
+        captions = _captions(at)
         assert sidebar.DATASETS[key][2] in captions
         with_defaults = sidebar.built_in(key, 200, 2.0, 1.0, 0.5, 0)
         assert with_defaults.description in captions
         controls = {s.key for s in at.sidebar.slider} | {
             n.key for n in at.sidebar.number_input
         }
-        assert controls == {sidebar.CONTROLS[c][0] for c in sidebar.DATASETS[key][1]}
+        assert controls == {f"ds.{c}" for c in sidebar.DATASETS[key][1]}
 
 
 def test_generator_values_persist_across_datasets_and_pages():
     at = _app()
-    at.slider(key="ds_n").set_value(500).run()
-    at.slider(key="ds_separation").set_value(3.5).run()
-    at.number_input(key="ds_seed").set_value(42).run()
+    at.slider(key="ds.n").set_value(500).run()
+    at.slider(key="ds.separation").set_value(3.5).run()
+    at.number_input(key="ds.seed").set_value(42).run()
     at.switch_page("pages/loss_functions.py").run()
-    at.selectbox(key="dataset").set_value("tumour").run()  # no generator sliders
+    at.selectbox(key="ds.name").set_value("tumour").run()  # no generator sliders
     assert not at.sidebar.slider
     at.switch_page("pages/cost_surfaces.py").run()
-    at.selectbox(key="dataset").set_value("moons").run()
-    assert at.slider(key="ds_n").value == 200  # moons has its own settings
-    at.slider(key="ds_n").set_value(1000).run()
+    at.selectbox(key="ds.name").set_value("moons").run()
+    assert at.slider(key="ds.n").value == 200  # moons has its own settings
+    at.slider(key="ds.n").set_value(1000).run()
     at.switch_page("pages/home.py").run()
-    at.selectbox(key="dataset").set_value("one_d").run()
+    at.selectbox(key="ds.name").set_value("one_d").run()
 
     assert not at.exception
-    assert at.slider(key="ds_n").value == 500
-    assert at.slider(key="ds_separation").value == 3.5
-    assert at.number_input(key="ds_seed").value == 42
+    assert at.slider(key="ds.n").value == 500
+    assert at.slider(key="ds.separation").value == 3.5
+    assert at.number_input(key="ds.seed").value == 42
     expected = core.one_d(n=500, separation=3.5, seed=42).description
-    assert expected in [c.value for c in at.sidebar.caption]
+    assert expected in _captions(at)
 
-    at.selectbox(key="dataset").set_value("moons").run()
-    assert at.slider(key="ds_n").value == 1000
-    assert "1000 points" in " ".join(c.value for c in at.sidebar.caption)
+    at.selectbox(key="ds.name").set_value("moons").run()
+    assert at.slider(key="ds.n").value == 1000
+    assert "1000 points" in _captions(at)
 
 
 @pytest.mark.parametrize("end", ["low", "high"])
 def test_generator_controls_at_their_extremes(end):
     at = _app()
     for key in ("one_d", "circles"):
-        at.selectbox(key="dataset").set_value(key).run()
+        at.selectbox(key="ds.name").set_value(key).run()
         for control in sidebar.DATASETS[key][1]:
-            widget, _, low, high, _, _ = sidebar.CONTROLS[control]
+            _, low, high, _ = sidebar.CONTROLS[control]
+            widget = f"ds.{control}"
             value = low if end == "low" else high
             element = (at.number_input(key=widget) if control == "seed"
                        else at.slider(key=widget))
             element.set_value(value).run()
             assert not at.exception, (key, control, value)
         n = 20 if end == "low" else 10_000
-        assert f"{n} points" in " ".join(c.value for c in at.sidebar.caption)
+        assert f"{n} points" in _captions(at)
 
 
 def test_upload_through_the_real_widget_then_a_bad_file_keeps_it():
     at = _app()
-    at.file_uploader(key="upload_file").set_value(
+    at.file_uploader(key="ds.file_widget").set_value(
         ("tumours.csv", GOOD_CSV, "text/csv")
     ).run()
     assert not at.exception
-    assert at.selectbox(key="dataset").value == UPLOADED
-    assert at.selectbox(key="upload_label").value == "diagnosis"
-    assert at.multiselect(key="upload_features").value == ["size", "age"]
-    assert at.selectbox(key="upload_positive").value == "malignant"
-    assert "Loaded 5 rows from tumours.csv" in at.sidebar.success[0].value
+    assert at.selectbox(key="ds.name").value == UPLOADED
+    assert at.selectbox(key="ds.upload_label").value == "diagnosis"
+    assert at.multiselect(key="ds.upload_features").value == ["size", "age"]
+    assert at.selectbox(key="ds.upload_positive").value == "malignant"
+    assert "Loaded 5 rows from tumours.csv" in _shown(at.sidebar.success[0].value)
 
-    at.file_uploader(key="upload_file").set_value(
+    at.file_uploader(key="ds.file_widget").set_value(
         ("junk.csv", bytes(range(256)) * 4, "text/csv")
     ).run()
     assert not at.exception
-    assert "junk.csv" in at.sidebar.error[0].value
-    assert "binary" in at.sidebar.error[0].value
-    assert at.selectbox(key="dataset").value == UPLOADED
-    captions = " ".join(c.value for c in at.sidebar.caption)
+    assert "junk.csv" in _shown(at.sidebar.error[0].value)
+    assert "binary" in _shown(at.sidebar.error[0].value)
+    assert at.selectbox(key="ds.name").value == UPLOADED
+    captions = _captions(at)
     assert "5 rows from tumours.csv" in captions
 
 
 def test_generator_values_survive_a_detour_through_an_upload():
     at = _app()
-    at.slider(key="ds_n").set_value(500).run()
-    at.file_uploader(key="upload_file").set_value(
+    at.slider(key="ds.n").set_value(500).run()
+    at.file_uploader(key="ds.file_widget").set_value(
         ("tumours.csv", GOOD_CSV, "text/csv")
     ).run()
-    assert at.selectbox(key="dataset").value == UPLOADED
+    assert at.selectbox(key="ds.name").value == UPLOADED
     at.run()
-    at.selectbox(key="dataset").set_value("one_d").run()
+    at.selectbox(key="ds.name").set_value("one_d").run()
 
     assert not at.exception
-    assert at.slider(key="ds_n").value == 500
-    assert "500 points" in " ".join(c.value for c in at.sidebar.caption)
+    assert at.slider(key="ds.n").value == 500
+    assert "500 points" in _captions(at)
 
 
 def test_upload_column_choices_reparse_and_a_bad_choice_keeps_the_data():
     at = _app()
-    at.file_uploader(key="upload_file").set_value(
+    at.file_uploader(key="ds.file_widget").set_value(
         ("tumours.csv", GOOD_CSV, "text/csv")
     ).run()
-    at.multiselect(key="upload_features").set_value(["size"]).run()
+    at.multiselect(key="ds.upload_features").set_value(["size"]).run()
     assert not at.exception
-    assert "features size." in " ".join(c.value for c in at.sidebar.caption)
+    assert "features size." in _captions(at)
 
-    at.selectbox(key="upload_positive").set_value("benign").run()
-    assert "positive = 'benign', 60% of rows" in " ".join(
-        c.value for c in at.sidebar.caption
-    )
+    at.selectbox(key="ds.upload_positive").set_value("benign").run()
+    assert "positive = 'benign', 60% of rows" in _captions(at)
 
-    at.multiselect(key="upload_features").set_value(["size", "diagnosis"]).run()
+    at.multiselect(key="ds.upload_features").set_value(["size", "diagnosis"]).run()
     assert not at.exception
-    assert "cannot also be a feature" in at.sidebar.error[0].value
-    captions = " ".join(c.value for c in at.sidebar.caption)
+    assert "cannot also be a feature" in _shown(at.sidebar.error[0].value)
+    captions = _captions(at)
     assert "positive = 'benign'" in captions and "features size." in captions
 
     # A built-in dataset can be picked again, and the upload stays available.
-    at.selectbox(key="dataset").set_value("tumour").run()
-    assert at.selectbox(key="dataset").value == "tumour"
-    assert "Uploaded: tumours.csv" in at.selectbox(key="dataset").options
+    at.selectbox(key="ds.name").set_value("tumour").run()
+    assert at.selectbox(key="ds.name").value == "tumour"
+    assert "Uploaded: tumours.csv" in at.selectbox(key="ds.name").options
 
 
 def test_choose_dataset_from_a_callback_sets_picker_and_settings():
@@ -260,16 +300,16 @@ render_sidebar()
 st.markdown(current_dataset().description)
 """
     at = AppTest.from_string(script, default_timeout=60).run()
-    at.slider(key="ds_n").set_value(700).run()  # one_d's own setting
+    at.slider(key="ds.n").set_value(700).run()  # one_d's own setting
     at.button(key="story").click().run()
 
     assert not at.exception
-    assert at.selectbox(key="dataset").value == "moons"
-    assert at.slider(key="ds_n").value == 60
-    assert at.number_input(key="ds_seed").value == 3
+    assert at.selectbox(key="ds.name").value == "moons"
+    assert at.slider(key="ds.n").value == 60
+    assert at.number_input(key="ds.seed").value == 3
     assert at.markdown[0].value == core.two_d("moons", n=60, noise=0.25,
                                               seed=3).description
-    at.selectbox(key="dataset").set_value("one_d").run()
-    assert at.slider(key="ds_n").value == 700
+    at.selectbox(key="ds.name").set_value("one_d").run()
+    assert at.slider(key="ds.n").value == 700
     with pytest.raises(ValueError, match="no setting"):
         sidebar.choose_dataset("tumour", n=5)

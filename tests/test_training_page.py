@@ -240,7 +240,7 @@ def test_while_running_the_live_chart_gets_every_new_epoch(app):
 
 def test_while_running_on_2d_data_the_live_chart_moves_the_boundary(app):
     at = app
-    at.selectbox(key="dataset").set_value("blobs").run()
+    at.selectbox(key="ds.name").set_value("blobs").run()
     at.select_slider(key="tr_epochs").set_value(2000).run()
     at.select_slider(key="tr_speed").set_value(200).run()
     at.button(key="tr_reset").click().run()
@@ -322,7 +322,7 @@ def test_live_data_of_a_diverged_run_next_to_a_finite_one_is_finite():
 
 def test_no_validation_rows_with_polynomial_features(app):
     at = app
-    at.selectbox(key="dataset").set_value("moons").run()
+    at.selectbox(key="ds.name").set_value("moons").run()
     at.select_slider(key="tr_val").set_value(0.0).run()
     at.slider(key="tr_degree").set_value(3).run()
     at.select_slider(key="tr_epochs").set_value(50).run()
@@ -355,7 +355,7 @@ def test_changing_the_learning_rate_continues_from_the_current_weights(app):
 @pytest.mark.parametrize("dataset", list(DATASETS))
 def test_every_optimizer_on_every_dataset(app, dataset):
     at = app
-    at.selectbox(key="dataset").set_value(dataset).run()
+    at.selectbox(key="ds.name").set_value(dataset).run()
     at.select_slider(key="tr_epochs").set_value(10).run()
     at.select_slider(key="tr_speed").set_value(200).run()
     assert not at.exception

@@ -1,31 +1,35 @@
-"""The shared sidebar: one dataset picker whose choice persists across pages.
+"""The shared sidebar: one dataset picker whose choice every page uses.
 
-``render_sidebar()`` runs in ``app.py`` before the page; pages call
-``current_dataset()`` to get the chosen :class:`core.Dataset`.
+The choice is a :class:`ui.models.DatasetState` (``ui/state.py``: kept in the
+session, mirrored in the URL). Each built-in dataset remembers its own generator
+settings while another one is shown (``ds.memory``, session only: the URL holds the
+dataset on screen). ``render_sidebar()`` runs in ``app.py`` before the page; pages
+call ``current_dataset()``.
 
-Why values live outside the widgets: Streamlit deletes the state of a widget that is
-not drawn in a run, so the "Points" slider of the 1-D generator would forget its value
-as soon as the tumour data (which has no such slider) is picked. Every choice is
-therefore kept in a plain session key (``_ds_values``: one dict of settings per
-dataset) and copied into the widget keys before the widgets are drawn.
-
-Uploads: :func:`parse_upload` turns bytes and a file name into a ``core.Dataset`` (a
-pure function, tested without a browser); :func:`handle_upload` and
-:func:`apply_columns` update a session-state mapping so that a bad file or a bad
-column choice leaves an error message and the previous dataset untouched.
+Uploads: :func:`handle_upload` and :func:`apply_columns` work on any mapping (the
+session state, or a dict in tests): a bad file or a bad column choice leaves an
+error message and the previous dataset untouched. The session holds one upload,
+once, identified by the SHA-256 of its bytes.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import MutableMapping
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 import streamlit as st
 
 import core
+from ui import state
+from ui.memo import digest
+from ui.models import BUILT_IN, MAX_FILE_NAME, UPLOADED, DatasetState
+from ui.text import plain, short
 
-UPLOADED = "uploaded"
 MAX_UPLOAD_MB = 200  # server.maxUploadSize in .streamlit/config.toml
+UPLOAD = "ds.upload"  # session key of the session's UploadState
+MEMORY = "ds.memory"  # session key: built-in dataset -> its generator settings
 
 # key -> (label in the picker, generator controls it uses, what it teaches)
 DATASETS = {
@@ -62,37 +66,23 @@ DATASETS = {
         "scikit-learn's Wisconsin data, shipped offline, standardised.",
     ),
 }
+assert tuple(DATASETS) == BUILT_IN
 
-# Generator settings: (widget key, label, min, max, step, default).
+# Generator settings: control -> (label, min, max, step); defaults in DatasetState.
 CONTROLS = {
-    "n": ("ds_n", "Points", 20, 10_000, 10, 200),
-    "separation": ("ds_separation", "Class separation", 0.0, 6.0, 0.1, 2.0),
-    "noise": ("ds_noise", "Noise", 0.1, 3.0, 0.1, 1.0),
-    "balance": ("ds_balance", "Share of positives", 0.05, 0.95, 0.05, 0.5),
-    "seed": ("ds_seed", "Seed", 0, 10_000, 1, 0),
+    "n": ("Points", 20, 10_000, 10),
+    "separation": ("Class separation", 0.0, 6.0, 0.1),
+    "noise": ("Noise", 0.1, 3.0, 0.1),
+    "balance": ("Share of positives", 0.05, 0.95, 0.05),
+    "seed": ("Seed", 0, 10_000, 1),
 }
-
-DEFAULT_DATASET = "one_d"
-# Kept for pages and tests written against the first version of this module.
-DEFAULTS = {"dataset": DEFAULT_DATASET} | {
-    widget: default for widget, _, _, _, _, default in CONTROLS.values()
-}
-
-_VALUES = "_ds_values"  # dataset key -> {control: value}
-_OWNER = "_ds_owner"  # the dataset whose values the widget keys currently hold
-_CHOICE = "_ds_choice"  # the dataset picked last, survives any widget cleanup
-_UPLOADED_DS = "_uploaded_dataset"  # the last upload that parsed, a core.Dataset
-_UPLOAD_TABLE = "_upload_table"  # (file name, DataFrame) of the file being set up
-_UPLOAD_ERROR = "_upload_error"  # plain-words message of the last failed attempt
-_UPLOAD_OK = "_upload_ok"  # plain-words message of the last successful attempt
-_RUN = "_run_number"  # counts the app's runs (kept values need "the last run")
-_DRAWN = "_kept_drawn"  # widget key -> the run in which it was last drawn
+DEFAULT_DATASET = DatasetState().name
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_data(show_spinner=False, max_entries=64, ttl=3600)
 def built_in(key: str, n: int, separation: float, noise: float, balance: float,
              seed: int) -> core.Dataset:
-    """A built-in dataset; cached, since the same choice comes back on every rerun."""
+    """A built-in dataset (the same for everyone: a function of these arguments)."""
     if key == "tumour":
         return core.tumour()
     if key == "one_d":
@@ -106,8 +96,26 @@ def built_in(key: str, n: int, separation: float, noise: float, balance: float,
 
 
 # ---------------------------------------------------------------------------
-# Uploads: pure parsing, then state updates on any mapping
+# Uploads: state updates on any mapping
 # ---------------------------------------------------------------------------
+
+
+@dataclass
+class UploadState:
+    """The session's upload: the table being set up (file name, SHA-256 of its
+    bytes, the parsed table) with its column choices, the last dataset that parsed,
+    and the message of the last attempt."""
+
+    name: str = ""
+    digest: str = ""
+    table: pd.DataFrame | None = None
+    label: object = None
+    features: list = field(default_factory=list)
+    positive: object = None
+    dataset: core.Dataset | None = None
+    key: str = ""  # what ``dataset`` is: its file's hash and the column choices
+    error: str = ""
+    ok: str = ""
 
 
 def guess_label_column(df: pd.DataFrame) -> str:
@@ -127,6 +135,11 @@ def default_features(df: pd.DataFrame, label_column) -> list:
     return numeric or others
 
 
+def default_positive(df: pd.DataFrame, label) -> object:
+    values = df[label].dropna()
+    return core.default_positive_label(values) if values.nunique() == 2 else None
+
+
 def dataset_from_table(df: pd.DataFrame, name: str, label_column=None,
                        feature_columns=None, positive_label=None) -> core.Dataset:
     """A ``core.Dataset`` named ``"Uploaded: <name>"`` from a table and column choices.
@@ -142,9 +155,7 @@ def dataset_from_table(df: pd.DataFrame, name: str, label_column=None,
     if label_column not in df.columns:
         raise core.DataError(f"{name} has no column {label_column!r}.")
     if positive_label is None:
-        labels = df[label_column].dropna()
-        if labels.nunique() == 2:
-            positive_label = core.default_positive_label(labels)
+        positive_label = default_positive(df, label_column)
     X, y = core.labeled_features(df, label_column, feature_columns, positive_label)
     if positive_label is None:  # labeled_features chose it (and validated the labels)
         positive_label = core.default_positive_label(df[label_column])
@@ -161,6 +172,11 @@ def dataset_from_table(df: pd.DataFrame, name: str, label_column=None,
     )
 
 
+def read_table(data: bytes, name: str) -> pd.DataFrame:
+    """Bytes of a CSV or Parquet file -> table (``core.DataError`` in plain words)."""
+    return core.load_table(_named(data, name))
+
+
 def parse_upload(data: bytes, name: str, label_column=None, feature_columns=None,
                  positive_label=None) -> core.Dataset:
     """Bytes of a CSV or Parquet file plus column choices -> ``core.Dataset``.
@@ -168,10 +184,8 @@ def parse_upload(data: bytes, name: str, label_column=None, feature_columns=None
     Raises ``core.DataError`` (a ``ValueError``) with a plain-words message for any
     bad file or choice; never returns a half-read dataset.
     """
-    return dataset_from_table(
-        core.load_table(_named(data, name)), name, label_column, feature_columns,
-        positive_label,
-    )
+    return dataset_from_table(read_table(data, name), name, label_column,
+                              feature_columns, positive_label)
 
 
 class _named(bytes):
@@ -186,191 +200,226 @@ class _named(bytes):
         return bytes(self)
 
 
-def handle_upload(state: MutableMapping, data: bytes | None, name: str) -> bool:
-    """A new file arrived: read its table, pick default columns, try to use it.
+def upload_of(s: MutableMapping) -> UploadState:
+    """The session's upload record (created empty the first time)."""
+    if not isinstance(s.get(UPLOAD), UploadState):
+        s[UPLOAD] = UploadState()
+    return s[UPLOAD]
 
-    On success the upload becomes the chosen dataset; on any failure ``state`` gets
-    an error message and keeps its previous dataset and choice. Returns success.
-    """
-    state.pop(_UPLOAD_OK, None)
-    if data is None:  # the file was removed: the parsed dataset stays available
-        state.pop(_UPLOAD_TABLE, None)
-        state.pop(_UPLOAD_ERROR, None)
+
+def handle_upload(s: MutableMapping, data: bytes | None, name: str) -> bool:
+    """A new file arrived: read its table (once per content), pick default columns,
+    try to use it. On success the upload becomes the chosen dataset; on any failure
+    the record gets an error message and the previous dataset and choice stay.
+    Returns success."""
+    up = upload_of(s)
+    up.ok = up.error = ""
+    if data is None:  # the file was removed from the box: the dataset stays
+        up.name, up.digest, up.table = "", "", None
+        return False
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != up.digest or up.table is None:
+        try:
+            table = read_table(data, name)
+        except (core.DataError, ValueError) as exc:
+            up.name, up.digest, up.table = "", "", None
+            up.error = _could_not(exc, name)
+            return False
+        up.digest, up.table = digest, table
+        up.label = guess_label_column(table)
+        up.features = default_features(table, up.label)
+        up.positive = default_positive(table, up.label)
+    up.name = name
+    return apply_columns(s)
+
+
+def apply_columns(s: MutableMapping) -> bool:
+    """Re-parse the uploaded table with the record's column choices."""
+    up = upload_of(s)
+    up.ok = ""
+    if up.table is None:
         return False
     try:
-        df = core.load_table(_named(data, name))
+        dataset = dataset_from_table(up.table, up.name, up.label, up.features,
+                                     up.positive)
     except (core.DataError, ValueError) as exc:
-        state.pop(_UPLOAD_TABLE, None)
-        state[_UPLOAD_ERROR] = _plain(exc, name)
+        up.error = _could_not(exc, up.name)
         return False
-    label = guess_label_column(df)
-    state[_UPLOAD_TABLE] = (name, df)
-    state["upload_label"] = label
-    state["upload_features"] = default_features(df, label)
-    state["upload_positive"] = _default_positive(df, label)
-    return apply_columns(state)
-
-
-def apply_columns(state: MutableMapping) -> bool:
-    """Re-parse the uploaded table with the column choices held in ``state``."""
-    state.pop(_UPLOAD_OK, None)
-    if _UPLOAD_TABLE not in state:
-        return False
-    name, df = state[_UPLOAD_TABLE]
-    try:
-        dataset = dataset_from_table(
-            df, name, state.get("upload_label"), state.get("upload_features", []),
-            state.get("upload_positive"),
-        )
-    except (core.DataError, ValueError) as exc:
-        state[_UPLOAD_ERROR] = _plain(exc, name)
-        return False
-    state.pop(_UPLOAD_ERROR, None)
-    state[_UPLOADED_DS] = dataset
-    state[_CHOICE] = UPLOADED
-    state[_UPLOAD_OK] = f"Loaded {len(dataset.y)} rows from {name}."
+    up.error = ""
+    up.dataset = dataset
+    up.key = digest("upload", up.digest, up.label, up.features, up.positive)
+    up.ok = f"Loaded {len(dataset.y)} rows from {up.name}."
+    _switch(s, UPLOADED)
     return True
 
 
-def _plain(exc: Exception, name: str) -> str:
-    return (
-        f"Could not use {name}: {exc} The previous dataset is still loaded."
+def remove_upload(s: MutableMapping) -> None:
+    """Forget the session's upload; a built-in dataset is shown instead."""
+    s[UPLOAD] = UploadState()
+    if _model(s).name == UPLOADED:
+        _switch(s, DEFAULT_DATASET)
+
+
+def _could_not(exc: Exception, name: str) -> str:
+    return f"Could not use {name}: {exc} The previous dataset is still loaded."
+
+
+# ---------------------------------------------------------------------------
+# The dataset choice
+# ---------------------------------------------------------------------------
+
+
+def _model(s: MutableMapping) -> DatasetState:
+    model = s.get(DatasetState.KEY)
+    return model if isinstance(model, DatasetState) else DatasetState()
+
+
+def _settings(model: DatasetState) -> dict:
+    return {c: getattr(model, c) for c in CONTROLS}
+
+
+def _switch(s: MutableMapping, name: str, **settings) -> None:
+    """Show dataset ``name``: the current one's settings are remembered, the new
+    one's come back (or its defaults), then ``settings`` apply."""
+    model = _model(s)
+    memory = s.setdefault(MEMORY, {})
+    if model.name in DATASETS:
+        memory[model.name] = _settings(model)
+    kept = memory.get(name, _settings(DatasetState())) | settings
+    upload = upload_of(s).dataset if name == UPLOADED else None
+    s[DatasetState.KEY] = replace(
+        model, name=name, **kept,
+        file=short(upload.name.removeprefix("Uploaded: "), MAX_FILE_NAME)
+        if upload else "",
+        rows=len(upload.y) if upload else None,
     )
 
 
-def _default_positive(df: pd.DataFrame, label) -> object:
-    values = df[label].dropna()
-    if values.nunique() != 2:
+def choose_dataset(key: str, **settings) -> None:
+    """Pick a built-in dataset, and optionally its generator settings by control
+    name (``n``, ``separation``, ``noise``, ``balance``, ``seed``): for widget
+    callbacks, such as a lecture story's button."""
+    if key not in DATASETS:
+        raise ValueError(f"Unknown dataset {key!r}.")
+    unknown = set(settings) - set(DATASETS[key][1])
+    if unknown:
+        raise ValueError(f"{key!r} has no setting {sorted(unknown)[0]!r}.")
+    state.current(DatasetState)  # read the URL first if this is the first use
+    _switch(st.session_state, key, **settings)
+    state.publish()
+
+
+@dataclass(frozen=True)
+class Chosen:
+    """The data on screen, what they are (a content key: the hash of the upload's
+    bytes and column choices, or the generator's name and settings), and whether
+    they are the same for everyone (built-in) or one person's (an upload)."""
+
+    dataset: core.Dataset
+    key: str
+    shared: bool
+
+
+def chosen_data() -> Chosen:
+    """The dataset chosen in the sidebar; the default one while a link's upload has
+    not been uploaded again in this session."""
+    model = state.current(DatasetState)
+    if model.name == UPLOADED:
+        up = upload_of(st.session_state)
+        if up.dataset is not None:
+            return Chosen(up.dataset, up.key, shared=False)
+        model = DatasetState()
+    settings = (model.n, model.separation, model.noise, model.balance, model.seed)
+    return Chosen(built_in(model.name, *settings), digest(model.name, *settings),
+                  shared=True)
+
+
+def current_dataset() -> core.Dataset:
+    """The dataset chosen in the sidebar (see :func:`chosen_data`)."""
+    return chosen_data().dataset
+
+
+def reupload_notice() -> str | None:
+    """Words (Markdown-safe) for a link whose uploaded file this session lacks."""
+    model = state.current(DatasetState)
+    if model.name != UPLOADED or upload_of(st.session_state).dataset is not None:
         return None
-    return core.default_positive_label(values)
+    rows = f", {model.rows:,} rows" if model.rows is not None else ""
+    name = plain(model.file) if model.file else "an uploaded file"
+    return (f"This link was made with {name}{rows}. Upload it again (sidebar, "
+            "\"Upload your own data\") to see the same view; until then the "
+            f"{DATASETS[DEFAULT_DATASET][0]} are shown.")
+
+
+# ---------------------------------------------------------------------------
+# Drawing
+# ---------------------------------------------------------------------------
+
+
+def _on_name() -> None:
+    _switch(st.session_state, st.session_state[f"{DatasetState.KEY}.name"])
 
 
 def _on_file() -> None:
-    file = st.session_state.get("upload_file")
+    file = st.session_state.get("ds.file_widget")
     if file is None:
         handle_upload(st.session_state, None, "")
     else:
         handle_upload(st.session_state, file.getvalue(), file.name)
 
 
+def _on_remove() -> None:
+    remove_upload(st.session_state)
+
+
 def _on_label() -> None:
-    state = st.session_state
-    if _UPLOAD_TABLE in state:
-        _, df = state[_UPLOAD_TABLE]
-        label = state["upload_label"]
-        state["upload_positive"] = _default_positive(df, label)
-        state["upload_features"] = [
-            c for c in state.get("upload_features", []) if c != label
-        ] or default_features(df, label)
-    apply_columns(state)
-
-
-def _on_columns() -> None:
+    up = upload_of(st.session_state)
+    up.label = st.session_state["ds.upload_label"]
+    up.positive = default_positive(up.table, up.label)
+    up.features = [c for c in up.features if c != up.label] or default_features(
+        up.table, up.label)
     apply_columns(st.session_state)
 
 
-# ---------------------------------------------------------------------------
-# Persistent choices
-# ---------------------------------------------------------------------------
-
-
-def _init_state() -> None:
-    s = st.session_state
-    if _VALUES not in s:
-        s[_VALUES] = {
-            key: {c: CONTROLS[c][5] for c in controls}
-            for key, (_, controls, _) in DATASETS.items()
-        }
-    s.setdefault(_CHOICE, DEFAULT_DATASET)
-
-
-def _options() -> list[str]:
-    options = list(DATASETS)
-    if _UPLOADED_DS in st.session_state:
-        options.append(UPLOADED)
-    return options
-
-
-def _labels() -> dict[str, str]:
-    """Picker labels, built now: a format function must not read session state
-    when it is called later (AppTest calls it outside the script run)."""
-    labels = {key: spec[0] for key, spec in DATASETS.items()}
-    if _UPLOADED_DS in st.session_state:
-        labels[UPLOADED] = st.session_state[_UPLOADED_DS].name
-    return labels
-
-
-def _sync_choice() -> str:
-    """The chosen dataset: the picker's value if it is there, else the stored one."""
-    s = st.session_state
-    options = _options()
-    if s.get(_CHOICE) not in options:
-        s[_CHOICE] = DEFAULT_DATASET
-    picked = s.get("dataset")
-    if picked in options and picked != s.get(_LAST_PICKED):
-        s[_CHOICE] = picked  # the user (or a test) changed the picker
-    s["dataset"] = s[_LAST_PICKED] = s[_CHOICE]
-    return s[_CHOICE]
-
-
-_LAST_PICKED = "_ds_last_picked"  # the picker value seeded last run
-
-
-def _sync_controls(key: str) -> None:
-    """Copy the widget values into the store, or the store into the widgets when the
-    dataset changed or the widgets were cleaned up."""
-    s = st.session_state
-    values = s[_VALUES].setdefault(key, {})
-    owner_changed = s.get(_OWNER) != key
-    for control in DATASETS.get(key, ("", ()))[1]:
-        widget = CONTROLS[control][0]
-        if owner_changed or widget not in s:
-            s[widget] = values[control]
-        else:
-            values[control] = s[widget]
-    s[_OWNER] = key
+def _on_choice(what: str) -> None:
+    setattr(upload_of(st.session_state), what,
+            st.session_state[f"ds.upload_{what}"])
+    apply_columns(st.session_state)
 
 
 def render_sidebar() -> None:
     """Dataset picker, the generator controls of the chosen dataset, the upload."""
-    st.session_state[_RUN] = st.session_state.get(_RUN, 0) + 1
-    _init_state()
-    key = _sync_choice()
-    if key == UPLOADED:
-        # No generator widgets now: their keys go stale, so reseed on the way back.
-        st.session_state[_OWNER] = UPLOADED
-    else:
-        _sync_controls(key)
+    model = state.current(DatasetState)
+    up = upload_of(st.session_state)
+    options = list(DATASETS)
+    labels = {key: spec[0] for key, spec in DATASETS.items()}
+    if up.dataset is not None or model.name == UPLOADED:
+        options.append(UPLOADED)
+        labels[UPLOADED] = (up.dataset.name if up.dataset is not None else
+                            f"Upload again: {model.file or 'your file'}")
     with st.sidebar:
         st.header("Dataset")
-        labels = _labels()
-        key = st.selectbox(
-            "Dataset",
-            _options(),
-            format_func=labels.__getitem__,
-            key="dataset",
-            label_visibility="collapsed",
-        )
-        if key in DATASETS:
-            st.caption(DATASETS[key][2])
-        for control in DATASETS.get(key, ("", ()))[1]:
-            widget, label, low, high, step, _ = CONTROLS[control]
-            if control == "seed":
-                st.number_input(label, low, high, key=widget, step=step)
-            else:
-                st.slider(label, low, high, key=widget, step=step)
-        st.caption(current_dataset().description)
-        _render_upload()
+        name = st.selectbox("Dataset", options, format_func=labels.__getitem__,
+                            label_visibility="collapsed",
+                            **state.bind(DatasetState, "name") | {
+                                "on_change": _on_name, "args": ()})
+        if name in DATASETS:
+            st.caption(DATASETS[name][2])
+        for control in DATASETS.get(name, ("", ()))[1]:
+            label, low, high, step = CONTROLS[control]
+            widget = st.number_input if control == "seed" else st.slider
+            widget(label, low, high, step=step, **state.bind(DatasetState, control))
+        st.caption(plain(current_dataset().description, 400))
+        _render_upload(up)
 
 
-def _render_upload() -> None:
-    s = st.session_state
+def _render_upload(up: UploadState) -> None:
     with st.expander("Upload your own data",
-                     expanded=_UPLOAD_TABLE in s or _UPLOAD_ERROR in s):
+                     expanded=up.table is not None or bool(up.error)):
         st.file_uploader(
             "CSV or Parquet file",
             type=["csv", "tsv", "txt", "parquet", "pq"],
-            key="upload_file",
+            key="ds.file_widget",
             on_change=_on_file,
             help=(
                 f"Up to {MAX_UPLOAD_MB} MB. One row per example: a label column with "
@@ -378,94 +427,24 @@ def _render_upload() -> None:
                 "semicolon, tab or pipe separated, UTF-8."
             ),
         )
-        if _UPLOAD_ERROR in s:
-            st.error(s[_UPLOAD_ERROR], icon=":material/error:")
-        elif _UPLOAD_OK in s:
-            st.success(s[_UPLOAD_OK], icon=":material/check_circle:")
-        if _UPLOAD_TABLE in s:
-            _, df = s[_UPLOAD_TABLE]
-            columns = list(df.columns)
-            st.selectbox("Label column", columns, key="upload_label",
-                         on_change=_on_label)
-            st.multiselect("Feature columns", columns, key="upload_features",
-                           on_change=_on_columns)
-            values = list(pd.unique(df[s["upload_label"]].dropna()))[:20]
-            if s.get("upload_positive") not in values:
-                s["upload_positive"] = values[-1] if values else None
-            st.selectbox("Positive label", values, key="upload_positive",
-                         on_change=_on_columns, format_func=str)
-
-
-def keep_values(defaults: dict, scope: str, signature=None) -> None:
-    """Make a page's widgets remember their values when the user visits other pages.
-
-    Streamlit deletes the state of widgets that are not drawn in a run (and what is
-    left of such a key can be stale). So each value is also kept in a plain session
-    dict (one per ``scope``). A widget drawn in the previous run is trusted as it
-    is; any other gets its kept value written back before it is drawn. (Writing a
-    live widget's key on every run would push the value to the browser and could
-    swallow a slider move made during the run.) Draw each widget with
-    ``**kept(scope, key)`` and no ``value=``. When ``signature`` (for example the
-    dataset) differs from the last call's, every value goes back to its default.
-    """
-    s = st.session_state
-    store = s.setdefault("_kept_values", {}).setdefault(scope, {})
-    drawn = s.setdefault(_DRAWN, {})
-    previous_run = s.get(_RUN, 0) - 1
-    reset = signature is not None and store.get("__signature__") != signature
-    if reset:
-        store.clear()
-        store["__signature__"] = signature
-    for key, default in defaults.items():
-        live = key in s and drawn.get(key) == previous_run
-        if reset or not (live or key in store):
-            s[key] = store[key] = default
-        elif live:
-            store[key] = s[key]
-        else:
-            s[key] = store[key]
-
-
-def _remember(scope: str, key: str) -> None:
-    st.session_state["_kept_values"][scope][key] = st.session_state[key]
-
-
-def kept(scope: str, key: str) -> dict:
-    """Widget arguments for a value kept by :func:`keep_values`; call it while
-    drawing the widget (it notes that the widget was drawn in this run)."""
-    st.session_state.setdefault(_DRAWN, {})[key] = st.session_state.get(_RUN, 0)
-    return {"key": key, "on_change": _remember, "args": (scope, key)}
-
-
-def choose_dataset(key: str, **settings) -> None:
-    """Pick a built-in dataset, and optionally its generator settings by control
-    name (``n``, ``separation``, ``noise``, ``balance``, ``seed``).
-
-    For widget callbacks (for example a "lecture story" button): it must run before
-    the sidebar is drawn in the run, which is always the case for a callback.
-    """
-    if key not in DATASETS:
-        raise ValueError(f"Unknown dataset {key!r}.")
-    unknown = set(settings) - set(DATASETS[key][1])
-    if unknown:
-        raise ValueError(f"{key!r} has no setting {sorted(unknown)[0]!r}.")
-    _init_state()
-    s = st.session_state
-    s[_VALUES].setdefault(key, {}).update(settings)
-    s[_CHOICE] = s["dataset"] = key
-    s.pop(_OWNER, None)  # the widgets take the stored values on the next run
-
-
-def current_dataset() -> core.Dataset:
-    """The dataset chosen in the sidebar (defaults before the sidebar has run)."""
-    _init_state()
-    s = st.session_state
-    key = s[_CHOICE]
-    if key == UPLOADED and _UPLOADED_DS in s:
-        return s[_UPLOADED_DS]
-    if key not in DATASETS:
-        key = DEFAULT_DATASET
-    values = {c: CONTROLS[c][5] for c in CONTROLS} | s[_VALUES].get(key, {})
-    return built_in(key, int(values["n"]), float(values["separation"]),
-                    float(values["noise"]), float(values["balance"]),
-                    int(values["seed"]))
+        if up.error:
+            st.error(plain(up.error, 600), icon=":material/error:")
+        elif up.ok:
+            st.success(plain(up.ok, 300), icon=":material/check_circle:")
+        if up.table is not None:
+            columns = list(up.table.columns)
+            values = list(pd.unique(up.table[up.label].dropna()))[:20]
+            if up.positive not in values:
+                up.positive = values[-1] if values else None
+            for what, value in (("label", up.label), ("features", up.features),
+                                ("positive", up.positive)):
+                state.seed(f"ds.upload_{what}", value)
+            st.selectbox("Label column", columns, key="ds.upload_label",
+                         on_change=_on_label, format_func=str)
+            st.multiselect("Feature columns", columns, key="ds.upload_features",
+                           on_change=_on_choice, args=("features",), format_func=str)
+            st.selectbox("Positive label", values, key="ds.upload_positive",
+                         on_change=_on_choice, args=("positive",), format_func=str)
+        if up.dataset is not None:
+            st.button("Remove the uploaded data", key="ds.remove_upload",
+                      on_click=_on_remove, icon=":material/delete:")

@@ -125,7 +125,8 @@ def text(default: str, max_chars: int, param: str | None = None):
 
 def span(default: tuple[float, float] | None, lo: float, hi: float,
          param: str | None = None, optional: bool = False):
-    """A (from, to) pair with lo <= from < to <= hi; the URL holds ``from,to``.
+    """A (from, to) pair with lo <= from <= to <= hi (a page may refuse equal ends
+    with its own words); the URL holds ``from,to``.
     ``None`` allowed when ``optional``."""
 
     def check(value):
@@ -134,7 +135,7 @@ def span(default: tuple[float, float] | None, lo: float, hi: float,
         if not isinstance(value, tuple | list) or len(value) != 2:
             raise ValueError("not a pair of numbers")
         a, b = (float(v) for v in value)
-        if not (math.isfinite(a) and math.isfinite(b) and lo <= a < b <= hi):
+        if not (math.isfinite(a) and math.isfinite(b) and lo <= a <= b <= hi):
             raise ValueError(f"not two increasing numbers within {lo:g} to {hi:g}")
         return (a, b)
 
@@ -247,10 +248,14 @@ def update(cls: type[M], **changes) -> M:
 
 def on_page(cls: type[M] | None) -> M | None:
     """Call first on each page: ``cls`` (or None) is the page's model, whose fields
-    join the dataset's in the address bar. Returns the session's model."""
+    join the dataset's in the address bar. Shows the notice about link parameters
+    that could not be used, if any. Returns the session's model."""
     st.session_state[_PAGE] = cls.KEY if cls is not None else None
     model = current(cls) if cls is not None else None
     publish()
+    notice = url_notice()
+    if notice:
+        st.warning(notice, icon=":material/link_off:")
     return model
 
 
@@ -270,16 +275,25 @@ def _widget_key(cls: type[Model], name: str) -> str:
     return f"{cls.KEY}.{name}"
 
 
-def bind(cls: type[Model], name: str, *, on_change: Callable | None = None) -> dict:
+def bind(cls: type[Model], name: str, *, on_change: Callable | None = None,
+         fallback: Any = None) -> dict:
     """Widget arguments (``key``, ``on_change``, ``args``) for field ``name`` of the
-    session's ``cls``. Seeds the widget from the model first; on a change the widget's
+    session's ``cls``. Seeds the widget from the model first (with ``fallback`` where
+    the model holds None, "the default for these data"); on a change the widget's
     value goes into the model (an invalid one is refused and the model's value put
     back), then ``on_change`` (if given) runs."""
     key = _widget_key(cls, name)
     value = getattr(current(cls), name)
+    seed(key, fallback if value is None else value)
+    return {"key": key, "on_change": _from_widget, "args": (cls, name, on_change)}
+
+
+def seed(key: str, value) -> None:
+    """Give widget ``key`` the value ``value`` before it is drawn, if it differs
+    (Streamlit forgets the state of widgets it did not draw, e.g. on another page;
+    writing only differences leaves a widget the user is moving alone)."""
     if st.session_state.get(key, _MISSING) != value:
         st.session_state[key] = value
-    return {"key": key, "on_change": _from_widget, "args": (cls, name, on_change)}
 
 
 def _from_widget(cls: type[Model], name: str, then: Callable | None) -> None:
@@ -303,6 +317,17 @@ def _safe_name(name: str) -> str:
     short = name[:MAX_NAME_SHOWN]
     return re.sub(r"[^A-Za-z0-9.\-]", "?", short) + ("…" if len(name) > len(short)
                                                        else "")
+
+
+def ignore(cls: type[M], *names: str) -> M:
+    """Put fields back to their defaults because the page cannot use their values
+    (e.g. a link made for other data), and say so once, naming them."""
+    defaults = {f.name: f.default for f in dataclasses.fields(cls) if f.name in names}
+    model = update(cls, **defaults)
+    st.warning(f"Some settings in this link do not fit these data, so their "
+               f"defaults are shown: {', '.join(cls.param(n) for n in names)}.",
+               icon=":material/link_off:")
+    return model
 
 
 def _note(ignored: list[str]) -> None:
