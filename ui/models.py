@@ -28,6 +28,7 @@ class DatasetState(Model):
     session's upload (named by file and row count, so a link can ask for it)."""
 
     KEY = "ds"
+    EVERY_PAGE = True
     name: str = choice("one_d", (*BUILT_IN, UPLOADED))
     n: int = number(200, 20, 10_000, integer=True)
     separation: float = number(2.0, 0.0, 6.0, param="sep")

@@ -157,6 +157,7 @@ class Model:
     Construction validates every field (``ValueError`` names the first bad one)."""
 
     KEY: ClassVar[str] = ""
+    EVERY_PAGE: ClassVar[bool] = False  # in the URL on every page (the dataset)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -263,7 +264,8 @@ def publish() -> None:
     """Write the on-screen models into ``st.query_params`` when they differ."""
     s = st.session_state
     wanted: dict[str, str] = {}
-    for key in ("data", s.get(_PAGE)):
+    keys = [key for key, cls in REGISTRY.items() if cls.EVERY_PAGE]
+    for key in [*keys, s.get(_PAGE)]:
         model = s.get(key) if key else None
         if isinstance(model, Model):
             wanted |= model.to_params()
