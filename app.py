@@ -29,9 +29,9 @@ st.set_page_config(
 )
 
 state.check_url()  # a new session: note link parameters no page knows
-render_sidebar()  # the dataset choice every page shares
 with st.sidebar:
-    copy_link()
+    copy_link()  # the address bar always holds the view: this copies it
+render_sidebar()  # the dataset choice every page shares
 notice = reupload_notice()
 if notice:
     st.warning(notice, icon=":material/upload_file:")
