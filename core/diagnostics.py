@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .losses import cost_from_logits
-from .training import iter_train
+from .training import NON_FINITE, iter_train
 
 
 # --------------------------------------------------------------------- preprocessing
@@ -336,7 +336,7 @@ class LiveRun:
         self.done = True
         self.diverged = bool(self._run.diverged)
         self.reason = self._run.reason
-        self.non_finite = self.diverged and "infinite" in self.reason
+        self.non_finite = self.diverged and self.reason == NON_FINITE
 
     def retune(self, settings: dict) -> None:
         """Continue from the current ``(w, b)`` with new optimiser settings.
