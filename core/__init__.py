@@ -7,7 +7,7 @@ the submodules ``core.teaching``, ``core.diagnostics`` and ``core.decision``, wi
 their most useful names re-exported below.
 """
 
-from . import decision, diagnostics, teaching
+from . import decision, diagnostics, slices, stability, surface
 from .data import (
     DataError,
     default_positive_label,
@@ -29,8 +29,7 @@ from .losses import (
     softplus,
     squared_loss,
 )
-from .surface import cost_surface
-from .teaching import cost_grid, curvature_grid
+from .surface import cost_grid, cost_surface, curvature_grid
 from .thresholds import (
     CostMatrix,
     Sweep,
@@ -81,9 +80,11 @@ __all__ = [
     "reweight_sweep",
     "scored_data",
     "sigmoid",
+    "slices",
     "softplus",
     "squared_loss",
-    "teaching",
+    "stability",
+    "surface",
     "threshold_sweep",
     "train",
     "tumour",

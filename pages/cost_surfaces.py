@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 import core
-from core import teaching
+from core import slices, surface
 from ui.figures_loss import (
     make_contour_pair_figure,
     make_slice_figure,
@@ -37,7 +37,7 @@ def both(compute):
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def optimum(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
-    return teaching.fitted_optimum(X, y)
+    return slices.fitted_optimum(X, y)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -47,16 +47,16 @@ def surfaces(X: np.ndarray, y: np.ndarray, w_opt: np.ndarray, b_opt: float,
     """Both surfaces on the grid and their grid minima."""
     a = np.linspace(*a_range, resolution)
     c = np.linspace(*c_range, resolution)
-    u, v, offset = teaching.slice_model(X, w_opt, b_opt, first, second)
+    u, v, offset = slices.slice_model(X, w_opt, b_opt, first, second)
     one_feature = X.shape[1] == 1 and (first, second) == (0, 1)
 
     def grid(loss):
         if one_feature:  # z = w x + b: the core's optimised surface
             return core.cost_surface(X[:, 0], y, a, c, loss)
-        return teaching.cost_grid(u, v, offset, y, a, c, loss)
+        return surface.cost_grid(u, v, offset, y, a, c, loss)
 
     J = dict(zip(LOSSES, both(grid), strict=True))
-    minima = {loss: teaching.grid_minimum(J[loss], a, c) for loss in LOSSES}
+    minima = {loss: surface.grid_minimum(J[loss], a, c) for loss in LOSSES}
     return a, c, J, minima
 
 
@@ -67,10 +67,10 @@ def bending(X: np.ndarray, y: np.ndarray, w_opt: np.ndarray, b_opt: float,
     """Where each surface bends downward, and its smallest Hessian eigenvalue."""
     a = np.linspace(*a_range, resolution)
     c = np.linspace(*c_range, resolution)
-    u, v, offset = teaching.slice_model(X, w_opt, b_opt, first, second)
+    u, v, offset = slices.slice_model(X, w_opt, b_opt, first, second)
 
     def curvature(loss):
-        return teaching.curvature_grid(u, v, offset, y, a, c, loss)
+        return surface.curvature_grid(u, v, offset, y, a, c, loss)
 
     curvatures = dict(zip(LOSSES, both(curvature), strict=True))
     down = {loss: k.downward() for loss, k in curvatures.items()}
@@ -91,7 +91,7 @@ st.markdown(
 
 with st.spinner("Fitting the optimum..."):
     w_opt, b_opt = optimum(X, y)
-names = teaching.parameter_names(dataset.feature_names)
+names = slices.parameter_names(dataset.feature_names)
 
 if d == 1:
     first, second = 0, 1
@@ -117,14 +117,14 @@ else:
         f"This dataset has {d} features, so J depends on {d + 1} parameters. The "
         f"surfaces vary **{names[first]}** and **{names[second]}**; the other "
         f"{held} are held at the fitted log-loss optimum (Newton's method with a "
-        f"small L2 penalty, {teaching.OPTIMUM_L2:g}, so separable data stay finite).",
+        f"small L2 penalty, {slices.OPTIMUM_L2:g}, so separable data stay finite).",
         icon=":material/info:",
     )
 
 a_name, c_name = names[first], names[second]
-u, v, _ = teaching.slice_model(X, w_opt, b_opt, first, second)
+u, v, _ = slices.slice_model(X, w_opt, b_opt, first, second)
 opt = np.append(w_opt, b_opt)
-(a_lo, a_hi), (c_lo, c_hi) = teaching.default_window(u, v, opt[first], opt[second])
+(a_lo, a_hi), (c_lo, c_hi) = slices.default_window(u, v, opt[first], opt[second])
 a_lim, c_lim = RANGE_FACTOR * a_hi, RANGE_FACTOR * c_hi
 keep_values(
     {"cs_a_range": (a_lo, a_hi), "cs_c_range": (c_lo, c_hi),
@@ -215,8 +215,8 @@ st.caption("Red tint: grid cells where the surface bends downward in some "
 st.subheader(f"A slice along {a_name} at {c_name} = {c[row]:.3g}")
 step = float(a[1] - a[0]) if len(a) > 1 else 1.0
 costs = {loss: J[loss][row] for loss in J}
-second_diff = {loss: teaching.second_differences(costs[loss], step) for loss in J}
-bends = {loss: teaching.bends_down(second_diff[loss]) for loss in J}
+second_diff = {loss: surface.second_differences(costs[loss], step) for loss in J}
+bends = {loss: surface.bends_down(second_diff[loss]) for loss in J}
 st.plotly_chart(
     make_slice_figure(a, costs, second_diff, bends, a_title=a_name,
                       slice_label=f"{c_name} = {c[row]:.3g}"),
