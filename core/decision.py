@@ -473,9 +473,11 @@ def calibration_summary(
 ) -> Calibration:
     """Brier score, log loss and a reliability table for probabilities.
 
-    Bins are ``n_bins`` equal-width bins on [0, 1], as scikit-learn's
-    ``calibration_curve(strategy="uniform")`` makes them (empty bins dropped), but
-    weighted. Log loss clips probabilities to ``[1e-15, 1 - 1e-15]`` so a confident
+    Bins are those of scikit-learn's ``calibration_curve(strategy="uniform")``,
+    weighted: edges ``np.linspace(0, 1, n_bins + 1)``, and a probability that equals
+    an inner edge goes to the bin below it (``searchsorted`` with ``side="left"``;
+    with 10 bins, 0.1 is in the first bin and 0.2 in the second); empty bins are
+    dropped. Log loss clips probabilities to ``[1e-15, 1 - 1e-15]`` so a confident
     mistake costs about 34.5 rather than infinity.
     """
     y = np.asarray(y_true, dtype=float).ravel()
@@ -488,7 +490,7 @@ def calibration_summary(
     pc = np.clip(p, LOG_LOSS_EPS, 1 - LOG_LOSS_EPS)
     ll = float(-np.sum(w * (y * np.log(pc) + (1 - y) * np.log1p(-pc))) / total)
     edges = np.linspace(0.0, 1.0, n_bins + 1)
-    idx = np.searchsorted(edges[1:-1], p, side="right")
+    idx = np.searchsorted(edges[1:-1], p, side="left")
     bw = np.bincount(idx, weights=w, minlength=n_bins)
     by = np.bincount(idx, weights=w * y, minlength=n_bins)
     bp = np.bincount(idx, weights=w * p, minlength=n_bins)

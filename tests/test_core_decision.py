@@ -288,6 +288,28 @@ def test_calibration_summary_against_scikit_learn():
         calibration_summary(y, p * 3)
 
 
+@pytest.mark.parametrize("n_bins", [2, 3, 5, 10, 20])
+def test_calibration_bins_match_scikit_learn_on_bin_edges(n_bins):
+    """Scores on the bin edges go where scikit-learn puts them: the brief's case
+    .1 .1 .2 .2 .3 .3 .5 .5 gives bins [.1, .2, .3, .5] with 10 bins, not
+    [.1, .25, .5]."""
+    s = np.array([0.1, 0.1, 0.2, 0.2, 0.3, 0.3, 0.5, 0.5])
+    y = np.array([0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0])
+    edges = np.linspace(0, 1, 11)
+    s2 = np.r_[s, edges, 0.0, 1.0, 0.25, 0.7]
+    y2 = np.r_[y, np.arange(11) % 2, 0.0, 1.0, 1.0, 0.0]
+    for scores, labels in ((s, y), (s2, y2)):
+        cal = calibration_summary(labels, scores, n_bins=n_bins)
+        true, pred = calibration_curve(labels, scores, n_bins=n_bins)
+        np.testing.assert_allclose(cal.prob_pred, pred, rtol=1e-15)
+        np.testing.assert_allclose(cal.prob_true, true, rtol=1e-15)
+        assert cal.bin_weight.sum() == len(scores)
+    if n_bins == 10:
+        np.testing.assert_allclose(
+            calibration_summary(y, s).prob_pred, [0.1, 0.2, 0.3, 0.5], rtol=1e-15
+        )
+
+
 def test_average_precision_and_auc_against_scikit_learn():
     y, s, w = _data(ties=True, weights=True)
     sweep = core.threshold_sweep(y, s, w)
