@@ -7,17 +7,18 @@ the submodules ``core.teaching``, ``core.diagnostics`` and ``core.decision``, wi
 their most useful names re-exported below.
 """
 
-from . import decision, diagnostics, teaching
+from . import decision, diagnostics, slices, stability, surface
 from .data import (
     DataError,
     default_positive_label,
     labeled_features,
     load_table,
+    read_upload,
     scored_data,
 )
 from .datasets import Dataset, breast_cancer, one_d, tumour, two_d
 from .decision import bootstrap_optimum, calibration_summary, reweight_sweep
-from .diagnostics import explain_divergence, reference_optimum
+from .diagnostics import reference_optimum
 from .losses import (
     cost_and_gradient,
     cost_from_logits,
@@ -28,8 +29,7 @@ from .losses import (
     softplus,
     squared_loss,
 )
-from .surface import cost_surface
-from .teaching import cost_grid, curvature_grid
+from .surface import cost_grid, cost_surface, curvature_grid
 from .thresholds import (
     CostMatrix,
     Sweep,
@@ -66,7 +66,6 @@ __all__ = [
     "default_positive_label",
     "diagnostics",
     "expected_cost",
-    "explain_divergence",
     "iter_train",
     "labeled_features",
     "load_table",
@@ -76,13 +75,16 @@ __all__ = [
     "naive_log_loss",
     "one_d",
     "rates",
+    "read_upload",
     "reference_optimum",
     "reweight_sweep",
     "scored_data",
     "sigmoid",
+    "slices",
     "softplus",
     "squared_loss",
-    "teaching",
+    "stability",
+    "surface",
     "threshold_sweep",
     "train",
     "tumour",

@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 import core
-from core import teaching
+from core import slices, surface
 from ui.figures_loss import (
     make_contour_pair_figure,
     make_slice_figure,
@@ -41,24 +41,24 @@ def surfaces(X, y, w_opt, b_opt, first, second, a_range, c_range, resolution):
     """Both surfaces on the grid and their grid minima."""
     a = np.linspace(*a_range, resolution)
     c = np.linspace(*c_range, resolution)
-    u, v, offset = teaching.slice_model(X, w_opt, b_opt, first, second)
+    u, v, offset = slices.slice_model(X, w_opt, b_opt, first, second)
     one_feature = X.shape[1] == 1 and (first, second) == (0, 1)
 
     def grid(loss):
         if one_feature:  # z = w x + b: the core's optimised surface
             return core.cost_surface(X[:, 0], y, a, c, loss)
-        return teaching.cost_grid(u, v, offset, y, a, c, loss)
+        return surface.cost_grid(u, v, offset, y, a, c, loss)
 
     J = both(grid)
-    return a, c, J, {loss: teaching.grid_minimum(J[loss], a, c) for loss in LOSSES}
+    return a, c, J, {loss: surface.grid_minimum(J[loss], a, c) for loss in LOSSES}
 
 
 def bending(X, y, w_opt, b_opt, first, second, a_range, c_range, resolution):
     """Where each surface bends downward, and its smallest Hessian eigenvalue."""
     a = np.linspace(*a_range, resolution)
     c = np.linspace(*c_range, resolution)
-    u, v, offset = teaching.slice_model(X, w_opt, b_opt, first, second)
-    k = both(lambda loss: teaching.curvature_grid(u, v, offset, y, a, c, loss))
+    u, v, offset = slices.slice_model(X, w_opt, b_opt, first, second)
+    k = both(lambda loss: surface.curvature_grid(u, v, offset, y, a, c, loss))
     return ({loss: k[loss].downward() for loss in k},
             {loss: float(k[loss].low.min()) for loss in k})
 
@@ -76,9 +76,9 @@ st.markdown(
 )
 
 with st.spinner("Fitting the optimum..."):
-    w_opt, b_opt = memo("cs.optimum", data.key, lambda: teaching.fitted_optimum(X, y),
+    w_opt, b_opt = memo("cs.optimum", data.key, lambda: slices.fitted_optimum(X, y),
                         shared=data.shared)
-names = teaching.parameter_names(dataset.feature_names)
+names = slices.parameter_names(dataset.feature_names)
 view = current(State)
 before = st.session_state.get(VIEW_OF)  # None in a new session: the link's view
 if before is not None and before[0] != data.key:  # other data: their own view
@@ -105,7 +105,7 @@ else:
         f"This dataset has {d} features, so J depends on {d + 1} parameters. The "
         f"surfaces vary **{plain(names[first])}** and **{plain(names[second])}**; "
         f"the other {d - 1} are held at the fitted log-loss optimum (Newton's method "
-        f"with a small L2 penalty, {teaching.OPTIMUM_L2:g}, so separable data stay "
+        f"with a small L2 penalty, {slices.OPTIMUM_L2:g}, so separable data stay "
         "finite).",
         icon=":material/info:",
     )
@@ -116,9 +116,9 @@ st.session_state[VIEW_OF] = signature
 
 a_name, c_name = plain(names[first]), plain(names[second])  # for Markdown
 a_title, c_title = for_chart(names[first]), for_chart(names[second])  # for charts
-u, v, _ = teaching.slice_model(X, w_opt, b_opt, first, second)
+u, v, _ = slices.slice_model(X, w_opt, b_opt, first, second)
 opt = np.append(w_opt, b_opt)
-(a_lo, a_hi), (c_lo, c_hi) = teaching.default_window(u, v, opt[first], opt[second])
+(a_lo, a_hi), (c_lo, c_hi) = slices.default_window(u, v, opt[first], opt[second])
 a_lim, c_lim = RANGE_FACTOR * a_hi, RANGE_FACTOR * c_hi
 for name, limit in (("a_range", a_lim), ("c_range", c_lim)):
     chosen = getattr(view, name)
@@ -206,8 +206,8 @@ st.caption("Red tint: grid cells where the surface bends downward in some "
 st.subheader(f"A slice along {a_name} at {c_name} = {c[row]:.3g}")
 step = float(a[1] - a[0]) if len(a) > 1 else 1.0
 costs = {loss: J[loss][row] for loss in J}
-second_diff = {loss: teaching.second_differences(costs[loss], step) for loss in J}
-bends = {loss: teaching.bends_down(second_diff[loss]) for loss in J}
+second_diff = {loss: surface.second_differences(costs[loss], step) for loss in J}
+bends = {loss: surface.bends_down(second_diff[loss]) for loss in J}
 st.plotly_chart(
     make_slice_figure(a, costs, second_diff, bends, a_title=a_title,
                       slice_label=f"{c_title} = {c[row]:.3g}"),

@@ -5,7 +5,6 @@ import pandas as pd
 import streamlit as st
 
 import core
-from core import teaching
 from ui.figures_loss import (
     make_gradient_figure,
     make_loss_curves_figure,
@@ -29,11 +28,11 @@ def curves_against(axis: str):
     """x values and per-label loss curves against p or z (cached: same every run)."""
     if axis == "p":
         p = np.linspace(P_EDGE, 1 - P_EDGE, 999)
-        x, z = p, teaching.logit(p)
+        x, z = p, core.stability.logit(p)
     else:
         z = np.linspace(-Z_MAX, Z_MAX, 801)
         x = z
-    curves = teaching.per_example_curves(z)
+    curves = core.stability.per_example_curves(z)
     return x, z, curves
 
 
@@ -45,11 +44,11 @@ def stability(label: int, log_x: bool, wrong_side: bool):
         z = sign * magnitude
     else:
         z = np.linspace(-100.0, 100.0, 2001)
-    table = teaching.stability_table(label, z) if log_x else None
+    table = core.stability.stability_table(label, z) if log_x else None
     y = np.full(z.shape, float(label))
     routes = {
-        "naive float32": teaching.naive_pipeline_loss(y, z, np.float32),
-        "naive float64": teaching.naive_pipeline_loss(y, z, np.float64),
+        "naive float32": core.stability.naive_pipeline_loss(y, z, np.float32),
+        "naive float64": core.stability.naive_pipeline_loss(y, z, np.float64),
         "logits space (float64)": core.log_loss(y, z),
     }
     if table is not None:
@@ -59,7 +58,7 @@ def stability(label: int, log_x: bool, wrong_side: bool):
 
 @st.cache_data(show_spinner=False)
 def stability_rows(label: int) -> pd.DataFrame:
-    table = teaching.stability_table(label, TABLE_Z)
+    table = core.stability.stability_table(label, TABLE_Z)
 
     def show(values):
         return [_fmt(v) for v in values]
@@ -114,9 +113,9 @@ with left:
     else:
         p_point = st.slider("Probability p of class 1", 0.001, 0.999, step=0.001,
                             **bind(State, "p"), format="%.3f")
-        z0 = float(teaching.logit(p_point))
+        z0 = float(core.stability.logit(p_point))
     p0 = float(core.sigmoid(z0))
-    point = teaching.per_example_curves(np.array([z0]))[label]
+    point = core.stability.per_example_curves(np.array([z0]))[label]
     losses = {loss: float(point[loss][0][0]) for loss in point}
     grads = {loss: float(point[loss][1][0]) for loss in point}
     st.markdown(f"z = **{z0:.3g}**, p = sigmoid(z) = **{p0:.4g}**, true label "
@@ -181,13 +180,13 @@ _, z_only, curves_z = curves_against("z")
 st.plotly_chart(
     make_gradient_figure(
         z_only, {loss: curves_z[label][loss][1] for loss in ("log", "mse")},
-        label=label, wrong_region=teaching.confidently_wrong(label, Z_MAX),
+        label=label, wrong_region=core.stability.confidently_wrong(label, Z_MAX),
         point=(z0, grads),
     ),
     key="lf_gradient",
 )
 far = -8.0 if label == 1 else 8.0
-far_point = teaching.per_example_curves(np.array([far]))[label]
+far_point = core.stability.per_example_curves(np.array([far]))[label]
 st.caption(
     f"In the shaded region the model is confidently wrong. At z = {far:g} log "
     f"loss's gradient is {far_point['log'][1][0]:.4f} (almost the full push of 1), "
@@ -218,7 +217,7 @@ with c1:
 z_s, routes = stability(s_label, log_x, wrong_side)
 with c2:
     fails = {
-        name: teaching.first_failure(z_s, values)
+        name: core.stability.first_failure(z_s, values)
         for name, values in routes.items() if "naive" in name
     }
     lines = [

@@ -10,7 +10,7 @@ from conftest import APP_PATH
 from streamlit.testing.v1 import AppTest
 
 import core
-from core import teaching
+from core import stability, surface
 from ui import figures_loss, sidebar
 from ui.style import BASE_FONT_SIZE
 
@@ -198,9 +198,9 @@ def test_surface_figure_has_two_scenes_red_where_concave_and_minima():
     J, down, minima = {}, {}, {}
     for loss in ("mse", "log"):
         J[loss] = core.cost_surface(x, ds.y, a, c, loss)
-        down[loss] = teaching.curvature_grid(x, np.ones_like(x), None, ds.y, a, c,
+        down[loss] = surface.curvature_grid(x, np.ones_like(x), None, ds.y, a, c,
                                              loss).downward()
-        m = teaching.grid_minimum(J[loss], a, c)
+        m = surface.grid_minimum(J[loss], a, c)
         minima[loss] = (m.a, m.c, m.cost)
 
     fig = figures_loss.make_surface_pair_figure(a, c, J, down, minima,
@@ -233,7 +233,7 @@ def test_stability_figure_marks_failures():
     z = np.linspace(-100, 100, 201)
     y = np.ones_like(z)
     routes = {
-        "naive float32": teaching.naive_pipeline_loss(y, z, np.float32),
+        "naive float32": stability.naive_pipeline_loss(y, z, np.float32),
         "logits space (float64)": core.log_loss(y, z),
     }
     fig = figures_loss.make_stability_figure(z, routes, label=1)
@@ -245,7 +245,7 @@ def test_stability_figure_marks_failures():
 
 
 def test_loss_and_gradient_figures_have_titles_and_points():
-    x, _, curves = np.linspace(-5, 5, 11), None, teaching.per_example_curves(
+    x, _, curves = np.linspace(-5, 5, 11), None, stability.per_example_curves(
         np.linspace(-5, 5, 11))
     fig = figures_loss.make_loss_curves_figure(
         x, {y: {k: curves[y][k][0] for k in curves[y]} for y in curves},

@@ -1,4 +1,5 @@
-"""core.teaching: surfaces over two parameters, curvature, slices, stability numbers.
+"""core.surface, core.slices and core.stability: surfaces over two parameters,
+curvature, slices, stability numbers.
 
 Oracles: core.cost_and_gradient (the contract), core.cost_surface, finite
 differences, scikit-learn's LogisticRegression, closed forms of the log loss.
@@ -14,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import core
-from core import teaching as T
+from core import slices, stability, surface
 
 RNG = np.random.default_rng(7)
 
@@ -33,7 +34,7 @@ def test_cost_grid_one_feature_matches_cost_surface_and_cost_and_gradient(loss):
     w = np.linspace(-7, 9, 13)
     b = np.linspace(-5, 4, 7)
 
-    J = T.cost_grid(x, np.ones_like(x), None, ds.y, w, b, loss)
+    J = surface.cost_grid(x, np.ones_like(x), None, ds.y, w, b, loss)
 
     np.testing.assert_allclose(J, core.cost_surface(x, ds.y, w, b, loss), rtol=1e-13)
     for i, j in [(0, 0), (3, 5), (6, 12), (2, 7)]:
@@ -47,11 +48,11 @@ def test_cost_grid_multi_feature_holds_the_others_fixed(loss, first, second):
     X = RNG.normal(size=(90, 3))
     y = (X @ [1.0, -2.0, 0.5] + RNG.normal(size=90) > 0).astype(float)
     w0, b0 = np.array([0.3, -0.7, 1.1]), 0.4
-    u, v, offset = T.slice_model(X, w0, b0, first, second)
+    u, v, offset = slices.slice_model(X, w0, b0, first, second)
     a = np.linspace(-3, 3, 9)
     c = np.linspace(-2, 5, 6)
 
-    J = T.cost_grid(u, v, offset, y, a, c, loss)
+    J = surface.cost_grid(u, v, offset, y, a, c, loss)
 
     assert J.shape == (6, 9)
     for i, j in [(0, 0), (5, 8), (2, 4), (4, 1)]:
@@ -65,20 +66,20 @@ def test_cost_grid_is_chunked_without_changing_the_numbers(monkeypatch):
     ds = core.one_d(n=500, seed=1)
     x = ds.X[:, 0]
     w, b = np.linspace(-5, 5, 21), np.linspace(-3, 3, 17)
-    whole = T.cost_grid(x, np.ones_like(x), None, ds.y, w, b, "log")
-    monkeypatch.setattr(T, "CHUNK_ELEMENTS", 7)  # smaller than one row of samples
+    whole = surface.cost_grid(x, np.ones_like(x), None, ds.y, w, b, "log")
+    monkeypatch.setattr(surface, "CHUNK_ELEMENTS", 7)  # smaller than one row of samples
     np.testing.assert_array_equal(
-        T.cost_grid(x, np.ones_like(x), None, ds.y, w, b, "log"), whole
+        surface.cost_grid(x, np.ones_like(x), None, ds.y, w, b, "log"), whole
     )
 
 
 def test_cost_grid_rejects_bad_input():
     with pytest.raises(ValueError, match="one value per sample"):
-        T.cost_grid([1, 2], [1, 1, 1], None, [0, 1], [0], [0], "log")
+        surface.cost_grid([1, 2], [1, 1, 1], None, [0, 1], [0], [0], "log")
     with pytest.raises(ValueError, match="at least one sample"):
-        T.cost_grid([], [], None, [], [0], [0], "log")
+        surface.cost_grid([], [], None, [], [0], [0], "log")
     with pytest.raises(ValueError, match="Unknown loss"):
-        T.cost_grid([1], [1], None, [1], [0], [0], "hinge")
+        surface.cost_grid([1], [1], None, [1], [0], [0], "hinge")
 
 
 # --- curvature -------------------------------------------------------------------
@@ -95,19 +96,19 @@ def test_per_example_curvature_matches_finite_differences_of_the_gradient(loss, 
     numeric = (dz_plus - dz_minus) / (2 * h)
     t = (1 - 2 * y) * z
 
-    np.testing.assert_allclose(T.per_example_curvature(loss, t), numeric,
+    np.testing.assert_allclose(surface.per_example_curvature(loss, t), numeric,
                                rtol=1e-5, atol=1e-10)
 
 
 def test_mse_curvature_is_negative_exactly_when_more_than_two_thirds_wrong():
     t = np.linspace(-10, 10, 2001)
     q = core.sigmoid(t)  # the probability on the wrong class
-    s = T.per_example_curvature("mse", t)
+    s = surface.per_example_curvature("mse", t)
     clear = np.abs(q - 2 / 3) > 1e-9
     np.testing.assert_array_equal((s < 0)[clear], (q > 2 / 3)[clear])
-    assert np.all(T.per_example_curvature("log", t) > 0)
+    assert np.all(surface.per_example_curvature("log", t) > 0)
     # Far out both vanish without overflow or nan.
-    far = T.per_example_curvature("mse", np.array([-1e4, 1e4, -np.inf, np.inf]))
+    far = surface.per_example_curvature("mse", np.array([-1e4, 1e4, -np.inf, np.inf]))
     assert np.all(np.isfinite(far)) and np.all(np.abs(far) < 1e-300)
 
 
@@ -116,9 +117,9 @@ def test_curvature_grid_matches_finite_difference_hessian(loss):
     X = RNG.normal(size=(60, 2))
     y = (X[:, 0] - X[:, 1] + 0.5 * RNG.normal(size=60) > 0).astype(float)
     w0, b0 = np.array([0.8, -1.5]), 0.2
-    u, v, offset = T.slice_model(X, w0, b0, 0, 2)  # w[0] and b, w[1] held
+    u, v, offset = slices.slice_model(X, w0, b0, 0, 2)  # w[0] and b, w[1] held
     a, c = np.array([-4.0, 0.5, 3.0]), np.array([-2.0, 1.0])
-    H = T.curvature_grid(u, v, offset, y, a, c, loss)
+    H = surface.curvature_grid(u, v, offset, y, a, c, loss)
     h = 1e-5
 
     def grad(ai, ci):
@@ -141,8 +142,8 @@ def test_log_loss_never_bends_down_and_mse_does_on_the_default_data():
     ds = core.one_d()
     x = ds.X[:, 0]
     w, b = np.linspace(-6, 6, 61), np.linspace(-10, 10, 61)
-    log = T.curvature_grid(x, np.ones_like(x), None, ds.y, w, b, "log")
-    mse = T.curvature_grid(x, np.ones_like(x), None, ds.y, w, b, "mse")
+    log = surface.curvature_grid(x, np.ones_like(x), None, ds.y, w, b, "log")
+    mse = surface.curvature_grid(x, np.ones_like(x), None, ds.y, w, b, "mse")
 
     assert log.low.min() >= 0.0  # convex: both eigenvalues are never negative
     assert not log.downward().any()
@@ -161,7 +162,7 @@ def test_log_loss_hessian_is_positive_semidefinite_for_any_data(n, seed, scale):
     x = rng.normal(size=n) * scale
     y = rng.integers(0, 2, size=n).astype(float)
     w, b = np.linspace(-20, 20, 9), np.linspace(-40, 40, 9)
-    H = T.curvature_grid(x, np.ones_like(x), None, y, w, b, "log")
+    H = surface.curvature_grid(x, np.ones_like(x), None, y, w, b, "log")
     assert np.all(H.low >= -1e-12 * max(1.0, float(H.high.max())))
     assert not H.downward().any()
 
@@ -172,43 +173,45 @@ def test_log_loss_hessian_is_positive_semidefinite_for_any_data(n, seed, scale):
 def test_second_differences_are_exact_for_a_quadratic_and_bends_down_ignores_noise():
     x = np.linspace(-3, 3, 31)
     step = x[1] - x[0]
-    np.testing.assert_allclose(T.second_differences(3 * x**2 - x + 2, step), 6.0,
+    np.testing.assert_allclose(surface.second_differences(3 * x**2 - x + 2, step), 6.0,
                                rtol=1e-9)
-    np.testing.assert_allclose(T.second_differences(-(x**2), step), -2.0, rtol=1e-9)
-    assert T.second_differences(np.zeros((4, 5)), 0.5).shape == (4, 3)
+    np.testing.assert_allclose(surface.second_differences(-(x**2), step), -2.0,
+                               rtol=1e-9)
+    assert surface.second_differences(np.zeros((4, 5)), 0.5).shape == (4, 3)
     with pytest.raises(ValueError):
-        T.second_differences([1.0, 2.0], 1.0)
+        surface.second_differences([1.0, 2.0], 1.0)
     with pytest.raises(ValueError):
-        T.second_differences([1.0, 2.0, 3.0], 0.0)
-    assert list(T.bends_down(np.array([1.0, -1e-15, -0.5]))) == [False, False, True]
+        surface.second_differences([1.0, 2.0, 3.0], 0.0)
+    bends = surface.bends_down(np.array([1.0, -1e-15, -0.5]))
+    assert list(bends) == [False, False, True]
 
 
 def test_grid_minimum_is_the_brute_force_argmin_and_reports_edges():
     a, c = np.linspace(-1, 1, 7), np.linspace(0, 3, 5)
     A, C = np.meshgrid(a, c)
     J = (A - a[2]) ** 2 + (C - c[3]) ** 2
-    m = T.grid_minimum(J, a, c)
+    m = surface.grid_minimum(J, a, c)
     assert (m.a, m.c, m.cost, m.on_edge) == (a[2], c[3], 0.0, False)
-    edge = T.grid_minimum(A, a, c)  # lowest along the whole first column
+    edge = surface.grid_minimum(A, a, c)  # lowest along the whole first column
     assert edge.a == a[0] and edge.on_edge
     with pytest.raises(ValueError):
-        T.grid_minimum(J, a, c[:-1])
+        surface.grid_minimum(J, a, c[:-1])
 
 
 def test_slice_model_reassembles_the_full_model():
     X = RNG.normal(size=(20, 4))
     w, b = RNG.normal(size=4), 0.7
     for first, second in [(0, 4), (3, 1), (4, 2)]:
-        u, v, offset = T.slice_model(X, w, b, first, second)
+        u, v, offset = slices.slice_model(X, w, b, first, second)
         params = np.append(w, b)
         np.testing.assert_allclose(
             offset + params[first] * u + params[second] * v, X @ w + b, rtol=1e-12
         )
     with pytest.raises(ValueError):
-        T.slice_model(X, w, b, 2, 2)
+        slices.slice_model(X, w, b, 2, 2)
     with pytest.raises(ValueError):
-        T.slice_model(X, w, b, 0, 5)
-    assert T.parameter_names(("x1", "x2")) == ["w[x1]", "w[x2]", "b"]
+        slices.slice_model(X, w, b, 0, 5)
+    assert slices.parameter_names(("x1", "x2")) == ["w[x1]", "w[x2]", "b"]
 
 
 def test_fitted_optimum_matches_scikit_learn():
@@ -216,7 +219,7 @@ def test_fitted_optimum_matches_scikit_learn():
 
     ds = core.breast_cancer()
     n = len(ds.y)
-    w, b = T.fitted_optimum(ds.X, ds.y, l2=1e-2)
+    w, b = slices.fitted_optimum(ds.X, ds.y, l2=1e-2)
     # sklearn minimises ||w||^2 / 2 + C sum(loss); divided by C n that is our
     # mean(loss) + (l2 / 2) ||w||^2 with l2 = 1 / (C n).
     ref = LogisticRegression(
@@ -230,7 +233,7 @@ def test_fitted_optimum_matches_scikit_learn():
 
 def test_fitted_optimum_stays_finite_on_separable_data():
     ds = core.tumour()
-    w, b = T.fitted_optimum(ds.X, ds.y)
+    w, b = slices.fitted_optimum(ds.X, ds.y)
     assert np.all(np.isfinite(w)) and np.isfinite(b)
     assert -b / w[0] == pytest.approx(2.5, abs=1e-6)  # boundary between 2 and 3
 
@@ -238,35 +241,36 @@ def test_fitted_optimum_stays_finite_on_separable_data():
 def test_default_window_covers_the_optimum_and_is_nice():
     for ds in (core.tumour(), core.one_d(), core.one_d(n=2000, separation=0.0)):
         x = ds.X[:, 0]
-        w, b = T.fitted_optimum(ds.X, ds.y)
-        (a_lo, a_hi), (c_lo, c_hi) = T.default_window(x, np.ones_like(x), w[0], b)
+        w, b = slices.fitted_optimum(ds.X, ds.y)
+        (a_lo, a_hi), (c_lo, c_hi) = slices.default_window(x, np.ones_like(x), w[0], b)
         assert a_lo == -a_hi and c_lo == -c_hi  # centred on the untrained model
         assert a_hi >= 2 * abs(w[0]) and c_hi >= 2 * abs(b)
         assert a_hi >= 8 / np.std(x)
         for value in (a_hi, c_hi):
             mantissa = value / 10 ** math.floor(math.log10(value))
             assert round(mantissa, 9) in (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8)
-    assert T.default_window(np.ones(3), np.ones(3), 0.0, 0.0) == ((-1, 1), (-1, 1))
+    assert slices.default_window(np.ones(3), np.ones(3), 0.0, 0.0) == ((-1, 1), (-1, 1))
 
 
 # --- stability -------------------------------------------------------------------
 
 
 def test_exact_log_loss_closed_forms():
-    assert T.exact_log_loss(1, 0.0) == math.log(2)
-    assert T.exact_log_loss(1, -1e20) == 1e20
-    assert T.exact_log_loss(0, 1e20) == 1e20
-    assert T.exact_log_loss(1, 100.0) == pytest.approx(math.exp(-100), rel=1e-15)
-    assert T.exact_log_loss(0, -745.0) == pytest.approx(5e-324, abs=5e-324)
+    assert stability.exact_log_loss(1, 0.0) == math.log(2)
+    assert stability.exact_log_loss(1, -1e20) == 1e20
+    assert stability.exact_log_loss(0, 1e20) == 1e20
+    exact = stability.exact_log_loss(1, 100.0)
+    assert exact == pytest.approx(math.exp(-100), rel=1e-15)
+    assert stability.exact_log_loss(0, -745.0) == pytest.approx(5e-324, abs=5e-324)
     for z in (-30.0, -2.5, 0.3, 7.0, 36.0):
-        assert T.exact_log_loss(1, z) == pytest.approx(math.log1p(math.exp(-z)),
+        assert stability.exact_log_loss(1, z) == pytest.approx(math.log1p(math.exp(-z)),
                                                        rel=1e-15)
 
 
 def test_naive_route_breaks_where_the_textbook_says_and_logits_space_does_not():
     z = np.array([-1000.0, -100.0, -20.0, 0.0, 20.0, 40.0, 100.0, 1000.0])
-    pos = T.stability_table(1, z)
-    neg = T.stability_table(0, z)
+    pos = stability.stability_table(1, z)
+    neg = stability.stability_table(0, z)
 
     # y = 1, z large: p rounds to 1, 0 * log(0) = nan; float32 already at z = 20.
     assert np.isnan(pos.naive32[z == 20.0]).all()
@@ -282,35 +286,35 @@ def test_naive_route_breaks_where_the_textbook_says_and_logits_space_does_not():
         assert np.all(np.isfinite(table.logits64))
         assert np.all(table.relative_error(table.logits64)[table.exact > 0] < 4e-16)
         assert np.all(table.relative_error(table.naive64) >= 0)
-    assert T.first_failure(z, pos.naive64) == 40.0
-    assert T.first_failure(z, pos.logits64) is None
+    assert stability.first_failure(z, pos.naive64) == 40.0
+    assert stability.first_failure(z, pos.logits64) is None
 
 
 def test_naive_float64_loses_digits_before_it_breaks():
-    table = T.stability_table(1, [17.0])
+    table = stability.stability_table(1, [17.0])
     assert table.relative_error(table.naive64)[0] > 1e-9  # 1 - p cancels
     assert table.relative_error(table.logits64)[0] < 1e-15
 
 
 def test_per_example_curves_and_confidently_wrong_region():
     z = np.array([-8.0, 0.0, 8.0])
-    curves = T.per_example_curves(z)
+    curves = stability.per_example_curves(z)
     loss, grad = curves[1]["log"]
     np.testing.assert_allclose(loss, core.log_loss(np.ones(3), z))
     np.testing.assert_allclose(grad, core.sigmoid(z) - 1, atol=1e-15)
     p = core.sigmoid(z)
     np.testing.assert_allclose(curves[0]["mse"][1], 2 * p * p * (1 - p), rtol=1e-12)
-    lo, hi = T.confidently_wrong(1, 10.0)
+    lo, hi = stability.confidently_wrong(1, 10.0)
     assert lo == -10.0 and core.sigmoid(hi) == pytest.approx(0.1)
-    lo, hi = T.confidently_wrong(0, 10.0)
+    lo, hi = stability.confidently_wrong(0, 10.0)
     assert hi == 10.0 and core.sigmoid(lo) == pytest.approx(0.9)
-    np.testing.assert_allclose(core.sigmoid(T.logit(np.array([0.001, 0.5, 0.999]))),
-                               [0.001, 0.5, 0.999], rtol=1e-12)
+    p = np.array([0.001, 0.5, 0.999])
+    np.testing.assert_allclose(core.sigmoid(stability.logit(p)), p, rtol=1e-12)
 
 
-def test_teaching_is_pure_numpy():
-    code = "import core.teaching, sys; print('streamlit' in sys.modules, " \
-           "'plotly' in sys.modules)"
+def test_surface_slices_and_stability_are_pure_numpy():
+    code = ("import core.surface, core.slices, core.stability, sys; "
+            "print('streamlit' in sys.modules, 'plotly' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.split()
     assert out == ["False", "False"]

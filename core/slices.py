@@ -1,0 +1,97 @@
+"""Two parameters of a multi-feature model to draw a surface over, the rest held at
+the fitted optimum: which columns they multiply, their names, a window that shows
+the story."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .training import train
+
+INTERCEPT = "b"  # the name of the intercept when choosing surface parameters
+# L2 strength used to fit the optimum that held parameters are fixed at: small enough
+# to leave overlapping data alone, large enough to keep separable data finite.
+OPTIMUM_L2 = 1e-3
+
+
+def fitted_optimum(X, y_true, loss: str = "log", l2: float = OPTIMUM_L2):
+    """``(w, b)`` minimising the cost with a small L2 penalty, by Newton's method.
+
+    The penalty keeps separable data (where the unpenalised log-loss optimum is at
+    infinity) finite; 50 full Newton steps converge to machine precision for any
+    dataset the app ships.
+    """
+    history = train(X, y_true, loss=loss, optimizer="newton", learning_rate=1.0,
+                    epochs=50, l2=l2)
+    return np.asarray(history.w, dtype=float), float(history.b)
+
+
+def parameter_names(feature_names) -> list[str]:
+    """Names of the model's parameters: ``w[<feature>]`` per feature, then ``b``."""
+    return [f"w[{name}]" for name in feature_names] + [INTERCEPT]
+
+
+def slice_model(X, w, b: float, first: int, second: int):
+    """``(u, v, offset)`` for the surface over parameters ``first`` and ``second``.
+
+    Parameter ``k < n_features`` is the weight of feature ``k``; ``k == n_features``
+    is the intercept. The other parameters stay at ``w`` and ``b`` and are folded into
+    ``offset``, so ``offset + a u + c v == X @ w' + b'`` where ``w', b'`` are ``w, b``
+    with the two chosen parameters replaced by ``a`` and ``c``.
+    """
+    X = np.asarray(X, dtype=float)
+    d = X.shape[1]
+    if first == second or not (0 <= first <= d and 0 <= second <= d):
+        raise ValueError(f"Choose two different parameters out of {d + 1}.")
+    w = np.array(w, dtype=float)
+    columns = []
+    for k in (first, second):
+        if k == d:
+            columns.append(np.ones(X.shape[0]))
+            b = 0.0
+        else:
+            columns.append(X[:, k])
+            w[k] = 0.0
+    offset = X @ w + b
+    return columns[0], columns[1], offset
+
+
+def default_window(u, v, a_opt: float, c_opt: float, *, factor: float = 2.0):
+    """Grid ranges for the two parameters of ``z = offset + a u + c v`` that tell the
+    story: centred on zero (the untrained model) and wide enough for MSE's plateaus
+    (confidently wrong, the sigmoid saturated) to show beside log loss's valley.
+
+    A weight on column ``u`` reaches ``factor`` times its fitted value and at least a
+    slope of 8 per standard deviation of ``u`` (a confident model). An intercept
+    (a constant column) reaches ``factor`` times its fitted value and at least far
+    enough to move the boundary across the other column's data.
+
+    Returns ``((a_low, a_high), (c_low, c_high))`` rounded to "nice" numbers.
+    """
+    columns = [np.asarray(u, dtype=float).ravel(), np.asarray(v, dtype=float).ravel()]
+    optima = [float(a_opt), float(c_opt)]
+    halves = [0.0, 0.0]
+    constant = [float(np.ptp(col)) == 0.0 for col in columns]
+    for k in (0, 1):
+        if not constant[k]:
+            halves[k] = max(factor * abs(optima[k]), 8.0 / float(np.std(columns[k])))
+    for k in (0, 1):
+        if constant[k]:
+            other = columns[1 - k]
+            spread = float(np.abs(other.mean()) + other.std()) if not constant[
+                1 - k] else 1.0
+            level = float(np.abs(columns[k][0])) or 1.0
+            halves[k] = max(factor * abs(optima[k]), halves[1 - k] * spread / level,
+                            1.0)
+    return tuple((-_nice(h), _nice(h)) for h in halves)
+
+
+def _nice(value: float) -> float:
+    """Round up to 1, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 times a power of ten."""
+    if not value > 0:
+        return 1.0
+    power = 10.0 ** np.floor(np.log10(value))
+    for step in (1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0):
+        if value <= step * power * (1 + 1e-12):
+            return float(step * power)
+    return float(10 * power)  # pragma: no cover (the loop always returns)
