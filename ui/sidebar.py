@@ -172,11 +172,6 @@ def dataset_from_table(df: pd.DataFrame, name: str, label_column=None,
     )
 
 
-def read_table(data: bytes, name: str) -> pd.DataFrame:
-    """Bytes of a CSV or Parquet file -> table (``core.DataError`` in plain words)."""
-    return core.load_table(_named(data, name))
-
-
 def parse_upload(data: bytes, name: str, label_column=None, feature_columns=None,
                  positive_label=None) -> core.Dataset:
     """Bytes of a CSV or Parquet file plus column choices -> ``core.Dataset``.
@@ -184,20 +179,8 @@ def parse_upload(data: bytes, name: str, label_column=None, feature_columns=None
     Raises ``core.DataError`` (a ``ValueError``) with a plain-words message for any
     bad file or choice; never returns a half-read dataset.
     """
-    return dataset_from_table(read_table(data, name), name, label_column,
+    return dataset_from_table(core.read_upload(data, name), name, label_column,
                               feature_columns, positive_label)
-
-
-class _named(bytes):
-    """Bytes that carry a file name, so ``core.load_table``'s errors can name it."""
-
-    def __new__(cls, data: bytes, name: str):
-        obj = super().__new__(cls, data)
-        obj.name = name
-        return obj
-
-    def read(self, size: int = -1) -> bytes:  # core.load_table reads file-likes
-        return bytes(self)
 
 
 def upload_of(s: MutableMapping) -> UploadState:
@@ -220,7 +203,7 @@ def handle_upload(s: MutableMapping, data: bytes | None, name: str) -> bool:
     digest = hashlib.sha256(data).hexdigest()
     if digest != up.digest or up.table is None:
         try:
-            table = read_table(data, name)
+            table = core.read_upload(data, name)
         except (core.DataError, ValueError) as exc:
             up.name, up.digest, up.table = "", "", None
             up.error = _could_not(exc, name)

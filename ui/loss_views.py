@@ -1,0 +1,84 @@
+"""The Loss functions page's numbers: curves, stability routes and the table.
+
+Each is the same for everyone and depends on a couple of small arguments, so it is
+computed once per server (``st.cache_data``, bounded).
+"""
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+import core
+
+Z_MAX = 10.0  # the curves and the movable point live on z in [-Z_MAX, Z_MAX]
+P_EDGE = 1e-3  # curves against p run over [P_EDGE, 1 - P_EDGE]
+TABLE_Z = (-1000.0, -100.0, -40.0, -20.0, -17.0, 0.0, 17.0, 20.0, 37.0, 40.0,
+           100.0, 1000.0)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def curves_against(axis: str):
+    """x values and per-label loss curves against p or z (cached: same every run)."""
+    if axis == "p":
+        p = np.linspace(P_EDGE, 1 - P_EDGE, 999)
+        x, z = p, core.stability.logit(p)
+    else:
+        z = np.linspace(-Z_MAX, Z_MAX, 801)
+        x = z
+    curves = core.stability.per_example_curves(z)
+    return x, z, curves
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def stability(label: int, log_x: bool, wrong_side: bool):
+    if log_x:
+        magnitude = np.logspace(0, 6, 601)
+        sign = -1.0 if (label == 1) == wrong_side else 1.0
+        z = sign * magnitude
+    else:
+        z = np.linspace(-100.0, 100.0, 2001)
+    table = core.stability.stability_table(label, z) if log_x else None
+    y = np.full(z.shape, float(label))
+    routes = {
+        "naive float32": core.stability.naive_pipeline_loss(y, z, np.float32),
+        "naive float64": core.stability.naive_pipeline_loss(y, z, np.float64),
+        "logits space (float64)": core.log_loss(y, z),
+    }
+    if table is not None:
+        routes["exact"] = table.exact
+    return z, routes
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def stability_rows(label: int) -> pd.DataFrame:
+    table = core.stability.stability_table(label, TABLE_Z)
+
+    def show(values):
+        return [_fmt(v) for v in values]
+
+    return pd.DataFrame(
+        {
+            "z": [f"{z:g}" for z in table.z],
+            "naive, float32": show(table.naive32),
+            "naive, float64": show(table.naive64),
+            "logits space, float64": show(table.logits64),
+            "exact (50 digits)": show(table.exact),
+            "naive float64 relative error": _errors(table, table.naive64),
+            "logits-space relative error": _errors(table, table.logits64),
+        }
+    )
+
+
+def _errors(table, route) -> list[str]:
+    return [
+        "inf/nan" if np.isinf(e) else ("0" if e == 0 else f"{e:.1e}")
+        for e in table.relative_error(route)
+    ]
+
+
+def _fmt(value: float) -> str:
+    if np.isnan(value):
+        return "nan"
+    if np.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    return f"{value:.9g}"
