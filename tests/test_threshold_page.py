@@ -1,5 +1,6 @@
 """The Threshold & cost page through Streamlit's AppTest (no browser)."""
 
+import re
 import numpy as np
 import pandas as pd
 import pytest
@@ -8,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 import core
 from core.decision import ScoredRows, compare_costs, money, split_scored
+from ui.models import TrainedScores
 
 PAGE = "pages/threshold.py"
 
@@ -26,7 +28,7 @@ def _page(settings_open: bool = True) -> AppTest:
 
 def _view(at, name: str) -> AppTest:
     """Pick one of the page's views (only the chosen one is drawn)."""
-    at.button_group(key="thr_view").set_value(name).run()
+    at.button_group(key="thr.view").set_value(name).run()
     assert not at.exception
     return at
 
@@ -34,8 +36,9 @@ def _view(at, name: str) -> AppTest:
 def _text(at) -> str:
     parts = [m.value for m in at.markdown] + [e.value for e in at.success]
     parts += [e.value for e in at.info] + [e.value for e in at.warning]
-    parts += [e.value for e in at.caption]
-    return "\n".join(parts)
+    parts += [e.value for e in at.caption] + [e.value for e in at.text]
+    # user text (file names, the currency) is shown with Markdown escapes
+    return re.sub(r"\\(.)", r"\1", "\n".join(parts))
 
 
 def _table(at) -> pd.DataFrame:
@@ -86,7 +89,7 @@ def test_default_view_tells_the_story():
         comp.saved_vs("everyone", 1000))
     assert _metric(at, "Saved vs flag no one") == money(comp.saved_vs("no_one", 1000))
     # the slider starts at 0.5, the metrics table shows both parts
-    assert at.slider(key="thr_slider").value == pytest.approx(0.5)
+    assert at.slider(key="thr.slider").value == pytest.approx(0.5)
     assert any(m.value.startswith("**At threshold 0.5**") for m in at.markdown)
     table = _table(at)
     assert list(table.columns) == ["Validation", "Held-out test"]
@@ -101,35 +104,35 @@ def test_default_view_tells_the_story():
 def test_slider_ends_and_go_to_optimum():
     at = _page()
     opt, _, sv, st_ = _expected_default_story()
-    at.slider(key="thr_slider").set_value(0.0).run()
+    at.slider(key="thr.slider").set_value(0.0).run()
     assert not at.exception
     table = _table(at)
     assert table.loc["Recall", "Validation"] == "1.000"
     assert table.loc["Share flagged", "Held-out test"] == "100.0%"
-    assert at.number_input(key="thr_number").value == 0.0
-    at.slider(key="thr_slider").set_value(1.0).run()
+    assert at.number_input(key="thr.number").value == 0.0
+    at.slider(key="thr.slider").set_value(1.0).run()
     assert not at.exception
     table = _table(at)
     m = core.metrics_at(sv, 1.0)
     assert table.loc["Recall", "Validation"] == f"{m['recall']:.3f}"
-    at.button(key="thr_to_optimum").click().run()
+    at.button(key="thr.to_optimum").click().run()
     assert not at.exception
-    assert at.session_state["thr_value"] == opt
-    assert at.number_input(key="thr_number").value == pytest.approx(opt)
+    assert at.session_state["thr"].threshold == opt
+    assert at.number_input(key="thr.number").value == pytest.approx(opt)
     table = _table(at)
     cost = core.CostMatrix(tp=0.0, fp=10.0, fn=30.0, tn=0.0)
     expected = core.decision.cost_at(st_, cost, opt) * 1000
     assert table.loc["Cost per 1,000 cases", "Held-out test"] == money(expected)
     # an exact value typed in the number input
-    at.number_input(key="thr_number").set_value(0.123456).run()
-    assert at.session_state["thr_value"] == pytest.approx(0.123456)
-    assert at.slider(key="thr_slider").value == pytest.approx(0.123)
+    at.number_input(key="thr.number").set_value(0.123456).run()
+    assert at.session_state["thr"].threshold == pytest.approx(0.123456)
+    assert at.slider(key="thr.slider").value == pytest.approx(0.123)
 
 
 def test_every_cost_cell_including_gains_and_all_zeros():
     at = _page()
-    for key, value in (("thr_cost_tp", -40.0), ("thr_cost_fp", 25.0),
-                       ("thr_cost_fn", 60.0), ("thr_cost_tn", -1.5)):
+    for key, value in (("thr.cost_tp", -40.0), ("thr.cost_fp", 25.0),
+                       ("thr.cost_fn", 60.0), ("thr.cost_tn", -1.5)):
         at.number_input(key=key).set_value(value).run()
         assert not at.exception
         assert not _errors(at)
@@ -137,15 +140,15 @@ def test_every_cost_cell_including_gains_and_all_zeros():
     _, _, sv, _ = _expected_default_story()
     assert _metric(at, "Cost-optimal threshold") == (
         f"{core.best_threshold(sv, cost):.4g}")
-    for key in ("thr_cost_tp", "thr_cost_fp", "thr_cost_fn", "thr_cost_tn"):
+    for key in ("thr.cost_tp", "thr.cost_fp", "thr.cost_fn", "thr.cost_tn"):
         at.number_input(key=key).set_value(0.0).run()
         assert not at.exception
     assert "every threshold costs the same" in _text(at)
     # a gain for every decision and costs that favour flagging no one
-    at.number_input(key="thr_cost_fp").set_value(1000.0).run()
+    at.number_input(key="thr.cost_fp").set_value(1000.0).run()
     assert not at.exception
     assert _metric(at, "Cost-optimal threshold") == "+inf (flag no one)"
-    at.button(key="thr_to_optimum").click().run()
+    at.button(key="thr.to_optimum").click().run()
     assert not at.exception
     assert _table(at).loc["Share flagged", "Validation"] == "0.0%"
 
@@ -153,8 +156,8 @@ def test_every_cost_cell_including_gains_and_all_zeros():
 def test_prevalence_reweighting_changes_precision_not_recall():
     at = _page()
     before = _table(at)
-    at.checkbox(key="thr_prev_on").check().run()
-    at.number_input(key="thr_prevalence").set_value(0.1).run()
+    at.checkbox(key="thr.base_on").check().run()
+    at.number_input(key="thr.base_rate").set_value(0.1).run()
     assert not at.exception
     after = _table(at)
     assert after.loc["Recall", "Validation"] == before.loc["Recall", "Validation"]
@@ -166,9 +169,11 @@ def test_prevalence_reweighting_changes_precision_not_recall():
 
 
 def _upload(at, name: str, data: bytes) -> AppTest:
-    at.radio(key="thr_source").set_value("upload").run()
-    at.session_state["thr_incoming_file"] = (name, data)
-    return at.run()
+    """Upload through the page's own file uploader (choosing the source first)."""
+    if at.radio(key="thr.source").value != "upload":
+        at.radio(key="thr.source").set_value("upload").run()
+    at.file_uploader(key="thr.upload").set_value((name, data, "text/csv")).run()
+    return at
 
 
 def _good_file(n=400, seed=0) -> tuple[bytes, np.ndarray, np.ndarray]:
@@ -216,17 +221,17 @@ def test_upload_counts_and_logit_scores():
     assert not at.exception and not _errors(at)
     assert "not all between 0 and 1" in _text(at)
     # thresholds on the logit scale: the slider spans the scores
-    assert at.slider(key="thr_slider").min == -3.0
-    assert at.slider(key="thr_slider").max == 3.0
-    _view(at, "Calibration")
+    assert at.slider(key="thr.slider").min == -3.0
+    assert at.slider(key="thr.slider").max == 3.0
+    _view(at, "calibration")
     assert "Calibration needs probabilities" in _text(at)
-    at.checkbox(key="thr_sigmoid").check().run()
+    at.checkbox(key="thr.sigmoid").check().run()
     assert not at.exception
     assert any(m.label.startswith("Brier") for m in at.metric)
-    _view(at, "Threshold & cost")
-    assert at.slider(key="thr_slider").max == 1.0
+    _view(at, "threshold")
+    assert at.slider(key="thr.slider").max == 1.0
     # choosing no weight column re-reads the same file
-    at.selectbox(key="thr_col_weight").set_value("(none)").run()
+    at.selectbox(key="thr.weight_column").set_value("").run()
     assert not at.exception and not _errors(at)
 
 
@@ -235,8 +240,8 @@ def test_trained_scores_are_used_when_present():
     rng = np.random.default_rng(1)
     y = (rng.random(300) < 0.4).astype(float)
     p = np.clip(0.3 * y + rng.random(300) * 0.7, 0, 1)
-    at.session_state["trained_scores"] = {"y_true": y, "scores": p, "label": "my GD"}
-    at.radio(key="thr_source").set_value("trained").run()
+    at.session_state["trained_scores"] = TrainedScores(y, p, "my GD")
+    at.radio(key="thr.source").set_value("trained").run()
     assert not at.exception and not _errors(at)
     assert "my GD" in _text(at)
     val, _ = split_scored(ScoredRows(y, p))
@@ -252,16 +257,16 @@ def test_tiny_data_say_they_cannot_hold_out():
     assert not at.exception and not _errors(at)
     assert "same rows it was chosen on" in at.success[0].value
     assert list(_table(at).columns) == ["All rows (in-sample)"]
-    _view(at, "Method & data")
+    _view(at, "method")
     assert "too few to hold out" in _text(at)
 
 
 def test_folded_settings_draw_nothing_and_keep_every_value():
     at = _page()
-    at.number_input(key="thr_cost_fn").set_value(55.0).run()
-    at.checkbox(key="thr_prev_on").check().run()
-    at.number_input(key="thr_prevalence").set_value(0.2).run()
-    at.text_input(key="thr_currency").set_value("EUR").run()
+    at.number_input(key="thr.cost_fn").set_value(55.0).run()
+    at.checkbox(key="thr.base_on").check().run()
+    at.number_input(key="thr.base_rate").set_value(0.2).run()
+    at.text_input(key="thr.currency").set_value("EUR").run()
     data, y, s = _good_file()
     at = _upload(at, "scores.csv", data)
     assert not at.exception and not _errors(at)
@@ -271,7 +276,7 @@ def test_folded_settings_draw_nothing_and_keep_every_value():
     at.run()
     assert not at.exception and not _errors(at)
     # nothing of the section is sent while it is folded...
-    assert not [w for w in at.number_input if w.key.startswith("thr_cost")]
+    assert not [w for w in at.number_input if w.key.startswith("thr.cost")]
     assert not at.radio
     # ...and the page still uses every setting: same optimum, same numbers
     val, _ = split_scored(ScoredRows(y.astype(float), s))
@@ -286,9 +291,9 @@ def test_folded_settings_draw_nothing_and_keep_every_value():
     assert _metric(at, "Cost-optimal threshold") == opened
     at.session_state["thr_settings"] = True
     at.run()
-    assert at.number_input(key="thr_cost_fn").value == 55.0
-    assert at.number_input(key="thr_prevalence").value == pytest.approx(0.2)
-    assert at.radio(key="thr_source").value == "upload"
+    assert at.number_input(key="thr.cost_fn").value == 55.0
+    assert at.number_input(key="thr.base_rate").value == pytest.approx(0.2)
+    assert at.radio(key="thr.source").value == "upload"
 
 
 def test_figures_have_titles_legends_and_a_movable_marker():
