@@ -29,12 +29,8 @@ import streamlit as st
 
 from core import sigmoid
 from core.diagnostics import (
-    OPTIMIZER_NAMES,
     LiveRun,
-    advance_together,
     best_validation_epoch,
-    describe_rise,
-    explain_divergence,
     fit_preprocessor,
     is_overfitting,
     model_export,
@@ -42,6 +38,12 @@ from core.diagnostics import (
     reference_optimum,
     surface_window,
     train_validation_split,
+)
+from ui.advice import (
+    OPTIMIZER_NAMES,
+    describe_rise,
+    explain_divergence,
+    reference_message,
 )
 from ui.figures_training import (
     LOSS_LABEL,
@@ -53,6 +55,7 @@ from ui.figures_training import (
 )
 from ui.frame import require_frame
 from ui.live_chart import live_chart
+from ui.live_runs import advance_together
 from ui.sidebar import choose_dataset, current_dataset
 
 require_frame()  # before any element: the page must run inside app.py
@@ -360,7 +363,7 @@ def _messages(tr: dict, histories: dict, reference, best: dict) -> None:
             "MSE's gradient is multiplied by p(1 - p) ≈ 0, so it crawls across a "
             "plateau; log loss's gradient p - y stays large there.")
     if reference is not None and not reference.finite and "log" in tr["runs"]:
-        st.caption(reference.message)
+        st.caption(reference_message(reference))
 
 
 def _live_view(tr: dict, reference, batch: tuple | None = None) -> None:

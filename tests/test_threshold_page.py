@@ -1,6 +1,7 @@
 """The Threshold & cost page through Streamlit's AppTest (no browser)."""
 
 import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -8,7 +9,8 @@ from conftest import APP_PATH
 from streamlit.testing.v1 import AppTest
 
 import core
-from core.decision import ScoredRows, compare_costs, money, split_scored
+from core.decision import ScoredRows, compare_costs, split_scored
+from ui.format import money
 from ui.models import TrainedScores
 
 PAGE = "pages/threshold.py"

@@ -17,7 +17,6 @@ share a result.
 from __future__ import annotations
 
 import hashlib
-import io
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
@@ -260,9 +259,7 @@ def receive_file(sess: ThresholdSession, data: bytes, name: str) -> None:
         return
     view = state.current(ThresholdState)
     try:
-        buffer = io.BytesIO(data)
-        buffer.name = name
-        table = core.load_table(buffer)
+        table = core.data.read_upload(data, name)
         columns = tuple(str(c) for c in table.columns)
         upload = HeldUpload(name, sha, table, columns)
         asked = (sess.upload is None and view.file == name

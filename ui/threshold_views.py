@@ -4,12 +4,12 @@ Every setting is a field of :class:`ui.models.ThresholdState`: widgets are drawn
 ``**state.bind(ThresholdState, field)`` (or write it with ``state.update``), so a
 value survives page switches and travels in the URL. Views take small typed values
 (:class:`Money`, ``Analysis``, ``Curves``, ``Scale``...), never a bag of keys.
-User text (file and column names, the currency) is escaped before any Markdown.
+User text (file and column names, the currency) goes through
+``ui.format.md_escape`` before any Markdown.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import partial
 
@@ -24,15 +24,11 @@ from core.decision import (
     compare_costs,
     cost_at,
     cost_ratio,
-    decision_memo,
-    format_threshold,
-    money,
-    safe_csv,
     sample_prevalence,
-    threshold_table,
 )
 from ui import state
 from ui import threshold_data as data
+from ui.exports import decision_memo, safe_csv, threshold_table
 from ui.figures_threshold import (
     make_bootstrap_figure,
     make_calibration_figure,
@@ -43,6 +39,7 @@ from ui.figures_threshold import (
     make_roc_figure,
     move_current,
 )
+from ui.format import format_threshold, md_escape, money
 from ui.models import PER_CHOICES, ThresholdState
 from ui.threshold_data import Analysis, Curves, Scale, Scores, ThresholdSession
 
@@ -60,14 +57,6 @@ VIEW_NAMES = {
     "export": "Export",
 }
 SLIDER_KEY, NUMBER_KEY = "thr.slider", "thr.number"
-_MARKUP = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|$~:&^=])")
-
-
-def md(text: object) -> str:
-    """User text as inert Markdown: one line, every mark Markdown or Streamlit could
-    read as markup escaped (no emphasis, link, table, HTML, entity, LaTeX ``$``,
-    colour or icon syntax survives)."""
-    return _MARKUP.sub(r"\\\1", " ".join(str(text).split()))
 
 
 @dataclass(frozen=True)
@@ -81,7 +70,7 @@ class Money:
         return money(value, self.currency)
 
     def md(self, value: float) -> str:
-        return money(value, md(self.currency))
+        return money(value, md_escape(self.currency))
 
 
 def cost_of(view: ThresholdState) -> core.CostMatrix:
@@ -282,7 +271,8 @@ def summary(analysis: Analysis, cost: core.CostMatrix, cash: Money) -> None:
             if analysis.prevalence is not None
             else f"{analysis.sample_prevalence:.1%}")
     st.caption(
-        f"Scores: {md(rows.source)} ({rows.n_rows:,} scored rows). Costs per case: "
+        f"Scores: {md_escape(rows.source)} ({rows.n_rows:,} scored rows). "
+        "Costs per case: "
         f"TP {cash.md(cost.tp)}, FP {cash.md(cost.fp)}, FN {cash.md(cost.fn)}, "
         f"TN {cash.md(cost.tn)}. Positives: {base}. Change them under "
         "**Scores, costs and production base rate**."
@@ -592,7 +582,7 @@ def method_view(analysis: Analysis) -> None:
             "least 10 cases of each class, so the threshold is chosen and evaluated "
             "on the same rows. Expect real performance to be worse."
         )
-    st.markdown(f"Source: {md(rows.source)}.")
+    st.markdown(f"Source: {md_escape(rows.source)}.")
     if analysis.prevalence is not None:
         st.markdown(
             f"**Production base rate {analysis.prevalence:.1%}.** Positive cases are "
