@@ -41,7 +41,7 @@ settings = st.expander("Scores, costs and production base rate",
                        on_change="rerun")
 show = bool(settings.open)
 with settings:
-    col_data, col_cost, col_base = (st.columns([5, 4, 3], gap="large") if show
+    col_data, col_cost, col_base = (st.columns([5, 4, 3.5], gap="large") if show
                                     else (st.empty(),) * 3)
     with col_data:
         scores = views.choose_scores(sess, view, current_dataset(), show)

@@ -128,10 +128,10 @@ def choose_scores(sess: ThresholdSession, view: ThresholdState, ds: core.Dataset
 
 
 def _on_file(sess: ThresholdSession) -> None:
+    # An empty uploader is no removal: the browser clears it before it sends a
+    # replacement, and after a page switch. The "Remove" button removes the file.
     file = st.session_state.get("thr.upload")
-    if file is None:  # the user removed it from the uploader
-        data.remove_file(sess)
-    else:
+    if file is not None:
         data.receive_file(sess, file.getvalue(), file.name)
 
 
