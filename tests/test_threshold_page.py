@@ -578,3 +578,35 @@ def test_the_session_memo_is_bounded():
     assert memo.get(("x", "k0"), lambda: -1) == -1  # the oldest went first
     memo.forget("k")
     assert len(memo) == 0
+
+
+@pytest.mark.parametrize("params", [
+    {"thr.t": "1e15"}, {"thr.t": "-1e15", "thr.fp": "1e12", "thr.tp": "-1e12"},
+    {"thr.src": "upload", "thr.file": "[x](javascript:alert(1)) *b*.csv",
+     "thr.rows": "12", "thr.label": "y", "thr.score": "p"},
+    {"thr.src": "trained", "thr.view": "export", "thr.sigmoid": "1"},
+])
+def test_extreme_but_valid_links_draw_without_error(params):
+    at = _fresh(params)
+    assert not at.exception and not _errors(at)
+    # the address bar keeps every value (written in its shortest exact form)
+    assert (ThresholdState.from_params(dict(at.query_params))
+            == ThresholdState.from_params(params))
+    if "thr.file" in params:  # the file name is plain text, never Markdown
+        assert any(t.value == f"File: {params['thr.file']} (12 rows)"
+                   for t in at.get("text"))
+        assert "javascript" not in " ".join(m.value for m in at.markdown)
+
+
+def test_a_column_choice_that_cannot_work_keeps_the_previous_one():
+    at = _page()
+    data, _, _ = _good_file()
+    _upload(at, "scores.csv", data)
+    opt = _metric(at, "Cost-optimal threshold")
+    at.selectbox(key="thr.score_column").set_value("label").run()
+    assert not at.exception
+    assert "two different columns" in _errors(at)[0]
+    assert "previous column choice is still in use" in _errors(at)[0]
+    assert at.selectbox(key="thr.score_column").value == "score"
+    assert at.session_state["thr"].score_column == "score"
+    assert _metric(at, "Cost-optimal threshold") == opt
