@@ -79,10 +79,13 @@ def test_real_uploads_good_then_bad(app_server, page, tmp_path):
     wait_for_app_run(page)
     uploader = main.get_by_test_id("stFileUploaderDropzoneInput")
     uploader.set_input_files(str(good))
+    # the uploader shows the name at once; the page once the file is in use
+    expect(main.get_by_text("In use: scored.csv (5,000 rows)")).to_be_visible(
+        timeout=30_000)
     wait_for_app_run(page)
     assert_no_exception(page)
     expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
-    expect(page.get_by_text("scored.csv").first).to_be_visible()
+    expect(main.get_by_text("Scores: scored.csv")).to_be_visible()
     headline = page.get_by_test_id("stAlertContentSuccess").inner_text()
     page.set_viewport_size({"width": 1400, "height": 3000})
     page.wait_for_timeout(300)
@@ -92,7 +95,8 @@ def test_real_uploads_good_then_bad(app_server, page, tmp_path):
     wait_for_app_run(page)
     assert_no_exception(page)
     error = page.get_by_test_id("stAlertContentError").first
-    expect(error).to_contain_text("3 classes")
+    expect(error).to_contain_text("3 classes", timeout=30_000)
+    wait_for_app_run(page)
     expect(error).to_contain_text("previous file is still in use")
     # the good file's numbers are still on screen
     assert page.get_by_test_id("stAlertContentSuccess").inner_text() == headline
@@ -138,6 +142,8 @@ def test_settings_last_and_the_link_travels(app_server, page, browser, tmp_path)
     main.get_by_text("Upload a scored file").click()
     wait_for_app_run(page)
     main.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(scored))
+    in_use = main.get_by_text("In use: meeting_scores.csv (5,000 rows)")
+    expect(in_use).to_be_visible(timeout=30_000)
     wait_for_app_run(page)
     assert_no_exception(page)
     expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
@@ -192,6 +198,8 @@ def test_settings_last_and_the_link_travels(app_server, page, browser, tmp_path)
         wait_for_app_run(other)
         expect(_number(main2, "FN: positive missed")).to_have_value("80.00")
         main2.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(scored))
+        expect(main2.get_by_text("In use: meeting_scores.csv")).to_be_visible(
+            timeout=30_000)
         wait_for_app_run(other)
         assert_no_exception(other)
         assert other.get_by_test_id("stAlertContentSuccess").inner_text() == headline

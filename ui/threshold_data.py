@@ -254,8 +254,9 @@ def receive_file(sess: ThresholdSession, data: bytes, name: str) -> None:
     are kept."""
     sha = hashlib.sha256(data).hexdigest()
     name = _clean(name, MAX_FILE_NAME)
-    if sess.upload is not None and sess.upload.sha256 == sha:
-        sess.error = None
+    if sess.upload is not None and (sess.upload.sha256, sess.upload.name) == (sha,
+                                                                               name):
+        sess.error = None  # the very same file again: nothing to read
         return
     view = state.current(ThresholdState)
     try:
