@@ -399,7 +399,6 @@ class Curves:
     """Curves on the validation sweep, downsampled for plotting (the optimum's own
     row kept), and the full-resolution optimum."""
 
-    key: tuple  # what they depend on: the analysis, the costs, the money unit
     thresholds: np.ndarray
     precision: np.ndarray
     recall: np.ndarray
@@ -413,13 +412,13 @@ class Curves:
     auc: float
 
 
-def _curves(key: tuple, sweep: core.Sweep, cost: core.CostMatrix, per: int) -> Curves:
+def _curves(sweep: core.Sweep, cost: core.CostMatrix, per: int) -> Curves:
     r = core.rates(sweep)
     idx = plot_rows(len(sweep.thresholds), MAX_PLOT_POINTS)
     ec = core.expected_cost(sweep, cost)
     best = int(np.argmin(ec))
     idx = np.union1d(idx, [best])
-    return Curves(key, sweep.thresholds[idx], r["precision"][idx], r["recall"][idx],
+    return Curves(sweep.thresholds[idx], r["precision"][idx], r["recall"][idx],
                   r["f1"][idx], r["fpr"][idx], ec[idx] * per,
                   bool(np.ptp(ec) <= 1e-12 * max(1.0, np.abs(ec).max())),
                   float(sweep.thresholds[best]), float(ec[best]),
@@ -428,8 +427,8 @@ def _curves(key: tuple, sweep: core.Sweep, cost: core.CostMatrix, per: int) -> C
 
 def curves(sess: ThresholdSession, analysis: Analysis, cost: core.CostMatrix,
            per: int) -> Curves:
-    key = ("curves", analysis.key, cost, per)
-    return sess.small.get(key, lambda: _curves(key, analysis.val, cost, per))
+    return sess.small.get(("curves", analysis.key, cost, per),
+                          lambda: _curves(analysis.val, cost, per))
 
 
 def bootstrap(sess: ThresholdSession, analysis: Analysis,
