@@ -79,10 +79,13 @@ def test_real_uploads_good_then_bad(app_server, page, tmp_path):
     wait_for_app_run(page)
     uploader = main.get_by_test_id("stFileUploaderDropzoneInput")
     uploader.set_input_files(str(good))
+    # the uploader shows the name at once; the page once the file is in use
+    expect(main.get_by_text("In use: scored.csv (5,000 rows)")).to_be_visible(
+        timeout=30_000)
     wait_for_app_run(page)
     assert_no_exception(page)
     expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
-    expect(page.get_by_text("scored.csv").first).to_be_visible()
+    expect(main.get_by_text("Scores: scored.csv")).to_be_visible()
     headline = page.get_by_test_id("stAlertContentSuccess").inner_text()
     page.set_viewport_size({"width": 1400, "height": 3000})
     page.wait_for_timeout(300)
@@ -92,7 +95,115 @@ def test_real_uploads_good_then_bad(app_server, page, tmp_path):
     wait_for_app_run(page)
     assert_no_exception(page)
     error = page.get_by_test_id("stAlertContentError").first
-    expect(error).to_contain_text("3 classes")
+    expect(error).to_contain_text("3 classes", timeout=30_000)
+    wait_for_app_run(page)
     expect(error).to_contain_text("previous file is still in use")
     # the good file's numbers are still on screen
     assert page.get_by_test_id("stAlertContentSuccess").inner_text() == headline
+
+
+def _number(main, label: str):
+    return main.get_by_test_id("stNumberInput").filter(has_text=label).locator("input")
+
+
+def _type(page, box, value: str) -> None:
+    box.fill(value)
+    box.press("Enter")
+    wait_for_app_run(page)
+
+
+def _settings(main):
+    return main.get_by_test_id("stExpander").filter(
+        has_text="Scores, costs and production base rate").locator("summary")
+
+
+def _scored_file(tmp_path, n=5000):
+    rng = np.random.default_rng(1)
+    y = (rng.random(n) < 0.2).astype(int)
+    s = np.round(1 / (1 + np.exp(-(2.2 * y - 1.6 + rng.normal(0, 1, n)))), 4)
+    path = tmp_path / "meeting_scores.csv"
+    path.write_text("label,score\n" + "\n".join(
+        f"{a},{b}" for a, b in zip(y, s, strict=True)))
+    return path
+
+
+def _shots(page, name: str) -> None:
+    for width, height in ((1440, 900), (1280, 720)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.wait_for_timeout(400)
+        page.screenshot(path=ARTIFACTS / f"{name}_{width}x{height}.png")
+
+
+def test_settings_last_and_the_link_travels(app_server, page, browser, tmp_path):
+    scored = _scored_file(tmp_path)
+    _open(page, app_server)
+    main = page.get_by_test_id("stMainBlockContainer")
+    _settings(main).click()
+    main.get_by_text("Upload a scored file").click()
+    wait_for_app_run(page)
+    main.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(scored))
+    in_use = main.get_by_text("In use: meeting_scores.csv (5,000 rows)")
+    expect(in_use).to_be_visible(timeout=30_000)
+    wait_for_app_run(page)
+    assert_no_exception(page)
+    expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
+    _type(page, _number(main, "FP: negative flagged"), "25")
+    _type(page, _number(main, "FN: positive missed"), "80")
+    main.get_by_text("Different in production").click()
+    wait_for_app_run(page)
+    _type(page, _number(main, "Share of positives expected"), "0.05")
+    _type(page, _number(main, "Exact threshold"), "0.37")
+    assert_no_exception(page)
+    headline = page.get_by_test_id("stAlertContentSuccess").inner_text()
+    caption = main.get_by_text("Costs per case:").inner_text()
+    assert "FP $25.00, FN $80.00" in caption and "5.0% in production" in caption
+    expect(page.get_by_text("At threshold 0.37", exact=True)).to_be_visible()
+
+    # to Training and back: everything is still there
+    nav = page.get_by_test_id("stSidebarNav")
+    nav.get_by_role("link", name="Training").click()
+    wait_for_app_run(page)
+    assert_no_exception(page)
+    nav.get_by_role("link", name="Threshold & cost").click()
+    wait_for_app_run(page)
+    assert_no_exception(page)
+    assert page.get_by_test_id("stAlertContentSuccess").inner_text() == headline
+    assert main.get_by_text("Costs per case:").inner_text() == caption
+    expect(page.get_by_text("At threshold 0.37", exact=True)).to_be_visible()
+    expect(_number(main, "Exact threshold")).to_have_value("0.370000")
+    _settings(main).click()
+    wait_for_app_run(page)
+    expect(_number(main, "FP: negative flagged")).to_have_value("25.00")
+    expect(_number(main, "Share of positives expected")).to_have_value("0.050")
+    expect(main.get_by_text("In use: meeting_scores.csv (5,000 rows)")).to_be_visible()
+    _shots(page, "threshold_settings")
+    url = page.url
+    assert "thr.fp=25" in url and "thr.t=0.37" in url
+    assert "thr.file=meeting_scores.csv" in url
+
+    # the link in a new browser: same costs and threshold, and a request for the file
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    try:
+        other = context.new_page()
+        open_page(other, url)
+        assert_no_exception(other)
+        main2 = other.get_by_test_id("stMainBlockContainer")
+        asked = main2.get_by_text("File: meeting_scores.csv (5,000 rows)")
+        expect(asked).to_be_visible()
+        assert (main2.get_by_text("Costs per case:").inner_text().split("Costs")[1]
+                == caption.split("Costs")[1])
+        expect(_number(main2, "Exact threshold")).to_have_value("0.370000")
+        _shots(other, "threshold_link")
+        _settings(main2).click()
+        wait_for_app_run(other)
+        expect(_number(main2, "FN: positive missed")).to_have_value("80.00")
+        main2.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(scored))
+        expect(main2.get_by_text("In use: meeting_scores.csv")).to_be_visible(
+            timeout=30_000)
+        wait_for_app_run(other)
+        assert_no_exception(other)
+        assert other.get_by_test_id("stAlertContentSuccess").inner_text() == headline
+        expect(main2.get_by_text("File: meeting_scores.csv")).to_have_count(0)
+        expect(_number(main2, "Exact threshold")).to_have_value("0.370000")
+    finally:
+        context.close()

@@ -1,5 +1,8 @@
 """The Threshold & cost page through Streamlit's AppTest (no browser)."""
 
+import dataclasses
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 import core
 from core.decision import ScoredRows, compare_costs, split_scored
 from ui.format import money
+from ui.models import ThresholdState, TrainedScores
 
 PAGE = "pages/threshold.py"
 
@@ -27,7 +31,7 @@ def _page(settings_open: bool = True) -> AppTest:
 
 def _view(at, name: str) -> AppTest:
     """Pick one of the page's views (only the chosen one is drawn)."""
-    at.button_group(key="thr_view").set_value(name).run()
+    at.button_group(key="thr.view").set_value(name).run()
     assert not at.exception
     return at
 
@@ -35,8 +39,9 @@ def _view(at, name: str) -> AppTest:
 def _text(at) -> str:
     parts = [m.value for m in at.markdown] + [e.value for e in at.success]
     parts += [e.value for e in at.info] + [e.value for e in at.warning]
-    parts += [e.value for e in at.caption]
-    return "\n".join(parts)
+    parts += [e.value for e in at.caption] + [e.value for e in at.text]
+    # user text (file names, the currency) is shown with Markdown escapes
+    return re.sub(r"\\(.)", r"\1", "\n".join(parts))
 
 
 def _table(at) -> pd.DataFrame:
@@ -87,7 +92,7 @@ def test_default_view_tells_the_story():
         comp.saved_vs("everyone", 1000))
     assert _metric(at, "Saved vs flag no one") == money(comp.saved_vs("no_one", 1000))
     # the slider starts at 0.5, the metrics table shows both parts
-    assert at.slider(key="thr_slider").value == pytest.approx(0.5)
+    assert at.slider(key="thr.slider").value == pytest.approx(0.5)
     assert any(m.value.startswith("**At threshold 0.5**") for m in at.markdown)
     table = _table(at)
     assert list(table.columns) == ["Validation", "Held-out test"]
@@ -102,35 +107,35 @@ def test_default_view_tells_the_story():
 def test_slider_ends_and_go_to_optimum():
     at = _page()
     opt, _, sv, st_ = _expected_default_story()
-    at.slider(key="thr_slider").set_value(0.0).run()
+    at.slider(key="thr.slider").set_value(0.0).run()
     assert not at.exception
     table = _table(at)
     assert table.loc["Recall", "Validation"] == "1.000"
     assert table.loc["Share flagged", "Held-out test"] == "100.0%"
-    assert at.number_input(key="thr_number").value == 0.0
-    at.slider(key="thr_slider").set_value(1.0).run()
+    assert at.number_input(key="thr.number").value == 0.0
+    at.slider(key="thr.slider").set_value(1.0).run()
     assert not at.exception
     table = _table(at)
     m = core.metrics_at(sv, 1.0)
     assert table.loc["Recall", "Validation"] == f"{m['recall']:.3f}"
-    at.button(key="thr_to_optimum").click().run()
+    at.button(key="thr.to_optimum").click().run()
     assert not at.exception
-    assert at.session_state["thr_value"] == opt
-    assert at.number_input(key="thr_number").value == pytest.approx(opt)
+    assert at.session_state["thr"].threshold == opt
+    assert at.number_input(key="thr.number").value == pytest.approx(opt)
     table = _table(at)
     cost = core.CostMatrix(tp=0.0, fp=10.0, fn=30.0, tn=0.0)
     expected = core.decision.cost_at(st_, cost, opt) * 1000
     assert table.loc["Cost per 1,000 cases", "Held-out test"] == money(expected)
     # an exact value typed in the number input
-    at.number_input(key="thr_number").set_value(0.123456).run()
-    assert at.session_state["thr_value"] == pytest.approx(0.123456)
-    assert at.slider(key="thr_slider").value == pytest.approx(0.123)
+    at.number_input(key="thr.number").set_value(0.123456).run()
+    assert at.session_state["thr"].threshold == pytest.approx(0.123456)
+    assert at.slider(key="thr.slider").value == pytest.approx(0.123)
 
 
 def test_every_cost_cell_including_gains_and_all_zeros():
     at = _page()
-    for key, value in (("thr_cost_tp", -40.0), ("thr_cost_fp", 25.0),
-                       ("thr_cost_fn", 60.0), ("thr_cost_tn", -1.5)):
+    for key, value in (("thr.cost_tp", -40.0), ("thr.cost_fp", 25.0),
+                       ("thr.cost_fn", 60.0), ("thr.cost_tn", -1.5)):
         at.number_input(key=key).set_value(value).run()
         assert not at.exception
         assert not _errors(at)
@@ -138,15 +143,15 @@ def test_every_cost_cell_including_gains_and_all_zeros():
     _, _, sv, _ = _expected_default_story()
     assert _metric(at, "Cost-optimal threshold") == (
         f"{core.best_threshold(sv, cost):.4g}")
-    for key in ("thr_cost_tp", "thr_cost_fp", "thr_cost_fn", "thr_cost_tn"):
+    for key in ("thr.cost_tp", "thr.cost_fp", "thr.cost_fn", "thr.cost_tn"):
         at.number_input(key=key).set_value(0.0).run()
         assert not at.exception
     assert "every threshold costs the same" in _text(at)
     # a gain for every decision and costs that favour flagging no one
-    at.number_input(key="thr_cost_fp").set_value(1000.0).run()
+    at.number_input(key="thr.cost_fp").set_value(1000.0).run()
     assert not at.exception
     assert _metric(at, "Cost-optimal threshold") == "+inf (flag no one)"
-    at.button(key="thr_to_optimum").click().run()
+    at.button(key="thr.to_optimum").click().run()
     assert not at.exception
     assert _table(at).loc["Share flagged", "Validation"] == "0.0%"
 
@@ -154,8 +159,8 @@ def test_every_cost_cell_including_gains_and_all_zeros():
 def test_prevalence_reweighting_changes_precision_not_recall():
     at = _page()
     before = _table(at)
-    at.checkbox(key="thr_prev_on").check().run()
-    at.number_input(key="thr_prevalence").set_value(0.1).run()
+    at.checkbox(key="thr.base_on").check().run()
+    at.number_input(key="thr.base_rate").set_value(0.1).run()
     assert not at.exception
     after = _table(at)
     assert after.loc["Recall", "Validation"] == before.loc["Recall", "Validation"]
@@ -167,9 +172,11 @@ def test_prevalence_reweighting_changes_precision_not_recall():
 
 
 def _upload(at, name: str, data: bytes) -> AppTest:
-    at.radio(key="thr_source").set_value("upload").run()
-    at.session_state["thr_incoming_file"] = (name, data)
-    return at.run()
+    """Upload through the page's own file uploader (choosing the source first)."""
+    if at.radio(key="thr.source").value != "upload":
+        at.radio(key="thr.source").set_value("upload").run()
+    at.file_uploader(key="thr.upload").set_value((name, data, "text/csv")).run()
+    return at
 
 
 def _good_file(n=400, seed=0) -> tuple[bytes, np.ndarray, np.ndarray]:
@@ -217,17 +224,17 @@ def test_upload_counts_and_logit_scores():
     assert not at.exception and not _errors(at)
     assert "not all between 0 and 1" in _text(at)
     # thresholds on the logit scale: the slider spans the scores
-    assert at.slider(key="thr_slider").min == -3.0
-    assert at.slider(key="thr_slider").max == 3.0
-    _view(at, "Calibration")
+    assert at.slider(key="thr.slider").min == -3.0
+    assert at.slider(key="thr.slider").max == 3.0
+    _view(at, "calibration")
     assert "Calibration needs probabilities" in _text(at)
-    at.checkbox(key="thr_sigmoid").check().run()
+    at.checkbox(key="thr.sigmoid").check().run()
     assert not at.exception
     assert any(m.label.startswith("Brier") for m in at.metric)
-    _view(at, "Threshold & cost")
-    assert at.slider(key="thr_slider").max == 1.0
+    _view(at, "threshold")
+    assert at.slider(key="thr.slider").max == 1.0
     # choosing no weight column re-reads the same file
-    at.selectbox(key="thr_col_weight").set_value("(none)").run()
+    at.selectbox(key="thr.weight_column").set_value("").run()
     assert not at.exception and not _errors(at)
 
 
@@ -236,8 +243,8 @@ def test_trained_scores_are_used_when_present():
     rng = np.random.default_rng(1)
     y = (rng.random(300) < 0.4).astype(float)
     p = np.clip(0.3 * y + rng.random(300) * 0.7, 0, 1)
-    at.session_state["trained_scores"] = {"y_true": y, "scores": p, "label": "my GD"}
-    at.radio(key="thr_source").set_value("trained").run()
+    at.session_state["trained_scores"] = TrainedScores(y, p, "my GD")
+    at.radio(key="thr.source").set_value("trained").run()
     assert not at.exception and not _errors(at)
     assert "my GD" in _text(at)
     val, _ = split_scored(ScoredRows(y, p))
@@ -253,16 +260,16 @@ def test_tiny_data_say_they_cannot_hold_out():
     assert not at.exception and not _errors(at)
     assert "same rows it was chosen on" in at.success[0].value
     assert list(_table(at).columns) == ["All rows (in-sample)"]
-    _view(at, "Method & data")
+    _view(at, "method")
     assert "too few to hold out" in _text(at)
 
 
 def test_folded_settings_draw_nothing_and_keep_every_value():
     at = _page()
-    at.number_input(key="thr_cost_fn").set_value(55.0).run()
-    at.checkbox(key="thr_prev_on").check().run()
-    at.number_input(key="thr_prevalence").set_value(0.2).run()
-    at.text_input(key="thr_currency").set_value("EUR").run()
+    at.number_input(key="thr.cost_fn").set_value(55.0).run()
+    at.checkbox(key="thr.base_on").check().run()
+    at.number_input(key="thr.base_rate").set_value(0.2).run()
+    at.text_input(key="thr.currency").set_value("EUR").run()
     data, y, s = _good_file()
     at = _upload(at, "scores.csv", data)
     assert not at.exception and not _errors(at)
@@ -272,7 +279,7 @@ def test_folded_settings_draw_nothing_and_keep_every_value():
     at.run()
     assert not at.exception and not _errors(at)
     # nothing of the section is sent while it is folded...
-    assert not [w for w in at.number_input if w.key.startswith("thr_cost")]
+    assert not [w for w in at.number_input if w.key.startswith("thr.cost")]
     assert not at.radio
     # ...and the page still uses every setting: same optimum, same numbers
     val, _ = split_scored(ScoredRows(y.astype(float), s))
@@ -287,9 +294,9 @@ def test_folded_settings_draw_nothing_and_keep_every_value():
     assert _metric(at, "Cost-optimal threshold") == opened
     at.session_state["thr_settings"] = True
     at.run()
-    assert at.number_input(key="thr_cost_fn").value == 55.0
-    assert at.number_input(key="thr_prevalence").value == pytest.approx(0.2)
-    assert at.radio(key="thr_source").value == "upload"
+    assert at.number_input(key="thr.cost_fn").value == 55.0
+    assert at.number_input(key="thr.base_rate").value == pytest.approx(0.2)
+    assert at.radio(key="thr.source").value == "upload"
 
 
 def test_figures_have_titles_legends_and_a_movable_marker():
@@ -321,3 +328,285 @@ def test_figures_have_titles_legends_and_a_movable_marker():
     assert (list(pr.data[-1].x), list(pr.data[-1].y)) == ([1.0], [0.5])
     roc = make_roc_figure([0, 0.2, 1], [0, 0.8, 1], 0.8, 0.2, 0.8)
     assert roc.layout.yaxis.title.text.startswith("true-positive rate")
+
+
+# ---------------------------------------------------------------------------------
+# State that lasts and travels: the URL is the view; caches keyed by content
+# ---------------------------------------------------------------------------------
+
+
+def _fresh(params: dict, settings_open: bool = True) -> AppTest:
+    """A new session opened on the page with a link's query parameters."""
+    at = AppTest.from_file(APP_PATH, default_timeout=60)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    if settings_open:
+        at.session_state["thr_settings"] = True
+        at.run()
+        assert not at.exception
+    return at
+
+
+def _headline(at) -> tuple:
+    """Everything the headline says, and the metrics table under the slider."""
+    return (at.success[0].value if at.success else None,
+            tuple((m.label, m.value) for m in at.metric),
+            _table(at).to_dict())
+
+
+WIDGETS = ("thr.cost_tp", "thr.cost_fp", "thr.cost_fn", "thr.cost_tn", "thr.number",
+           "thr.base_rate")
+
+
+def _widgets(at) -> dict:
+    values = {key: at.number_input(key=key).value for key in WIDGETS}
+    values["thr.slider"] = at.slider(key="thr.slider").value
+    values["thr.currency"] = at.text_input(key="thr.currency").value
+    values["thr.per"] = at.selectbox(key="thr.per").value
+    values["thr.base_on"] = at.checkbox(key="thr.base_on").value
+    values["thr.source"] = at.radio(key="thr.source").value
+    values["thr.view"] = at.button_group(key="thr.view").value
+    return values
+
+
+def _set_everything(at) -> AppTest:
+    for key, value in (("thr.cost_tp", -5.0), ("thr.cost_fp", 25.0),
+                       ("thr.cost_fn", 60.0), ("thr.cost_tn", 1.5)):
+        at.number_input(key=key).set_value(value).run()
+    at.text_input(key="thr.currency").set_value("EUR").run()
+    at.selectbox(key="thr.per").set_value(10_000).run()
+    at.checkbox(key="thr.base_on").check().run()
+    at.number_input(key="thr.base_rate").set_value(0.2).run()
+    at.number_input(key="thr.number").set_value(0.123456).run()
+    assert not at.exception and not _errors(at)
+    return at
+
+
+def test_a_link_restores_the_view_numbers_included():
+    at = _set_everything(_page())
+    params = dict(at.query_params)
+    assert params["thr.t"] == "0.123456"  # the exact value, not the slider's
+    assert params["thr.fp"] == "25" and params["thr.base"] == "0.2"
+    shown, widgets = _headline(at), _widgets(at)
+    assert widgets["thr.slider"] == pytest.approx(0.123)
+    assert "**At threshold 0.1235**" in _text(at)
+
+    fresh = _fresh(params)
+    assert _widgets(fresh) == widgets
+    assert _headline(fresh) == shown
+    assert dict(fresh.query_params) == params
+    # and the other views travel too
+    _view(fresh, "method")
+    assert dict(fresh.query_params)["thr.view"] == "method"
+    again = _fresh(dict(fresh.query_params), settings_open=False)
+    assert "Production base rate 20.0%" in _text(again)
+
+
+@pytest.mark.parametrize("params, ignored", [
+    ({"thr.t": "abc"}, ["thr.t"]),
+    ({"thr.t": "nan", "thr.tp": "inf"}, ["thr.t", "thr.tp"]),
+    ({"thr.fp": "1e400"}, ["thr.fp"]),
+    ({"thr.base": "2"}, ["thr.base"]),
+    ({"thr.base": "0"}, ["thr.base"]),
+    ({"thr.src": "<script>alert(1)</script>"}, ["thr.src"]),
+    ({"thr.cur": "x" * 10_000}, ["thr.cur"]),
+    ({"thr.cur": "**$**"}, []),  # valid text: shown escaped, never as Markdown
+    ({"thr.per": "7"}, ["thr.per"]),
+    ({"thr.view": "export<img src=x>"}, ["thr.view"]),
+    ({"thr.sigmoid": "maybe", "thr.curves": "2"}, ["thr.sigmoid", "thr.curves"]),
+    ({"thr.rows": "-3", "thr.file": "a.csv"}, ["thr.rows"]),
+    ({"thr.label": "x" * 500}, ["thr.label"]),
+])
+def test_malformed_links_fall_back_to_defaults(params, ignored):
+    at = _fresh(params)
+    assert not at.exception and not _errors(at)
+    model = at.session_state["thr"]
+    defaults = ThresholdState()
+    for name in ignored:
+        field = next(f for f in dataclasses.fields(ThresholdState)
+                     if ThresholdState.param(f.name) == name)
+        assert getattr(model, field.name) == getattr(defaults, field.name), name
+    notice = at.session_state["_state_url_notice"] if ignored else []
+    assert sorted(notice) == sorted(ignored)
+    for name in ignored:  # an ignored parameter leaves the address bar
+        assert name not in at.query_params
+    text = _text(at)
+    assert "<script>" not in text and "<img" not in text
+    if ignored:  # the default story, numbers included
+        opt, _, _, _ = _expected_default_story()
+        assert _metric(at, "Cost-optimal threshold") == f"{opt:.4g}"
+    else:
+        assert "Costs per case: TP \\*\\*\\$\\*\\*0.00" in "\n".join(
+            c.value for c in at.caption)
+
+
+def test_settings_survive_a_visit_to_training():
+    at = _set_everything(_page())
+    data, _, _ = _good_file()
+    _upload(at, "scores.csv", data)
+    at.number_input(key="thr.number").set_value(0.41).run()
+    widgets, shown, params = _widgets(at), _headline(at), dict(at.query_params)
+    at.switch_page("pages/training.py").run()
+    assert not at.exception
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    at.session_state["thr_settings"] = True  # the section opens folded again
+    at.run()
+    assert _widgets(at) == widgets
+    assert _headline(at) == shown
+    assert dict(at.query_params) == params
+    assert "In use: scores.csv (400 rows)" in _text(at)
+
+
+def test_a_link_made_with_an_upload_asks_for_the_file_again():
+    at = _page()
+    data, _, _ = _good_file()
+    _upload(at, "scores.csv", data)
+    at.number_input(key="thr.cost_fn").set_value(45.0).run()
+    at.number_input(key="thr.number").set_value(0.37).run()
+    params, shown = dict(at.query_params), _headline(at)
+    assert params["thr.file"] == "scores.csv" and params["thr.rows"] == "400"
+
+    fresh = _fresh(params)
+    assert not _errors(fresh)
+    notice = fresh.get("text")
+    assert any(t.value == "File: scores.csv (400 rows)" for t in notice)
+    assert "Upload the scored file this link was made with again" in _text(fresh)
+    assert fresh.number_input(key="thr.cost_fn").value == 45.0
+    # the same file again: the link's threshold and numbers come back
+    _upload(fresh, "scores.csv", data)
+    assert not fresh.exception and not _errors(fresh)
+    assert fresh.number_input(key="thr.number").value == pytest.approx(0.37)
+    assert _headline(fresh) == shown
+    assert "Upload the scored file" not in _text(fresh)
+
+
+def _scored_twin(seed: int) -> tuple[bytes, float]:
+    """A scored file of 400 rows with 120 positives, and its own optimum."""
+    rng = np.random.default_rng(seed)
+    y = np.zeros(400, dtype=int)
+    y[rng.permutation(400)[:120]] = 1
+    spread = 0.5 + seed
+    s = np.round(1 / (1 + np.exp(-(spread * (2 * y - 1) + rng.normal(0, 1, 400)))), 4)
+    text = "label,score\n" + "\n".join(f"{a},{b}" for a, b in zip(y, s, strict=True))
+    val, _ = split_scored(ScoredRows(y.astype(float), s))
+    sv = core.threshold_sweep(val.y_true, val.scores)
+    opt = core.best_threshold(sv, core.CostMatrix(tp=0.0, fp=10.0, fn=30.0, tn=0.0))
+    return text.encode(), opt
+
+
+def _feature_twin(seed: int) -> tuple[bytes, float]:
+    """A dataset to train on (feature x, label y; 200 rows, 60 positives), and the
+    optimum of its out-of-fold scores."""
+    rng = np.random.default_rng(seed)
+    y = np.zeros(200, dtype=int)
+    y[rng.permutation(200)[:60]] = 1
+    x = np.round((0.3 + 2 * seed) * y + rng.normal(0, 1, 200), 4)
+    text = "x,y\n" + "\n".join(f"{a},{b}" for a, b in zip(x, y, strict=True))
+    p = core.decision.out_of_fold_scores(x[:, None], y.astype(float))
+    val, _ = split_scored(ScoredRows(y.astype(float), p))
+    sv = core.threshold_sweep(val.y_true, val.scores)
+    opt = core.best_threshold(sv, core.CostMatrix(tp=0.0, fp=10.0, fn=30.0, tn=0.0))
+    return text.encode(), opt
+
+
+def test_two_people_with_files_of_the_same_name_see_their_own_optimum():
+    # through the sidebar: the page scores the dataset itself
+    files = [_feature_twin(seed) for seed in (0, 1, 2)]
+    assert len({f"{opt:.4g}" for _, opt in files}) == 3
+    people = []
+    for data, opt in files[:2]:
+        at = AppTest.from_file(APP_PATH, default_timeout=60).run()
+        at.file_uploader(key="upload_file").set_value(
+            ("data.csv", data, "text/csv")).run()
+        at.switch_page(PAGE).run()
+        assert not at.exception
+        assert _metric(at, "Cost-optimal threshold") == f"{opt:.4g}"
+        people.append(at)
+    # the first person corrects the file and uploads it again under the same name
+    first = people[0]
+    data, opt = files[2]
+    first.switch_page("pages/home.py").run()
+    first.file_uploader(key="upload_file").set_value(
+        ("data.csv", data, "text/csv")).run()
+    first.switch_page(PAGE).run()
+    assert _metric(first, "Cost-optimal threshold") == f"{opt:.4g}"
+
+    # scored files uploaded on the page itself
+    files = [_scored_twin(seed) for seed in (0, 1, 2)]
+    assert len({f"{opt:.4g}" for _, opt in files}) == 3
+    people = []
+    for data, opt in files[:2]:
+        at = _upload(_page(), "data.csv", data)
+        assert not _errors(at)
+        assert _metric(at, "Cost-optimal threshold") == f"{opt:.4g}"
+        people.append(at)
+    data, opt = files[2]
+    _upload(people[0], "data.csv", data)
+    assert _metric(people[0], "Cost-optimal threshold") == f"{opt:.4g}"
+    assert _metric(people[1], "Cost-optimal threshold") == f"{files[1][1]:.4g}"
+
+
+def test_removing_the_file_lets_go_of_everything_made_from_it():
+    at = _page()
+    data, _, _ = _good_file()
+    _upload(at, "scores.csv", data)
+    sess = at.session_state["_thr_session"]
+    key = sess.upload.key
+    assert any(str(k[1]).startswith(key) for k in sess.big._items)
+    at.button(key="thr.remove").click().run()
+    assert not at.exception
+    sess = at.session_state["_thr_session"]
+    assert sess.upload is None
+    assert not [k for memo in (sess.big, sess.small) for k in memo._items
+                if str(k[1]).startswith(key)]
+    assert "thr.file" not in at.query_params
+    assert "Upload a file with one row per case" in _text(at)
+
+
+def test_the_session_memo_is_bounded():
+    from ui.threshold_data import Memo
+
+    memo = Memo(3)
+    made = []
+    for i in range(5):
+        memo.get(("x", f"k{i}"), lambda i=i: made.append(i) or i)
+    assert len(memo) == 3
+    assert memo.get(("x", "k4"), lambda: -1) == 4  # kept, not made again
+    assert memo.get(("x", "k0"), lambda: -1) == -1  # the oldest went first
+    memo.forget("k")
+    assert len(memo) == 0
+
+
+@pytest.mark.parametrize("params", [
+    {"thr.t": "1e15"}, {"thr.t": "-1e15", "thr.fp": "1e12", "thr.tp": "-1e12"},
+    {"thr.src": "upload", "thr.file": "[x](javascript:alert(1)) *b*.csv",
+     "thr.rows": "12", "thr.label": "y", "thr.score": "p"},
+    {"thr.src": "trained", "thr.view": "export", "thr.sigmoid": "1"},
+])
+def test_extreme_but_valid_links_draw_without_error(params):
+    at = _fresh(params)
+    assert not at.exception and not _errors(at)
+    # the address bar keeps every value (written in its shortest exact form)
+    assert (ThresholdState.from_params(dict(at.query_params))
+            == ThresholdState.from_params(params))
+    if "thr.file" in params:  # the file name is plain text, never Markdown
+        assert any(t.value == f"File: {params['thr.file']} (12 rows)"
+                   for t in at.get("text"))
+        assert "javascript" not in " ".join(m.value for m in at.markdown)
+
+
+def test_a_column_choice_that_cannot_work_keeps_the_previous_one():
+    at = _page()
+    data, _, _ = _good_file()
+    _upload(at, "scores.csv", data)
+    opt = _metric(at, "Cost-optimal threshold")
+    at.selectbox(key="thr.score_column").set_value("label").run()
+    assert not at.exception
+    assert "two different columns" in _errors(at)[0]
+    assert "previous column choice is still in use" in _errors(at)[0]
+    assert at.selectbox(key="thr.score_column").value == "score"
+    assert at.session_state["thr"].score_column == "score"
+    assert _metric(at, "Cost-optimal threshold") == opt

@@ -136,6 +136,7 @@ class ThresholdState(Model):
     per: int = choice(1_000, PER_CHOICES)
     base_rate: float | None = number(None, 0.001, 0.999, param="base", optional=True)
     sigmoid: bool = flag(False)
+    curves: bool = flag(False)  # the curves with the threshold marked, under it
     view: str = choice("threshold", VIEWS)
     file: str = text("", MAX_FILE_NAME)
     rows: int | None = number(None, 0, 10**13, integer=True, optional=True)

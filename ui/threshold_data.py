@@ -1,0 +1,458 @@
+"""The Threshold page's data: where the scores come from, and what is computed from
+them, cached by content so that no two people (or two versions of a file) can ever
+share a result.
+
+- **Keys are content.** Every set of scores carries a ``key``: a SHA-256 of the bytes
+  (an uploaded file) or of the arrays (a built-in dataset, a trained model), joined
+  with every choice that shaped them (columns, the sigmoid transform). Every result
+  below is keyed by that and by each of its parameters; never by a file name or a
+  shape. The hash is taken once, when the data arrive; a slider move hashes nothing.
+- **Per-session data stay in the session.** An upload is held once, as its parsed
+  table, in :class:`ThresholdSession` (one session key) until it is replaced or
+  removed; results go into two small per-session LRU memos. Only the built-in
+  datasets' out-of-fold scores (the same for everyone) use the shared
+  ``st.cache_data``, bounded in entries and lifetime.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+import core
+from core.decision import (
+    BootstrapResult,
+    Calibration,
+    ScoredRows,
+    average_precision,
+    bootstrap_optimum,
+    calibration_summary,
+    guess_columns,
+    optimum_by_ratio,
+    out_of_fold_scores,
+    plot_rows,
+    reweight_sweep,
+    roc_auc,
+    sample_prevalence,
+    scores_are_probabilities,
+    split_scored,
+    to_probabilities,
+)
+from ui import state
+from ui.models import MAX_COLUMN_NAME, MAX_FILE_NAME, ThresholdState, TrainedScores
+
+SESSION_KEY = "_thr_session"
+BIG_ENTRIES = 4  # rows, splits and sweeps: up to a few arrays of the data's length
+SMALL_ENTRIES = 48  # curves, bootstrap, figures: a few thousand numbers each
+SHARED_ENTRIES = 32
+SHARED_TTL_S = 3600
+MAX_PLOT_POINTS = 800
+N_BOOT = 300
+RATIOS = np.logspace(-2, 2, 81)
+SLIDER_STEPS = 1_000
+
+
+# ---------------------------------------------------------------------------------
+# Content hashes and the per-session memo
+# ---------------------------------------------------------------------------------
+
+
+def digest_arrays(*arrays, extra: str = "") -> str:
+    """SHA-256 of arrays (dtype, shape and bytes of each) and of ``extra``."""
+    h = hashlib.sha256()
+    for a in arrays:
+        a = np.ascontiguousarray(a)
+        h.update(f"{a.dtype.str}{a.shape}".encode())
+        h.update(memoryview(a).cast("B"))
+    h.update(extra.encode())
+    return h.hexdigest()
+
+
+def digest_text(*parts: object) -> str:
+    """A short SHA-256 of choices (column names, flags), to join to a content key."""
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:24]
+
+
+class Memo:
+    """A small least-recently-used store: ``get(key, make)`` runs ``make`` once per
+    key and keeps at most ``max_entries`` results."""
+
+    def __init__(self, max_entries: int):
+        self.max_entries = max_entries
+        self._items: OrderedDict[Hashable, object] = OrderedDict()
+
+    def get(self, key: Hashable, make: Callable[[], object]):
+        if key in self._items:
+            self._items.move_to_end(key)
+            return self._items[key]
+        value = make()
+        self._items[key] = value
+        while len(self._items) > self.max_entries:
+            self._items.popitem(last=False)
+        return value
+
+    def forget(self, prefix: str) -> None:
+        """Drop every entry whose data key (the key's second part) starts with
+        ``prefix``: a removed or replaced upload leaves nothing behind."""
+        for key in [k for k in self._items
+                    if isinstance(k, tuple) and str(k[1]).startswith(prefix)]:
+            del self._items[key]
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+@dataclass(frozen=True)
+class HeldUpload:
+    """The session's scored file, parsed once: its table and the SHA-256 of its
+    bytes (the bytes themselves are not kept)."""
+
+    name: str
+    sha256: str
+    table: pd.DataFrame
+    columns: tuple[str, ...]
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.table)
+
+    @property
+    def key(self) -> str:
+        return f"upload:{self.sha256}"
+
+
+@dataclass
+class ThresholdSession:
+    """What the page keeps per session besides its settings (``ThresholdState``)."""
+
+    upload: HeldUpload | None = None
+    error: str | None = None  # why the last file or column choice was refused
+    data_key: str | None = None  # the scores the threshold was set on
+    trained: tuple[object, str] | None = None  # (TrainedScores, its key)
+    big: Memo = field(default_factory=lambda: Memo(BIG_ENTRIES))
+    small: Memo = field(default_factory=lambda: Memo(SMALL_ENTRIES))
+
+
+def session() -> ThresholdSession:
+    """This session's :class:`ThresholdSession` (made on first use)."""
+    held = st.session_state.get(SESSION_KEY)
+    if not isinstance(held, ThresholdSession):
+        held = st.session_state[SESSION_KEY] = ThresholdSession()
+    return held
+
+
+# ---------------------------------------------------------------------------------
+# Score sources
+# ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Scored rows and their content key (hash of the data and of every choice)."""
+
+    rows: ScoredRows
+    key: str
+
+    @property
+    def are_probabilities(self) -> bool:
+        return self.rows.are_probabilities
+
+
+@st.cache_data(show_spinner=False, max_entries=SHARED_ENTRIES, ttl=SHARED_TTL_S)
+def _shared_out_of_fold(key: str, _X: np.ndarray, _y: np.ndarray) -> np.ndarray:
+    """Out-of-fold scores of a built-in dataset: the same for everyone, so shared;
+    ``key`` is the hash of X and y."""
+    return out_of_fold_scores(_X, _y)
+
+
+def builtin_scores(sess: ThresholdSession, ds: core.Dataset) -> Scores:
+    """Out-of-fold logistic-regression scores of the sidebar's dataset. A dataset
+    uploaded in the sidebar is per-session data: its scores stay in the session."""
+    key = "builtin:" + digest_arrays(ds.X, ds.y)
+    if ds.name.startswith("Uploaded:"):
+        scores = sess.big.get(("oof", key), lambda: out_of_fold_scores(ds.X, ds.y))
+    else:
+        scores = _shared_out_of_fold(key, ds.X, ds.y)
+    source = (f"{ds.name}: logistic regression, each row scored by a model fitted "
+              "without it (5-fold cross-fitting)")
+    return Scores(ScoredRows(ds.y, scores, None, source), key)
+
+
+def trained_scores(sess: ThresholdSession) -> Scores | str | None:
+    """The Training page's hand-off (a ``TrainedScores``); None when there is none,
+    or a message when it cannot be used. Hashed once per hand-off."""
+    got = st.session_state.get("trained_scores")
+    if not isinstance(got, TrainedScores):
+        return None
+    try:
+        y = np.asarray(got.y_true, dtype=float).ravel()
+        s = np.asarray(got.scores, dtype=float).ravel()
+        core.threshold_sweep(y, s)  # validates labels and scores
+        if len(np.unique(y)) != 2:
+            raise ValueError("the validation labels hold only one class")
+    except (TypeError, ValueError) as exc:
+        return f"The Training page's scores cannot be used: {exc}"
+    if sess.trained is None or sess.trained[0] is not got:
+        sess.trained = (got, "trained:" + digest_arrays(y, s, extra=str(got.label)))
+    source = f"{got.label} (Training page, validation split)"
+    return Scores(ScoredRows(y, s, None, source), sess.trained[1])
+
+
+def rows_from_table(upload: HeldUpload, label: str, score: str,
+                    weight: str) -> ScoredRows:
+    """Scored rows from the held table and a column choice (``weight`` "" = none);
+    ``core.DataError`` in plain words when the choice cannot be used."""
+    if label == score:
+        raise core.DataError("The label and the score must be two different columns.")
+    if weight and weight in (label, score):
+        raise core.DataError("The weight column must differ from the label and score.")
+    y, s, w = core.data.scored_data(upload.table, label, score, weight or None)
+    described = f"{upload.name}: label {label!r}, score {score!r}" + (
+        f", weight {weight!r}" if weight else "")
+    return ScoredRows(y, s, w, described)
+
+
+def upload_scores(sess: ThresholdSession, view: ThresholdState) -> Scores | None:
+    """The held upload's rows under the model's column choice."""
+    up = sess.upload
+    if up is None:
+        return None
+    cols = (view.label_column, view.score_column, view.weight_column)
+    key = f"{up.key}:{digest_text(*cols)}"
+    try:
+        rows = sess.big.get(("rows", key), lambda: rows_from_table(up, *cols))
+    except core.DataError:  # checked when chosen; a stale choice falls back
+        label, score, weight = guess_columns(up.columns)
+        key = f"{up.key}:{digest_text(label, score, weight or '')}"
+        rows = sess.big.get(("rows", key),
+                            lambda: rows_from_table(up, label, score, weight or ""))
+    return Scores(rows, key)
+
+
+def with_sigmoid(scores: Scores) -> Scores:
+    rows = scores.rows
+    return Scores(ScoredRows(rows.y_true, to_probabilities(rows.scores),
+                             rows.sample_weight, rows.source + ", sigmoid applied"),
+                  scores.key + ":sigmoid")
+
+
+def _clean(text: str, limit: int) -> str:
+    """A name the state model can hold: no control characters, at most ``limit``."""
+    return "".join(ch if ord(ch) >= 32 else " " for ch in text)[:limit]
+
+
+def receive_file(sess: ThresholdSession, data: bytes, name: str) -> None:
+    """A file arrived: read it once and keep its table, or keep the previous file
+    and say why not. The column choice is guessed, except when the file is the one
+    a link asked for (same name and rows): then the link's choice and threshold
+    are kept."""
+    sha = hashlib.sha256(data).hexdigest()
+    name = _clean(name, MAX_FILE_NAME)
+    if sess.upload is not None and (sess.upload.sha256, sess.upload.name) == (sha,
+                                                                               name):
+        sess.error = None  # the very same file again: nothing to read
+        return
+    view = state.current(ThresholdState)
+    try:
+        table = core.data.read_upload(data, name)
+        columns = tuple(str(c) for c in table.columns)
+        upload = HeldUpload(name, sha, table, columns)
+        asked = (sess.upload is None and view.file == name
+                 and view.rows == upload.n_rows)
+        cols = (view.label_column, view.score_column, view.weight_column)
+        if not (asked and cols[0] in columns and cols[1] in columns
+                and cols[2] in ("", *columns)):
+            label, score, weight = guess_columns(columns)
+            cols = (label, score, weight or "")
+        rows_from_table(upload, *cols)  # refuse a file whose columns do not work
+        if any(len(c) > MAX_COLUMN_NAME for c in cols):
+            raise core.DataError(f"{name} has a column name longer than "
+                                 f"{MAX_COLUMN_NAME} characters.")
+    except core.DataError as exc:
+        sess.error = str(exc) + (" The previous file is still in use."
+                                 if sess.upload is not None else "")
+        return
+    forget_upload(sess)
+    sess.upload, sess.error = upload, None
+    if asked:
+        sess.data_key = None  # the link's threshold belongs to this file
+    state.update(ThresholdState, source="upload", file=name, rows=upload.n_rows,
+                 label_column=_clean(cols[0], MAX_COLUMN_NAME),
+                 score_column=_clean(cols[1], MAX_COLUMN_NAME),
+                 weight_column=_clean(cols[2], MAX_COLUMN_NAME))
+
+
+def forget_upload(sess: ThresholdSession) -> None:
+    """Let go of the held file and everything computed from it."""
+    if sess.upload is not None:
+        sess.big.forget(sess.upload.key)
+        sess.small.forget(sess.upload.key)
+    sess.upload = None
+
+
+def remove_file(sess: ThresholdSession) -> None:
+    forget_upload(sess)
+    sess.error = None
+    state.update(ThresholdState, file="", rows=None, label_column="",
+                 score_column="", weight_column="")
+
+
+def check_columns(sess: ThresholdSession, previous: tuple[str, str, str]) -> None:
+    """After a column choice: keep it if the rows can be read, else go back to
+    ``previous`` and say why."""
+    view = state.current(ThresholdState)
+    if sess.upload is None:
+        return
+    try:
+        rows_from_table(sess.upload, view.label_column, view.score_column,
+                        view.weight_column)
+    except core.DataError as exc:
+        sess.error = f"{exc} The previous column choice is still in use."
+        label, score, weight = previous
+        state.update(ThresholdState, label_column=label, score_column=score,
+                     weight_column=weight)
+    else:
+        sess.error = None
+
+
+# ---------------------------------------------------------------------------------
+# What is computed from the scores (pure; memoised per session by content key)
+# ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scale:
+    """The threshold's scale: [0, 1] for probabilities, else the scores' range."""
+
+    lo: float
+    hi: float
+    step: float
+    default: float
+
+    def snap(self, value: float) -> float:
+        """The slider position closest to ``value``."""
+        if not np.isfinite(value):
+            return self.hi
+        snapped = self.lo + round((value - self.lo) / self.step) * self.step
+        return float(np.clip(round(snapped, 10), self.lo, self.hi))
+
+
+def make_scale(scores: np.ndarray) -> Scale:
+    if scores_are_probabilities(scores):
+        lo, hi, default = 0.0, 1.0, 0.5
+    else:
+        lo, hi = float(np.floor(scores.min())), float(np.ceil(scores.max()))
+        if hi <= lo:
+            hi = lo + 1.0
+        default = float(np.clip(0.0, lo, hi))  # logit 0 is probability 0.5
+    return Scale(lo, hi, (hi - lo) / SLIDER_STEPS, default)
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """The rows split into a validation part (to choose the threshold) and a
+    held-out test part (to report on), with their sweeps at the production base
+    rate (``prevalence`` None: as in the data)."""
+
+    key: str  # the scores' key and the base rate
+    rows: ScoredRows
+    split: bool
+    val_rows: ScoredRows
+    test_rows: ScoredRows
+    val: core.Sweep
+    test: core.Sweep
+    prevalence: float | None
+    sample_prevalence: float
+    top_score: float
+
+
+def _split_and_sweep(rows: ScoredRows) -> tuple:
+    split = split_scored(rows)
+    val, test = (rows, rows) if split is None else split
+    return (split is not None, val, test,
+            core.threshold_sweep(val.y_true, val.scores, val.sample_weight),
+            core.threshold_sweep(test.y_true, test.scores, test.sample_weight))
+
+
+def analyse(sess: ThresholdSession, scores: Scores,
+            prevalence: float | None) -> Analysis:
+    split, val_rows, test_rows, val, test = sess.big.get(
+        ("split", scores.key), lambda: _split_and_sweep(scores.rows))
+    sample_p = sample_prevalence(val)
+    if prevalence is not None:
+        val, test = sess.big.get(
+            ("reweight", scores.key, prevalence),
+            lambda: (reweight_sweep(val, prevalence), reweight_sweep(test, prevalence)))
+    return Analysis(f"{scores.key}|{prevalence!r}", scores.rows, split, val_rows,
+                    test_rows, val, test, prevalence, sample_p,
+                    float(scores.rows.scores.max()))
+
+
+@dataclass(frozen=True)
+class Curves:
+    """Curves on the validation sweep, downsampled for plotting (the optimum's own
+    row kept), and the full-resolution optimum."""
+
+    thresholds: np.ndarray
+    precision: np.ndarray
+    recall: np.ndarray
+    f1: np.ndarray
+    fpr: np.ndarray
+    cost: np.ndarray  # expected cost per ``per`` cases
+    flat: bool
+    optimum: float
+    optimum_cost: float  # per case
+    ap: float
+    auc: float
+
+
+def _curves(sweep: core.Sweep, cost: core.CostMatrix, per: int) -> Curves:
+    r = core.rates(sweep)
+    idx = plot_rows(len(sweep.thresholds), MAX_PLOT_POINTS)
+    ec = core.expected_cost(sweep, cost)
+    best = int(np.argmin(ec))
+    idx = np.union1d(idx, [best])
+    return Curves(sweep.thresholds[idx], r["precision"][idx], r["recall"][idx],
+                  r["f1"][idx], r["fpr"][idx], ec[idx] * per,
+                  bool(np.ptp(ec) <= 1e-12 * max(1.0, np.abs(ec).max())),
+                  float(sweep.thresholds[best]), float(ec[best]),
+                  average_precision(sweep), roc_auc(sweep))
+
+
+def curves(sess: ThresholdSession, analysis: Analysis, cost: core.CostMatrix,
+           per: int) -> Curves:
+    return sess.small.get(("curves", analysis.key, cost, per),
+                          lambda: _curves(analysis.val, cost, per))
+
+
+def bootstrap(sess: ThresholdSession, analysis: Analysis,
+              cost: core.CostMatrix) -> BootstrapResult:
+    n_cases = max(round(analysis.val_rows.n_cases), 1)
+    return sess.small.get(
+        ("boot", analysis.key, cost),
+        lambda: bootstrap_optimum(analysis.val, cost, n_boot=N_BOOT, seed=0,
+                                  n_cases=n_cases))
+
+
+def ratio_curve(sess: ThresholdSession, analysis: Analysis):
+    return sess.small.get(("ratio", analysis.key),
+                          lambda: optimum_by_ratio(analysis.val, RATIOS))
+
+
+def calibration(sess: ThresholdSession, scores: Scores) -> Calibration | None:
+    if not scores.are_probabilities:
+        return None
+    rows = scores.rows
+    return sess.small.get(("calibration", scores.key), lambda: calibration_summary(
+        rows.y_true, rows.scores, rows.sample_weight))
+
+
+def scale(sess: ThresholdSession, scores: Scores) -> Scale:
+    return sess.small.get(("scale", scores.key),
+                          lambda: make_scale(scores.rows.scores))

@@ -1,0 +1,650 @@
+"""What the Threshold page draws: its settings, headline, slider panel and views.
+
+Every setting is a field of :class:`ui.models.ThresholdState`: widgets are drawn with
+``**state.bind(ThresholdState, field)`` (or write it with ``state.update``), so a
+value survives page switches and travels in the URL. Views take small typed values
+(:class:`Money`, ``Analysis``, ``Curves``, ``Scale``...), never a bag of keys.
+User text (file and column names, the currency) goes through
+``ui.format.md_escape`` before any Markdown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+
+import numpy as np
+import streamlit as st
+
+import core
+from core.decision import (
+    BootstrapResult,
+    Calibration,
+    ScoredRows,
+    compare_costs,
+    cost_at,
+    cost_ratio,
+    sample_prevalence,
+)
+from ui import state
+from ui import threshold_data as data
+from ui.exports import decision_memo, safe_csv, threshold_table
+from ui.figures_threshold import (
+    make_bootstrap_figure,
+    make_calibration_figure,
+    make_cost_figure,
+    make_metrics_figure,
+    make_pr_figure,
+    make_ratio_figure,
+    make_roc_figure,
+    move_current,
+)
+from ui.format import format_threshold, md_escape, money
+from ui.models import PER_CHOICES, ThresholdState
+from ui.threshold_data import Analysis, Curves, Scale, Scores, ThresholdSession
+
+CONFIG = {"displaylogo": False}
+SOURCE_NAMES = {
+    "builtin": "Logistic regression on the sidebar dataset",
+    "trained": "The model trained on the Training page",
+    "upload": "Upload a scored file",
+}
+VIEW_NAMES = {
+    "threshold": "Threshold & cost",
+    "uncertainty": "How sure is the optimum",
+    "calibration": "Calibration",
+    "method": "Method & data",
+    "export": "Export",
+}
+SLIDER_KEY, NUMBER_KEY = "thr.slider", "thr.number"
+
+
+@dataclass(frozen=True)
+class Money:
+    """How money is shown: the currency sign and the number of cases it is per."""
+
+    currency: str
+    per: int
+
+    def text(self, value: float) -> str:
+        return money(value, self.currency)
+
+    def md(self, value: float) -> str:
+        return money(value, md_escape(self.currency))
+
+
+def cost_of(view: ThresholdState) -> core.CostMatrix:
+    return core.CostMatrix(tp=view.cost_tp, fp=view.cost_fp, fn=view.cost_fn,
+                           tn=view.cost_tn)
+
+
+def _seed(key: str, value) -> None:
+    """Put the model's value into a widget's key before drawing it, only when they
+    differ (writing a live widget's key on every run could swallow a move)."""
+    if st.session_state.get(key) != value:
+        st.session_state[key] = value
+
+
+# ---------------------------------------------------------------------------------
+# Settings: where the scores come from, the costs, the production base rate
+# ---------------------------------------------------------------------------------
+
+
+def choose_scores(sess: ThresholdSession, view: ThresholdState, ds: core.Dataset,
+                  show: bool) -> Scores:
+    """The scores the page uses (the sidebar dataset's when the chosen source has
+    none yet); draws the source's widgets when ``show``."""
+    if show:
+        st.radio("Where the scores come from", list(SOURCE_NAMES),
+                 format_func=SOURCE_NAMES.get, **state.bind(ThresholdState, "source"))
+    got = None
+    if view.source == "trained":
+        got = data.trained_scores(sess)
+        if show and got is None:
+            st.info("No model has been trained yet: train one on the **Training** "
+                    "page, or pick another score source.")
+        if isinstance(got, str):
+            st.error(got)
+            got = None
+    elif view.source == "upload":
+        if show:
+            _upload_widgets(sess, view)
+        got = data.upload_scores(sess, state.current(ThresholdState))
+    if got is None:
+        got = data.builtin_scores(sess, ds)
+        if view.source != "builtin" and show:
+            st.caption("Showing the sidebar dataset meanwhile.")
+    if not got.are_probabilities and show:
+        st.warning(
+            "These scores are not all between 0 and 1 (logits or decision-function "
+            "values): thresholds are on the score's own scale, and the Bayes "
+            "threshold needs probabilities."
+        )
+        st.checkbox("Turn scores into probabilities with the sigmoid 1/(1+e^-s)",
+                    **state.bind(ThresholdState, "sigmoid"))
+    if not got.are_probabilities and state.current(ThresholdState).sigmoid:
+        got = data.with_sigmoid(got)
+    return got
+
+
+def _on_file(sess: ThresholdSession) -> None:
+    # An empty uploader is no removal: the browser clears it before it sends a
+    # replacement, and after a page switch. The "Remove" button removes the file.
+    file = st.session_state.get("thr.upload")
+    if file is not None:
+        data.receive_file(sess, file.getvalue(), file.name)
+
+
+def _upload_widgets(sess: ThresholdSession, view: ThresholdState) -> None:
+    st.file_uploader(
+        "Scored file (CSV or Parquet): a label column, a score column and "
+        "optionally a weight or count column",
+        type=["csv", "txt", "tsv", "parquet"], key="thr.upload",
+        on_change=_on_file, args=(sess,),
+    )
+    if sess.error:
+        st.error(sess.error)
+    up = sess.upload
+    if up is None:
+        st.info("Upload a file with one row per case (label, score), or one row "
+                "per score bin with a count column. Until then the sidebar "
+                "dataset is used.")
+        return
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.text(f"In use: {up.name} ({up.n_rows:,} rows)")
+        st.button("Remove", key="thr.remove", icon=":material/delete:",
+                  on_click=data.remove_file, args=(sess,))
+    then = partial(data.check_columns, sess, (view.label_column, view.score_column,
+                                              view.weight_column))
+    c1, c2, c3 = st.columns(3)
+    columns = list(up.columns)
+    c1.selectbox("Label column", columns,
+                 **state.bind(ThresholdState, "label_column", on_change=then))
+    c2.selectbox("Score column", columns,
+                 **state.bind(ThresholdState, "score_column", on_change=then))
+    c3.selectbox("Weight / count column", ["", *columns],
+                 format_func=lambda c: c or "(none)",
+                 **state.bind(ThresholdState, "weight_column", on_change=then))
+
+
+def reupload_notice(sess: ThresholdSession, view: ThresholdState) -> None:
+    """A link made with an uploaded file restores everything but the data: name
+    the file to upload again (as plain text)."""
+    if view.source != "upload" or sess.upload is not None or not view.file:
+        return
+    with st.container(border=True, key="thr_reupload"):
+        st.markdown(":material/upload_file: **Upload the scored file this link was "
+                    "made with again** (under *Scores, costs and production base "
+                    "rate*); until then the sidebar dataset is shown.")
+        rows = f" ({view.rows:,} rows)" if view.rows is not None else ""
+        st.text(f"File: {view.file}{rows}")
+
+
+def cost_inputs(show: bool) -> None:
+    if not show:
+        return
+    st.markdown("**Cost of each decision** (a gain is a negative cost)")
+    c1, c2 = st.columns(2)
+    money_input = {"step": 1.0, "format": "%.2f", "min_value": -1e12,
+                   "max_value": 1e12}
+    c1.number_input("TP: positive flagged", **money_input,
+                    **state.bind(ThresholdState, "cost_tp"))
+    c2.number_input("FN: positive missed", **money_input,
+                    **state.bind(ThresholdState, "cost_fn"))
+    c1.number_input("FP: negative flagged (false alarm)", **money_input,
+                    **state.bind(ThresholdState, "cost_fp"))
+    c2.number_input("TN: negative left alone", **money_input,
+                    **state.bind(ThresholdState, "cost_tn"))
+    c3, c4 = st.columns(2)
+    c3.text_input("Currency", max_chars=5, **state.bind(ThresholdState, "currency"))
+    c4.selectbox("Show money per", PER_CHOICES, format_func=lambda n: f"{n:,} cases",
+                 **state.bind(ThresholdState, "per"))
+
+
+def _on_base_toggle(sample_p: float) -> None:
+    on = st.session_state["thr.base_on"]
+    guess = float(np.clip(round(sample_p, 3) or 0.5, 0.001, 0.999))
+    state.update(ThresholdState, base_rate=guess if on else None)
+
+
+def base_rate_input(view: ThresholdState, sample_p: float, show: bool) -> None:
+    if not show:
+        return
+    st.markdown("**Base rate in production**")
+    st.caption(f"In these data {sample_p:.1%} of cases are positive.")
+    _seed("thr.base_on", view.base_rate is not None)
+    st.checkbox("Different in production", key="thr.base_on",
+                on_change=_on_base_toggle, args=(sample_p,))
+    if view.base_rate is None:
+        return
+    pi = st.number_input("Share of positives expected in production",
+                         min_value=0.001, max_value=0.999, step=0.001, format="%.3f",
+                         **state.bind(ThresholdState, "base_rate"))
+    st.caption(
+        f"Every metric and cost below is re-weighted: positives count "
+        f"{pi / sample_p:.3g} times (pi / p_sample) and negatives "
+        f"{(1 - pi) / (1 - sample_p):.3g} times ((1 - pi) / (1 - p_sample))."
+    )
+
+
+# ---------------------------------------------------------------------------------
+# Headline
+# ---------------------------------------------------------------------------------
+
+
+def headline(analysis: Analysis, curves: Curves, cost: core.CostMatrix,
+             scale: Scale, cash: Money, is_prob: bool) -> None:
+    if curves.flat:
+        st.info("With these costs every threshold costs the same: there is nothing "
+                "to optimise. Give the mistakes different prices.")
+        return
+    opt, per = curves.optimum, cash.per
+    comp = compare_costs(analysis.test, cost, opt, scale.default)
+    default = "0.5" if is_prob else "0 (probability 0.5)"
+    where = ("on the held-out test half (the threshold was chosen on the validation "
+             "half)" if analysis.split else
+             "on the same rows it was chosen on: too few cases to hold some out, so "
+             "expect these savings to be optimistic")
+    saved = comp.saved_vs("default", per)
+    what = "save" if saved >= 0 else "lose"
+    opt_words = ("flagging no one" if not np.isfinite(opt)
+                 else f"the cost-optimal threshold **{opt:.3g}**")
+    st.success(
+        f"At {opt_words} you **{what} {cash.md(abs(saved))} per {per:,} "
+        f"cases** compared with {default}, measured {where}.",
+        icon=":material/savings:",
+    )
+    # one horizontal block instead of four columns: fewer blocks to re-render
+    with st.container(horizontal=True, gap="medium"):
+        st.metric("Cost-optimal threshold", format_threshold(opt))
+        st.metric(f"Saved vs {default.split()[0]} (per {per:,})", cash.text(saved))
+        st.metric(f"Saved vs flag everyone (per {per:,})",
+                  cash.text(comp.saved_vs("everyone", per)))
+        st.metric(f"Saved vs flag no one (per {per:,})",
+                  cash.text(comp.saved_vs("no_one", per)))
+
+
+def summary(analysis: Analysis, cost: core.CostMatrix, cash: Money) -> None:
+    """One line under the headline: what the numbers above are made of."""
+    rows = analysis.rows
+    base = (f"{analysis.prevalence:.1%} in production (re-weighted)"
+            if analysis.prevalence is not None
+            else f"{analysis.sample_prevalence:.1%}")
+    st.caption(
+        f"Scores: {md_escape(rows.source)} ({rows.n_rows:,} scored rows). "
+        "Costs per case: "
+        f"TP {cash.md(cost.tp)}, FP {cash.md(cost.fp)}, FN {cash.md(cost.fn)}, "
+        f"TN {cash.md(cost.tn)}. Positives: {base}. Change them under "
+        "**Scores, costs and production base rate**."
+    )
+
+
+def choose_view() -> str:
+    # A segmented control, not st.tabs: only the chosen view is sent, and tabs would
+    # re-render themselves (and every panel) after each of the browser's updates.
+    return st.segmented_control(
+        "View", list(VIEW_NAMES), format_func=VIEW_NAMES.get, required=True,
+        label_visibility="collapsed", **state.bind(ThresholdState, "view"))
+
+
+# ---------------------------------------------------------------------------------
+# The threshold: one exact value (the model's), a slider and a number input
+# ---------------------------------------------------------------------------------
+
+
+def threshold_of(view: ThresholdState, scale: Scale) -> float:
+    return scale.default if view.threshold is None else view.threshold
+
+
+def _set_threshold(value: float | None, scale: Scale) -> None:
+    try:
+        if value is None:
+            raise ValueError("empty")
+        state.update(ThresholdState, threshold=float(value))
+    except ValueError:
+        pass
+    t = threshold_of(state.current(ThresholdState), scale)
+    st.session_state[NUMBER_KEY] = t
+    st.session_state[SLIDER_KEY] = scale.snap(t)
+
+
+def _on_slider(scale: Scale) -> None:
+    _set_threshold(st.session_state[SLIDER_KEY], scale)
+
+
+def _on_number(scale: Scale) -> None:
+    _set_threshold(st.session_state[NUMBER_KEY], scale)
+
+
+def _to_optimum(scale: Scale, optimum: float, top: float) -> None:
+    # +inf (flag no one) becomes a value just above the highest score
+    _set_threshold(optimum if np.isfinite(optimum) else top + scale.step, scale)
+
+
+@dataclass(frozen=True)
+class Panel:
+    """What the slider's panel shows besides the threshold."""
+
+    analysis: Analysis
+    curves: Curves
+    cost: core.CostMatrix
+    cash: Money
+    scale: Scale
+    bayes: float | None
+    band: tuple[float, float]
+    x_title: str
+
+
+def threshold_controls(panel: Panel) -> None:
+    """The button and the toggle around the slider live outside its fragment: they
+    are rarely used (a click reruns the page), and a move then sends two elements
+    fewer."""
+    with st.container(horizontal=True, vertical_alignment="center", gap="large"):
+        st.button("Go to the optimum", key="thr.to_optimum", on_click=_to_optimum,
+                  args=(panel.scale, panel.curves.optimum, panel.analysis.top_score),
+                  type="primary", icon=":material/my_location:")
+        st.toggle("Show the curves with the threshold marked (redrawn on every "
+                  "move)", **state.bind(ThresholdState, "curves"))
+
+
+@st.fragment
+def threshold_panel(sess: ThresholdSession, panel: Panel) -> None:
+    """Slider and everything that depends on it: reruns alone when the threshold
+    moves. Only lookups (one binary search per part) and text, so a move repaints
+    as fast as a bare slider; nothing is hashed.
+
+    Every block and element sent here costs the browser a re-render of the page
+    around the fragment, so the panel is a few elements in two rows, and all the
+    numbers are computed before the first one is sent."""
+    view = state.current(ThresholdState)
+    scale, a = panel.scale, panel.analysis
+    t = threshold_of(view, scale)
+    val, test = core.metrics_at(a.val, t), core.metrics_at(a.test, t)
+    per = panel.cash.per
+    val_cost = cost_at(a.val, panel.cost, t) * per
+    test_cost = cost_at(a.test, panel.cost, t) * per
+    table = _metrics_markdown(panel, t, val, test, val_cost, test_cost)
+    text = _outcome_markdown(panel, test if a.split else val, val_cost)
+
+    _seed(SLIDER_KEY, scale.snap(t))
+    _seed(NUMBER_KEY, t)
+    with st.container(horizontal=True, vertical_alignment="bottom", gap="medium"):
+        st.slider("Threshold: flag a case when its score is at or above it",
+                  scale.lo, scale.hi, step=scale.step, key=SLIDER_KEY,
+                  on_change=_on_slider, args=(scale,), format="%.3f")
+        st.number_input("Exact threshold", key=NUMBER_KEY, step=scale.step,
+                        format="%.6f", on_change=_on_number, args=(scale,),
+                        width=170)
+    # a stable key: tests and the benchmark read the displayed value here
+    with st.container(key="thr_at", horizontal=True, gap="large", wrap=False):
+        # Markdown tables: static text, cheaper to repaint than st.table
+        st.markdown(table, width=420)
+        st.markdown(text)
+    if view.curves:
+        _live_curves(sess, panel, t, val)
+
+
+def _metrics_markdown(panel: Panel, t: float, val: dict, test: dict, val_cost: float,
+                      test_cost: float) -> str:
+    """The threshold and its metrics on each part, as a Markdown table."""
+    names = (("precision", "Precision"), ("recall", "Recall"), ("f1", "F1"),
+             ("accuracy", "Accuracy"), ("specificity", "Specificity"),
+             ("flagged", "Share flagged"))
+    split = panel.analysis.split
+    parts = [("Validation" if split else "All rows (in-sample)", val, val_cost)]
+    if split:
+        parts.append(("Held-out test", test, test_cost))
+    lines = [f"**At threshold {t:.4g}**", "",
+             "| | " + " | ".join(name for name, _, _ in parts) + " |",
+             "|---|" + "---:|" * len(parts)]
+    for k, label in names:
+        cells = [f"{m[k]:.3f}" if k != "flagged" else f"{m[k]:.1%}"
+                 for _, m, _ in parts]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    lines.append(f"| Cost per {panel.cash.per:,} cases | "
+                 + " | ".join(panel.cash.md(c) for _, _, c in parts) + " |")
+    return "\n".join(lines)
+
+
+def _confusion_markdown(m: dict) -> str:
+    """The 2x2 confusion matrix as a Markdown table: counts and row shares."""
+    def cell(name, v, row):
+        return f"{name} {v:,.0f} ({v / row:.0%})" if row > 0 else f"{name} 0"
+
+    pos, neg = m["tp"] + m["fn"], m["fp"] + m["tn"]
+    return (
+        "| | flagged | not flagged |\n|---|---:|---:|\n"
+        f"| **actual positive** | {cell('TP', m['tp'], pos)} | "
+        f"{cell('FN', m['fn'], pos)} |\n"
+        f"| **actual negative** | {cell('FP', m['fp'], neg)} | "
+        f"{cell('TN', m['tn'], neg)} |"
+    )
+
+
+def _outcome_markdown(panel: Panel, shown: dict, val_cost: float) -> str:
+    """One Markdown element: the confusion matrix and the cost."""
+    curves, cash = panel.curves, panel.cash
+    part = "held-out test half" if panel.analysis.split else "all rows"
+    extra = val_cost - curves.optimum_cost * cash.per
+    return (
+        f"**Confusion matrix** ({part}"
+        + (", re-weighted to the production base rate"
+           if panel.analysis.prevalence is not None else "") + ")\n\n"
+        + _confusion_markdown(shown) + "\n\n"
+        + "Expected cost at this threshold: "
+        f"**{cash.md(val_cost)} per {cash.per:,} cases** on the validation data, "
+        + (f"{cash.md(extra)} more than at the optimum "
+           f"{format_threshold(curves.optimum)}." if extra > 1e-9 * cash.per else
+           "the lowest possible (this is a cost-optimal threshold).")
+    )
+
+
+def _figure(sess: ThresholdSession, name: str, panel: Panel, make):
+    """A styled figure, built once per data, costs and money unit (a move only
+    shifts its current-threshold trace)."""
+    key = (name, panel.analysis.key, panel.cost, panel.cash, panel.bayes,
+           panel.x_title)
+    return sess.small.get(key, make)
+
+
+def _live_curves(sess: ThresholdSession, panel: Panel, t: float, val: dict) -> None:
+    c, cash = panel.curves, panel.cash
+    a, b = st.columns(2)
+    with a:
+        fig = _figure(sess, "fig_cost_live", panel, lambda: make_cost_figure(
+            c.thresholds, c.cost, optimum=c.optimum,
+            optimum_cost=c.optimum_cost * cash.per, current=t, bayes=panel.bayes,
+            band=panel.band, currency=cash.currency, per=cash.per,
+            x_title=panel.x_title))
+        move_current(fig, t, name=f"current threshold {t:.3g}")
+        st.plotly_chart(fig, key="thr.fig_cost_live", config=CONFIG, theme=None)
+    with b:
+        fig = _figure(sess, "fig_metrics", panel, lambda: make_metrics_figure(
+            c.thresholds, c.precision, c.recall, c.f1, t, x_title=panel.x_title))
+        st.plotly_chart(move_current(fig, t), key="thr.fig_metrics", config=CONFIG,
+                        theme=None)
+    c1, c2 = st.columns(2)
+    with c1:
+        fig = _figure(sess, "fig_pr", panel, lambda: make_pr_figure(
+            c.recall, c.precision, c.ap, val["recall"], val["precision"],
+            sample_prevalence(panel.analysis.val)))
+        st.plotly_chart(move_current(fig, val["recall"], val["precision"]),
+                        key="thr.fig_pr", config=CONFIG, theme=None)
+    with c2:
+        fig = _figure(sess, "fig_roc", panel, lambda: make_roc_figure(
+            c.fpr, c.recall, c.auc, val["fpr"], val["recall"]))
+        st.plotly_chart(move_current(fig, val["fpr"], val["recall"]),
+                        key="thr.fig_roc", config=CONFIG, theme=None)
+
+
+def cost_chart(sess: ThresholdSession, panel: Panel) -> None:
+    """The expected-cost curve with the optimum, the Bayes threshold, the bootstrap
+    band and the default threshold: nothing here depends on the slider."""
+    c, cash = panel.curves, panel.cash
+    if c.flat:
+        st.info("All thresholds cost the same with these costs.")
+    fig = _figure(sess, "fig_cost", panel, lambda: make_cost_figure(
+        c.thresholds, c.cost, optimum=c.optimum,
+        optimum_cost=c.optimum_cost * cash.per, current=None,
+        reference=panel.scale.default, bayes=panel.bayes, band=panel.band,
+        currency=cash.currency, per=cash.per, x_title=panel.x_title))
+    st.plotly_chart(fig, key="thr.fig_cost", config=CONFIG, theme=None)
+    st.caption("Expected cost on the validation data, where the threshold is chosen. "
+               "Shaded: where the optimum falls in 90% of bootstrap resamples.")
+
+
+# ---------------------------------------------------------------------------------
+# The other views
+# ---------------------------------------------------------------------------------
+
+
+def uncertainty_view(sess: ThresholdSession, panel: Panel,
+                     boot: BootstrapResult, is_prob: bool) -> None:
+    lo, hi = boot.threshold_band
+    clo, chi = boot.cost_band
+    cash = panel.cash
+    st.markdown(
+        f"Resampling the validation cases {len(boot.thresholds)} times (with "
+        f"replacement, seed 0), the cost-optimal threshold falls between "
+        f"**{format_threshold(lo)}** and **{format_threshold(hi)}** in 90% of "
+        f"resamples, and its cost between **{cash.md(clo * cash.per)}** and "
+        f"**{cash.md(chi * cash.per)}** per {cash.per:,} cases. A wide band means "
+        "the data cannot pin the threshold down: more data, or a flat cost curve where "
+        "the exact choice matters little."
+    )
+    if not boot.exact_grid:
+        st.caption(f"With this many distinct scores each resample searches "
+                   f"{boot.grid_size:,} evenly spaced candidate thresholds.")
+    left, right = st.columns(2)
+    with left:
+        st.plotly_chart(make_bootstrap_figure(boot.thresholds, panel.curves.optimum,
+                                              boot.threshold_band),
+                        key="thr.fig_boot", config=CONFIG, theme=None)
+    with right:
+        emp, bayes = data.ratio_curve(sess, panel.analysis)
+        ratio = cost_ratio(panel.cost)
+        current_opt = None
+        if ratio is not None:
+            current_opt = core.best_threshold(
+                panel.analysis.val, core.CostMatrix(fp=1.0, fn=ratio))
+        st.plotly_chart(make_ratio_figure(data.RATIOS, emp, bayes if is_prob else None,
+                                          ratio, current_opt),
+                        key="thr.fig_ratio", config=CONFIG, theme=None)
+        st.caption(
+            "Only the ratio (FN - TP) / (FP - TN) moves the optimum: what a missed "
+            "positive costs over what a false alarm costs, each against the right "
+            "decision. "
+            + (f"Your matrix's ratio is {ratio:.3g}." if ratio is not None else
+               "With your matrix one of these differences is not positive, so one "
+               "decision is always at least as cheap.")
+        )
+
+
+def calibration_view(cal: Calibration | None, bayes: float | None) -> None:
+    if cal is None:
+        st.info("Calibration needs probabilities: tick the sigmoid transform above "
+                "to read these scores as probabilities.")
+        return
+    left, right = st.columns([3, 2])
+    with left:
+        st.plotly_chart(make_calibration_figure(cal.prob_pred, cal.prob_true,
+                                                cal.bin_weight),
+                        key="thr.fig_calibration", config=CONFIG, theme=None)
+    with right:
+        st.metric("Brier score (lower is better)", f"{cal.brier:.4f}")
+        st.metric("Log loss (lower is better)", f"{cal.log_loss:.4f}")
+        st.metric("Expected calibration error", f"{cal.ece:.3f}")
+        st.markdown(
+            "The **Bayes threshold** (FP - TN) / ((FP - TN) + (FN - TP))"
+            + (f" = {bayes:.3g}" if bayes is not None else "")
+            + " is the cost-optimal threshold **only when the scores are calibrated "
+            "probabilities**: when the dots follow the diagonal. If they do not, or "
+            "the production base rate differs from the data, trust the empirical "
+            "optimum on held-out data instead."
+        )
+
+
+def method_view(analysis: Analysis) -> None:
+    rows, val, test = analysis.rows, analysis.val_rows, analysis.test_rows
+    if analysis.split:
+        st.markdown(
+            f"**Choose on validation, report on test.** The {rows.n_rows:,} scored "
+            f"rows ({rows.n_cases:,.0f} cases) are split at random, stratified by "
+            f"class (seed 0): {val.n_cases:,.0f} validation cases choose the "
+            f"threshold, {test.n_cases:,.0f} held-out test cases report what it is "
+            "worth. Numbers measured on the rows that chose the threshold are "
+            "optimistic, so the headline uses the test half. Pre-aggregated counts "
+            "are split case by case (binomial thinning)."
+        )
+    else:
+        st.warning(
+            f"Only {rows.n_cases:,.0f} cases: too few to hold out a test half with at "
+            "least 10 cases of each class, so the threshold is chosen and evaluated "
+            "on the same rows. Expect real performance to be worse."
+        )
+    st.markdown(f"Source: {md_escape(rows.source)}.")
+    if analysis.prevalence is not None:
+        st.markdown(
+            f"**Production base rate {analysis.prevalence:.1%}.** Positive cases are "
+            "weighted by pi / p_sample and negative cases by (1 - pi) / (1 - "
+            "p_sample): recall and specificity do not change, precision, accuracy, "
+            "share flagged and cost are those of a population with the production "
+            "base rate."
+        )
+    st.markdown(
+        "**Pre-aggregated data.** A billion rows need not be uploaded: summarise them "
+        "into one row per score bin and class with a count column, for example\n\n"
+        "```sql\nSELECT label, ROUND(score, 3) AS score, COUNT(*) AS count "
+        "FROM scored GROUP BY label, ROUND(score, 3);\n```"
+    )
+
+
+def _memo_text(panel: Panel, boot: BootstrapResult, cal: Calibration | None,
+               t: float) -> str:
+    """The decision memo for threshold ``t``."""
+    a = panel.analysis
+    metrics = {"validation" if a.split else "all rows": core.metrics_at(a.val, t)}
+    if a.split:
+        metrics["held-out test"] = core.metrics_at(a.test, t)
+    evaluation = ("threshold chosen on a validation half, costs reported on a "
+                  "held-out test half" if a.split else
+                  "chosen and evaluated on the same rows (too few to hold out)")
+    rows: ScoredRows = a.rows
+    return decision_memo(
+        data_description=rows.source, n_rows=rows.n_rows, n_cases=rows.n_cases,
+        sample_prevalence=a.sample_prevalence,
+        deployment_prevalence=(a.prevalence if a.prevalence is not None
+                               else a.sample_prevalence),
+        cost=panel.cost, currency=panel.cash.currency, per=panel.cash.per,
+        threshold=t, optimum=panel.curves.optimum, bayes=panel.bayes,
+        evaluation=evaluation, metrics=metrics,
+        comparison=compare_costs(a.test, panel.cost, t, panel.scale.default),
+        bootstrap=boot, calibration=cal,
+    )
+
+
+def export_view(panel: Panel, boot: BootstrapResult, cal: Calibration | None,
+                t: float) -> None:
+    """CSV of every threshold and a memo at threshold ``t`` (the slider's), both
+    made when the button is clicked."""
+    st.markdown(
+        "Hand the decision over: the full threshold table (every distinct score of "
+        "the validation data; text cells that a spreadsheet could run as a formula "
+        "are neutralised, numbers stay numbers) as CSV, and a one-page decision "
+        "memo for **the threshold on the slider**."
+    )
+    c1, c2 = st.columns(2)
+    val, cost = panel.analysis.val, panel.cost
+    c1.download_button(
+        "Threshold table (CSV)", data=lambda: safe_csv(threshold_table(val, cost)),
+        file_name="threshold_table.csv", mime="text/csv", key="thr.dl_csv",
+        on_click="ignore", icon=":material/table:",
+    )
+    c2.download_button(
+        "Decision memo (Markdown)", data=lambda: _memo_text(panel, boot, cal, t),
+        file_name="decision_memo.md", mime="text/markdown", key="thr.dl_memo",
+        on_click="ignore", icon=":material/description:",
+    )
+    with st.expander("Preview: the memo at the cost-optimal threshold"):
+        opt = panel.curves.optimum
+        st.markdown(_memo_text(panel, boot, cal, opt if np.isfinite(opt) else np.inf))
