@@ -12,12 +12,12 @@ from ui.figures_loss import (
     make_slice_figure,
     make_surface_pair_figure,
 )
+from ui.format import for_chart, plain, short
 from ui.frame import require_frame
 from ui.memo import memo
 from ui.models import CostSurfacesState as State
 from ui.sidebar import chosen_data
 from ui.state import bind, current, ignore, on_page, update
-from ui.text import for_chart, plain, short
 
 require_frame()  # before any element: the page must run inside app.py
 on_page(State)

@@ -19,7 +19,7 @@ from ui import threshold_data as data
 from ui import threshold_views as views
 from ui.frame import require_frame
 from ui.models import ThresholdState
-from ui.sidebar import current_dataset
+from ui.sidebar import chosen_data
 
 require_frame()  # before any element: the page must run inside app.py
 
@@ -44,7 +44,7 @@ with settings:
     col_data, col_cost, col_base = (st.columns([5, 4, 3.5], gap="large") if show
                                     else (st.empty(),) * 3)
     with col_data:
-        scores = views.choose_scores(sess, view, current_dataset(), show)
+        scores = views.choose_scores(sess, view, chosen_data(), show)
     with col_cost:
         views.cost_inputs(show)
 view = state.current(ThresholdState)  # as the widgets above left it

@@ -14,7 +14,7 @@ from core.decision import (
     sample_prevalence,
 )
 from ui.exports import decision_memo, neutralise_cell, safe_csv, threshold_table
-from ui.format import format_threshold, md_escape, money
+from ui.format import format_threshold, money, plain
 
 COST = core.CostMatrix(tp=-120.0, fp=15.0, fn=40.0, tn=-2.0)
 
@@ -33,7 +33,7 @@ def test_money_and_threshold_formatting():
     assert money(12.345, "€") == "€12.35"
     assert format_threshold(float("inf")) == "+inf (flag no one)"
     assert format_threshold(0.123456) == "0.1235"
-    assert md_escape("a | *b*\n $5") == "a \\| \\*b\\* \\$5"
+    assert plain("a | *b*\n $5") == "a \\| \\*b\\* \\$5"
 
 
 def test_safe_csv_neutralises_text_but_keeps_numbers_numeric():

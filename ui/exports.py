@@ -7,7 +7,7 @@ import pandas as pd
 
 from core.decision import BootstrapResult, Calibration, Comparison
 from core.thresholds import CostMatrix, Sweep, expected_cost, rates
-from ui.format import format_threshold, md_escape, money
+from ui.format import format_threshold, money, plain
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -78,21 +78,21 @@ def decision_memo(
     cur = currency
 
     def m(x):
-        return md_escape(money(x, cur))
+        return plain(money(x, cur))
 
     lines = [
         "# Decision memo: classification threshold",
         "",
         "## Data",
-        f"- Source: {md_escape(data_description)}",
+        f"- Source: {plain(data_description)}",
         f"- {n_rows:,} scored rows standing for {n_cases:,.0f} cases; "
         f"{sample_prevalence:.1%} positive in the data.",
         f"- Deployment base rate assumed: {deployment_prevalence:.1%}"
         + (" (numbers re-weighted: positives by pi/p, negatives by (1-pi)/(1-p))."
            if abs(deployment_prevalence - sample_prevalence) > 1e-12 else "."),
-        f"- Evaluation: {md_escape(evaluation)}",
+        f"- Evaluation: {plain(evaluation)}",
         "",
-        f"## Cost matrix ({md_escape(cur)} per case; a negative cost is a gain)",
+        f"## Cost matrix ({plain(cur)} per case; a negative cost is a gain)",
         "| | flagged | not flagged |",
         "|---|---:|---:|",
         f"| actual positive | TP {m(cost.tp)} | FN {m(cost.fn)} |",
@@ -113,7 +113,7 @@ def decision_memo(
               "|---|---:|---:|---:|---:|---:|---:|"]
     for part, mt in metrics.items():
         lines.append(
-            f"| {md_escape(part)} | {mt['precision']:.3f} | {mt['recall']:.3f} | "
+            f"| {plain(part)} | {mt['precision']:.3f} | {mt['recall']:.3f} | "
             f"{mt['f1']:.3f} | {mt['accuracy']:.3f} | {mt['specificity']:.3f} | "
             f"{mt['flagged']:.1%} |"
         )

@@ -1,9 +1,11 @@
-"""Numbers and user text turned into words: money, thresholds, short numbers, and
-the one escaping helper for user text inside Markdown."""
+"""Numbers and user text turned into words: money, thresholds, short numbers; and
+user text (file names, column names, labels) shown as text, never as markup."""
 
 from __future__ import annotations
 
+import html
 import math
+import re
 
 
 def money(value: float, currency: str = "$") -> str:
@@ -28,10 +30,24 @@ def short_number(v: float) -> str:
     return f"{v:.2g}".replace("e+0", "e").replace("e+", "e")
 
 
-def md_escape(text) -> str:
-    """User text made safe inside Markdown: one line, no table pipes or markup, no
-    ``$`` that a renderer could take for the start of LaTeX math."""
-    text = " ".join(str(text).split())
-    for ch in "\\`*_[]<>|#$":
-        text = text.replace(ch, "\\" + ch)
-    return text
+_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+def short(value: object, limit: int = 60) -> str:
+    """``value`` as one line of at most ``limit`` characters (an ellipsis if cut)."""
+    text = " ".join(_CONTROL.sub(" ", str(value)).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def plain(value: object, limit: int = 200) -> str:
+    """``value`` ready to sit inside Markdown as literal text: shortened, on one
+    line, every ASCII punctuation character backslash-escaped (CommonMark's escape),
+    so no emphasis, link, image, HTML, LaTeX ``$`` or code can start in it."""
+    return _PUNCTUATION.sub(r"\\\1", short(value, limit))
+
+
+def for_chart(value: object, limit: int = 60) -> str:
+    """``value`` for a Plotly title, label or hover text: shortened, on one line,
+    with ``<``, ``>`` and ``&`` escaped so Plotly draws no tag or link from it."""
+    return html.escape(short(value, limit), quote=False)

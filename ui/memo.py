@@ -42,6 +42,35 @@ def digest(*parts: Any) -> str:
     return h.hexdigest()
 
 
+class Memo:
+    """A small least-recently-used store: ``get(key, make)`` runs ``make`` once per
+    key and keeps at most ``max_entries`` results."""
+
+    def __init__(self, max_entries: int):
+        self.max_entries = max_entries
+        self._items: OrderedDict[Hashable, object] = OrderedDict()
+
+    def get(self, key: Hashable, make: Callable[[], T]) -> T:
+        if key in self._items:
+            self._items.move_to_end(key)
+            return self._items[key]
+        value = make()
+        self._items[key] = value
+        while len(self._items) > self.max_entries:
+            self._items.popitem(last=False)
+        return value
+
+    def forget(self, prefix: str) -> None:
+        """Drop every entry whose data key (the key's second part) starts with
+        ``prefix``: a removed or replaced upload leaves nothing behind."""
+        for key in [k for k in self._items
+                    if isinstance(k, tuple) and str(k[1]).startswith(prefix)]:
+            del self._items[key]
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
 class _Shared:
     """One process-wide LRU store with a lifetime per entry (thread-safe)."""
 
@@ -82,12 +111,6 @@ def memo(name: str, key: Hashable, compute: Callable[[], T], *, shared: bool) ->
     if shared:
         return SHARED.get(name, key, compute)
     stores = st.session_state.setdefault(_SESSION_KEY, {})
-    store = stores.setdefault(name, OrderedDict())
-    if key in store:
-        store.move_to_end(key)
-        return store[key]
-    value = compute()
-    store[key] = value
-    while len(store) > SESSION_ENTRIES:
-        store.popitem(last=False)
-    return value
+    if name not in stores:
+        stores[name] = Memo(SESSION_ENTRIES)
+    return stores[name].get(key, compute)

@@ -23,9 +23,9 @@ import streamlit as st
 
 import core
 from ui import state
+from ui.format import plain, short
 from ui.memo import digest
 from ui.models import BUILT_IN, MAX_FILE_NAME, UPLOADED, DatasetState
-from ui.text import plain, short
 
 MAX_UPLOAD_MB = 200  # server.maxUploadSize in .streamlit/config.toml
 UPLOAD = "ds.upload"  # session key of the session's UploadState

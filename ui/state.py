@@ -31,6 +31,7 @@ import streamlit as st
 MAX_PARAM_CHARS = 120  # a longer URL value is refused before it is parsed
 MAX_NAME_SHOWN = 24  # how much of an unknown parameter's name a notice quotes
 _NOTICE = "_state_url_notice"  # parameters ignored when the session started
+_NOTICE_ON = "_state_url_notice_on"  # the page the notice is shown on
 _PAGE = "_state_page_model"  # the KEY of the model of the page on screen
 _MISSING = object()
 
@@ -251,10 +252,10 @@ def on_page(cls: type[M] | None) -> M | None:
     """Call first on each page: ``cls`` (or None) is the page's model, whose fields
     join the dataset's in the address bar. Shows the notice about link parameters
     that could not be used, if any. Returns the session's model."""
-    st.session_state[_PAGE] = cls.KEY if cls is not None else None
+    page = st.session_state[_PAGE] = cls.KEY if cls is not None else None
     model = current(cls) if cls is not None else None
     publish()
-    notice = url_notice()
+    notice = url_notice(page)
     if notice:
         st.warning(notice, icon=":material/link_off:")
     return model
@@ -345,10 +346,15 @@ def check_url() -> None:
         _note(unknown_params(st.query_params.to_dict()))
 
 
-def url_notice() -> str | None:
-    """The one notice about ignored URL parameters (plain text), once."""
-    ignored = st.session_state.pop(_NOTICE, None)
+def url_notice(page: str | None) -> str | None:
+    """The notice about the link's ignored parameters (Markdown-safe words), shown
+    on ``page`` (the page the link opened) until the visitor goes to another page."""
+    s = st.session_state
+    ignored = s.get(_NOTICE)
     if not ignored:
+        return None
+    if s.setdefault(_NOTICE_ON, page) != page:
+        del s[_NOTICE], s[_NOTICE_ON]
         return None
     names = [_safe_name(n) for n in ignored[:8]]
     more = f" and {len(ignored) - 8} more" if len(ignored) > 8 else ""

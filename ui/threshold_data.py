@@ -17,8 +17,6 @@ share a result.
 from __future__ import annotations
 
 import hashlib
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -45,67 +43,17 @@ from core.decision import (
     to_probabilities,
 )
 from ui import state
+from ui.memo import Memo, digest, memo
 from ui.models import MAX_COLUMN_NAME, MAX_FILE_NAME, ThresholdState, TrainedScores
+from ui.sidebar import Chosen
 
 SESSION_KEY = "_thr_session"
 BIG_ENTRIES = 4  # rows, splits and sweeps: up to a few arrays of the data's length
 SMALL_ENTRIES = 48  # curves, bootstrap, figures: a few thousand numbers each
-SHARED_ENTRIES = 32
-SHARED_TTL_S = 3600
 MAX_PLOT_POINTS = 800
 N_BOOT = 300
 RATIOS = np.logspace(-2, 2, 81)
 SLIDER_STEPS = 1_000
-
-
-# ---------------------------------------------------------------------------------
-# Content hashes and the per-session memo
-# ---------------------------------------------------------------------------------
-
-
-def digest_arrays(*arrays, extra: str = "") -> str:
-    """SHA-256 of arrays (dtype, shape and bytes of each) and of ``extra``."""
-    h = hashlib.sha256()
-    for a in arrays:
-        a = np.ascontiguousarray(a)
-        h.update(f"{a.dtype.str}{a.shape}".encode())
-        h.update(memoryview(a).cast("B"))
-    h.update(extra.encode())
-    return h.hexdigest()
-
-
-def digest_text(*parts: object) -> str:
-    """A short SHA-256 of choices (column names, flags), to join to a content key."""
-    return hashlib.sha256(repr(parts).encode()).hexdigest()[:24]
-
-
-class Memo:
-    """A small least-recently-used store: ``get(key, make)`` runs ``make`` once per
-    key and keeps at most ``max_entries`` results."""
-
-    def __init__(self, max_entries: int):
-        self.max_entries = max_entries
-        self._items: OrderedDict[Hashable, object] = OrderedDict()
-
-    def get(self, key: Hashable, make: Callable[[], object]):
-        if key in self._items:
-            self._items.move_to_end(key)
-            return self._items[key]
-        value = make()
-        self._items[key] = value
-        while len(self._items) > self.max_entries:
-            self._items.popitem(last=False)
-        return value
-
-    def forget(self, prefix: str) -> None:
-        """Drop every entry whose data key (the key's second part) starts with
-        ``prefix``: a removed or replaced upload leaves nothing behind."""
-        for key in [k for k in self._items
-                    if isinstance(k, tuple) and str(k[1]).startswith(prefix)]:
-            del self._items[key]
-
-    def __len__(self) -> int:
-        return len(self._items)
 
 
 @dataclass(frozen=True)
@@ -164,21 +112,12 @@ class Scores:
         return self.rows.are_probabilities
 
 
-@st.cache_data(show_spinner=False, max_entries=SHARED_ENTRIES, ttl=SHARED_TTL_S)
-def _shared_out_of_fold(key: str, _X: np.ndarray, _y: np.ndarray) -> np.ndarray:
-    """Out-of-fold scores of a built-in dataset: the same for everyone, so shared;
-    ``key`` is the hash of X and y."""
-    return out_of_fold_scores(_X, _y)
-
-
-def builtin_scores(sess: ThresholdSession, ds: core.Dataset) -> Scores:
-    """Out-of-fold logistic-regression scores of the sidebar's dataset. A dataset
-    uploaded in the sidebar is per-session data: its scores stay in the session."""
-    key = "builtin:" + digest_arrays(ds.X, ds.y)
-    if ds.name.startswith("Uploaded:"):
-        scores = sess.big.get(("oof", key), lambda: out_of_fold_scores(ds.X, ds.y))
-    else:
-        scores = _shared_out_of_fold(key, ds.X, ds.y)
+def builtin_scores(chosen: Chosen) -> Scores:
+    """Out-of-fold logistic-regression scores of the sidebar's dataset: shared when
+    the data are the same for everyone (built-in), in the session for an upload."""
+    ds, key = chosen.dataset, "builtin:" + chosen.key
+    scores = memo("thr.oof", key, lambda: out_of_fold_scores(ds.X, ds.y),
+                  shared=chosen.shared)
     source = (f"{ds.name}: logistic regression, each row scored by a model fitted "
               "without it (5-fold cross-fitting)")
     return Scores(ScoredRows(ds.y, scores, None, source), key)
@@ -199,7 +138,7 @@ def trained_scores(sess: ThresholdSession) -> Scores | str | None:
     except (TypeError, ValueError) as exc:
         return f"The Training page's scores cannot be used: {exc}"
     if sess.trained is None or sess.trained[0] is not got:
-        sess.trained = (got, "trained:" + digest_arrays(y, s, extra=str(got.label)))
+        sess.trained = (got, "trained:" + digest(y, s, str(got.label)))
     source = f"{got.label} (Training page, validation split)"
     return Scores(ScoredRows(y, s, None, source), sess.trained[1])
 
@@ -224,12 +163,12 @@ def upload_scores(sess: ThresholdSession, view: ThresholdState) -> Scores | None
     if up is None:
         return None
     cols = (view.label_column, view.score_column, view.weight_column)
-    key = f"{up.key}:{digest_text(*cols)}"
+    key = f"{up.key}:{digest(*cols)}"
     try:
         rows = sess.big.get(("rows", key), lambda: rows_from_table(up, *cols))
     except core.DataError:  # checked when chosen; a stale choice falls back
         label, score, weight = guess_columns(up.columns)
-        key = f"{up.key}:{digest_text(label, score, weight or '')}"
+        key = f"{up.key}:{digest(label, score, weight or '')}"
         rows = sess.big.get(("rows", key),
                             lambda: rows_from_table(up, label, score, weight or ""))
     return Scores(rows, key)

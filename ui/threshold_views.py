@@ -5,7 +5,7 @@ Every setting is a field of :class:`ui.models.ThresholdState`: widgets are drawn
 value survives page switches and travels in the URL. Views take small typed values
 (:class:`Money`, ``Analysis``, ``Curves``, ``Scale``...), never a bag of keys.
 User text (file and column names, the currency) goes through
-``ui.format.md_escape`` before any Markdown.
+``ui.format.plain`` before any Markdown.
 """
 
 from __future__ import annotations
@@ -39,8 +39,9 @@ from ui.figures_threshold import (
     make_roc_figure,
     move_current,
 )
-from ui.format import format_threshold, md_escape, money
+from ui.format import format_threshold, money, plain
 from ui.models import PER_CHOICES, ThresholdState
+from ui.sidebar import Chosen
 from ui.threshold_data import Analysis, Curves, Scale, Scores, ThresholdSession
 
 CONFIG = {"displaylogo": False}
@@ -70,7 +71,7 @@ class Money:
         return money(value, self.currency)
 
     def md(self, value: float) -> str:
-        return money(value, md_escape(self.currency))
+        return money(value, plain(self.currency))
 
 
 def cost_of(view: ThresholdState) -> core.CostMatrix:
@@ -90,7 +91,7 @@ def _seed(key: str, value) -> None:
 # ---------------------------------------------------------------------------------
 
 
-def choose_scores(sess: ThresholdSession, view: ThresholdState, ds: core.Dataset,
+def choose_scores(sess: ThresholdSession, view: ThresholdState, chosen: Chosen,
                   show: bool) -> Scores:
     """The scores the page uses (the sidebar dataset's when the chosen source has
     none yet); draws the source's widgets when ``show``."""
@@ -111,7 +112,7 @@ def choose_scores(sess: ThresholdSession, view: ThresholdState, ds: core.Dataset
             _upload_widgets(sess, view)
         got = data.upload_scores(sess, state.current(ThresholdState))
     if got is None:
-        got = data.builtin_scores(sess, ds)
+        got = data.builtin_scores(chosen)
         if view.source != "builtin" and show:
             st.caption("Showing the sidebar dataset meanwhile.")
     if not got.are_probabilities and show:
@@ -271,7 +272,7 @@ def summary(analysis: Analysis, cost: core.CostMatrix, cash: Money) -> None:
             if analysis.prevalence is not None
             else f"{analysis.sample_prevalence:.1%}")
     st.caption(
-        f"Scores: {md_escape(rows.source)} ({rows.n_rows:,} scored rows). "
+        f"Scores: {plain(rows.source)} ({rows.n_rows:,} scored rows). "
         "Costs per case: "
         f"TP {cash.md(cost.tp)}, FP {cash.md(cost.fp)}, FN {cash.md(cost.fn)}, "
         f"TN {cash.md(cost.tn)}. Positives: {base}. Change them under "
@@ -582,7 +583,7 @@ def method_view(analysis: Analysis) -> None:
             "least 10 cases of each class, so the threshold is chosen and evaluated "
             "on the same rows. Expect real performance to be worse."
         )
-    st.markdown(f"Source: {md_escape(rows.source)}.")
+    st.markdown(f"Source: {plain(rows.source)}.")
     if analysis.prevalence is not None:
         st.markdown(
             f"**Production base rate {analysis.prevalence:.1%}.** Positive cases are "
