@@ -258,7 +258,7 @@ def publish() -> None:
     """Write the on-screen models into ``st.query_params`` when they differ."""
     s = st.session_state
     wanted: dict[str, str] = {}
-    for key in ("data", s.get(_PAGE)):
+    for key in ("ds", s.get(_PAGE)):  # the dataset's model, then the page's
         model = s.get(key) if key else None
         if isinstance(model, Model):
             wanted |= model.to_params()
