@@ -13,11 +13,12 @@ from .data import (
     default_positive_label,
     labeled_features,
     load_table,
+    read_upload,
     scored_data,
 )
 from .datasets import Dataset, breast_cancer, one_d, tumour, two_d
 from .decision import bootstrap_optimum, calibration_summary, reweight_sweep
-from .diagnostics import explain_divergence, reference_optimum
+from .diagnostics import reference_optimum
 from .losses import (
     cost_and_gradient,
     cost_from_logits,
@@ -66,7 +67,6 @@ __all__ = [
     "default_positive_label",
     "diagnostics",
     "expected_cost",
-    "explain_divergence",
     "iter_train",
     "labeled_features",
     "load_table",
@@ -76,6 +76,7 @@ __all__ = [
     "naive_log_loss",
     "one_d",
     "rates",
+    "read_upload",
     "reference_optimum",
     "reweight_sweep",
     "scored_data",

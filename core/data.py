@@ -70,7 +70,20 @@ def load_table(source) -> pd.DataFrame:
     Raises :class:`DataError` for an empty, unreadable, binary or too large file.
     """
     name = _name(source)
-    data = _read_bytes(source, name)
+    return _parse_table(_read_bytes(source, name), name)
+
+
+def read_upload(data: bytes, name: str) -> pd.DataFrame:
+    """Read an uploaded file (its bytes and the name the user gave it) into a
+    DataFrame, as :func:`load_table` reads files; errors name the file by ``name``.
+
+    The one parser behind both uploads (a dataset to train on, a scored file).
+    """
+    return _parse_table(_read_bytes(bytes(data), name), name)
+
+
+def _parse_table(data: bytes, name: str) -> pd.DataFrame:
+    """CSV or Parquet bytes -> DataFrame; every failure names the file."""
     if not data.strip():
         raise DataError(f"{name} is empty.")
     if data[:4] == b"PAR1":

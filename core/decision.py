@@ -12,14 +12,12 @@ a cost matrix holds the cost of one decision per cell (a gain is a negative cost
 
 from __future__ import annotations
 
-import io
 import math
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
-from .data import DataError, load_table, scored_data
+from .data import DataError, read_upload, scored_data
 from .losses import sigmoid
 from .thresholds import CostMatrix, Sweep, expected_cost, rates
 
@@ -121,9 +119,7 @@ def parse_scored_upload(
     unusable: one class only, three classes, missing values, text scores, negative
     weights, an empty or unreadable file.
     """
-    buffer = io.BytesIO(data)
-    buffer.name = name
-    df = load_table(buffer)
+    df = read_upload(data, name)
     columns = [str(c) for c in df.columns]
     g_label, g_score, g_weight = guess_columns(columns)
     label_column = label_column or g_label
@@ -529,179 +525,6 @@ def roc_auc(sweep: Sweep) -> float:
     return float(np.trapezoid(r["recall"], r["fpr"]))
 
 
-# ---------------------------------------------------------------------------------
-# Export
-# ---------------------------------------------------------------------------------
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise_cell(value):
-    """A text cell a spreadsheet could run as a formula gets a leading apostrophe.
-
-    Applies to text only (``=``, ``+``, ``-``, ``@``, tab or carriage return first).
-    Numbers are left as numbers: a spreadsheet reads ``-12.5`` in a number column as
-    the number it is, never as a formula, so negative costs stay numeric and
-    summable.
-    """
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def safe_csv(df: pd.DataFrame) -> bytes:
-    """CSV bytes (UTF-8) with every text cell and header neutralised against formula
-    injection; numeric columns are written as plain numbers."""
-    out = df.copy()
-    out.columns = [neutralise_cell(str(c)) for c in out.columns]
-    for col in out.columns:
-        if not pd.api.types.is_numeric_dtype(out[col]):
-            out[col] = out[col].map(neutralise_cell)
-    return out.to_csv(index=False).encode("utf-8")
-
-
-def threshold_table(sweep: Sweep, cost: CostMatrix) -> pd.DataFrame:
-    """One row per sweep threshold: counts, rates and mean cost per case."""
-    table = {
-        "threshold": sweep.thresholds,
-        "tp": sweep.tp,
-        "fp": sweep.fp,
-        "fn": sweep.fn,
-        "tn": sweep.tn,
-    }
-    table |= rates(sweep)
-    table["expected_cost_per_case"] = expected_cost(sweep, cost)
-    return pd.DataFrame(table)
-
-
-def _md(text) -> str:
-    """User text made safe inside Markdown: one line, no table pipes or markup, no
-    ``$`` that a renderer could take for the start of LaTeX math."""
-    text = " ".join(str(text).split())
-    for ch in "\\`*_[]<>|#$":
-        text = text.replace(ch, "\\" + ch)
-    return text
-
-
-def money(value: float, currency: str = "$") -> str:
-    """``-$1,234`` style, with at most two decimals when the amount is small."""
-    sign = "-" if value < 0 else ""
-    v = abs(value)
-    digits = 0 if v >= 100 else 2
-    return f"{sign}{currency}{v:,.{digits}f}"
-
-
-def format_threshold(t: float) -> str:
-    if np.isposinf(t):
-        return "+inf (flag no one)"
-    return f"{t:.4g}"
-
-
-def decision_memo(
-    *,
-    data_description: str,
-    n_rows: int,
-    n_cases: float,
-    sample_prevalence: float,
-    deployment_prevalence: float,
-    cost: CostMatrix,
-    currency: str,
-    per: int,
-    threshold: float,
-    optimum: float,
-    bayes: float | None,
-    evaluation: str,
-    metrics: dict[str, dict[str, float]],
-    comparison: Comparison,
-    bootstrap: BootstrapResult | None,
-    calibration: Calibration | None = None,
-) -> str:
-    """A one-page Markdown decision memo: data, cost matrix, chosen threshold,
-    metrics, cost against the alternatives, and how sure the optimum is.
-
-    ``metrics`` maps a part name ("validation", "test") to :func:`core.metrics_at`
-    output; ``comparison`` is on the part the numbers are reported on.
-    """
-    cur = currency
-
-    def m(x):
-        return _md(money(x, cur))
-
-    lines = [
-        "# Decision memo: classification threshold",
-        "",
-        "## Data",
-        f"- Source: {_md(data_description)}",
-        f"- {n_rows:,} scored rows standing for {n_cases:,.0f} cases; "
-        f"{sample_prevalence:.1%} positive in the data.",
-        f"- Deployment base rate assumed: {deployment_prevalence:.1%}"
-        + (" (numbers re-weighted: positives by pi/p, negatives by (1-pi)/(1-p))."
-           if abs(deployment_prevalence - sample_prevalence) > 1e-12 else "."),
-        f"- Evaluation: {_md(evaluation)}",
-        "",
-        f"## Cost matrix ({_md(cur)} per case; a negative cost is a gain)",
-        "| | flagged | not flagged |",
-        "|---|---:|---:|",
-        f"| actual positive | TP {m(cost.tp)} | FN {m(cost.fn)} |",
-        f"| actual negative | FP {m(cost.fp)} | TN {m(cost.tn)} |",
-        "",
-        "## Decision",
-        f"- Chosen threshold: **{format_threshold(threshold)}** "
-        "(flag a case when its score is at or above it).",
-        "- Cost-optimal threshold on the validation data: "
-        f"{format_threshold(optimum)}.",
-    ]
-    if bayes is not None:
-        lines.append(
-            f"- Bayes threshold for calibrated probabilities: {bayes:.4g}."
-        )
-    lines += ["", "## Metrics at the chosen threshold",
-              "| part | precision | recall | F1 | accuracy | specificity | flagged |",
-              "|---|---:|---:|---:|---:|---:|---:|"]
-    for part, mt in metrics.items():
-        lines.append(
-            f"| {_md(part)} | {mt['precision']:.3f} | {mt['recall']:.3f} | "
-            f"{mt['f1']:.3f} | {mt['accuracy']:.3f} | {mt['specificity']:.3f} | "
-            f"{mt['flagged']:.1%} |"
-        )
-    c = comparison
-    lines += [
-        "",
-        f"## Expected cost per {per:,} cases",
-        "| decision rule | cost | saved by the chosen threshold |",
-        "|---|---:|---:|",
-        f"| chosen threshold {format_threshold(c.optimum)} | "
-        f"{m(c.at_optimum * per)} | |",
-        f"| threshold {c.default_threshold:g} | {m(c.at_default * per)} | "
-        f"{m(c.saved_vs('default', per))} |",
-        f"| flag everyone | {m(c.flag_everyone * per)} | "
-        f"{m(c.saved_vs('everyone', per))} |",
-        f"| flag no one | {m(c.flag_no_one * per)} | {m(c.saved_vs('no_one', per))} |",
-    ]
-    if bootstrap is not None:
-        lo, hi = bootstrap.threshold_band
-        clo, chi = bootstrap.cost_band
-        lines += [
-            "",
-            "## How sure is the optimum",
-            f"- Bootstrap ({len(bootstrap.thresholds)} resamples of the cases): the "
-            f"optimal threshold lies between {format_threshold(lo)} and "
-            f"{format_threshold(hi)} in {bootstrap.level:.0%} of resamples; its cost "
-            f"between {m(clo * per)} and {m(chi * per)} per {per:,} cases.",
-        ]
-    if calibration is not None:
-        lines += [
-            "",
-            "## Calibration",
-            f"- Brier score {calibration.brier:.4f}, "
-            f"log loss {calibration.log_loss:.4f},"
-            f" expected calibration error {calibration.ece:.3f}. The Bayes threshold "
-            "is only trustworthy when the scores are calibrated probabilities.",
-        ]
-    lines += ["", "_Made with Loss Lab._", ""]
-    return "\n".join(lines)
-
-
 __all__ = [
     "BootstrapResult",
     "Calibration",
@@ -714,21 +537,15 @@ __all__ = [
     "compare_costs",
     "cost_at",
     "cost_ratio",
-    "decision_memo",
-    "format_threshold",
     "guess_columns",
-    "money",
-    "neutralise_cell",
     "optimum_by_ratio",
     "out_of_fold_scores",
     "parse_scored_upload",
     "plot_rows",
     "reweight_sweep",
     "roc_auc",
-    "safe_csv",
     "sample_prevalence",
     "scores_are_probabilities",
     "split_scored",
-    "threshold_table",
     "to_probabilities",
 ]

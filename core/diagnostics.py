@@ -1,30 +1,29 @@
-"""What the Training page needs around :func:`core.iter_train`, kept free of any UI.
+"""Fitting a model around :func:`core.iter_train`: split, preprocess, reference
+optimum, overfitting checks, and runs advanced epoch by epoch.
 
 * a preprocessing pipeline (polynomial features, then standardisation) fitted on the
   training rows only, so the validation rows never leak into the mean and scale;
 * a seeded, stratified train/validation split;
-* accuracy, the best validation epoch, and a reference optimum from scikit-learn's
-  ``LogisticRegression`` with the same L2 penalty;
-* plain-words explanations when a run diverges;
-* :class:`LiveRun`, which advances a run a few epochs at a time and keeps the
-  histories a page draws (training cost, validation loss, accuracies, gradient norm);
+* accuracy, the best validation epoch, overfitting, and a reference optimum from
+  scikit-learn's ``LogisticRegression`` with the same L2 penalty;
+* :class:`LiveRun`, which advances a run a given number of epochs at a time and
+  keeps the histories (training cost, validation loss, accuracies, gradient norm);
 * a JSON-ready export of the final model with its preprocessing.
+
+Words about a run (divergence advice, optimizer names) live in ``ui.advice``; the
+wall-clock scheduling of live runs in ``ui.live_runs``.
 """
 
 from __future__ import annotations
 
 import contextvars
-import time
 import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .losses import cost_from_logits
-from .training import iter_train
-
-# A run whose cost ends above this multiple of its start has gone the wrong way.
-ROSE_FACTOR = 1.5
+from .training import NON_FINITE, iter_train
 
 
 # --------------------------------------------------------------------- preprocessing
@@ -139,7 +138,8 @@ class Reference:
     b: float | None
     cost: float | None
     C: float | None
-    message: str
+    # why there is no finite reference: "one_class" or "separable"; "" when finite
+    missing: str = ""
 
 
 def sklearn_C(l2: float, n_samples: int) -> float | None:
@@ -179,7 +179,7 @@ def reference_optimum(X, y_true, l2: float) -> Reference:
     """Minimise ``mean log loss + (l2/2)||w||^2`` with scikit-learn (lbfgs, tight tol).
 
     With ``l2 == 0`` and separable data the cost has no minimum (it keeps falling as
-    the weights grow), so no finite reference exists and the message says so.
+    the weights grow), so no finite reference exists: ``missing="separable"``.
     """
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression
@@ -188,16 +188,10 @@ def reference_optimum(X, y_true, l2: float) -> Reference:
     y = np.asarray(y_true, dtype=float)
     n = len(y)
     if len(np.unique(y)) < 2:
-        return Reference(False, None, None, None, None,
-                         "The training rows hold only one class: no reference fit.")
+        return Reference(False, None, None, None, None, missing="one_class")
     C = sklearn_C(l2, n)
     if C is None and is_separable(X, y):
-        return Reference(
-            False, None, None, None, None,
-            "No finite optimum: the training data are perfectly separable and there "
-            "is no L2 penalty, so log loss keeps falling towards 0 as the weights "
-            "grow without bound. Add some L2 to get a reference.",
-        )
+        return Reference(False, None, None, None, None, missing="separable")
     # C = inf is scikit-learn's spelling of "no penalty" (penalty=None is deprecated).
     model = LogisticRegression(
         C=np.inf if C is None else C, solver="lbfgs", tol=1e-12, max_iter=20_000,
@@ -208,75 +202,7 @@ def reference_optimum(X, y_true, l2: float) -> Reference:
     w = model.coef_.ravel().astype(float)
     b = float(model.intercept_[0])
     cost = cost_from_logits("log", y, X @ w + b, w, l2)
-    c_text = "no penalty" if C is None else f"C = 1/(l2 n) = {C:.4g}"
-    return Reference(True, w, b, cost, C,
-                     f"scikit-learn LogisticRegression ({c_text}): J* = {cost:.6f}")
-
-
-# ------------------------------------------------------------------- explanations
-OPTIMIZER_NAMES = {
-    "gd": "gradient descent",
-    "sgd": "mini-batch SGD",
-    "momentum": "momentum",
-    "adam": "Adam",
-    "newton": "Newton's method",
-}
-
-
-def _fmt(v: float) -> str:
-    """Short numbers for sentences: 0.693, 30, 1.6e3, 4e5."""
-    if abs(v) < 1000:
-        return f"{v:.3g}"
-    return f"{v:.2g}".replace("e+0", "e").replace("e+", "e")
-
-
-def explain_divergence(costs, *, learning_rate: float, optimizer: str,
-                       standardised: bool, feature_scale: float,
-                       non_finite: bool = False) -> str:
-    """Plain words: what happened to the cost and what to try.
-
-    ``costs`` are the finite costs from the start to the last finite epoch;
-    ``feature_scale`` is the largest standard deviation among the model's features.
-    """
-    costs = np.asarray(costs, dtype=float)
-    start, last, epochs = costs[0], costs[-1], len(costs) - 1
-    unscaled = not standardised and feature_scale > 3.0
-    what = "too high" + (" for unscaled features" if unscaled else "")
-    lr = _fmt(learning_rate)
-    if non_finite:
-        happened = (f"the weights overflowed and the cost became infinite after "
-                    f"epoch {epochs} (last finite cost {_fmt(last)}, from "
-                    f"{_fmt(start)} at the start)")
-    else:
-        happened = (f"cost rose from {_fmt(start)} to {_fmt(last)} in {epochs} "
-                    f"epoch{'s' if epochs != 1 else ''}")
-    tries = []
-    if unscaled:
-        tries.append("standardise the features")
-    if optimizer == "newton":
-        # Newton divides by the curvature p(1 - p), nearly 0 where the model is
-        # confidently wrong: there its steps are huge whatever the learning rate.
-        tries += ["start nearer w = 0, b = 0", "add some L2",
-                  f"use a smaller learning rate (try {_fmt(learning_rate / 10)})"]
-        advice = ", ".join(tries[:-1]) + " or " + tries[-1]
-        return (f"Newton's method diverged (learning rate {lr}): {happened}. Its "
-                "steps divide by the curvature, which is nearly zero where the model "
-                "is confidently wrong, so they overshoot wildly. Training stopped at "
-                f"the last finite point; {advice}.")
-    tries.append(f"lower the learning rate (try {_fmt(learning_rate / 10)})")
-    name = OPTIMIZER_NAMES.get(optimizer, optimizer)
-    advice = tries[0] if len(tries) == 1 else ", ".join(tries[:-1]) + " or " + tries[-1]
-    return (f"Learning rate {lr} is {what} ({name}): {happened}. "
-            f"Training stopped at the last finite point; {advice}.")
-
-
-def describe_rise(costs) -> str | None:
-    """Words for a run that did not diverge but ends higher than it started."""
-    costs = np.asarray(costs, dtype=float)
-    if len(costs) > 1 and costs[-1] > ROSE_FACTOR * costs[0]:
-        return (f"The cost went up, from {_fmt(costs[0])} to {_fmt(costs[-1])}: the "
-                f"steps overshoot the minimum. Lower the learning rate.")
-    return None
+    return Reference(True, w, b, cost, C)
 
 
 def best_validation_epoch(val_cost) -> int | None:
@@ -388,11 +314,9 @@ class LiveRun:
     def b(self) -> float:
         return self.path_b[-1]
 
-    def advance(self, max_epochs: int, time_budget_s: float | None = None) -> int:
-        """Run up to ``max_epochs`` more epochs (stopping early past the time
-        budget); return how many were run."""
+    def advance(self, max_epochs: int) -> int:
+        """Run up to ``max_epochs`` more epochs; return how many were run."""
         done = 0
-        t0 = time.perf_counter()
         while not self.done and done < max_epochs:
             try:
                 step = self._next()
@@ -404,8 +328,6 @@ class LiveRun:
             if self._run.diverged:  # the explosion step was yielded; stop here
                 self._finish()
                 break
-            if time_budget_s is not None and time.perf_counter() - t0 > time_budget_s:
-                break
         if not self.done and self.epochs_run >= int(self.settings["epochs"]):
             self._finish()
         return done
@@ -414,7 +336,7 @@ class LiveRun:
         self.done = True
         self.diverged = bool(self._run.diverged)
         self.reason = self._run.reason
-        self.non_finite = self.diverged and "infinite" in self.reason
+        self.non_finite = self.diverged and self.reason == NON_FINITE
 
     def retune(self, settings: dict) -> None:
         """Continue from the current ``(w, b)`` with new optimiser settings.
@@ -503,22 +425,3 @@ def penalised_surface(x, y_true, w_values, b_values, loss: str, l2: float = 0.0)
 
     J = cost_surface(x, y_true, w_values, b_values, loss)
     return J + 0.5 * l2 * np.asarray(w_values, dtype=float)[None, :] ** 2
-
-
-def advance_together(runs, max_epochs: int, time_budget_s: float | None = None) -> int:
-    """Advance several :class:`LiveRun` s in lockstep, one epoch each in turn, so runs
-    compared side by side always show the same epoch (a finished run just stays).
-
-    Stops after ``max_epochs`` rounds, when every run is done, or past the time
-    budget; returns the number of rounds.
-    """
-    runs = list(runs)
-    t0 = time.perf_counter()
-    rounds = 0
-    while rounds < max_epochs and not all(r.done for r in runs):
-        for run in runs:
-            run.advance(1)
-        rounds += 1
-        if time_budget_s is not None and time.perf_counter() - t0 > time_budget_s:
-            break
-    return rounds

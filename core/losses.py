@@ -22,39 +22,92 @@ def _signed(y_true: np.ndarray) -> np.ndarray:
     return 1.0 - 2.0 * np.asarray(y_true, dtype=float)
 
 
+def logistic_kernel(t, e, *, softplus=None, sigmoid=None, sigmoid_neg=None,
+                    den=None) -> None:
+    """The one softplus/sigmoid kernel: every loss, surface and training epoch
+    evaluates its margins ``t`` through it, in place, into preallocated buffers.
+
+    With ``e = exp(-|t|) <= 1`` (written into the scratch buffer ``e``; ``exp`` never
+    sees a positive argument, so it cannot overflow):
+
+    * ``sigmoid <- exp(min(t, 0)) / (1 + e)``, the numerator exactly 1 or ``e``;
+    * ``sigmoid_neg <- exp(-max(t, 0)) / (1 + e)``: ``sigmoid(-t) = 1 - sigmoid(t)``
+      without the cancellation of ``1 - p`` when ``p`` is close to 1;
+    * ``softplus <- max(t, 0) + log1p(e)`` = ``log(1 + exp(t))``: exact at
+      ``t = -40`` (``log1p`` keeps 4.25e-18) and at ``t = 1e20`` (no ``exp(t)``).
+
+    Each output is an array shaped like ``t``, or None when not wanted. ``den``
+    receives ``1 + e`` when a sigmoid is wanted (by default ``e`` itself when
+    nothing later needs ``e``, else a new array). Order: the sigmoids, then
+    ``softplus``, then ``sigmoid_neg``; so ``softplus`` may be ``t`` itself,
+    ``sigmoid`` may be ``t`` when it is the only output, and ``sigmoid_neg`` may be
+    ``e``. Works in ``t``'s dtype.
+    """
+    np.abs(t, out=e)
+    np.negative(e, out=e)
+    np.exp(e, out=e)  # e = exp(-|t|)
+    if sigmoid is not None or sigmoid_neg is not None:
+        if den is None:
+            reuse = softplus is None and sigmoid_neg is None
+            den = e if reuse else np.empty_like(e)
+        np.add(e, 1.0, out=den)
+    if sigmoid is not None:
+        np.minimum(t, 0.0, out=sigmoid)
+        np.exp(sigmoid, out=sigmoid)
+        np.divide(sigmoid, den, out=sigmoid)
+    if softplus is not None:
+        np.log1p(e, out=e)
+        np.maximum(t, 0.0, out=softplus)
+        np.add(softplus, e, out=softplus)
+    if sigmoid_neg is not None:
+        np.maximum(t, 0.0, out=sigmoid_neg)
+        np.negative(sigmoid_neg, out=sigmoid_neg)
+        np.exp(sigmoid_neg, out=sigmoid_neg)
+        np.divide(sigmoid_neg, den, out=sigmoid_neg)
+
+
+def _margins(t) -> tuple[np.ndarray, bool]:
+    """A fresh float copy of ``t`` with at least one dimension (the kernel writes in
+    place), and whether ``t`` was a scalar."""
+    t = np.asarray(t, dtype=float)
+    return np.array(t, ndmin=1), t.ndim == 0
+
+
+def _out(values: np.ndarray, scalar: bool):
+    return values[0] if scalar else values
+
+
 def sigmoid(z):
     """Logistic function ``1 / (1 + exp(-z))``, elementwise.
 
-    Evaluated as ``1 / (1 + e)`` for ``z >= 0`` and ``e / (1 + e)`` for ``z < 0`` with
-    ``e = exp(-|z|) <= 1``, so ``exp`` never overflows: no warning for any float ``z``,
-    including ``+-inf``. The numerator is ``exp(min(z, 0))``, which is exactly 1 or
-    ``e``: one more vectorised ``exp`` costs far less than ``np.where`` picking
-    between the two element by element.
+    Evaluated as ``exp(min(z, 0)) / (1 + exp(-|z|))`` by :func:`logistic_kernel`: the
+    numerator is exactly 1 or ``e = exp(-|z|) <= 1``, so ``exp`` never overflows: no
+    warning for any float ``z``, including ``+-inf``. One more vectorised ``exp``
+    costs far less than ``np.where`` picking between the two element by element.
     """
-    z = np.asarray(z, dtype=float)
-    return np.exp(np.minimum(z, 0.0)) / (1.0 + np.exp(-np.abs(z)))
+    t, scalar = _margins(z)
+    logistic_kernel(t, np.empty_like(t), sigmoid=t)
+    return _out(t, scalar)
 
 
 def softplus(t):
     """``log(1 + exp(t))`` without overflow or loss of small values.
 
-    Evaluated as ``max(t, 0) + log1p(exp(-|t|))``: ``exp`` only ever sees
-    ``-|t| <= 0`` so it cannot overflow, and ``log1p`` keeps tiny values, so the
-    result is exact for ``t = -40`` (about 4.25e-18, where ``log(1 + exp(t))`` would
-    round to 0) and for ``t = 1e20`` (where ``exp(t)`` would overflow).
+    Evaluated as ``max(t, 0) + log1p(exp(-|t|))`` by :func:`logistic_kernel`:
+    ``exp`` only ever sees ``-|t| <= 0`` so it cannot overflow, and ``log1p`` keeps
+    tiny values, so the result is exact for ``t = -40`` (about 4.25e-18, where
+    ``log(1 + exp(t))`` would round to 0) and for ``t = 1e20`` (where ``exp(t)``
+    would overflow).
 
     This is the formula of ``np.logaddexp(0, t)`` (both within one unit in the last
     place of the true value, checked against 40-digit mpmath), but NumPy runs ``exp``
     and ``log1p`` vectorised, about five times faster than ``logaddexp``'s scalar
-    loop, and :func:`loss_and_dz` uses the very same operations, so the loss it
-    returns is bit for bit :func:`log_loss`.
+    loop; and since :func:`loss_and_dz`, the cost surfaces and training all use the
+    same kernel, their losses are bit for bit :func:`log_loss`.
     """
-    t = np.asarray(t, dtype=float)
-    e = np.exp(-np.abs(t))
-    if isinstance(e, np.ndarray):
-        np.log1p(e, out=e)
-        return np.add(np.maximum(t, 0.0), e, out=e)
-    return np.maximum(t, 0.0) + np.log1p(e)
+    t, scalar = _margins(t)
+    logistic_kernel(t, np.empty_like(t), softplus=t)
+    return _out(t, scalar)
 
 
 def log_loss(y_true, logits) -> np.ndarray:
@@ -119,14 +172,32 @@ def loss_and_dz(loss: str, y_true, logits) -> tuple[np.ndarray, np.ndarray]:
     """
     _check_loss(loss)
     m = _signed(y_true)
-    t = m * np.asarray(logits, dtype=float)
-    e = np.exp(-np.abs(t))
-    den = 1.0 + e
-    wrong = np.exp(np.minimum(t, 0.0)) / den  # sigmoid(t) = |p - y|
+    t, scalar = _margins(m * np.asarray(logits, dtype=float))
+    m = np.broadcast_to(m, t.shape)
+    buffers = np.empty_like(t), np.empty_like(t), np.empty_like(t)
+    per, dz = margin_loss_and_dz(loss, m, t, *buffers)
+    return _out(per, scalar), _out(dz, scalar)
+
+
+def margin_loss_and_dz(loss: str, m, t, e, den, wrong):
+    """In place: per-example loss and ``dL/dz`` from the signed margins ``t = m z``.
+
+    ``e``, ``den`` and ``wrong`` are scratch buffers shaped like ``t``; the loss is
+    written over ``t`` and the derivative into one of the buffers (both returned, as
+    ``(per, dz)``). With ``wrong = sigmoid(t) = |p - y|`` and ``right = sigmoid(-t)``
+    from :func:`logistic_kernel`: log loss is ``softplus(t)`` with ``dL/dz = m
+    wrong``; MSE is ``wrong^2`` with ``dL/dz = 2 m wrong^2 right``.
+    """
     if loss == "log":
-        return np.maximum(t, 0.0) + np.log1p(e), m * wrong
-    right = np.exp(-np.maximum(t, 0.0)) / den  # sigmoid(-t) = 1 - |p - y|
-    return wrong**2, 2.0 * m * wrong * wrong * right
+        logistic_kernel(t, e, softplus=t, sigmoid=wrong, den=den)
+        return t, np.multiply(m, wrong, out=wrong)
+    logistic_kernel(t, e, sigmoid=wrong, sigmoid_neg=e, den=den)  # right in e
+    per = np.square(wrong, out=t)
+    dz = np.multiply(m, 2.0, out=den)
+    dz *= wrong
+    dz *= wrong
+    dz *= e
+    return per, dz
 
 
 def _check_loss(loss: str) -> None:

@@ -12,7 +12,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .losses import _check_loss, _signed, loss_and_dz, sigmoid
+from .losses import (
+    _check_loss,
+    _signed,
+    logistic_kernel,
+    loss_and_dz,
+    margin_loss_and_dz,
+)
 
 OPTIMIZERS = ("gd", "sgd", "momentum", "adam", "newton")
 SGD_DEFAULT_BATCH = 32
@@ -22,6 +28,11 @@ ADAM_EPS = 1e-8
 # The cost "exploded" when it exceeds this multiple of its starting value (and 1.0):
 # log loss can grow without bound, and a 1000-fold rise is never progress.
 EXPLODE_FACTOR = 1e3
+# Why a run stopped early (``TrainingRun.reason``, ``History.reason``): an update made
+# the cost infinite or undefined (the run ends at the last finite point), or the cost
+# exploded past EXPLODE_FACTOR times its start (that state is the last one).
+NON_FINITE = "non_finite"
+EXPLODED = "exploded"
 
 
 @dataclass(frozen=True)
@@ -55,8 +66,8 @@ class History:
 
 
 class TrainingRun:
-    """Iterator over :class:`Step` s; once it stops, ``diverged`` and ``reason`` say
-    why.
+    """Iterator over :class:`Step` s; once it stops, ``diverged`` and ``reason``
+    (:data:`NON_FINITE` or :data:`EXPLODED`, ``""`` when it ran to the end) say why.
 
     Only finite states are ever yielded: when an update makes the cost non-finite the
     run stops before yielding it; when the cost explodes (finite but more than
@@ -192,38 +203,17 @@ class _Work:
 def _full(loss, X, y, w, b, l2, work: _Work | None = None):
     """Full-data cost, gradient and the logits ``z``.
 
-    The same operations as :func:`core.loss_and_dz` (so the cost is bit for bit
+    :func:`core.losses.margin_loss_and_dz` (the kernel behind
+    :func:`core.loss_and_dz`, so the cost is bit for bit
     :func:`core.cost_and_gradient`'s), written in place into ``work``'s buffers.
     The returned ``z`` lives in ``work`` and is overwritten by the next call.
     """
     if work is None:
         work = _Work(y)
-    m, e = work.m, work.e
     z = np.matmul(X, w, out=work.z)
     z += b
-    t = np.multiply(m, z, out=work.t)
-    np.abs(t, out=e)
-    np.negative(e, out=e)
-    np.exp(e, out=e)  # e = exp(-|t|)
-    den = np.add(e, 1.0, out=work.den)
-    wrong = np.minimum(t, 0.0, out=work.num)  # sigmoid(t) = |p - y|
-    np.exp(wrong, out=wrong)
-    np.divide(wrong, den, out=wrong)
-    if loss == "log":
-        np.log1p(e, out=e)
-        per = np.maximum(t, 0.0, out=t)
-        per += e
-        dz = np.multiply(m, wrong, out=wrong)
-    else:  # mse: per = wrong**2, dz = 2 m wrong wrong right, right = sigmoid(-t)
-        right = np.maximum(t, 0.0, out=e)
-        np.negative(right, out=right)
-        np.exp(right, out=right)
-        np.divide(right, den, out=right)
-        per = np.square(wrong, out=t)
-        dz = np.multiply(m, 2.0, out=den)
-        dz *= wrong
-        dz *= wrong
-        dz *= right
+    t = np.multiply(work.m, z, out=work.t)
+    per, dz = margin_loss_and_dz(loss, work.m, t, work.e, work.den, work.num)
     n = len(y)
     cost = float(per.mean()) + 0.5 * l2 * float(w @ w)
     gw = X.T @ dz / n + l2 * w
@@ -231,107 +221,160 @@ def _full(loss, X, y, w, b, l2, work: _Work | None = None):
     return cost, gw, gb, z
 
 
+# ----------------------------------------------------------------------- optimizers
+class GD:
+    """Plain gradient descent: ``w <- w - lr g``. On mini-batches, this is SGD."""
+
+    def __init__(self, learning_rate: float):
+        self.lr = learning_rate
+
+    def step(self, w, b, gw, gb, z=None):
+        """One update from the gradient ``(gw, gb)``; returns the new ``(w, b)``."""
+        return w - self.lr * gw, b - self.lr * gb
+
+
+class SGD(GD):
+    """Gradient descent on shuffled mini-batches (the batching is the run's)."""
+
+
+class Momentum:
+    """Heavy ball: ``v <- beta v - lr g; w <- w + v``, with ``v`` starting at 0."""
+
+    def __init__(self, learning_rate: float, beta: float = MOMENTUM):
+        self.lr, self.beta = learning_rate, beta
+        self.vw, self.vb = None, 0.0
+
+    def step(self, w, b, gw, gb, z=None):
+        if self.vw is None:
+            self.vw = np.zeros_like(w)
+        self.vw = self.beta * self.vw - self.lr * gw
+        self.vb = self.beta * self.vb - self.lr * gb
+        return w + self.vw, b + self.vb
+
+
+class Adam:
+    """Adam (Kingma and Ba): bias-corrected first and second moments of the
+    gradient; each parameter moves by about ``lr`` on the first step."""
+
+    def __init__(self, learning_rate: float, betas=ADAM_BETAS, eps: float = ADAM_EPS):
+        self.lr, self.betas, self.eps = learning_rate, betas, eps
+        self.t = 0  # updates so far (bias correction)
+        self.vw = self.sw = None
+        self.vb = self.sb = 0.0
+
+    def step(self, w, b, gw, gb, z=None):
+        if self.vw is None:
+            self.vw, self.sw = np.zeros_like(w), np.zeros_like(w)
+        b1, b2 = self.betas
+        self.t += 1
+        self.vw = b1 * self.vw + (1 - b1) * gw
+        self.vb = b1 * self.vb + (1 - b1) * gb
+        self.sw = b2 * self.sw + (1 - b2) * gw * gw
+        self.sb = b2 * self.sb + (1 - b2) * gb * gb
+        c1, c2 = 1 - b1**self.t, 1 - b2**self.t
+        w = w - self.lr * (self.vw / c1) / (np.sqrt(self.sw / c2) + self.eps)
+        b = b - self.lr * (self.vb / c1) / (np.sqrt(self.sb / c2) + self.eps)
+        return w, b
+
+
+class Newton:
+    """Damped Newton (IRLS) steps ``(w, b) <- (w, b) - lr H^-1 g`` on the full data.
+
+    ``H`` is the exact Hessian of the log-loss cost, ``mean s x x^T`` with
+    ``s = p (1 - p)`` (plus ``l2`` on the weights); for ``"mse"`` the Gauss-Newton
+    curvature ``s = 2 (p (1 - p))^2``, never indefinite.
+    """
+
+    def __init__(self, learning_rate: float, loss: str, X: np.ndarray, l2: float):
+        self.lr, self.loss, self.X, self.l2 = learning_rate, loss, X, l2
+
+    def step(self, w, b, gw, gb, z=None):
+        """``z`` are the full-data logits at ``(w, b)``, where the curvature is."""
+        X, (n, d) = self.X, self.X.shape
+        p, q = np.empty_like(z), np.empty_like(z)
+        logistic_kernel(z.copy(), np.empty_like(z), sigmoid=p, sigmoid_neg=q)
+        s = p * q  # p (1 - p) without cancellation
+        if self.loss == "mse":
+            s = 2.0 * s * s  # Gauss-Newton curvature of (p - y)^2
+        Xs = X * s[:, None]
+        H = np.empty((d + 1, d + 1))
+        H[:d, :d] = X.T @ Xs / n + self.l2 * np.eye(d)
+        H[:d, d] = H[d, :d] = Xs.sum(axis=0) / n
+        H[d, d] = s.sum() / n
+        g = np.append(gw, gb)
+        # A tiny ridge keeps H solvable when the data are separable and p saturates.
+        H[np.diag_indices(d + 1)] += 1e-12 * max(1.0, np.abs(H).max())
+        try:
+            step = np.linalg.solve(H, g)
+        except np.linalg.LinAlgError:
+            step = np.linalg.lstsq(H, g, rcond=None)[0]
+        return w - self.lr * step[:d], b - self.lr * float(step[d])
+
+
+def make_optimizer(name: str, learning_rate: float, *, loss: str = "log", X=None,
+                   l2: float = 0.0):
+    """The update rule called ``name`` (one of :data:`OPTIMIZERS`), fresh state."""
+    if name == "newton":
+        return Newton(learning_rate, loss, X, l2)
+    return {"gd": GD, "sgd": SGD, "momentum": Momentum, "adam": Adam}[name](
+        learning_rate
+    )
+
+
+# ------------------------------------------------------------------------ the loop
+def _finite(w, b) -> bool:
+    return bool(np.all(np.isfinite(w)) and np.isfinite(b))
+
+
+def _minibatch_epoch(rule, loss, X, y, w, b, l2, batch_size, rng):
+    """One pass over shuffled mini-batches; stops early once ``(w, b)`` is not
+    finite."""
+    order = rng.permutation(len(y))
+    for start in range(0, len(y), batch_size):
+        idx = order[start : start + batch_size]
+        Xb = X[idx]
+        _, dz = loss_and_dz(loss, y[idx], Xb @ w + b)
+        w, b = rule.step(w, b, Xb.T @ dz / len(idx) + l2 * w, float(dz.mean()))
+        if not _finite(w, b):
+            break
+    return w, b
+
+
 def _steps(run, X, y, w, b, loss, optimizer, lr, epochs, batch_size, l2, seed):
-    n, d = X.shape
     rng = np.random.default_rng(seed)
     work = _Work(y)
     cost, gw, gb, z = _full(loss, X, y, w, b, l2, work)
     if not np.isfinite(cost):
         raise ValueError("The starting point already gives an infinite cost.")
-    start_cost = cost
-    limit = EXPLODE_FACTOR * max(start_cost, 1.0)
+    limit = EXPLODE_FACTOR * max(cost, 1.0)
     yield Step(0, w.copy(), b, cost, _norm(gw, gb))
 
+    rule = make_optimizer(optimizer, lr, loss=loss, X=X, l2=l2)
     minibatch = optimizer == "sgd" or (
         optimizer in ("momentum", "adam") and batch_size is not None
     )
     if optimizer == "sgd" and batch_size is None:
         batch_size = SGD_DEFAULT_BATCH
-    vw, vb = np.zeros(d), 0.0  # momentum / adam first moment
-    sw, sb = np.zeros(d), 0.0  # adam second moment
-    t = 0  # update counter (adam bias correction)
-
-    def update(gw, gb):
-        nonlocal w, b, vw, vb, sw, sb, t
-        t += 1
-        if optimizer in ("gd", "sgd"):
-            w = w - lr * gw
-            b = b - lr * gb
-        elif optimizer == "momentum":
-            vw = MOMENTUM * vw - lr * gw
-            vb = MOMENTUM * vb - lr * gb
-            w = w + vw
-            b = b + vb
-        else:  # adam
-            b1, b2 = ADAM_BETAS
-            vw = b1 * vw + (1 - b1) * gw
-            vb = b1 * vb + (1 - b1) * gb
-            sw = b2 * sw + (1 - b2) * gw * gw
-            sb = b2 * sb + (1 - b2) * gb * gb
-            c1, c2 = 1 - b1**t, 1 - b2**t
-            w = w - lr * (vw / c1) / (np.sqrt(sw / c2) + ADAM_EPS)
-            b = b - lr * (vb / c1) / (np.sqrt(sb / c2) + ADAM_EPS)
-
     with np.errstate(over="ignore", invalid="ignore"):
         for epoch in range(1, epochs + 1):
-            if optimizer == "newton":
-                w, b = _newton_step(loss, X, y, w, b, z, gw, gb, l2, lr)
-            elif minibatch:
-                order = rng.permutation(n)
-                for start in range(0, n, batch_size):
-                    idx = order[start : start + batch_size]
-                    Xb = X[idx]
-                    _, dz = loss_and_dz(loss, y[idx], Xb @ w + b)
-                    update(Xb.T @ dz / len(idx) + l2 * w, float(dz.mean()))
-                    if not (np.all(np.isfinite(w)) and np.isfinite(b)):
-                        break
+            if minibatch:
+                w, b = _minibatch_epoch(rule, loss, X, y, w, b, l2, batch_size, rng)
             else:
-                update(gw, gb)
-            if not (np.all(np.isfinite(w)) and np.isfinite(b)):
-                cost = np.inf
-            else:
+                w, b = rule.step(w, b, gw, gb, z)
+            cost = np.inf
+            if _finite(w, b):
                 cost, gw, gb, z = _full(loss, X, y, w, b, l2, work)
             if not np.isfinite(cost):
-                run.diverged = True
-                run.reason = (
-                    f"The cost became infinite or undefined at epoch {epoch}; "
-                    f"the run stopped at epoch {epoch - 1}, its last finite point."
-                )
+                run.diverged, run.reason = True, NON_FINITE
                 return
             yield Step(epoch, w.copy(), b, cost, _norm(gw, gb))
             if cost > limit:
-                run.diverged = True
-                run.reason = (
-                    f"The cost exploded: it rose from {start_cost:.3g} to {cost:.3g} "
-                    f"in {epoch} epoch{'s' if epoch > 1 else ''}."
-                )
+                run.diverged, run.reason = True, EXPLODED
                 return
 
 
 def _norm(gw, gb) -> float:
     return float(np.sqrt(gw @ gw + gb * gb))
-
-
-def _newton_step(loss, X, y, w, b, z, gw, gb, l2, lr):
-    """One damped Newton (IRLS) step from the gradient and curvature at ``z``."""
-    p = sigmoid(z)
-    s = p * sigmoid(-z)  # p (1 - p) without cancellation
-    if loss == "mse":
-        s = 2.0 * s * s  # Gauss-Newton curvature of (p - y)^2
-    n, d = X.shape
-    Xs = X * s[:, None]
-    H = np.empty((d + 1, d + 1))
-    H[:d, :d] = X.T @ Xs / n + l2 * np.eye(d)
-    H[:d, d] = H[d, :d] = Xs.sum(axis=0) / n
-    H[d, d] = s.sum() / n
-    g = np.append(gw, gb)
-    # A tiny ridge keeps H solvable when the data are separable and p saturates.
-    H[np.diag_indices(d + 1)] += 1e-12 * max(1.0, np.abs(H).max())
-    try:
-        step = np.linalg.solve(H, g)
-    except np.linalg.LinAlgError:
-        step = np.linalg.lstsq(H, g, rcond=None)[0]
-    return w - lr * step[:d], b - lr * float(step[d])
 
 
 def train(
@@ -353,7 +396,8 @@ def train(
 
     ``cost``, ``path_w``, ``path_b`` and ``grad_norm`` have ``epochs_run + 1`` rows:
     the starting point, then one per epoch; a diverged run ends at its last finite
-    point with ``diverged=True`` and ``reason`` saying what happened.
+    point with ``diverged=True`` and ``reason`` (:data:`NON_FINITE` or
+    :data:`EXPLODED`) saying what happened.
     """
     kwargs = dict(loss=loss, optimizer=optimizer, learning_rate=learning_rate,
                   epochs=epochs, batch_size=batch_size, l2=l2, seed=seed, w0=w0, b0=b0)

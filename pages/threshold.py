@@ -20,22 +20,18 @@ from core.decision import (
     calibration_summary,
     compare_costs,
     cost_ratio,
-    decision_memo,
-    format_threshold,
-    money,
     optimum_by_ratio,
     out_of_fold_scores,
     parse_scored_upload,
     plot_rows,
     reweight_sweep,
     roc_auc,
-    safe_csv,
     sample_prevalence,
     split_scored,
-    threshold_table,
     to_probabilities,
 )
 from core.thresholds import bayes_rule_applies
+from ui.exports import decision_memo, safe_csv, threshold_table
 from ui.figures_threshold import (
     make_bootstrap_figure,
     make_calibration_figure,
@@ -46,6 +42,7 @@ from ui.figures_threshold import (
     make_roc_figure,
     move_current,
 )
+from ui.format import format_threshold, money
 from ui.frame import require_frame
 from ui.sidebar import current_dataset
 

@@ -1,12 +1,10 @@
 """core.decision (and the threshold/cost functions it builds on) against brute force."""
 
-import io
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 from sklearn.calibration import calibration_curve
 from sklearn.metrics import (
@@ -26,19 +24,15 @@ from core.decision import (
     compare_costs,
     cost_at,
     cost_ratio,
-    decision_memo,
     guess_columns,
-    neutralise_cell,
     optimum_by_ratio,
     out_of_fold_scores,
     parse_scored_upload,
     plot_rows,
     reweight_sweep,
     roc_auc,
-    safe_csv,
     sample_prevalence,
     split_scored,
-    threshold_table,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -353,50 +347,6 @@ def test_parse_scored_upload_good_and_bad():
 def test_guess_columns():
     assert guess_columns(["Target", "proba", "N"]) == ("Target", "proba", "N")
     assert guess_columns(["a", "b"]) == ("a", "b", None)
-
-
-def test_safe_csv_neutralises_text_but_keeps_numbers_numeric():
-    df = pd.DataFrame({
-        "note": ["=HYPERLINK(\"x\")", "+1", "-2+3", "@SUM(A1)", "plain", "\tx"],
-        "cost": [-12.5, 3.0, -0.25, 0.0, 1e6, -7.0],
-    })
-    out = pd.read_csv(io.BytesIO(safe_csv(df)))
-    assert list(out["note"]) == [
-        "'=HYPERLINK(\"x\")", "'+1", "'-2+3", "'@SUM(A1)", "plain", "'\tx"
-    ]
-    assert out["cost"].dtype.kind == "f"
-    np.testing.assert_array_equal(out["cost"], df["cost"])
-    assert neutralise_cell(-3.0) == -3.0
-    header = pd.read_csv(io.BytesIO(safe_csv(pd.DataFrame({"=x": [1]})))).columns
-    assert list(header) == ["'=x"]
-
-
-def test_threshold_table_and_memo():
-    y, s, w = _data(weights=True)
-    sweep = core.threshold_sweep(y, s, w)
-    cost = COSTS[1]
-    table = threshold_table(sweep, cost)
-    assert len(table) == len(sweep.thresholds)
-    np.testing.assert_allclose(table["expected_cost_per_case"],
-                               core.expected_cost(sweep, cost))
-    t = core.best_threshold(sweep, cost)
-    comp = compare_costs(sweep, cost, t)
-    boot = bootstrap_optimum(sweep, cost, n_boot=50)
-    memo = decision_memo(
-        data_description="demo | =evil", n_rows=300, n_cases=sweep.total,
-        sample_prevalence=sample_prevalence(sweep), deployment_prevalence=0.1,
-        cost=cost, currency="€", per=1000, threshold=t, optimum=t,
-        bayes=core.bayes_threshold(cost), evaluation="chosen on validation",
-        metrics={"validation": core.metrics_at(sweep, t)}, comparison=comp,
-        bootstrap=boot,
-        calibration=calibration_summary(y, s, w),
-    )
-    assert memo.startswith("# Decision memo")
-    assert f"{t:.4g}" in memo
-    assert "demo \\| =evil" in memo
-    assert "re-weighted" in memo
-    saved = comp.saved_vs("default", 1000)
-    assert core.decision.money(saved, "€") in memo
 
 
 def test_plot_rows_bounds_points():

@@ -7,7 +7,8 @@ from conftest import APP_PATH
 from streamlit.testing.v1 import AppTest
 
 import core
-from core.decision import ScoredRows, compare_costs, money, split_scored
+from core.decision import ScoredRows, compare_costs, split_scored
+from ui.format import money
 
 PAGE = "pages/threshold.py"
 
