@@ -44,10 +44,11 @@ if notice:
     st.warning(notice, icon=":material/link_off:")
 
 # A link that names a story, opened in a new session: set the story up and run it.
+# (No st.rerun() here: a rerun requested before the controls are drawn leaves the
+# browser's sliders at their minimum after the next full run.)
 if session() is None and model.story:
     model = open_story_link(model.story)
     sync(model, current_dataset(), start_pending=True)
-    st.rerun()  # the sidebar shows the story's dataset
 
 dataset = current_dataset()
 

@@ -31,13 +31,13 @@ import streamlit as st
 from core.diagnostics import (
     LiveRun,
     Preprocessor,
-    advance_together,
     fit_preprocessor,
     penalised_surface,
     reference_optimum,
     surface_window,
     train_validation_split,
 )
+from ui.live_runs import advance_together
 from ui.models import TrainingState
 
 SESSION_KEY = "tr_session"  # st.session_state key of the TrainingSession

@@ -21,13 +21,12 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from core import sigmoid
-from core.diagnostics import (
+from core.diagnostics import best_validation_epoch, is_overfitting, model_export
+from ui.advice import (
     OPTIMIZER_NAMES,
-    best_validation_epoch,
     describe_rise,
     explain_divergence,
-    is_overfitting,
-    model_export,
+    reference_message,
 )
 from ui.figures_training import (
     LOSS_LABEL,
@@ -97,9 +96,10 @@ def start_story(name: str) -> None:
 
 def open_story_link(name: str) -> TrainingState:
     """A link naming a story, opened in a new session: the story's settings and
-    dataset. Not a callback, so the sidebar is drawn already: the sidebar of a
-    dataset held in widget keys refuses the change of its picker but has stored the
-    choice, which the rerun that follows shows."""
+    dataset. Not a callback, so the sidebar is drawn already and shows the choice
+    from the next full run on (when the story's run stops); the sidebar that keeps
+    its choice in widget keys refuses the change of its picker in this run but has
+    stored the choice already."""
     _, data, controls = STORIES[name]
     try:
         choose_dataset(**data)
@@ -124,17 +124,24 @@ def _by_hand() -> None:
         update(TrainingState, story="")
 
 
-def _bind(field: str) -> dict:
-    return bind(TrainingState, field, on_change=_by_hand)
+def _bind(field: str, options: list | None = None) -> dict:
+    """Widget arguments for a control bound to ``field``. The model's value is also
+    the widget's default (``index`` among ``options`` for a radio or selectbox), so
+    the browser shows it even when it never got the one-shot "set value" of the run
+    that seeded the widget (a new session whose first run is followed at once by
+    another, as a link to a story is)."""
+    value = getattr(current(TrainingState), field)
+    default = {"value": value} if options is None else {"index": options.index(value)}
+    return bind(TrainingState, field, on_change=_by_hand) | default
 
 
 # ----------------------------------------------------------------------- controls
 def draw_controls(model: TrainingState, n_features: int) -> None:
     c1, c2, c3, c4 = st.columns([1.3, 1, 1, 1])
     c1.radio("Loss", list(LOSS_MODES), format_func=LOSS_MODES.get, horizontal=True,
-             **_bind("loss"))
+             **_bind("loss", list(LOSS_MODES)))
     c2.selectbox("Optimizer", list(OPTIMIZER_NAMES), format_func=OPTIMIZER_NAMES.get,
-                 **_bind("optimizer"))
+                 **_bind("optimizer", list(OPTIMIZER_NAMES)))
     c3.select_slider("Learning rate (log scale)", LR_VALUES,
                      format_func=lambda v: f"{v:g}", **_bind("lr"))
     c4.select_slider("Epochs", EPOCH_VALUES, **_bind("epochs"))
@@ -240,7 +247,7 @@ def draw_messages(sess: TrainingSession, histories: dict, reference,
             "MSE's gradient is multiplied by p(1 - p) ≈ 0, so it crawls across a "
             "plateau; log loss's gradient p - y stays large there.")
     if reference is not None and not reference.finite and "log" in sess.runs:
-        st.caption(reference.message)
+        st.caption(reference_message(reference))
 
 
 def _reference_point(reference) -> tuple | None:
