@@ -583,9 +583,10 @@ def test_a_story_link_sets_the_story_up_and_runs_it():
     at = open_link({"tr.story": "lr"})
     assert not at.exception
     assert status(at).startswith("Running")
-    assert at.selectbox(key="dataset").value == "blobs"
+    assert "Data: 2-D blobs" in [c.value for c in at.caption]
     assert controls(at)["lr"] == 30.0 and controls(at)["epochs"] == 100
     run_to_end(at)
+    assert at.selectbox(key="dataset").value == "blobs"  # the sidebar, once stopped
     assert "too high for unscaled features" in " ".join(e.value for e in at.error)
 
 
