@@ -577,6 +577,13 @@ def test_changing_a_control_by_hand_ends_the_story(app):
     at.select_slider(key="tr.epochs").set_value(500).run()
     assert current_model(at).story == "" and "tr.story" not in url(at)
     assert current_model(at).degree == 10  # the story's other settings stay
+    # so does choosing other data in the sidebar
+    at.button(key="tr_story_lr").click().run()
+    run_to_end(at)
+    assert current_model(at).story == "lr"
+    at.selectbox(key="dataset").set_value("circles").run()
+    assert current_model(at).story == "" and "tr.story" not in url(at)
+    assert current_model(at).lr == 30.0
 
 
 def test_a_story_link_sets_the_story_up_and_runs_it():

@@ -36,6 +36,7 @@ from ui.figures_training import (
     make_path_figure,
     make_weights_figure,
 )
+from ui.format import md_escape
 from ui.live_chart import live_chart
 from ui.models import (
     BATCH_VALUES,
@@ -204,7 +205,7 @@ def draw_buttons(sess: TrainingSession, data_name: str) -> None:
               disabled=sess.status in ("running", "finished"), width="stretch")
     b3.button(":material/restart_alt: Reset", key="tr_reset", on_click=_on_reset,
               width="stretch")
-    b4.caption(f"Data: {data_name}")
+    b4.caption(f"Data: {md_escape(data_name)}")  # an upload's file name
 
 
 # ---------------------------------------------------------------------- live part
