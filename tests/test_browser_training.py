@@ -119,3 +119,46 @@ def test_divergence_and_overfitting_stories(app_server, page):
     expect(page.get_by_text("Overfitting (log loss)").first).to_be_visible()
     assert_no_exception(page)
     page.screenshot(path=ARTIFACTS / "training_overfitting.png")
+
+
+SIZES = ({"width": 1440, "height": 900}, {"width": 1280, "height": 720})
+
+
+def _slider_value(page, label: str) -> str:
+    return (page.get_by_test_id("stSlider").filter(has_text=label)
+            .get_by_role("slider").first.get_attribute("aria-valuetext"))
+
+
+def test_a_story_link_opens_the_same_story_in_a_new_browser(app_server, page,
+                                                            browser):
+    page.set_viewport_size(SIZES[0])
+    _open_training(page, app_server)
+    page.get_by_role("button", name="A learning rate that diverges").click()
+    expect(page.get_by_text(re.compile(r"^Finished\..* of 100\b")).first) \
+        .to_be_visible(timeout=60_000)
+    wait_for_app_run(page)
+    link = page.url
+    assert "tr.story=lr" in link and "tr.lr=30" in link and "tr.epochs=100" in link
+    shown = (_slider_value(page, "Learning rate"), _slider_value(page, "Epochs"))
+    assert shown == ("30", "100")
+    errors = " ".join(page.get_by_test_id("stAlert").all_inner_texts())
+    assert "too high for unscaled features" in errors
+
+    for size in SIZES:  # a new browser context: its own cookies, its own session
+        context = browser.new_context(viewport=size)
+        other = context.new_page()
+        try:
+            open_page(other, link)
+            expect(other.get_by_text(re.compile(r"^Finished\..* of 100\b")).first) \
+                .to_be_visible(timeout=60_000)
+            wait_for_app_run(other)
+            assert (_slider_value(other, "Learning rate"),
+                    _slider_value(other, "Epochs")) == shown
+            assert "tr.story=lr" in other.url
+            expect(other.get_by_text("too high for unscaled features").first) \
+                .to_be_visible()
+            assert_no_exception(other)
+            other.screenshot(path=ARTIFACTS / "training_story_link_"
+                             f"{size['width']}x{size['height']}.png")
+        finally:
+            context.close()

@@ -17,12 +17,21 @@ from ui.figures_training import (
     make_live_data,
     thin,
 )
+from ui.models import TrainedScores, TrainingState
 from ui.sidebar import DATASETS
 from ui.style import LOG, REDDISH_PURPLE
+from ui.training_session import SESSION_KEY
 
 PAGE = "pages/training.py"
 OPTIMIZERS = ("gd", "sgd", "momentum", "adam", "newton")
 TIMEOUT = 60
+
+def session(at):
+    """The page's typed run state (ui.training_session.TrainingSession)."""
+    found = at.session_state[SESSION_KEY]
+    assert found is not None
+    return found
+
 
 @pytest.fixture
 def app():
@@ -124,7 +133,8 @@ def click_run(at):
 
 def live_data(at) -> dict:
     """The data of the live chart (the component shown while running)."""
-    (chart,) = at.get("bidi_component")
+    (chart,) = [c for c in at.get("bidi_component")
+                if c.proto.component_name == "loss_lab_live_chart"]
     return json.loads(chart.proto.json)
 
 
@@ -152,14 +162,14 @@ def test_first_view_from_app_py_tells_the_story():
     value = gap[0].split(":")[1].strip()
     assert value == "< 1e-12" or abs(float(value)) < 1e-6
     # the drawn lines are the runs' histories (thinned, 5 significant digits)
-    run = at.session_state["tr"]["runs"]["log"].arrays()
+    run = session(at).runs["log"].arrays()
     cost = series(at, "log loss: training cost")
     idx = thin(301, METRIC_POINTS)
     assert cost[0, 0] == 0 and cost[-1, 0] == 300 and len(cost) == len(idx) <= 300
     np.testing.assert_array_equal(cost[:, 0], run["epoch"][idx])
     np.testing.assert_allclose(cost[:, 1], run["cost"][idx], rtol=1e-4)
     grad = series(at, "MSE: gradient norm")
-    mse = at.session_state["tr"]["runs"]["mse"].arrays()
+    mse = session(at).runs["mse"].arrays()
     assert np.all(mse["grad_norm"] > 0)
     np.testing.assert_allclose(grad[:, 1], np.log10(mse["grad_norm"][idx]),
                                rtol=1e-4, atol=1e-9)
@@ -171,7 +181,7 @@ def test_first_view_from_app_py_tells_the_story():
 def test_step_reset_and_run(app):
     at = app
     assert not at.exception
-    at.select_slider(key="tr_speed").set_value(500).run()  # a few batches
+    at.select_slider(key="tr.speed").set_value(500).run()  # a few batches
     at.button(key="tr_reset").click().run()
     assert status(at).startswith("Ready") and epochs(at) == [0, 0]
     at.button(key="tr_step").click().run()
@@ -199,15 +209,15 @@ def test_step_reset_and_run(app):
 def test_while_running_the_live_chart_gets_every_new_epoch(app):
     at = app
     at.button(key="tr_reset").click().run()
-    at.select_slider(key="tr_epochs").set_value(2000).run()
-    at.select_slider(key="tr_speed").set_value(200).run()
+    at.select_slider(key="tr.epochs").set_value(2000).run()
+    at.select_slider(key="tr.speed").set_value(200).run()
     at.button(key="tr_run").click().run()
     shown = 0
     for _ in range(3):
         assert not at.exception and status(at).startswith("Running")
         assert not at.get("echarts_chart")  # the live chart stands in for it
         data = live_data(at)
-        run = at.session_state["tr"]["runs"]["log"].arrays()
+        run = session(at).runs["log"].arrays()
         last = int(run["epoch"][-1])
         assert data["running"] and data["start"] == shown and data["last"] == last
         line = next(ln for ln in data["lines"] if ln["panel"] == 0
@@ -234,23 +244,25 @@ def test_while_running_the_live_chart_gets_every_new_epoch(app):
         at.run()  # the next batch
     at.button(key="tr_pause").click().run()
     assert status(at).startswith("Paused")
-    assert not at.get("bidi_component") and at.get("echarts_chart")
+    assert not [c for c in at.get("bidi_component")
+                if c.proto.component_name == "loss_lab_live_chart"]
+    assert at.get("echarts_chart")
     assert_charts_finite(at)
 
 
 def test_while_running_on_2d_data_the_live_chart_moves_the_boundary(app):
     at = app
     at.selectbox(key="ds.name").set_value("blobs").run()
-    at.select_slider(key="tr_epochs").set_value(2000).run()
-    at.select_slider(key="tr_speed").set_value(200).run()
+    at.select_slider(key="tr.epochs").set_value(2000).run()
+    at.select_slider(key="tr.speed").set_value(200).run()
     at.button(key="tr_reset").click().run()
     at.button(key="tr_run").click().run()
     assert not at.exception and status(at).startswith("Running")
     assert not at.get("plotly_chart")  # the live chart draws the boundary
     at.run()  # a second batch
     data = live_data(at)
-    tr = at.session_state["tr"]
-    run = tr["runs"]["log"].arrays()
+    tr = session(at)
+    run = tr.runs["log"].arrays()
     boundary = data["boundary"]["boundaries"][0]  # log loss, then MSE
     epochs_drawn = [f["epoch"] for f in boundary["frames"]]
     assert epochs_drawn[0] == data["start"] and epochs_drawn[-1] == data["last"]
@@ -260,10 +272,10 @@ def test_while_running_on_2d_data_the_live_chart_moves_the_boundary(app):
         assert len(ends) >= 2
         e = int(frame["epoch"])
         # degree 1: the logit is linear in the inputs, so each end is on it
-        logit = tr["prep"]["pre"].transform(ends) @ run["path_w"][e] + run["path_b"][e]
+        logit = tr.prep.pre.transform(ends) @ run["path_w"][e] + run["path_b"][e]
         scale = np.abs(run["path_w"][e]).sum() + abs(run["path_b"][e])
         assert np.all(np.abs(logit) < 1e-3 * scale)
-    n_points = len(tr["prep"]["y"]) + len(tr["prep"]["y_val"])
+    n_points = tr.prep.n_rows
     assert len(data["boundary"]["points"]["x"]) == n_points
     at.button(key="tr_pause").click().run()
     assert "log loss boundary (p = 0.5)" in names(at)
@@ -323,10 +335,10 @@ def test_live_data_of_a_diverged_run_next_to_a_finite_one_is_finite():
 def test_no_validation_rows_with_polynomial_features(app):
     at = app
     at.selectbox(key="ds.name").set_value("moons").run()
-    at.select_slider(key="tr_val").set_value(0.0).run()
-    at.slider(key="tr_degree").set_value(3).run()
-    at.select_slider(key="tr_epochs").set_value(50).run()
-    at.select_slider(key="tr_speed").set_value(2000).run()
+    at.select_slider(key="tr.val").set_value(0.0).run()
+    at.slider(key="tr.degree").set_value(3).run()
+    at.select_slider(key="tr.epochs").set_value(50).run()
+    at.select_slider(key="tr.speed").set_value(2000).run()
     assert not at.exception and not at.error
     click_run(at)
     assert not at.exception and status(at).startswith("Finished")
@@ -338,17 +350,17 @@ def test_changing_the_learning_rate_continues_from_the_current_weights(app):
     at.button(key="tr_reset").click().run()
     for _ in range(3):
         at.button(key="tr_step").click().run()
-    at.select_slider(key="tr_lr").set_value(0.3).run()
+    at.select_slider(key="tr.lr").set_value(0.3).run()
     assert not at.exception
     assert epochs(at) == [3, 3]
     assert "continues from the current weights" in " ".join(
         c.value for c in at.caption)
-    at.select_slider(key="tr_epochs").set_value(500).run()
-    at.select_slider(key="tr_speed").set_value(100).run()
+    at.select_slider(key="tr.epochs").set_value(500).run()
+    at.select_slider(key="tr.speed").set_value(100).run()
     click_run(at)
     assert epochs(at) == [500, 500]
     # a change to the start point starts afresh
-    at.slider(key="tr_w0").set_value(0.0).run()
+    at.slider(key="tr.w0").set_value(0.0).run()
     assert status(at).startswith("Ready") and epochs(at) == [0, 0]
 
 
@@ -356,11 +368,11 @@ def test_changing_the_learning_rate_continues_from_the_current_weights(app):
 def test_every_optimizer_on_every_dataset(app, dataset):
     at = app
     at.selectbox(key="ds.name").set_value(dataset).run()
-    at.select_slider(key="tr_epochs").set_value(10).run()
-    at.select_slider(key="tr_speed").set_value(200).run()
+    at.select_slider(key="tr.epochs").set_value(10).run()
+    at.select_slider(key="tr.speed").set_value(200).run()
     assert not at.exception
     for optimizer in OPTIMIZERS:
-        at.selectbox(key="tr_optimizer").set_value(optimizer).run()
+        at.selectbox(key="tr.optimizer").set_value(optimizer).run()
         at.button(key="tr_reset").click().run()
         at.button(key="tr_step").click().run()
         assert not at.exception, (dataset, optimizer)
@@ -369,7 +381,7 @@ def test_every_optimizer_on_every_dataset(app, dataset):
         assert not at.exception, (dataset, optimizer)
         assert status(at).startswith("Finished"), (dataset, optimizer)
         assert_charts_finite(at)
-        n_features = at.session_state["tr"]["prep"]["n_inputs"]
+        n_features = session(at).prep.n_inputs
         expected = {1: "log loss path", 2: "log loss boundary (p = 0.5)"}.get(
             n_features, "log loss weights")
         assert expected in names(at), (dataset, optimizer)
@@ -385,14 +397,14 @@ def test_divergence_story_explains_in_words_and_charts_stay_finite(app):
     errors = " ".join(e.value for e in at.error)
     assert "Learning rate 30 is too high for unscaled features" in errors
     assert "standardise the features" in errors
-    run = at.session_state["tr"]["runs"]["log"]
+    run = session(at).runs["log"]
     assert run.diverged and run.epochs_run < 100
     costs = run.arrays()["cost"]
     assert f"cost rose from {costs[0]:.3g}" in errors
     assert_charts_finite(at)
     # the fix the text suggests works
-    at.toggle(key="tr_standardise").set_value(True).run()
-    at.select_slider(key="tr_lr").set_value(3.0).run()
+    at.toggle(key="tr.standardise").set_value(True).run()
+    at.select_slider(key="tr.lr").set_value(3.0).run()
     click_run(at)
     assert not at.error
     assert status(at).startswith("Finished")
@@ -406,16 +418,16 @@ def test_overfitting_story_marks_the_best_validation_epoch(app):
     assert status(at).startswith("Finished")
     warning = " ".join(w.value for w in at.warning)
     assert "Overfitting" in warning
-    run = at.session_state["tr"]["runs"]["log"]
+    run = session(at).runs["log"]
     a = run.arrays()
     best = int(np.argmin(a["val_loss"]))
     assert f"lowest at epoch {best}" in warning
     assert f"log loss: best validation (epoch {best})" in names(at)
     assert a["val_loss"][-1] > a["val_loss"][best] and a["cost"][-1] < a["cost"][best]
     assert "log loss boundary (p = 0.5)" in names(at)
-    prep = at.session_state["tr"]["prep"]
-    assert len(prep["y"]) + len(prep["y_val"]) == 60  # the story's 60 moons
-    assert len(prep["y_val"]) == 30
+    prep = session(at).prep
+    assert prep.n_rows == 60  # the story's 60 moons
+    assert len(prep.y_val) == 30
 
 
 def test_download_holds_the_model_and_its_preprocessing(app):
@@ -424,8 +436,8 @@ def test_download_holds_the_model_and_its_preprocessing(app):
     run_to_end(at)
     button = at.get("download_button")[0]
     assert not button.proto.disabled
-    export = json.loads(at.session_state["tr"]["export_json"])
-    run = at.session_state["tr"]["runs"]["log"]
+    export = json.loads(session(at).export_json)
+    run = session(at).runs["log"]
     assert export["w"] == [float(v) for v in run.w] and export["b"] == run.b
     assert export["preprocessing"]["polynomial_degree"] == 10
     assert export["preprocessing"]["standardise"] is True
@@ -435,25 +447,189 @@ def test_download_holds_the_model_and_its_preprocessing(app):
     from core.diagnostics import export_logits
 
     X = core.two_d("moons", n=60, noise=0.25, seed=0).X
-    pre = at.session_state["tr"]["prep"]["pre"]
+    pre = session(at).prep.pre
     np.testing.assert_allclose(export_logits(export, X), pre.transform(X) @ run.w
                                + run.b, rtol=1e-10, atol=1e-10)
 
 
-def test_trained_model_scores_reach_the_threshold_page(app):
+def test_trained_model_scores_reach_the_threshold_page_typed(app):
     at = click_run(app)
     run_to_end(at)
     scores = at.session_state["trained_scores"]
-    run = at.session_state["tr"]["runs"]["log"]
-    prep = at.session_state["tr"]["prep"]
-    np.testing.assert_array_equal(scores["y_true"], prep["y_val"])
-    np.testing.assert_allclose(scores["scores"],
-                               core.sigmoid(prep["X_val"] @ run.w + run.b))
-    at.switch_page("pages/threshold.py").run()
-    at.session_state["thr_settings"] = True
-    at.run()
-    at.radio(key="thr_source").set_value("trained").run()
+    assert isinstance(scores, TrainedScores)
+    run = session(at).runs["log"]
+    prep = session(at).prep
+    np.testing.assert_array_equal(scores.y_true, prep.y_val)
+    np.testing.assert_allclose(scores.scores, core.sigmoid(prep.X_val @ run.w + run.b))
+    assert scores.label.startswith("log loss model on ") and "epoch 300" in scores.label
+
+
+# ------------------------------------------------------------ state, URL, caches
+def open_link(params: dict) -> AppTest:
+    """A fresh session that opens the Training page with ``params`` in its URL."""
+    at = AppTest.from_file(APP_PATH, default_timeout=TIMEOUT)
+    for key, value in params.items():
+        at.query_params[key] = value
+    return at.switch_page(PAGE).run()
+
+
+def controls(at) -> dict:
+    """The value of every control on screen, by its field of TrainingState."""
+    found = {}
+    for kind in ("radio", "selectbox", "select_slider", "slider", "toggle",
+                 "number_input"):
+        for widget in at.get(kind):
+            if widget.key and widget.key.startswith("tr."):
+                found[widget.key.removeprefix("tr.")] = widget.value
+    return found
+
+
+def url(at) -> dict:
+    return {k: v[-1] if isinstance(v, list) else v for k, v in at.query_params.items()}
+
+
+HAND_SET = {"tr.optimizer": "momentum", "tr.lr": 0.3, "tr.epochs": 100, "tr.l2": 0.01,
+            "tr.val": 0.2, "tr.w0": -2.0, "tr.b0": 2.5, "tr.seed": 3,
+            "tr.standardise": False}
+
+
+def set_controls(at, values: dict):
+    for key, value in values.items():
+        widget = next(w for kind in ("radio", "selectbox", "select_slider", "slider",
+                                     "toggle", "number_input")
+                      for w in at.get(kind) if w.key == key)
+        widget.set_value(value).run()
+        assert not at.exception, key
+    return at
+
+
+def test_a_link_restores_the_controls_and_the_finished_run(app):
+    at = set_controls(app, HAND_SET)
+    click_run(at)
+    shown, line = controls(at), status(at)
+    params = url(at)
+    assert params["tr.lr"] == "0.3" and params["tr.opt"] == "momentum"
+    assert "tr.story" not in params and "tr.loss" not in params  # defaults stay out
+
+    fresh = open_link(params)
+    assert not fresh.exception
+    assert controls(fresh) == shown
+    assert status(fresh) == line  # same epochs, same costs
+    assert url(fresh) == params
+
+
+@pytest.mark.parametrize("params", [
+    {"tr.lr": "abc"},
+    {"tr.epochs": "7"},
+    {"tr.opt": "<b>x</b>"},
+    {"tr.degree": "99"},
+    {"tr.w0": "nan"},
+    {"tr.b0": "inf"},
+    {"tr.seed": "-1"},
+    {"tr.std": "maybe"},
+    {"tr.story": "<script>alert(1)</script>"},
+    {"tr.speed": "x" * 10_000},
+    {"tr.lr": ["0.3", "1e999"]},
+], ids=lambda p: next(iter(p)) + "=" + str(next(iter(p.values())))[:12])
+def test_malformed_link_parameters_fall_back_to_the_defaults(params):
+    at = open_link(params)
     assert not at.exception
-    assert not at.error
-    text = " ".join(c.value for c in at.caption)
-    assert "Training page, validation split" in text
+    assert current_model(at) == TrainingState()
+    assert controls(at) == controls_of(TrainingState())
+    (notice,) = [w.value for w in at.warning if "could not be used" in w.value]
+    assert next(iter(params)) in notice and "<" not in notice
+    assert status(at).startswith("Finished") and epochs(at) == [300, 300]
+
+
+def current_model(at) -> TrainingState:
+    return at.session_state[TrainingState.KEY]
+
+
+def controls_of(model: TrainingState) -> dict:
+    shown = {"loss", "optimizer", "lr", "epochs", "l2", "val", "w0", "b0",
+             "standardise", "seed", "speed"}  # 1-D data, gd: no degree, no batch
+    return {name: getattr(model, name) for name in shown}
+
+
+def test_settings_and_a_story_survive_a_page_switch(app):
+    at = set_controls(app, HAND_SET)
+    before, line = controls(at), status(at)
+    at.switch_page("pages/home.py").run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    assert controls(at) == before and status(at) == line
+
+    at.button(key="tr_story_lr").click().run()
+    run_to_end(at)
+    story, line = controls(at), status(at)
+    assert story["lr"] == 30.0 and story["epochs"] == 100
+    assert url(at)["tr.story"] == "lr"
+    at.switch_page("pages/loss_functions.py").run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    assert controls(at) == story and status(at) == line
+    assert current_model(at).story == "lr"
+    assert at.selectbox(key="ds.name").value == "blobs"
+
+
+def test_changing_a_control_by_hand_ends_the_story(app):
+    at = app
+    at.button(key="tr_story_overfit").click().run()
+    assert current_model(at).story == "overfit" and url(at)["tr.story"] == "overfit"
+    at.button(key="tr_pause").click().run()
+    at.select_slider(key="tr.epochs").set_value(500).run()
+    assert current_model(at).story == "" and "tr.story" not in url(at)
+    assert current_model(at).degree == 10  # the story's other settings stay
+    # so does choosing other data in the sidebar
+    at.button(key="tr_story_lr").click().run()
+    run_to_end(at)
+    assert current_model(at).story == "lr"
+    at.selectbox(key="ds.name").set_value("circles").run()
+    assert current_model(at).story == "" and "tr.story" not in url(at)
+    assert current_model(at).lr == 30.0
+
+
+def test_a_story_link_sets_the_story_up_and_runs_it():
+    at = open_link({"tr.story": "lr"})
+    assert not at.exception
+    assert status(at).startswith("Running")
+    assert "Data: 2\\-D blobs" in [c.value for c in at.caption]  # escaped text
+    assert controls(at)["lr"] == 30.0 and controls(at)["epochs"] == 100
+    run_to_end(at)
+    assert at.selectbox(key="ds.name").value == "blobs"  # the sidebar, once stopped
+    assert "too high for unscaled features" in " ".join(e.value for e in at.error)
+
+
+def test_an_uploads_reference_and_surfaces_stay_in_the_session(monkeypatch):
+    from ui import memo
+    from ui import training_session as ts
+    from ui.sidebar import Chosen
+
+    shared_calls = []
+    monkeypatch.setattr(memo.SHARED, "get", lambda name, key, compute: (
+        shared_calls.append(name) or compute()))
+    session_store = {}
+    monkeypatch.setattr(memo.st, "session_state", session_store)
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(80, 1))
+    y = (x[:, 0] + rng.normal(size=80) > 0).astype(float)
+    model = TrainingState(epochs=10, l2=0.01)
+
+    def session_on(key, shared):
+        chosen = Chosen(core.Dataset("data", x, y, ("x",), ""), key, shared)
+        sig = ts.Signature.of(model, chosen)
+        return ts.TrainingSession(sig, ts.prepare(chosen, sig),
+                                  ts.RunSettings.of(model), {})
+
+    upload = session_on("upload-sha", shared=False)
+    assert not upload.prep.shared
+    assert upload.reference().finite and set(upload.surfaces()) == {"log", "mse"}
+    assert shared_calls == []
+    stores = session_store["_memo"]
+    assert len(stores["tr.reference"]) == 2  # at l2, and at 0 for the window
+    assert len(stores["tr.surface"]) == 2
+    # built-in data: the shared store, keyed by what the data are
+    built_in = session_on("moons-settings", shared=True)
+    assert built_in.prep.shared and built_in.prep.digest != upload.prep.digest
+    built_in.reference()
+    assert shared_calls == ["tr.reference"]
