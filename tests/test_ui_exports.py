@@ -74,7 +74,7 @@ def test_threshold_table_and_memo():
     )
     assert memo.startswith("# Decision memo")
     assert f"{t:.4g}" in memo
-    assert "demo \\| =evil" in memo
+    assert "demo \\| \\=evil" in memo
     assert "re-weighted" in memo
     saved = comp.saved_vs("default", 1000)
     assert money(saved, "€") in memo

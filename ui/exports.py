@@ -75,10 +75,10 @@ def decision_memo(
     ``metrics`` maps a part name ("validation", "test") to :func:`core.metrics_at`
     output; ``comparison`` is on the part the numbers are reported on.
     """
-    cur = currency
+    cur = plain(currency)  # user text; a bare "$" would start LaTeX in a renderer
 
     def m(x):
-        return plain(money(x, cur))
+        return money(x, cur)
 
     lines = [
         "# Decision memo: classification threshold",
@@ -92,7 +92,7 @@ def decision_memo(
            if abs(deployment_prevalence - sample_prevalence) > 1e-12 else "."),
         f"- Evaluation: {plain(evaluation)}",
         "",
-        f"## Cost matrix ({plain(cur)} per case; a negative cost is a gain)",
+        f"## Cost matrix ({cur} per case; a negative cost is a gain)",
         "| | flagged | not flagged |",
         "|---|---:|---:|",
         f"| actual positive | TP {m(cost.tp)} | FN {m(cost.fn)} |",
