@@ -107,6 +107,12 @@ def cost_surface(x, y_true, w_values, b_values, loss: str) -> np.ndarray:
     return cost_grid(x, np.ones_like(x), None, y_true, w_values, b_values, loss)
 
 
+def penalised_surface(x, y_true, w_values, b_values, loss: str, l2: float = 0.0):
+    """:func:`cost_surface` plus the L2 term ``(l2/2) w^2`` of each column."""
+    J = cost_surface(x, y_true, w_values, b_values, loss)
+    return J + 0.5 * l2 * np.asarray(w_values, dtype=float)[None, :] ** 2
+
+
 def cost_grid(u, v, offset, y_true, a_values, c_values, loss: str) -> np.ndarray:
     """Mean loss at every point of an ``(c, a)`` grid of the model
     ``z = offset + a u + c v`` (see the module docstring).

@@ -13,24 +13,26 @@ import numpy as np
 import streamlit as st
 
 import core
-from core.decision import (
+from core.bootstrap import bootstrap_optimum
+from core.calibration import calibration_summary
+from core.scored import (
     ScoredRows,
-    average_precision,
-    bootstrap_optimum,
-    calibration_summary,
-    compare_costs,
-    cost_ratio,
-    optimum_by_ratio,
     out_of_fold_scores,
     parse_scored_upload,
     plot_rows,
-    reweight_sweep,
-    roc_auc,
-    sample_prevalence,
     split_scored,
     to_probabilities,
 )
-from core.thresholds import bayes_rule_applies
+from core.thresholds import (
+    average_precision,
+    bayes_rule_applies,
+    compare_costs,
+    cost_ratio,
+    optimum_by_ratio,
+    reweight_sweep,
+    roc_auc,
+    sample_prevalence,
+)
 from ui.exports import decision_memo, safe_csv, threshold_table
 from ui.figures_threshold import (
     make_bootstrap_figure,
@@ -227,7 +229,7 @@ def _ingest(data: bytes, name: str, file_id: str) -> None:
     s["thr_upload_error"] = None
     digest = hashlib.sha1(data).hexdigest()
     s["thr_good_file"] = (data, name, digest, columns)
-    label, score, weight = core.decision.guess_columns(columns)
+    label, score, weight = core.scored.guess_columns(columns)
     s["thr_col_label"], s["thr_col_score"] = label, score
     s["thr_col_weight"] = weight or "(none)"
     s["thr_upload_rows"] = (f"upload|{digest}|{label}|{score}|{weight}", rows)
@@ -323,7 +325,7 @@ def _choose_rows(show: bool) -> tuple[str, ScoredRows]:
 
 
 def _scale(rows_key: str, scores: np.ndarray) -> dict:
-    if core.decision.scores_are_probabilities(scores):
+    if core.scored.scores_are_probabilities(scores):
         lo, hi, default = 0.0, 1.0, 0.5
     else:
         lo, hi = float(np.floor(scores.min())), float(np.ceil(scores.max()))
@@ -486,8 +488,8 @@ def _threshold_panel(ctx: dict) -> None:
     val = core.metrics_at(sweeps["val"], t)
     test = core.metrics_at(sweeps["test"], t)
     cost, per = ctx["cost"], ctx["per"]
-    val_cost = core.decision.cost_at(sweeps["val"], cost, t) * per
-    test_cost = core.decision.cost_at(sweeps["test"], cost, t) * per
+    val_cost = core.thresholds.cost_at(sweeps["val"], cost, t) * per
+    test_cost = core.thresholds.cost_at(sweeps["test"], cost, t) * per
     table = _metrics_markdown(ctx, t, val, test, val_cost, test_cost)
     text = _outcome_markdown(ctx, test if ctx["split"] else val, val_cost)
 

@@ -28,23 +28,23 @@ import numpy as np
 import streamlit as st
 
 from core import sigmoid
-from core.diagnostics import (
+from core.fitting import (
     LiveRun,
     best_validation_epoch,
     fit_preprocessor,
     is_overfitting,
-    model_export,
-    penalised_surface,
     reference_optimum,
-    surface_window,
     train_validation_split,
 )
+from core.slices import surface_window
+from core.surface import penalised_surface
 from ui.advice import (
     OPTIMIZER_NAMES,
     describe_rise,
     explain_divergence,
     reference_message,
 )
+from ui.exports import model_export
 from ui.figures_training import (
     LOSS_LABEL,
     make_boundary_figure,
