@@ -227,7 +227,7 @@ def is_overfitting(train_cost, val_cost, min_rise: float = 0.05) -> bool:
 # ------------------------------------------------------------------------ live runs
 @dataclass
 class LiveRun:
-    """One training run advanced a few epochs at a time, with everything to draw.
+    """One training run advanced a given number of epochs at a time, with its histories.
 
     Wraps :func:`core.iter_train` on the (already preprocessed) training rows and
     evaluates each yielded state on the validation rows. The iterator lives inside,
