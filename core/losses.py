@@ -168,7 +168,9 @@ def loss_and_dz(loss: str, y_true, logits) -> tuple[np.ndarray, np.ndarray]:
 
     With ``t = m z`` and ``e = exp(-|t|)``: ``|p - y| = sigmoid(t)`` is
     ``exp(min(t, 0)) / (1 + e)`` and ``1 - |p - y| = sigmoid(-t)`` is
-    ``exp(-max(t, 0)) / (1 + e)``, each numerator exactly 1 or ``e``.
+    ``exp(-max(t, 0)) / (1 + e)``, each numerator exactly 1 or ``e``: both come
+    from :func:`logistic_kernel`, through :func:`margin_loss_and_dz` (the same
+    in-place code a training epoch runs).
     """
     _check_loss(loss)
     m = _signed(y_true)
