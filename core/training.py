@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .losses import _check_loss, _signed, loss_and_dz, margin_loss_and_dz
+from .losses import _check_loss, _signed, margin_loss_and_dz
 from .optimizers import OPTIMIZERS, make_optimizer
 
 SGD_DEFAULT_BATCH = 32
@@ -217,15 +217,19 @@ def _finite(w, b) -> bool:
     return bool(np.all(np.isfinite(w)) and np.isfinite(b))
 
 
-def _minibatch_epoch(rule, loss, X, y, w, b, l2, batch_size, rng):
+def _minibatch_epoch(rule, loss, X, y, w, b, l2, batch_size, rng, work: _Work):
     """One pass over shuffled mini-batches; stops early once ``(w, b)`` is not
-    finite."""
+    finite. Each batch runs :func:`core.loss_and_dz`'s kernel in ``work``'s
+    buffers (its first ``batch_size`` values)."""
     order = rng.permutation(len(y))
     for start in range(0, len(y), batch_size):
         idx = order[start : start + batch_size]
-        Xb = X[idx]
-        _, dz = loss_and_dz(loss, y[idx], Xb @ w + b)
-        w, b = rule.step(w, b, Xb.T @ dz / len(idx) + l2 * w, float(dz.mean()))
+        k = len(idx)
+        Xb, mb = X[idx], work.m[idx]
+        t = np.multiply(mb, Xb @ w + b, out=work.t[:k])
+        _, dz = margin_loss_and_dz(loss, mb, t, work.e[:k], work.den[:k],
+                                   work.num[:k])
+        w, b = rule.step(w, b, Xb.T @ dz / k + l2 * w, float(dz.mean()))
         if not _finite(w, b):
             break
     return w, b
@@ -249,7 +253,8 @@ def _steps(run, X, y, w, b, loss, optimizer, lr, epochs, batch_size, l2, seed):
     with np.errstate(over="ignore", invalid="ignore"):
         for epoch in range(1, epochs + 1):
             if minibatch:
-                w, b = _minibatch_epoch(rule, loss, X, y, w, b, l2, batch_size, rng)
+                w, b = _minibatch_epoch(rule, loss, X, y, w, b, l2, batch_size, rng,
+                                        work)
             else:
                 w, b = rule.step(w, b, gw, gb, z)
             cost = np.inf
