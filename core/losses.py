@@ -37,16 +37,17 @@ def logistic_kernel(t, e, *, softplus=None, sigmoid=None, sigmoid_neg=None,
       ``t = -40`` (``log1p`` keeps 4.25e-18) and at ``t = 1e20`` (no ``exp(t)``).
 
     Each output is an array shaped like ``t``, or None when not wanted. ``den``
-    receives ``1 + e`` when a sigmoid is wanted (by default ``e`` itself when
-    nothing later needs ``e``, else a new array). Order: the sigmoids, then
-    ``softplus``, then ``sigmoid_neg``; so ``softplus`` may be ``t`` itself,
-    ``sigmoid`` may be ``t`` when it is the only output, and ``sigmoid_neg`` may be
-    ``e``. Works in ``t``'s dtype.
+    receives ``1 + e`` when given or when a sigmoid is wanted (by default ``e``
+    itself when nothing later needs ``e``, else a new array); ``e`` keeps
+    ``exp(-|t|)`` unless ``softplus`` or ``sigmoid_neg`` is wanted. Order: the
+    sigmoids, then ``softplus``, then ``sigmoid_neg``; so ``softplus`` may be ``t``
+    itself, ``sigmoid`` may be ``t`` when it is the only output, and
+    ``sigmoid_neg`` may be ``e``. Works in ``t``'s dtype.
     """
     np.abs(t, out=e)
     np.negative(e, out=e)
     np.exp(e, out=e)  # e = exp(-|t|)
-    if sigmoid is not None or sigmoid_neg is not None:
+    if sigmoid is not None or sigmoid_neg is not None or den is not None:
         if den is None:
             reuse = softplus is None and sigmoid_neg is None
             den = e if reuse else np.empty_like(e)
@@ -168,14 +169,21 @@ def loss_and_dz(loss: str, y_true, logits) -> tuple[np.ndarray, np.ndarray]:
 
     With ``t = m z`` and ``e = exp(-|t|)``: ``|p - y| = sigmoid(t)`` is
     ``exp(min(t, 0)) / (1 + e)`` and ``1 - |p - y| = sigmoid(-t)`` is
-    ``exp(-max(t, 0)) / (1 + e)``, each numerator exactly 1 or ``e``.
+    ``exp(-max(t, 0)) / (1 + e)``, each numerator exactly 1 or ``e``: both come
+    from :func:`logistic_kernel`, through :func:`margin_loss_and_dz` (the same
+    in-place code a training epoch runs).
     """
     _check_loss(loss)
     m = _signed(y_true)
-    t, scalar = _margins(m * np.asarray(logits, dtype=float))
-    m = np.broadcast_to(m, t.shape)
-    buffers = np.empty_like(t), np.empty_like(t), np.empty_like(t)
-    per, dz = margin_loss_and_dz(loss, m, t, *buffers)
+    t = m * np.asarray(logits, dtype=float)  # a fresh array: the kernel writes on it
+    scalar = t.ndim == 0
+    if scalar:
+        t = t.reshape(1)
+    if m.shape != t.shape:
+        m = np.broadcast_to(m, t.shape)
+    per, dz = margin_loss_and_dz(
+        loss, m, t, np.empty_like(t), np.empty_like(t), np.empty_like(t)
+    )
     return _out(per, scalar), _out(dz, scalar)
 
 

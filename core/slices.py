@@ -95,3 +95,15 @@ def _nice(value: float) -> float:
         if value <= step * power * (1 + 1e-12):
             return float(step * power)
     return float(10 * power)  # pragma: no cover (the loop always returns)
+
+
+def surface_window(points, pad: float = 0.6, min_half_width: float = 4.0):
+    """A ``(w_lo, w_hi, b_lo, b_hi)`` box holding every ``(w, b)`` in ``points``
+    and the origin, padded by ``pad`` of its size and at least ``min_half_width``
+    either side of its centre."""
+    P = np.array([[0.0, 0.0], *[(float(w), float(b)) for w, b in points]])
+    P = P[np.all(np.isfinite(P), axis=1)]
+    lo, hi = P.min(axis=0), P.max(axis=0)
+    centre, half = (lo + hi) / 2, np.maximum((hi - lo) / 2 * (1 + pad), min_half_width)
+    return (centre[0] - half[0], centre[0] + half[0],
+            centre[1] - half[1], centre[1] + half[1])

@@ -107,6 +107,12 @@ def cost_surface(x, y_true, w_values, b_values, loss: str) -> np.ndarray:
     return cost_grid(x, np.ones_like(x), None, y_true, w_values, b_values, loss)
 
 
+def penalised_surface(x, y_true, w_values, b_values, loss: str, l2: float = 0.0):
+    """:func:`cost_surface` plus the L2 term ``(l2/2) w^2`` of each column."""
+    J = cost_surface(x, y_true, w_values, b_values, loss)
+    return J + 0.5 * l2 * np.asarray(w_values, dtype=float)[None, :] ** 2
+
+
 def cost_grid(u, v, offset, y_true, a_values, c_values, loss: str) -> np.ndarray:
     """Mean loss at every point of an ``(c, a)`` grid of the model
     ``z = offset + a u + c v`` (see the module docstring).
@@ -168,15 +174,17 @@ def _curvature_kernel(loss, t, e, q, den):
     """:func:`per_example_curvature` of the margins ``t``, in place (returns ``e``).
 
     :func:`core.losses.logistic_kernel` leaves ``e = exp(-|t|)``, ``den = 1 + e``
-    and ``q = sigmoid(t)``; then ``q r = e / (1 + e)^2`` exactly (the numerators of
-    ``q`` and ``r`` multiply to ``e``), and ``2r - q = 2 - 3q``. ``t`` is
-    overwritten.
+    and (for MSE) ``q = sigmoid(t)``; then ``q r = e / (1 + e)^2`` exactly (the
+    numerators of ``q`` and ``r`` multiply to ``e``), and ``2r - q = 2 - 3q``.
+    ``t`` is overwritten.
     """
+    if loss == "log":  # q r alone: no sigmoid needed
+        logistic_kernel(t, e, den=den)
+        np.divide(e, den, out=e)
+        return np.divide(e, den, out=e)
     logistic_kernel(t, e, sigmoid=q, den=den)
     np.divide(e, den, out=e)
     np.divide(e, den, out=e)  # q r
-    if loss == "log":
-        return e
     np.multiply(q, -3.0, out=t)
     np.add(t, 2.0, out=t)  # 2 - 3q = 2r - q
     np.multiply(e, q, out=e)  # q^2 r

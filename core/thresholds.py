@@ -1,6 +1,10 @@
-"""From scores to decisions: confusion counts at every threshold and business cost.
+"""From scores to decisions: confusion counts at every threshold, business cost,
+the deployment base rate, the FN/FP cost ratio, and the areas under the curves.
 
 A case is predicted positive iff ``score >= threshold`` (scikit-learn's convention).
+A sweep is computed once per data choice; everything else works on its counts
+(O(number of distinct scores)), so a million scored rows stay fast. Bootstrap and
+calibration live in :mod:`core.bootstrap` and :mod:`core.calibration`.
 """
 
 from __future__ import annotations
@@ -249,3 +253,134 @@ def bayes_rule_applies(cost: CostMatrix) -> bool:
     *less* likely to be positive (or never, or always) and no threshold is optimal.
     """
     return (cost.fp - cost.tn) + (cost.fn - cost.tp) > 0
+
+
+# ---------------------------------------------------------------------------------
+# Base rate, costs per case, cost ratio
+# ---------------------------------------------------------------------------------
+
+
+def sample_prevalence(sweep: Sweep) -> float:
+    """Weighted share of positives in the sweep's data."""
+    return float((sweep.tp[0] + sweep.fn[0]) / sweep.total)
+
+
+def reweight_sweep(sweep: Sweep, prevalence: float) -> Sweep:
+    """The sweep as it would look at a deployment base rate ``prevalence``.
+
+    Positive cases (TP, FN) are weighted by ``pi / p_sample`` and negative cases
+    (FP, TN) by ``(1 - pi) / (1 - p_sample)``, where ``p_sample`` is the share of
+    positives in the data. The total weight is unchanged, recall and specificity are
+    unchanged, and precision, accuracy, share flagged and expected cost become those
+    of a population with base rate ``pi`` and the same score distribution per class.
+    """
+    pi = float(prevalence)
+    if not 0.0 < pi < 1.0:
+        raise ValueError("The deployment prevalence must be strictly between 0 and 1.")
+    p = sample_prevalence(sweep)
+    if not 0.0 < p < 1.0:
+        raise ValueError("The data need both classes to re-weight to a prevalence.")
+    wp, wn = pi / p, (1.0 - pi) / (1.0 - p)
+    return Sweep(
+        thresholds=sweep.thresholds,
+        tp=sweep.tp * wp,
+        fp=sweep.fp * wn,
+        fn=sweep.fn * wp,
+        tn=sweep.tn * wn,
+    )
+
+
+def cost_at(sweep: Sweep, cost: CostMatrix, threshold: float) -> float:
+    """Mean cost per case when flagging ``score >= threshold``."""
+    i = sweep.index_at(threshold)
+    return float(
+        (sweep.tp[i] * cost.tp + sweep.fp[i] * cost.fp + sweep.fn[i] * cost.fn
+         + sweep.tn[i] * cost.tn) / sweep.total
+    )
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Mean cost per case at the optimum and at the usual alternatives."""
+
+    optimum: float  # the threshold compared
+    at_optimum: float
+    at_default: float  # threshold 0.5 (or the default given)
+    flag_everyone: float
+    flag_no_one: float
+    default_threshold: float = 0.5
+
+    def saved_vs(self, which: str, per: float = 1.0) -> float:
+        """Money saved per ``per`` cases by the optimum instead of ``which``
+        (``"default"``, ``"everyone"`` or ``"no_one"``); negative means it costs more.
+        """
+        other = {"default": self.at_default, "everyone": self.flag_everyone,
+                 "no_one": self.flag_no_one}[which]
+        return (other - self.at_optimum) * per
+
+
+def compare_costs(
+    sweep: Sweep, cost: CostMatrix, threshold: float, default_threshold: float = 0.5
+) -> Comparison:
+    """Expected cost per case at ``threshold`` against the default threshold,
+    flagging everyone (the last sweep row) and flagging no one (``+inf``)."""
+    c = expected_cost(sweep, cost)
+    return Comparison(
+        optimum=float(threshold),
+        at_optimum=cost_at(sweep, cost, threshold),
+        at_default=cost_at(sweep, cost, default_threshold),
+        flag_everyone=float(c[-1]),
+        flag_no_one=float(c[0]),
+        default_threshold=float(default_threshold),
+    )
+
+
+def cost_ratio(cost: CostMatrix) -> float | None:
+    """The regret ratio ``(c_FN - c_TP) / (c_FP - c_TN)``: what a missed positive
+    costs, over what a false alarm costs, each compared with the right decision.
+
+    Only this ratio moves the optimal threshold (the expected cost is
+    ``P c_TP + N c_TN + FP (c_FP - c_TN) + FN (c_FN - c_TP)``). None unless both
+    regrets are positive.
+    """
+    d_fp, d_fn = cost.fp - cost.tn, cost.fn - cost.tp
+    if d_fp <= 0 or d_fn <= 0:
+        return None
+    return d_fn / d_fp
+
+
+def optimum_by_ratio(sweep: Sweep, ratios) -> tuple[np.ndarray, np.ndarray]:
+    """Empirical optimal threshold and Bayes threshold for each FN/FP regret ratio.
+
+    For ratio ``r`` the costs are ``FP = 1, FN = r`` (TP = TN = 0), which has the same
+    optimum as any matrix with that regret ratio. Returns ``(empirical, bayes)``,
+    each of shape ``(len(ratios),)``; ``bayes = 1 / (1 + r)``. Exact: every sweep row
+    is searched, one vectorised pass per ratio.
+    """
+    r = np.asarray(ratios, dtype=float).ravel()
+    if np.any(~np.isfinite(r)) or np.any(r <= 0):
+        raise ValueError("Cost ratios must be positive numbers.")
+    fp, fn = sweep.fp, sweep.fn
+    out = np.empty(len(r))
+    for k, ratio in enumerate(r):
+        out[k] = sweep.thresholds[int(np.argmin(fp + ratio * fn))]
+    return out, 1.0 / (1.0 + r)
+
+
+# ---------------------------------------------------------------------------------
+# Areas under the curves
+# ---------------------------------------------------------------------------------
+
+
+def average_precision(sweep: Sweep) -> float:
+    """Average precision: ``sum_k (R_k - R_{k-1}) P_k`` over the sweep (scikit-learn's
+    definition, no interpolation)."""
+    r = rates(sweep)
+    return float(np.sum(np.diff(r["recall"]) * r["precision"][1:]))
+
+
+def roc_auc(sweep: Sweep) -> float:
+    """Area under the ROC curve by the trapezoid rule over every sweep row (ties
+    count one half, as in the Mann-Whitney statistic)."""
+    r = rates(sweep)
+    return float(np.trapezoid(r["recall"], r["fpr"]))

@@ -273,3 +273,38 @@ def test_import_core_pulls_in_no_ui_library():
     done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True,
                           text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_logistic_kernel_writes_each_output_in_place_as_the_formulas_say(dtype):
+    t0 = np.array([-np.inf, -1e20, -1e4, -40.0, -1.5, -0.0, 0.0, 2.0, 37.0, 1e4,
+                   1e20, np.inf], dtype=dtype)
+    with np.errstate(**RAISE):
+        e = np.exp(-np.abs(t0))
+        want_sp = np.maximum(t0, 0) + np.log1p(e)
+        want_sig = np.exp(np.minimum(t0, 0)) / (1 + e)
+        want_neg = np.exp(-np.maximum(t0, 0)) / (1 + e)
+        # all three at once, into separate buffers
+        t = t0.copy()
+        sp, sig, neg, scratch = (np.empty_like(t) for _ in range(4))
+        core.logistic_kernel(t, scratch, softplus=sp, sigmoid=sig, sigmoid_neg=neg)
+        # aliased: softplus over t, sigmoid over t alone, sigmoid_neg into e
+        t_sp = t0.copy()
+        core.logistic_kernel(t_sp, np.empty_like(t0), softplus=t_sp)
+        t_sig = t0.copy()
+        core.logistic_kernel(t_sig, np.empty_like(t0), sigmoid=t_sig)
+        t_neg, e_neg = t0.copy(), np.empty_like(t0)
+        core.logistic_kernel(t_neg, e_neg, sigmoid_neg=e_neg, den=np.empty_like(t0))
+    for got in (sp, sig, neg, t_sp, t_sig, e_neg):
+        assert got.dtype == dtype
+    np.testing.assert_array_equal(t, t0)  # t is only read when it is no output
+    np.testing.assert_array_equal(sp, want_sp)
+    np.testing.assert_array_equal(t_sp, want_sp)
+    np.testing.assert_array_equal(sig, want_sig)
+    np.testing.assert_array_equal(t_sig, want_sig)
+    np.testing.assert_array_equal(neg, want_neg)
+    np.testing.assert_array_equal(e_neg, want_neg)
+    if dtype == np.float64:
+        np.testing.assert_array_equal(core.softplus(t0), want_sp)
+        np.testing.assert_array_equal(core.sigmoid(t0), want_sig)
+        assert core.sigmoid(0.0) == 0.5 and np.ndim(core.softplus(-40.0)) == 0

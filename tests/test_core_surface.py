@@ -318,3 +318,16 @@ def test_surface_slices_and_stability_are_pure_numpy():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.split()
     assert out == ["False", "False"]
+
+
+def test_surface_window_and_penalised_surface():
+    box = slices.surface_window([(-4, 4), (2.8, 0.0)])
+    assert box[0] < -4 and box[1] > 2.8 and box[2] < 0 and box[3] > 4
+    d = core.one_d(n=50, seed=2)
+    w_values = np.linspace(-3, 3, 7)
+    b_values = np.linspace(-2, 2, 5)
+    J = surface.penalised_surface(d.X[:, 0], d.y, w_values, b_values, "mse", l2=0.3)
+    for i, b in enumerate(b_values):
+        for j, w in enumerate(w_values):
+            brute = core.cost_from_logits("mse", d.y, w * d.X[:, 0] + b, [w], 0.3)
+            assert J[i, j] == pytest.approx(brute, rel=1e-12)

@@ -251,3 +251,22 @@ def test_bad_arguments_raise_value_error_in_plain_words(X, y, kwargs, words):
         core.train(X, y, **kwargs)
     with pytest.raises(ValueError, match=words):
         core.iter_train(X, y, **kwargs)  # at the call, before the first step
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_each_optimizer_is_an_object_whose_step_leaves_its_inputs_alone(oned, name):
+    from core.optimizers import make_optimizer
+
+    X, y = oned
+    w, b = np.array([0.3]), -0.2
+    _, gw, gb = core.cost_and_gradient("log", X, y, w, b, l2=0.01)
+    z = X @ w + b
+    before = (w.copy(), gw.copy(), z.copy())
+    one, two = (make_optimizer(name, 0.1, loss="log", X=X, l2=0.01) for _ in "ab")
+    w1, b1 = one.step(w, b, gw, gb, z)
+    assert np.array_equal(w1, two.step(w, b, gw, gb, z)[0])  # state is per object
+    for kept, was in zip((w, gw, z), before, strict=True):
+        assert np.array_equal(kept, was)
+    assert w1 is not w and np.all(np.isfinite(w1)) and np.isfinite(b1)
+    if name in ("gd", "sgd"):
+        assert np.array_equal(w1, w - 0.1 * gw) and b1 == b - 0.1 * gb

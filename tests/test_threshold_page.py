@@ -10,7 +10,8 @@ from conftest import APP_PATH
 from streamlit.testing.v1 import AppTest
 
 import core
-from core.decision import ScoredRows, compare_costs, split_scored
+from core.scored import ScoredRows, split_scored
+from core.thresholds import compare_costs
 from ui.format import money
 from ui.models import ThresholdState, TrainedScores
 
@@ -69,7 +70,7 @@ def _metric(at, label_start: str) -> str:
 def _expected_default_story():
     """The headline numbers recomputed from core, independently of the page."""
     ds = core.one_d(n=200, separation=2.0, noise=1.0, balance=0.5, seed=0)
-    p = core.decision.out_of_fold_scores(ds.X, ds.y)
+    p = core.scored.out_of_fold_scores(ds.X, ds.y)
     val, test = split_scored(ScoredRows(ds.y, p))
     cost = core.CostMatrix(tp=0.0, fp=10.0, fn=30.0, tn=0.0)
     sv = core.threshold_sweep(val.y_true, val.scores)
@@ -124,7 +125,7 @@ def test_slider_ends_and_go_to_optimum():
     assert at.number_input(key="thr.number").value == pytest.approx(opt)
     table = _table(at)
     cost = core.CostMatrix(tp=0.0, fp=10.0, fn=30.0, tn=0.0)
-    expected = core.decision.cost_at(st_, cost, opt) * 1000
+    expected = core.thresholds.cost_at(st_, cost, opt) * 1000
     assert table.loc["Cost per 1,000 cases", "Held-out test"] == money(expected)
     # an exact value typed in the number input
     at.number_input(key="thr.number").set_value(0.123456).run()
@@ -165,7 +166,7 @@ def test_prevalence_reweighting_changes_precision_not_recall():
     after = _table(at)
     assert after.loc["Recall", "Validation"] == before.loc["Recall", "Validation"]
     _, _, sv, _ = _expected_default_story()
-    rw = core.decision.reweight_sweep(sv, 0.1)
+    rw = core.thresholds.reweight_sweep(sv, 0.1)
     assert after.loc["Precision", "Validation"] == (
         f"{core.metrics_at(rw, 0.5)['precision']:.3f}")
     assert "pi / p_sample" in _text(at)
@@ -283,7 +284,7 @@ def test_folded_settings_draw_nothing_and_keep_every_value():
     assert not at.radio
     # ...and the page still uses every setting: same optimum, same numbers
     val, _ = split_scored(ScoredRows(y.astype(float), s))
-    rw = core.decision.reweight_sweep(core.threshold_sweep(val.y_true, val.scores),
+    rw = core.thresholds.reweight_sweep(core.threshold_sweep(val.y_true, val.scores),
                                       0.2)
     cost = core.CostMatrix(tp=0.0, fp=10.0, fn=55.0, tn=0.0)
     assert _metric(at, "Cost-optimal threshold") == opened == (
@@ -507,7 +508,7 @@ def _feature_twin(seed: int) -> tuple[bytes, float]:
     y[rng.permutation(200)[:60]] = 1
     x = np.round((0.3 + 2 * seed) * y + rng.normal(0, 1, 200), 4)
     text = "x,y\n" + "\n".join(f"{a},{b}" for a, b in zip(x, y, strict=True))
-    p = core.decision.out_of_fold_scores(x[:, None], y.astype(float))
+    p = core.scored.out_of_fold_scores(x[:, None], y.astype(float))
     val, _ = split_scored(ScoredRows(y.astype(float), p))
     sv = core.threshold_sweep(val.y_true, val.scores)
     opt = core.best_threshold(sv, core.CostMatrix(tp=0.0, fp=10.0, fn=30.0, tn=0.0))

@@ -444,7 +444,7 @@ def test_download_holds_the_model_and_its_preprocessing(app):
     assert export["input_features"] == ["x1", "x2"]
     assert export["training"]["optimizer"] == "adam"
     assert len(export["feature_names"]) == len(export["w"]) == 65
-    from core.diagnostics import export_logits
+    from ui.exports import export_logits
 
     X = core.two_d("moons", n=60, noise=0.25, seed=0).X
     pre = session(at).prep.pre

@@ -3,7 +3,7 @@
 import numpy as np
 
 import core
-from core.diagnostics import fit_preprocessor, reference_optimum, train_validation_split
+from core.fitting import fit_preprocessor, reference_optimum, train_validation_split
 from ui.advice import describe_rise, explain_divergence, reference_message
 
 

@@ -2,18 +2,24 @@
 the decision memo."""
 
 import io
+import json
 
 import numpy as np
 import pandas as pd
 
 import core
-from core.decision import (
-    bootstrap_optimum,
-    calibration_summary,
-    compare_costs,
-    sample_prevalence,
+from core.bootstrap import bootstrap_optimum
+from core.calibration import calibration_summary
+from core.fitting import fit_preprocessor
+from core.thresholds import compare_costs, sample_prevalence
+from ui.exports import (
+    decision_memo,
+    export_logits,
+    model_export,
+    neutralise_cell,
+    safe_csv,
+    threshold_table,
 )
-from ui.exports import decision_memo, neutralise_cell, safe_csv, threshold_table
 from ui.format import format_threshold, money, plain
 
 COST = core.CostMatrix(tp=-120.0, fp=15.0, fn=40.0, tn=-2.0)
@@ -78,3 +84,18 @@ def test_threshold_table_and_memo():
     assert "re-weighted" in memo
     saved = comp.saved_vs("default", 1000)
     assert money(saved, "€") in memo
+
+
+def test_model_export_round_trips_through_json():
+    d = core.two_d("circles", n=200, noise=0.2, seed=3)
+    pre = fit_preprocessor(d.X, 3, True, d.feature_names)
+    X = pre.transform(d.X)
+    hist = core.train(X, d.y, optimizer="newton", learning_rate=1.0, epochs=5, l2=0.01)
+    export = model_export(hist.w, hist.b, pre, loss="log",
+                          settings={"optimizer": "newton"}, metrics={"cost": 1.0})
+    loaded = json.loads(json.dumps(export))
+    assert loaded["preprocessing"]["polynomial_degree"] == 3
+    assert loaded["feature_names"] == list(pre.feature_names)
+    assert len(loaded["w"]) == len(loaded["preprocessing"]["mean"]) == 9
+    np.testing.assert_allclose(export_logits(loaded, d.X), X @ hist.w + hist.b,
+                               rtol=1e-12, atol=1e-12)

@@ -1,9 +1,9 @@
 """Wall-clock scheduling of live runs."""
 
 import numpy as np
-from test_core_diagnostics import SETTINGS, _diverging_run, _split_data
+from test_core_fitting import SETTINGS, _diverging_run, _split_data
 
-from core.diagnostics import LiveRun
+from core.fitting import LiveRun
 from ui.live_runs import advance_together
 
 

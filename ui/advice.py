@@ -69,7 +69,7 @@ def describe_rise(costs) -> str | None:
 
 
 def reference_message(reference) -> str:
-    """One sentence on a :class:`core.diagnostics.Reference`: the optimum found, or
+    """One sentence on a :class:`core.fitting.Reference`: the optimum found, or
     why there is none."""
     if reference.missing == "one_class":
         return "The training rows hold only one class: no reference fit."

@@ -1,12 +1,15 @@
-"""What the Threshold page hands over as files: the threshold table as CSV (safe to
-open in a spreadsheet) and the one-page Markdown decision memo."""
+"""What the app hands over as files: the threshold table as CSV (safe to open in a
+spreadsheet), the one-page Markdown decision memo, and a trained model as JSON."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-from core.decision import BootstrapResult, Calibration, Comparison
-from core.thresholds import CostMatrix, Sweep, expected_cost, rates
+from core.bootstrap import BootstrapResult
+from core.calibration import Calibration
+from core.fitting import Preprocessor, polynomial_features
+from core.thresholds import Comparison, CostMatrix, Sweep, expected_cost, rates
 from ui.format import format_threshold, money, plain
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -153,3 +156,38 @@ def decision_memo(
         ]
     lines += ["", "_Made with Loss Lab._", ""]
     return "\n".join(lines)
+
+
+def model_export(w, b: float, preprocessor: Preprocessor, *, loss: str,
+                 settings: dict | None = None, metrics: dict | None = None) -> dict:
+    """A JSON-ready description of a trained model and how to apply it.
+
+    ``logit = sum(w * (poly(x) - mean) / scale) + b``; :func:`export_logits`
+    applies it.
+    """
+    return {
+        "model": "logistic regression",
+        "loss": loss,
+        "formula": "p = sigmoid(w . ((poly(x) - mean) / scale) + b)",
+        "w": [float(v) for v in np.asarray(w, dtype=float)],
+        "b": float(b),
+        "input_features": list(preprocessor.input_names),
+        "feature_names": list(preprocessor.feature_names),
+        "preprocessing": {
+            "polynomial_degree": preprocessor.degree,
+            "polynomial": "scikit-learn PolynomialFeatures(include_bias=False)",
+            "standardise": preprocessor.standardise,
+            "mean": [float(v) for v in preprocessor.mean],
+            "scale": [float(v) for v in preprocessor.scale],
+        },
+        "training": dict(settings or {}),
+        "metrics": dict(metrics or {}),
+    }
+
+
+def export_logits(export: dict, X) -> np.ndarray:
+    """Apply an exported model (see :func:`model_export`) to raw inputs."""
+    pre = export["preprocessing"]
+    Xp, _ = polynomial_features(X, int(pre["polynomial_degree"]))
+    Z = (Xp - np.asarray(pre["mean"])) / np.asarray(pre["scale"])
+    return Z @ np.asarray(export["w"]) + float(export["b"])

@@ -1,5 +1,5 @@
 """Wall-clock scheduling of live training runs: how many epochs fit in a page's
-batch. The runs themselves (:class:`core.diagnostics.LiveRun`) step by epoch count
+batch. The runs themselves (:class:`core.fitting.LiveRun`) step by epoch count
 only."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import time
 
 
 def advance_together(runs, max_epochs: int, time_budget_s: float | None = None) -> int:
-    """Advance several :class:`core.diagnostics.LiveRun` s in lockstep, one epoch
+    """Advance several :class:`core.fitting.LiveRun` s in lockstep, one epoch
     each in turn, so runs compared side by side always show the same epoch (a
     finished run just stays).
 

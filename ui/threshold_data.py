@@ -24,23 +24,23 @@ import pandas as pd
 import streamlit as st
 
 import core
-from core.decision import (
-    BootstrapResult,
-    Calibration,
+from core.bootstrap import BootstrapResult, bootstrap_optimum
+from core.calibration import Calibration, calibration_summary
+from core.scored import (
     ScoredRows,
-    average_precision,
-    bootstrap_optimum,
-    calibration_summary,
     guess_columns,
-    optimum_by_ratio,
     out_of_fold_scores,
     plot_rows,
-    reweight_sweep,
-    roc_auc,
-    sample_prevalence,
     scores_are_probabilities,
     split_scored,
     to_probabilities,
+)
+from core.thresholds import (
+    average_precision,
+    optimum_by_ratio,
+    reweight_sweep,
+    roc_auc,
+    sample_prevalence,
 )
 from ui import state
 from ui.memo import Memo, digest, memo

@@ -17,15 +17,10 @@ import numpy as np
 import streamlit as st
 
 import core
-from core.decision import (
-    BootstrapResult,
-    Calibration,
-    ScoredRows,
-    compare_costs,
-    cost_at,
-    cost_ratio,
-    sample_prevalence,
-)
+from core.bootstrap import BootstrapResult
+from core.calibration import Calibration
+from core.scored import ScoredRows
+from core.thresholds import compare_costs, cost_at, cost_ratio, sample_prevalence
 from ui import state
 from ui import threshold_data as data
 from ui.exports import decision_memo, safe_csv, threshold_table

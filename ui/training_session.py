@@ -6,7 +6,7 @@ loss, polynomial degree, standardisation, validation share, seed, start point) f
 the split and the preprocessing (:class:`Prepared`); a change there starts afresh.
 The *optimiser side* (:class:`RunSettings`) can change mid-run: training then
 continues from the current weights. :func:`sync` turns the controls into a
-:class:`TrainingSession`, the runs (``core.diagnostics.LiveRun``, each holding its
+:class:`TrainingSession`, the runs (``core.fitting.LiveRun``, each holding its
 iterator, so momentum and Adam keep their memory) included.
 
 Caches (``ui.memo``): the scikit-learn reference optimum and the cost surfaces of
@@ -25,15 +25,15 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from core.diagnostics import (
+from core.fitting import (
     LiveRun,
     Preprocessor,
     fit_preprocessor,
-    penalised_surface,
     reference_optimum,
-    surface_window,
     train_validation_split,
 )
+from core.slices import surface_window
+from core.surface import penalised_surface
 from ui.live_runs import advance_together
 from ui.memo import digest, memo
 from ui.models import TrainingState

@@ -20,13 +20,14 @@ import numpy as np
 import streamlit as st
 
 from core import sigmoid
-from core.diagnostics import best_validation_epoch, is_overfitting, model_export
+from core.fitting import best_validation_epoch, is_overfitting
 from ui.advice import (
     OPTIMIZER_NAMES,
     describe_rise,
     explain_divergence,
     reference_message,
 )
+from ui.exports import model_export
 from ui.figures_training import (
     LOSS_LABEL,
     make_boundary_figure,

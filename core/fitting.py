@@ -7,11 +7,11 @@ optimum, overfitting checks, and runs advanced epoch by epoch.
 * accuracy, the best validation epoch, overfitting, and a reference optimum from
   scikit-learn's ``LogisticRegression`` with the same L2 penalty;
 * :class:`LiveRun`, which advances a run a given number of epochs at a time and
-  keeps the histories (training cost, validation loss, accuracies, gradient norm);
-* a JSON-ready export of the final model with its preprocessing.
+  keeps the histories (training cost, validation loss, accuracies, gradient norm).
 
-Words about a run (divergence advice, optimizer names) live in ``ui.advice``; the
-wall-clock scheduling of live runs in ``ui.live_runs``.
+Words about a run (divergence advice, optimizer names) live in ``ui.advice``, the
+wall-clock scheduling of live runs in ``ui.live_runs``, the model export in
+``ui.exports``.
 """
 
 from __future__ import annotations
@@ -227,7 +227,7 @@ def is_overfitting(train_cost, val_cost, min_rise: float = 0.05) -> bool:
 # ------------------------------------------------------------------------ live runs
 @dataclass
 class LiveRun:
-    """One training run advanced a few epochs at a time, with everything to draw.
+    """One training run advanced a given number of epochs at a time, with its histories.
 
     Wraps :func:`core.iter_train` on the (already preprocessed) training rows and
     evaluates each yielded state on the validation rows. The iterator lives inside,
@@ -368,60 +368,3 @@ class LiveRun:
             "train_acc": np.asarray(self.train_acc, dtype=float),
             "val_acc": np.asarray(self.val_acc, dtype=float),
         }
-
-
-# -------------------------------------------------------------------------- export
-def model_export(w, b: float, preprocessor: Preprocessor, *, loss: str,
-                 settings: dict | None = None, metrics: dict | None = None) -> dict:
-    """A JSON-ready description of a trained model and how to apply it.
-
-    ``logit = sum(w * (poly(x) - mean) / scale) + b``; :func:`export_logits`
-    applies it.
-    """
-    return {
-        "model": "logistic regression",
-        "loss": loss,
-        "formula": "p = sigmoid(w . ((poly(x) - mean) / scale) + b)",
-        "w": [float(v) for v in np.asarray(w, dtype=float)],
-        "b": float(b),
-        "input_features": list(preprocessor.input_names),
-        "feature_names": list(preprocessor.feature_names),
-        "preprocessing": {
-            "polynomial_degree": preprocessor.degree,
-            "polynomial": "scikit-learn PolynomialFeatures(include_bias=False)",
-            "standardise": preprocessor.standardise,
-            "mean": [float(v) for v in preprocessor.mean],
-            "scale": [float(v) for v in preprocessor.scale],
-        },
-        "training": dict(settings or {}),
-        "metrics": dict(metrics or {}),
-    }
-
-
-def export_logits(export: dict, X) -> np.ndarray:
-    """Apply an exported model (see :func:`model_export`) to raw inputs."""
-    pre = export["preprocessing"]
-    Xp, _ = polynomial_features(X, int(pre["polynomial_degree"]))
-    Z = (Xp - np.asarray(pre["mean"])) / np.asarray(pre["scale"])
-    return Z @ np.asarray(export["w"]) + float(export["b"])
-
-
-# ------------------------------------------------------------------------- surfaces
-def surface_window(points, pad: float = 0.6, min_half_width: float = 4.0):
-    """A ``(w_lo, w_hi, b_lo, b_hi)`` box holding every ``(w, b)`` in ``points``
-    and the origin, padded by ``pad`` of its size and at least ``min_half_width``
-    either side of its centre."""
-    P = np.array([[0.0, 0.0], *[(float(w), float(b)) for w, b in points]])
-    P = P[np.all(np.isfinite(P), axis=1)]
-    lo, hi = P.min(axis=0), P.max(axis=0)
-    centre, half = (lo + hi) / 2, np.maximum((hi - lo) / 2 * (1 + pad), min_half_width)
-    return (centre[0] - half[0], centre[0] + half[0],
-            centre[1] - half[1], centre[1] + half[1])
-
-
-def penalised_surface(x, y_true, w_values, b_values, loss: str, l2: float = 0.0):
-    """:func:`core.cost_surface` plus the L2 term ``(l2/2) w^2`` of each column."""
-    from .surface import cost_surface
-
-    J = cost_surface(x, y_true, w_values, b_values, loss)
-    return J + 0.5 * l2 * np.asarray(w_values, dtype=float)[None, :] ** 2

@@ -1,7 +1,6 @@
-"""core.diagnostics against oracles: scikit-learn, core.train, brute force."""
+"""core.fitting against oracles: scikit-learn, core.train, brute force."""
 
 import contextvars
-import json
 import sys
 
 import numpy as np
@@ -10,19 +9,15 @@ from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 
 import core
-from core.diagnostics import (
+from core.fitting import (
     LiveRun,
     best_validation_epoch,
-    export_logits,
     fit_preprocessor,
     is_overfitting,
     is_separable,
-    model_export,
-    penalised_surface,
     polynomial_features,
     reference_optimum,
     sklearn_C,
-    surface_window,
     train_validation_split,
 )
 
@@ -30,9 +25,9 @@ SETTINGS = {"optimizer": "gd", "learning_rate": 1.0, "epochs": 40, "batch_size":
             "l2": 0.0, "seed": 0}
 
 
-def test_core_diagnostics_does_not_import_streamlit():
-    assert "core.diagnostics" in sys.modules
-    import core.diagnostics as diag
+def test_core_fitting_does_not_import_streamlit():
+    assert "core.fitting" in sys.modules
+    import core.fitting as diag
 
     assert "streamlit" not in diag.__dict__
     assert "plotly" not in diag.__dict__
@@ -101,7 +96,7 @@ def test_accuracy_matches_sklearn_at_probability_half():
     y = rng.integers(0, 2, 200)
     z = rng.normal(size=200)
     z[:5] = 0.0  # p = 0.5 exactly counts as positive
-    from core.diagnostics import accuracy
+    from core.fitting import accuracy
 
     assert accuracy(y, z) == accuracy_score(y, core.sigmoid(z) >= 0.5)
 
@@ -243,31 +238,3 @@ def test_high_degree_without_l2_overfits_the_moons():
     assert a["val_loss"][-1] > 2 * a["val_loss"][best]
     assert a["cost"][-1] < a["cost"][best]
     assert is_overfitting(a["cost"], a["val_loss"])
-
-
-def test_model_export_round_trips_through_json():
-    d = core.two_d("circles", n=200, noise=0.2, seed=3)
-    pre = fit_preprocessor(d.X, 3, True, d.feature_names)
-    X = pre.transform(d.X)
-    hist = core.train(X, d.y, optimizer="newton", learning_rate=1.0, epochs=5, l2=0.01)
-    export = model_export(hist.w, hist.b, pre, loss="log",
-                          settings={"optimizer": "newton"}, metrics={"cost": 1.0})
-    loaded = json.loads(json.dumps(export))
-    assert loaded["preprocessing"]["polynomial_degree"] == 3
-    assert loaded["feature_names"] == list(pre.feature_names)
-    assert len(loaded["w"]) == len(loaded["preprocessing"]["mean"]) == 9
-    np.testing.assert_allclose(export_logits(loaded, d.X), X @ hist.w + hist.b,
-                               rtol=1e-12, atol=1e-12)
-
-
-def test_surface_window_and_penalised_surface():
-    box = surface_window([(-4, 4), (2.8, 0.0)])
-    assert box[0] < -4 and box[1] > 2.8 and box[2] < 0 and box[3] > 4
-    d = core.one_d(n=50, seed=2)
-    w_values = np.linspace(-3, 3, 7)
-    b_values = np.linspace(-2, 2, 5)
-    J = penalised_surface(d.X[:, 0], d.y, w_values, b_values, "mse", l2=0.3)
-    for i, b in enumerate(b_values):
-        for j, w in enumerate(w_values):
-            brute = core.cost_from_logits("mse", d.y, w * d.X[:, 0] + b, [w], 0.3)
-            assert J[i, j] == pytest.approx(brute, rel=1e-12)

@@ -1,4 +1,6 @@
-"""core.decision (and the threshold/cost functions it builds on) against brute force."""
+"""Deciding with scores against brute force and scikit-learn: costs, base-rate
+reweighting, bootstrap, calibration, AP/AUC (core.thresholds, core.bootstrap,
+core.calibration) and scored rows (core.scored)."""
 
 import subprocess
 import sys
@@ -15,24 +17,25 @@ from sklearn.metrics import (
 )
 
 import core
-from core.decision import (
+from core.bootstrap import bootstrap_counts, bootstrap_optimum
+from core.calibration import calibration_summary
+from core.scored import (
     ScoredRows,
-    average_precision,
-    bootstrap_counts,
-    bootstrap_optimum,
-    calibration_summary,
-    compare_costs,
-    cost_at,
-    cost_ratio,
     guess_columns,
-    optimum_by_ratio,
     out_of_fold_scores,
     parse_scored_upload,
     plot_rows,
+    split_scored,
+)
+from core.thresholds import (
+    average_precision,
+    compare_costs,
+    cost_at,
+    cost_ratio,
+    optimum_by_ratio,
     reweight_sweep,
     roc_auc,
     sample_prevalence,
-    split_scored,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,8 +76,9 @@ def _candidates(s):
     return np.concatenate(([np.inf], np.unique(s)[::-1]))
 
 
-def test_core_decision_imports_neither_streamlit_nor_plotly():
-    code = ("import sys, core.decision; "
+def test_decision_modules_import_neither_streamlit_nor_plotly():
+    code = ("import sys, core.thresholds, core.bootstrap, core.calibration, "
+            "core.scored; "
             "assert 'streamlit' not in sys.modules and 'plotly' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 
