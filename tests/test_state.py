@@ -13,12 +13,13 @@ from ui import memo, models, state
 from ui.models import (
     CostSurfacesState,
     DatasetState,
+    FrameState,
     LossFunctionsState,
     ThresholdState,
     TrainingState,
 )
 
-MODELS = [DatasetState, LossFunctionsState, CostSurfacesState, TrainingState,
+MODELS = [FrameState, DatasetState, LossFunctionsState, CostSurfacesState, TrainingState,
           ThresholdState]
 GOOD_CSV = b"size;age;diagnosis\n1.5;40;benign\n3.0;51;malignant\n0.5;33;benign\n" \
            b"4.2;60;malignant\n2.2;45;benign\n"

@@ -17,6 +17,22 @@ from ui.state import Model, choice, flag, number, span, text
 MAX_FILE_NAME = 120  # characters of an uploaded file's name kept for the URL
 MAX_COLUMN_NAME = 120
 
+# -------------------------------------------------------------------------- frame
+LESSONS = ("", "log_loss", "threshold")  # "" is no lesson
+
+
+@dataclass(frozen=True)
+class FrameState(Model):
+    """How the app is shown, on every page: presentation mode (no sidebar or
+    Streamlit chrome, larger type) and the lesson step on screen, if any."""
+
+    KEY = "app"
+    EVERY_PAGE = True
+    present: bool = flag(False)
+    lesson: str = choice("", LESSONS)
+    step: int = number(0, 0, 99, integer=True)
+
+
 # ------------------------------------------------------------------------ sidebar
 BUILT_IN = ("tumour", "one_d", "blobs", "moons", "circles", "breast_cancer")
 UPLOADED = "uploaded"
