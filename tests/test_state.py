@@ -19,8 +19,8 @@ from ui.models import (
     TrainingState,
 )
 
-MODELS = [FrameState, DatasetState, LossFunctionsState, CostSurfacesState, TrainingState,
-          ThresholdState]
+MODELS = [FrameState, DatasetState, LossFunctionsState, CostSurfacesState,
+          TrainingState, ThresholdState]
 GOOD_CSV = b"size;age;diagnosis\n1.5;40;benign\n3.0;51;malignant\n0.5;33;benign\n" \
            b"4.2;60;malignant\n2.2;45;benign\n"
 
