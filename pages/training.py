@@ -80,6 +80,8 @@ if "log" in sess.runs:
         reference = sess.reference()
 
 draw_buttons(sess, dataset.name)
+if sess.prep.bound_note:
+    st.caption(f":material/speed: {sess.prep.bound_note}")
 
 running = sess.status == "running"
 st.fragment(run_every=BATCH_S if running else None)(training_area)(reference)

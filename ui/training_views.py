@@ -25,6 +25,7 @@ from ui.advice import (
     OPTIMIZER_NAMES,
     describe_rise,
     explain_divergence,
+    reference_bound_message,
     reference_message,
 )
 from ui.exports import model_export
@@ -244,6 +245,9 @@ def draw_messages(sess: TrainingSession, histories: dict, reference,
             "plateau; log loss's gradient p - y stays large there.")
     if reference is not None and not reference.finite and "log" in sess.runs:
         st.caption(reference_message(reference))
+    bound = reference_bound_message(reference) if "log" in sess.runs else None
+    if bound:
+        st.caption(f":material/speed: {bound}")
 
 
 def _reference_point(reference) -> tuple | None:
