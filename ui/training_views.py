@@ -161,7 +161,9 @@ def draw_controls(model: TrainingState, n_features: int) -> None:
         e3.toggle("Standardise features", **_bind("standardise"),
                   help="Scale each feature to mean 0 and standard deviation 1, "
                        "using the training rows only.")
-        e3.number_input("Seed (split and SGD shuffling)", 0, 10_000, step=1,
+        # No min or max: the browser would clamp a typed value to them silently;
+        # the model refuses it and says why (above the controls) instead.
+        e3.number_input("Seed (split and SGD shuffling), 0 to 10,000", step=1,
                         **_bind("seed"))
         if model.optimizer == "sgd":
             e4.select_slider("Batch size (SGD)", BATCH_VALUES, **_bind("batch"))
