@@ -42,7 +42,8 @@ SESSIONS = 30
 UPLOADERS = 3
 MOVES = 4
 TOTAL_S = 180.0  # the classroom part, all sessions together
-STEP_TIMEOUT_MS = 60_000
+STEP_TIMEOUT_MS = 90_000
+ARRIVAL_S = 1.0  # students come in one a second, not all in the same instant
 SETTLE_AFTER_CLOSE_S = 10.0
 PAGES = ("", "loss_functions", "cost_surfaces", "training", "threshold")
 DATASETS = ("one_d", "blobs", "moons", "circles")  # those with noise and seed
@@ -105,7 +106,9 @@ async def wait_idle(page, t0: float) -> float:
 
 
 async def open_app(page, url: str) -> None:
-    await page.goto(url)
+    # "commit", not "load": the app's own idle state is what counts, and 30 pages
+    # loading scripts at once on two cores miss "load" by far
+    await page.goto(url, wait_until="commit")
     await page.get_by_test_id("stApp").wait_for(state="attached")
     await page.evaluate(WATCH_JS)
     app = page.get_by_test_id("stApp")
@@ -124,8 +127,10 @@ async def seed_shown(page) -> tuple[str, str]:
     return value, params.get("ds.seed", "0")
 
 
-async def session(browser, base: str, i: int, out: dict, files: Path) -> None:
+async def session(browser, base: str, i: int, out: dict, files: Path,
+                  arrive_s: float = 0.0) -> None:
     """One student: a page, a dataset, its own seed (or file), then moves."""
+    await asyncio.sleep(arrive_s)
     context = await browser.new_context(viewport={"width": 1300, "height": 900})
     context.set_default_timeout(STEP_TIMEOUT_MS)
     page = await context.new_page()
@@ -213,7 +218,8 @@ async def classroom(base: str, pid: int, files: Path) -> dict:
 
         sampler = asyncio.create_task(sample())
         t0 = time.monotonic()
-        tasks = [asyncio.create_task(session(browser, base, i, out, files))
+        tasks = [asyncio.create_task(session(browser, base, i, out, files,
+                                             i * ARRIVAL_S))
                  for i in range(SESSIONS)]
         _, pending = await asyncio.wait(tasks, timeout=TOTAL_S)
         result["elapsed"] = time.monotonic() - t0
