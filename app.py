@@ -6,6 +6,7 @@ Run with ``streamlit run app.py`` (or ``make run``). Pages live in ``pages/``.
 import streamlit as st
 
 from ui.frame import require_frame
+from ui.memory import start_memory_reaper
 from ui.sidebar import render_sidebar
 
 require_frame()  # leave Streamlit's legacy pages/ mode before drawing anything
@@ -26,6 +27,7 @@ st.set_page_config(
     initial_sidebar_state="expanded",
 )
 
+start_memory_reaper()  # closed browser sessions give their memory back
 render_sidebar()  # the dataset choice every page shares
 
 pages = [
