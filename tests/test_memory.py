@@ -8,6 +8,7 @@ import weakref
 import pytest
 from streamlit.runtime.memory_session_storage import MemorySessionStorage
 from streamlit.runtime.runtime import Runtime
+from streamlit.runtime.state.session_state import SessionState
 
 from ui import memory
 from ui.memory import SessionReaper, grace_seconds, release_freed_memory
@@ -125,6 +126,40 @@ def test_closing_frees_the_session_state():
     assert state() is None  # the cycle went with the reaper's gc.collect()
 
 
+def test_a_closed_session_still_referenced_gets_its_state_emptied():
+    # Streamlit's runtime loop keeps the last session it flushed in a local
+    # variable until another session connects: closing alone frees nothing then.
+    rt, clock = FakeRuntime(), Clock()
+    reaper, _ = make(rt, clock=clock)
+    rt.connect("s")
+    session = rt.active["s"]
+    session.state = SessionState()  # Streamlit's own, as st.session_state holds it
+    session.state["thr_good_file"] = Payload()
+    payload = weakref.ref(session.state["thr_good_file"])
+    reaper.track("s", session.state)
+    lingering = session  # the runtime loop's variable
+    del session
+    rt.disconnect("s")
+    reaper.tick()
+    clock.now += GRACE
+    assert reaper.tick() == ["s"]
+    assert payload() is None
+    assert "thr_good_file" not in lingering.state
+
+
+def test_an_open_session_state_is_never_emptied():
+    rt, clock = FakeRuntime(), Clock()
+    reaper, _ = make(rt, clock=clock)
+    rt.connect("s")
+    state = SessionState()
+    state["k"] = 1
+    reaper.track("s", state)
+    for _ in range(3):
+        clock.now += 2 * GRACE
+        reaper.tick()
+    assert state["k"] == 1
+
+
 def test_a_reconnect_restarts_the_grace_period():
     rt, clock = FakeRuntime(), Clock()
     reaper, _ = make(rt, clock=clock)
@@ -184,6 +219,9 @@ def test_a_runtime_without_the_api_means_no_reaping_not_an_error(runtime, caplog
     else:
         assert not reaper.enabled
         assert reaper.tick() == []
+        assert reaper.tracked() == {}  # holds on to nothing once it has stopped
+        reaper.track("t", SessionState())
+        assert reaper.tracked() == {}
 
 
 def test_no_event_loop_disables_the_reaper():
