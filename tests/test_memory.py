@@ -6,9 +6,11 @@ import threading
 import weakref
 
 import pytest
+from conftest import APP_PATH
 from streamlit.runtime.memory_session_storage import MemorySessionStorage
 from streamlit.runtime.runtime import Runtime
 from streamlit.runtime.state.session_state import SessionState
+from streamlit.testing.v1 import AppTest
 
 from ui import memory
 from ui.memory import SessionReaper, grace_seconds, release_freed_memory
@@ -252,11 +254,21 @@ def test_streamlit_still_offers_what_the_reaper_uses():
     assert storage._cache.ttl == 120
 
 
+def _reapers():
+    return [t for t in threading.enumerate() if t.name == memory.THREAD_NAME]
+
+
 def test_outside_streamlit_run_nothing_starts():
-    before = {t.name for t in threading.enumerate()}
+    before = _reapers()
     assert memory.start_memory_reaper() is None
-    assert memory.THREAD_NAME not in before
-    assert memory.THREAD_NAME not in {t.name for t in threading.enumerate()}
+    assert _reapers() == before
+
+
+def test_an_apptest_run_starts_no_reaper():
+    before = _reapers()
+    at = AppTest.from_file(APP_PATH, default_timeout=60).run()
+    assert not at.exception
+    assert _reapers() == before == []
 
 
 def test_grace_from_the_environment(monkeypatch):

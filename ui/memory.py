@@ -230,15 +230,22 @@ _start_lock = threading.Lock()
 def start_memory_reaper() -> SessionReaper | None:
     """Track the running session; start the reaper thread once per process.
 
-    Call it on every run of ``app.py``. Does nothing outside ``streamlit run``.
+    Call it on every run of ``app.py``. Does nothing outside ``streamlit run``
+    (AppTest, ``python app.py``).
     """
     global _reaper
     try:
-        from streamlit.runtime import exists
+        from streamlit import runtime
+        from streamlit.runtime.runtime import RuntimeState
         from streamlit.runtime.scriptrunner import get_script_run_ctx
 
         ctx = get_script_run_ctx()
-        if not exists() or ctx is None:
+        if not runtime.exists() or ctx is None:
+            return None
+        # a served app's runtime (AppTest runs the script with a mock runtime)
+        if runtime.get_instance().state not in (
+                RuntimeState.NO_SESSIONS_CONNECTED,
+                RuntimeState.ONE_OR_MORE_SESSIONS_CONNECTED):
             return None
         with _start_lock:
             if _reaper is None:
