@@ -138,15 +138,38 @@ def test_a_closed_session_still_referenced_gets_its_state_emptied():
     session.state = SessionState()  # Streamlit's own, as st.session_state holds it
     session.state["thr_good_file"] = Payload()
     payload = weakref.ref(session.state["thr_good_file"])
-    reaper.track("s", session.state)
+    # a fragment's stored function keeps its arguments (the page's rows, sweeps)
+    data = Payload()
+    session.fragments = {"panel": lambda data=data: data}
+    rows = weakref.ref(data)
+    del data
+    reaper.track("s", session.state, session.fragments)
     lingering = session  # the runtime loop's variable
     del session
     rt.disconnect("s")
     reaper.tick()
     clock.now += GRACE
     assert reaper.tick() == ["s"]
-    assert payload() is None
+    assert payload() is None and rows() is None
     assert "thr_good_file" not in lingering.state
+    assert lingering.fragments == {}
+
+
+def test_a_holder_that_cannot_be_emptied_does_not_stop_the_others():
+    class Broken:
+        def clear(self):
+            raise RuntimeError("no")
+
+    rt, clock = FakeRuntime(), Clock()
+    reaper, released = make(rt, clock=clock)
+    rt.connect("s")
+    kept = {"k": Payload()}
+    reaper.track("s", Broken(), kept)
+    rt.disconnect("s")
+    reaper.tick()
+    clock.now += GRACE
+    assert reaper.tick() == ["s"]
+    assert kept == {} and released == [True] and reaper.enabled
 
 
 def test_an_open_session_state_is_never_emptied():

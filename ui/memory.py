@@ -18,22 +18,24 @@ seconds (more often with a grace under 30 s):
    ``Runtime.close_session`` on Streamlit's event loop, the way Streamlit closes a
    session itself: its session state, uploaded files and media go; a tab that comes
    back after that gets a fresh session, as it would after Streamlit's own 2 minutes;
-3. empties each closed session's ``SessionState``: Streamlit's runtime loop keeps
-   the last session it served in a local variable until another session connects,
-   so on a quiet server a closed session (and its 400 MB of state after a 1e7-row
-   upload) would otherwise live on;
+3. empties each closed session's ``SessionState`` and its fragment storage (the
+   Threshold page's slider fragment keeps its arguments: the rows and sweeps).
+   Streamlit's runtime loop keeps the last session it sent messages to in a local
+   variable until another session connects, so on a quiet server a closed session
+   would otherwise keep all of that alive (about 700 MB after a 1e7-row upload);
 4. after closing any, runs a full ``gc.collect()`` (sessions hold reference
    cycles, and ``runner.postScriptGC`` is off in ``.streamlit/config.toml``) and
    glibc's ``malloc_trim(0)``, which hands the heap's freed pages (the CSV parser's
    many smaller buffers) back to the OS; big NumPy arrays and bytes are mmapped and
    go back to the OS as soon as they are freed.
 
-It uses ``streamlit.runtime.get_instance()``, ``Runtime.is_active_session``,
-``Runtime.close_session`` and ``Runtime.uploaded_file_mgr``; only the event loop and
-the session's ``SessionState`` (behind ``st.session_state``) are reached through
-private attributes. If any of that is missing (another Streamlit version, AppTest,
-``python app.py``), the reaper logs one warning and stops: no reaping, never an
-exception in a page.
+It uses ``streamlit.runtime.get_instance()``, ``Runtime.state``,
+``Runtime.is_active_session``, ``Runtime.close_session``, ``Runtime.uploaded_file_mgr``
+and the script run context's ``session_id`` and ``fragment_storage``; only the event
+loop and the ``SessionState`` behind ``st.session_state`` are reached through
+private attributes. If any of that is missing (another Streamlit version), the
+reaper logs one warning and stops: no reaping, never an exception in a page. Under
+AppTest or ``python app.py`` it does not start.
 """
 
 from __future__ import annotations
@@ -109,23 +111,23 @@ class SessionReaper:
         self._lock = threading.Lock()
         # session id -> when it was first seen disconnected (None: connected)
         self._sessions: dict[str, float | None] = {}
-        # session id -> its SessionState, emptied once the session is closed. Held
-        # strongly (it has __slots__, no weak references), and never longer than
-        # the session itself lives plus the grace period: every session that is
-        # not connected is closed and dropped from here after that.
-        self._states: dict[str, Any] = {}
+        # session id -> what it keeps (its SessionState, its fragment storage),
+        # emptied once the session is closed. Held strongly (SessionState has
+        # __slots__, no weak references), and never longer than the session lives
+        # plus the grace period: every session that is not connected is closed and
+        # dropped from here after that.
+        self._holders: dict[str, tuple] = {}
         self.enabled = True
         self.closed_total = 0
 
-    def track(self, session_id: str, state: object = None) -> None:
-        """Remember a session (call from its script run) and, when given, its
-        session state (anything with ``clear()``)."""
+    def track(self, session_id: str, *holders: object) -> None:
+        """Remember a session (call from its script run) and what it keeps data
+        in (anything with ``clear()``: its session state, its fragment storage)."""
         if not self.enabled:
             return
         with self._lock:
             self._sessions[session_id] = None
-            if state is not None:
-                self._states[session_id] = state
+            self._holders[session_id] = tuple(h for h in holders if h is not None)
 
     def tracked(self) -> dict[str, float | None]:
         with self._lock:
@@ -142,7 +144,7 @@ class SessionReaper:
             self.enabled = False
             with self._lock:
                 self._sessions.clear()
-                self._states.clear()
+                self._holders.clear()
             _LOGGER.warning(
                 "Loss Lab's session reaper stopped: this Streamlit version does not "
                 "offer what it needs, so closed browser sessions keep their memory "
@@ -167,19 +169,19 @@ class SessionReaper:
             return []
         closed = self._close_on_loop(rt, due)
         with self._lock:
-            states = [self._states.pop(sid, None) for sid in closed]
+            holders = [h for sid in closed for h in self._holders.pop(sid, ())]
             for sid in closed:
                 self._sessions.pop(sid, None)
-        for state in states:
+        for holder in holders:
             # A closed session can outlive its close: Streamlit's runtime loop keeps
             # the last session it sent messages to in a local variable until another
-            # session connects. Empty its state so that reference holds nothing big.
-            if state is not None:
-                try:
-                    state.clear()
-                except Exception:  # a dead session's state: not worth stopping for
-                    _LOGGER.debug("Could not empty a closed session's state",
-                                  exc_info=True)
+            # session connects. Empty what it keeps, so that holds nothing big.
+            try:
+                holder.clear()
+            except Exception:  # a dead session's data: not worth stopping for
+                _LOGGER.debug("Could not empty a closed session's %s",
+                              type(holder).__name__, exc_info=True)
+        del holders
         if closed:
             self.closed_total += len(closed)
             gc.collect()
@@ -259,8 +261,10 @@ def start_memory_reaper() -> SessionReaper | None:
                                               name=THREAD_NAME, daemon=True)
                     thread.reaper = _reaper  # type: ignore[attr-defined]
                     thread.start()
-        # the session's SessionState (private attribute; without it, no emptying)
-        _reaper.track(ctx.session_id, getattr(ctx.session_state, "_state", None))
+        # the session's SessionState (a private attribute; without it, that is not
+        # emptied) and its fragment storage
+        _reaper.track(ctx.session_id, getattr(ctx.session_state, "_state", None),
+                      getattr(ctx, "fragment_storage", None))
         return _reaper
     except Exception:
         _LOGGER.warning("Loss Lab's session reaper could not start; closed browser "
