@@ -28,15 +28,12 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
 
+from harness import CHROMIUM_ARGS, REPO_ROOT, streamlit_process
 from playwright.async_api import async_playwright
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from harness import CHROMIUM_ARGS, REPO_ROOT, streamlit_server
 
 SESSIONS = 30
 UPLOADERS = 3
@@ -75,23 +72,6 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
-
-
-def server_pid() -> int:
-    """The ``streamlit run`` child of this process."""
-    me = os.getpid()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            cmd = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        if ppid == me and b"streamlit" in cmd:
-            return int(entry.name)
-    raise RuntimeError("no streamlit server among this process's children")
 
 
 def p95(values: list[float]) -> float:
@@ -240,8 +220,8 @@ async def classroom(base: str, pid: int, files: Path) -> dict:
 def main() -> None:
     log = Path(tempfile.gettempdir()) / f"bench_classroom_{os.getpid()}.log"
     with tempfile.TemporaryDirectory() as tmp, \
-            streamlit_server("app.py", cwd=REPO_ROOT, log_path=log) as base:
-        pid = server_pid()
+            streamlit_process("app.py", cwd=REPO_ROOT, log_path=log) as (base, proc):
+        pid = proc.pid
         rss_start = rss_mb(pid)
         r = asyncio.run(classroom(base, pid, Path(tmp)))
     tracebacks = log.read_text(errors="replace").count("Traceback (most recent call")
