@@ -18,6 +18,7 @@ from core.fitting import (
     stratified_subsample,
     training_rows,
 )
+from ui import training_session
 from ui.advice import reference_bound_message
 from ui.models import TrainingState
 from ui.sidebar import Chosen
@@ -120,3 +121,16 @@ def test_degree_12_on_10000_moons_answers_within_the_bound_and_says_so():
     assert plan.cost <= REFERENCE_BUDGET
     captions = " ".join(c.value for c in at.caption)
     assert f"{ref.rows:,}-row subsample of the 7,000 training rows" in captions
+
+
+def test_cost_surfaces_of_many_rows_use_a_bounded_subsample(monkeypatch):
+    seen = []
+    monkeypatch.setattr(training_session, "penalised_surface",
+                        lambda x, y, *a: seen.append(len(y)) or np.zeros((2, 2)))
+    rows = training_session.surface_rows(10**7)
+    assert rows * training_session.SURFACE_GRID**2 <= training_session.SURFACE_BUDGET
+    x = np.linspace(-3, 3, 50_000)
+    y = (x > 0).astype(float)
+    training_session._surface(x, y, (-1, 1, -1, 1), "log", 0.0)
+    assert seen and seen[0] <= min(rows + 2, 50_000)
+    assert training_session.surface_rows(200) == 200

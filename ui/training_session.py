@@ -202,8 +202,13 @@ def newton_refusal(prep: Prepared, optimizer: str) -> str | None:
 
 
 # ------------------------------------------------------------------------ caches
+def surface_rows(n_rows: int) -> int:
+    """How many rows the cost surfaces are computed from (all, or a subsample)."""
+    return min(n_rows, SURFACE_BUDGET // (SURFACE_GRID * SURFACE_GRID))
+
+
 def _surface(x, y, window: tuple, loss: str, l2: float):
-    rows = SURFACE_BUDGET // (SURFACE_GRID * SURFACE_GRID)
+    rows = surface_rows(len(y))
     if len(y) > rows:  # a seeded subsample bounds the work; the shape is the same
         keep = stratified_subsample(y, rows)
         x, y = x[keep], y[keep]

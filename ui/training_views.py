@@ -56,6 +56,7 @@ from ui.training_session import (
     STATUS_WORDS,
     TrainingSession,
     session,
+    surface_rows,
 )
 
 MODEL_FRAME_S = 1.0  # while running, data with > 2 features redraw their weights
@@ -323,9 +324,13 @@ def model_view(sess: TrainingSession, reference) -> None:
         scaled = (" w multiplies the standardised feature (switch standardisation "
                   "off under 'More settings' to use the raw one)."
                   if prep.pre.standardise else "")
+        rows = surface_rows(len(prep.y))
+        sub = (f" The shading is computed on a seeded {rows:,}-row subsample of the "
+               f"{len(prep.y):,} training rows, to answer quickly."
+               if rows < len(prep.y) else "")
         st.caption("Shading: the cost J(w, b) of each loss, darker is higher. The x "
                    "marks the common start, the star scikit-learn's log-loss "
-                   f"optimum.{scaled}")
+                   f"optimum.{scaled}{sub}")
     elif prep.n_inputs == 2 and not running:
         g1, g2 = prep.grid
         logits = {loss: (prep.grid_features @ run.w + run.b).reshape(len(g2), len(g1))
