@@ -169,14 +169,17 @@ def _parse_table(data: bytes, name: str) -> pd.DataFrame:
     return _check_cells(df, name)
 
 
+UTF16 = "UTF-16 text (what Excel calls \"Unicode Text\")"
+
+
 def _refuse_other_formats(data: bytes, name: str) -> None:
     """Files that are not CSV or Parquet, named for what they are."""
     head = data[:4096]
     what = None
     if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
         what = "UTF-32 text"
-    elif head.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_utf16(head):
-        what = "UTF-16 text (what Excel calls \"Unicode Text\")"
+    elif head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        what = UTF16
     elif head.startswith(b"PK\x03\x04"):
         if b"xl/" in data or name.lower().endswith((".xlsx", ".xlsm")):
             what = "an Excel workbook (.xlsx), not a CSV file"
@@ -190,6 +193,8 @@ def _refuse_other_formats(data: bytes, name: str) -> None:
         what = "compressed with gzip; decompress it first"
     elif head.startswith(b"%PDF"):
         what = "a PDF document"
+    elif _looks_utf16(head):
+        what = UTF16
     if what is not None:
         raise DataError(f"{name} is {what}. {SAVE_AS_CSV}")
 
@@ -252,6 +257,7 @@ def _refuse_kind(name: str, column, kind: str) -> DataError:
 
 def _read_parquet(data: bytes, name: str) -> pd.DataFrame:
     import pyarrow.parquet as pq
+    import pyarrow.types as pq_types
 
     try:
         file = pq.ParquetFile(io.BytesIO(data))
@@ -282,7 +288,13 @@ def _read_parquet(data: bytes, name: str) -> pd.DataFrame:
             f"({meta.num_rows:,} rows); the limit is {MAX_TABLE_BYTES / 2**20:,.0f} "
             "MB. " + SUMMARISE
         )
+    # Text columns stay dictionary-encoded while read: a few distinct long strings
+    # repeated on every row do not expand to one copy per row.
+    text = [f.name for f in schema
+            if pq_types.is_string(f.type) or pq_types.is_large_string(f.type)]
     try:
+        if text:
+            file = pq.ParquetFile(io.BytesIO(data), read_dictionary=text)
         return file.read().to_pandas()
     except Exception as exc:
         raise DataError(f"{name} looks like Parquet but could not be read.") from exc
