@@ -34,6 +34,7 @@ MAX_BYTES = 200 * 1024 * 1024  # matches server.maxUploadSize in .streamlit/conf
 MAX_COLUMNS = 1_000
 MAX_LINE_CHARS = 100_000  # bytes of one line (1,000 columns of 100 characters)
 MAX_CELL_CHARS = 1_000  # a text cell: a label or a category, not a document
+MAX_NAME_CHARS = 120  # a column name (the URL keeps chosen names: ui.models)
 MAX_CELLS = 20_000_000  # rows x columns: 10 million scored rows with a count
 MAX_TABLE_BYTES = 512 * 1024 * 1024  # a Parquet table, expanded, before reading
 # Polynomial features (degree <= 12) are computed from the raw values and then
@@ -450,9 +451,10 @@ def _refuse_json_or_html(text: str, header: str, name: str) -> None:
 
 def _delimiter(text: str, header: str) -> str:
     """The delimiter, sniffed on a bounded sample (at most 20 lines, 64 KB)."""
-    sample = "\n".join(
-        line for line in text[: 64 * 1024].splitlines()[:21][:-1] if line.strip()
-    ) or header
+    lines = text[: 64 * 1024].splitlines()
+    if len(text) > 64 * 1024:
+        lines = lines[:-1]  # the last one may be cut
+    sample = "\n".join(line for line in lines[:20] if line.strip()) or header
     try:
         return csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
     except csv.Error:
@@ -483,6 +485,12 @@ def _check_names(names: list, name: str, where: str = "the file",
             raise DataError(
                 f"{name}: column {i + 1:,} has no name in the header ({where}). Give "
                 "every column a name and upload again."
+            )
+        if len(column) > MAX_NAME_CHARS:
+            raise DataError(
+                f"{name}: column {i + 1:,} has a name of {len(column):,} characters, "
+                f"starting {quote(column, 40)}; the limit is {MAX_NAME_CHARS}. "
+                "Give it a shorter name and upload again."
             )
         if column in seen:
             raise DataError(

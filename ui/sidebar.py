@@ -29,6 +29,10 @@ from ui.memo import digest
 from ui.models import BUILT_IN, MAX_FILE_NAME, UPLOADED, DatasetState
 
 MAX_UPLOAD_MB = 200  # server.maxUploadSize in .streamlit/config.toml
+# CSV and Parquet are read; the others are accepted only to be told what they are
+# and how to save them as a UTF-8 CSV (the browser would refuse them without a word)
+UPLOAD_TYPES = ("csv", "tsv", "txt", "parquet", "pq", "xlsx", "xls", "json", "jsonl",
+                "zip", "gz")
 UPLOAD = "ds.upload"  # session key of the session's UploadState
 MEMORY = "ds.memory"  # session key: built-in dataset -> its generator settings
 
@@ -404,7 +408,7 @@ def _render_upload(up: UploadState) -> None:
                      expanded=up.table is not None or bool(up.error)):
         st.file_uploader(
             "CSV or Parquet file",
-            type=["csv", "tsv", "txt", "parquet", "pq"],
+            type=list(UPLOAD_TYPES),
             key="ds.file_widget",
             on_change=_on_file,
             help=(
