@@ -35,11 +35,11 @@ MAX_COLUMNS = 1_000
 MAX_LINE_CHARS = 100_000  # bytes of one line (1,000 columns of 100 characters)
 MAX_CELL_CHARS = 1_000  # a text cell: a label or a category, not a document
 MAX_NAME_CHARS = 120  # a column name (the URL keeps chosen names: ui.models)
-MAX_CELLS = 20_000_000  # rows x columns: 10 million scored rows with a count
+MAX_CELLS = 40_000_000  # rows x columns: 10 million rows of label, score and count
 MAX_TABLE_BYTES = 512 * 1024 * 1024  # a Parquet table, expanded, before reading
 # Polynomial features (degree <= 12) are computed from the raw values and then
 # standardised: |x| <= 1e12 keeps x**12 <= 1e144 and its square, summed over
-# 20 million rows, below the largest float (1.8e308). Larger values are not
+# 40 million rows, below the largest float (1.8e308). Larger values are not
 # measurements a logistic regression can use as they are: rescale them.
 FEATURE_LIMIT = 1e12
 # A score is a probability, a logit or a decision value; beyond 1e9 it is a unit
