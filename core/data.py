@@ -374,7 +374,7 @@ def _read_csv(data: bytes, name: str) -> pd.DataFrame:
     if n_lines * n_columns > MAX_CELLS:
         raise DataError(_too_many_cells(name, n_lines - 1, n_columns))
     try:
-        text = data.decode("utf-8-sig")
+        data.decode("utf-8")  # only to check it: pandas decodes it again, faster
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise DataError(
@@ -382,8 +382,11 @@ def _read_csv(data: bytes, name: str) -> pd.DataFrame:
             + SAVE_AS_CSV
         ) from exc
     header_text = header_bytes.decode("utf-8", errors="replace").lstrip("\ufeff")
-    _refuse_json_or_html(text, header_text, name)
-    delimiter = _delimiter(text, header_text)
+    head = data[: 64 * 1024].decode("utf-8-sig", errors="ignore")
+    if len(data) > 64 * 1024:  # the last line of the sample may be cut
+        head = head[: head.rfind("\n") + 1] or head
+    _refuse_json_or_html(header_text, name)
+    delimiter = _delimiter(head, header_text)
     cells = next(csv.reader([header_text], delimiter=delimiter), [])
     header = [c.strip() for c in cells]
     where = "line 1" if header_line == 1 else f"line {header_line:,}, the first that "\
@@ -404,7 +407,8 @@ def _read_csv(data: bytes, name: str) -> pd.DataFrame:
             warnings.simplefilter("error", pd.errors.ParserWarning)
             warnings.simplefilter("ignore", pd.errors.DtypeWarning)
             return pd.read_csv(
-                io.StringIO(text), sep=delimiter, skipinitialspace=True, index_col=False
+                io.BytesIO(data), sep=delimiter, skipinitialspace=True,
+                index_col=False, encoding="utf-8-sig",
             )
     except pd.errors.ParserWarning as exc:
         raise DataError(
@@ -429,7 +433,7 @@ def _read_csv(data: bytes, name: str) -> pd.DataFrame:
         ) from exc
 
 
-def _refuse_json_or_html(text: str, header: str, name: str) -> None:
+def _refuse_json_or_html(header: str, name: str) -> None:
     first = header.strip()
     if first[:1] in ("{", "["):
         is_json = first in ("{", "[")
@@ -449,11 +453,9 @@ def _refuse_json_or_html(text: str, header: str, name: str) -> None:
         raise DataError(f"{name} is a web page (HTML). {SAVE_AS_CSV}")
 
 
-def _delimiter(text: str, header: str) -> str:
+def _delimiter(head: str, header: str) -> str:
     """The delimiter, sniffed on a bounded sample (at most 20 lines, 64 KB)."""
-    lines = text[: 64 * 1024].splitlines()
-    if len(text) > 64 * 1024:
-        lines = lines[:-1]  # the last one may be cut
+    lines = head.splitlines()
     sample = "\n".join(line for line in lines[:20] if line.strip()) or header
     try:
         return csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
@@ -508,8 +510,12 @@ def _check_cells(df: pd.DataFrame, name: str) -> pd.DataFrame:
     Python values."""
     for column in df.columns:
         series = df[column]
-        if isinstance(series.dtype, pd.CategoricalDtype | pd.StringDtype):
-            series = df[column] = series.astype(object)
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            try:  # the categories' own type: text stays text, numbers numbers
+                series = series.astype(series.cat.categories.dtype)
+            except (TypeError, ValueError):
+                series = series.astype(object)
+            df[column] = series
         kind = series.dtype.kind
         if kind in "mM":
             raise _refuse_kind(name, column, "timestamps" if kind == "M" else
