@@ -159,6 +159,7 @@ def _parse_table(data: bytes, name: str) -> pd.DataFrame:
     _refuse_other_formats(data, name)
     if data[:4] == b"PAR1":
         df = _read_parquet(data, name)
+        df.attrs["header_line"] = None  # rows, not lines
     else:
         df = _read_csv(data, name)
     if df.shape[1] == 0:
@@ -406,10 +407,12 @@ def _read_csv(data: bytes, name: str) -> pd.DataFrame:
             # silently turned into row labels
             warnings.simplefilter("error", pd.errors.ParserWarning)
             warnings.simplefilter("ignore", pd.errors.DtypeWarning)
-            return pd.read_csv(
+            df = pd.read_csv(
                 io.BytesIO(data), sep=delimiter, skipinitialspace=True,
                 index_col=False, encoding="utf-8-sig",
             )
+        df.attrs["header_line"] = header_line  # for the line numbers in messages
+        return df
     except pd.errors.ParserWarning as exc:
         raise DataError(
             f"{name} has rows with more values than the header has column names."
@@ -531,7 +534,7 @@ def _check_cells(df: pd.DataFrame, name: str) -> pd.DataFrame:
                 i = int(np.argmax(lengths))
                 raise DataError(
                     f"{name}: column {quote(column)} has a text of "
-                    f"{int(lengths[i]):,} characters at {_row(i)}, starting "
+                    f"{int(lengths[i]):,} characters at {_row(i, df)}, starting "
                     f"{quote(series.iloc[i], 40)}; text cells are limited to "
                     f"{MAX_CELL_CHARS:,} characters (a label or a category). Leave "
                     "that column out or shorten its text."
@@ -550,9 +553,14 @@ def _column(df: pd.DataFrame, column, what: str) -> pd.Series:
     return df[column]
 
 
-def _row(index: int) -> str:
-    """Row numbers as a spreadsheet user counts them: data row 1 is line 2."""
-    return f"row {index + 1} (line {index + 2} of the file)"
+def _row(index: int, source=None) -> str:
+    """Row numbers as a spreadsheet user counts them: data row 1 is the line after
+    the header (line 2, unless blank lines come first: ``attrs["header_line"]`` of
+    the table read); a Parquet file has rows, not lines."""
+    header_line = getattr(source, "attrs", {}).get("header_line", 1)
+    if header_line is None:
+        return f"row {index + 1}"
+    return f"row {index + 1} (line {index + header_line + 1} of the file)"
 
 
 def _numeric(
@@ -574,7 +582,7 @@ def _numeric(
         i = int(np.flatnonzero(missing)[0])
         raise DataError(
             f"The {what} column {name} has {int(missing.sum())} missing value(s), "
-            f"the first at {_row(i)}."
+            f"the first at {_row(i, series)}."
         )
     bad = np.isnan(values)
     if bad.any():
@@ -588,27 +596,27 @@ def _numeric(
                 "decimal separator."
             )
         raise DataError(
-            f"The {what} column {name} must hold numbers, but {_row(i)} has "
+            f"The {what} column {name} must hold numbers, but {_row(i, series)} has "
             f"{quote(value)}.{hint}"
         )
     inf = np.isinf(values)
     if inf.any():
         i = int(np.flatnonzero(inf)[0])
         raise DataError(
-            f"The {what} column {name} has an infinite value at {_row(i)}."
+            f"The {what} column {name} has an infinite value at {_row(i, series)}."
         )
     if not allow_negative and (values < 0).any():
         i = int(np.flatnonzero(values < 0)[0])
         raise DataError(
             f"The {what} column {name} has a negative value ({values[i]:g}) at "
-            f"{_row(i)}; weights and counts must be 0 or more."
+            f"{_row(i, series)}; weights and counts must be 0 or more."
         )
     beyond = np.abs(values) > limit
     if beyond.any():
         i = int(np.flatnonzero(beyond)[0])
         raise DataError(
-            f"The {what} column {name} has {values[i]:g} at {_row(i)}; {what} values "
-            f"must lie between -{limit:g} and {limit:g} ({why})."
+            f"The {what} column {name} has {values[i]:g} at {_row(i, series)}; "
+            f"{what} values must lie between -{limit:g} and {limit:g} ({why})."
         )
     return values
 
@@ -646,7 +654,7 @@ def _labels(df: pd.DataFrame, label_column, positive_label) -> np.ndarray:
         i = int(np.flatnonzero(missing)[0])
         raise DataError(
             f"The label column {quote(label_column)} has {int(missing.sum())} "
-            f"missing value(s), the first at {_row(i)}."
+            f"missing value(s), the first at {_row(i, series)}."
         )
     classes = list(pd.unique(series))
     if len(classes) != 2:

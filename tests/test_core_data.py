@@ -271,3 +271,13 @@ def test_features_at_their_bound_and_polynomials_of_them_stay_finite():
 def test_headers_and_formats_named(data, words):
     with pytest.raises(DataError, match=words):
         load_table(data)
+
+
+def test_line_numbers_count_blank_lines_before_the_header_and_parquet_has_rows():
+    df = load_table(b"\n\nlabel,score\n1,0.5\n0,abc\n")
+    with pytest.raises(DataError, match=r"row 2 \(line 5 of the file\) has 'abc'"):
+        scored_data(df, "label", "score")
+    buffer = io.BytesIO()
+    pd.DataFrame({"label": [1, 0], "score": [0.5, np.nan]}).to_parquet(buffer)
+    with pytest.raises(DataError, match=r"the first at row 2\.$"):
+        scored_data(load_table(buffer.getvalue()), "label", "score")
