@@ -356,6 +356,8 @@ def _read_csv(data: bytes, name: str) -> pd.DataFrame:
             f"{name} is not a text table (it contains binary data: a NUL byte on "
             f"line {line}). Upload a CSV or Parquet file."
         )
+    if b"\n" not in data and b"\r" in data:  # old Mac line ends: "\r" alone
+        data = data.replace(b"\r", b"\n")
     # The header is the first line that is not blank (pandas skips blank lines).
     start = _LEADING_BLANK.match(data).end()
     end = data.find(b"\n", start)
@@ -388,11 +390,14 @@ def _read_csv(data: bytes, name: str) -> pd.DataFrame:
         head = head[: head.rfind("\n") + 1] or head
     _refuse_json_or_html(header_text, name)
     delimiter = _delimiter(head, header_text)
-    cells = next(csv.reader([header_text], delimiter=delimiter), [])
+    try:
+        cells = next(csv.reader([header_text.split("\r")[0]], delimiter=delimiter),
+                     [])
+    except csv.Error as exc:
+        raise DataError(f"{name}: the header ({_header_where(header_line)}) "
+                        "could not be read.") from exc
     header = [c.strip() for c in cells]
-    where = "line 1" if header_line == 1 else f"line {header_line:,}, the first that "\
-        "is not blank"
-    _check_names(header, name, where, delimiter)
+    _check_names(header, name, _header_where(header_line), delimiter)
     if header and all(_is_number(c) for c in header):
         shown = delimiter.join(header)
         raise DataError(
@@ -434,6 +439,12 @@ def _read_csv(data: bytes, name: str) -> pd.DataFrame:
         raise DataError(
             f"{name} could not be read as a table ({type(exc).__name__})."
         ) from exc
+
+
+def _header_where(header_line: int) -> str:
+    if header_line == 1:
+        return "line 1"
+    return f"line {header_line:,}, the first that is not blank"
 
 
 def _refuse_json_or_html(header: str, name: str) -> None:

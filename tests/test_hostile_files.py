@@ -14,6 +14,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from conftest import APP_PATH
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
 import core
@@ -213,6 +215,46 @@ def test_messages_quote_at_most_about_80_characters_of_a_value():
     with pytest.raises(DataError, match=r"only one class: 1\.") as caught:
         scored_data(df, "label", "score")
     assert "np." not in str(caught.value)
+
+
+def _parsed_or_refused(data: bytes) -> None:
+    """The parser and both column readers: a table or a DataError, nothing else."""
+    try:
+        df = read_upload(data, "fuzz.csv")
+    except DataError:
+        return
+    for use in (lambda: dataset_from_table(df, "fuzz.csv"),
+                lambda: scored_data(df, *guess_columns(df.columns))):
+        try:
+            use()
+        except DataError:
+            pass
+
+
+CHARACTERS = list(',;\t|\n\r"\' 01.-eE+abxyNaninf\ufeff\x00\u202e$[](){}')
+FUZZ = settings(max_examples=100, deadline=None,
+                suppress_health_check=list(HealthCheck))
+
+
+@FUZZ
+@given(st.one_of(st.lists(st.sampled_from(CHARACTERS), max_size=200).map(
+    lambda chars: "".join(chars).encode()), st.binary(max_size=300)))
+def test_any_bytes_give_a_table_or_a_message(data):
+    _parsed_or_refused(data)
+
+
+TOKENS = ["", "0", "1", "-1", "0.5", "1e308", "-1e308", "1e400", "nan", "inf", "true",
+          "False", "yes", "no", "a", "label", "score", "weight", "count", "x",
+          '"q,q"', '"', " ", "1,5", "\ufeff", "9" * 25, "NA", "2020-01-01",
+          "$\\gamma$", "[x](y)", "<b>"]
+
+
+@FUZZ
+@given(st.sampled_from(",;\t|"), st.sampled_from(["\n", "\r\n", "\r"]),
+       st.lists(st.lists(st.sampled_from(TOKENS), min_size=1, max_size=5),
+                min_size=1, max_size=8))
+def test_any_table_of_awkward_cells_gives_a_table_or_a_message(sep, newline, rows):
+    _parsed_or_refused(newline.join(sep.join(row) for row in rows).encode())
 
 
 # --- through the app ----------------------------------------------------------------
