@@ -359,7 +359,8 @@ def _read_csv(data: bytes, name: str) -> pd.DataFrame:
     if b"\n" not in data and b"\r" in data:  # old Mac line ends: "\r" alone
         data = data.replace(b"\r", b"\n")
     # The header is the first line that is not blank (pandas skips blank lines).
-    start = _LEADING_BLANK.match(data).end()
+    bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    start = _LEADING_BLANK.match(data, bom).end()
     end = data.find(b"\n", start)
     header_bytes = data[start:] if end < 0 else data[start:end]
     header_line = data.count(b"\n", 0, start) + 1
