@@ -363,7 +363,10 @@ def _on_remove() -> None:
 
 def _on_label() -> None:
     up = upload_of(st.session_state)
-    up.label = st.session_state["ds.upload_label"]
+    label = st.session_state["ds.upload_label"]
+    if up.table is None or label not in up.table.columns:
+        return  # the choice was made for the previous file's columns
+    up.label = label
     up.positive = default_positive(up.table, up.label)
     up.features = [c for c in up.features if c != up.label] or default_features(
         up.table, up.label)
@@ -371,8 +374,13 @@ def _on_label() -> None:
 
 
 def _on_choice(what: str) -> None:
-    setattr(upload_of(st.session_state), what,
-            st.session_state[f"ds.upload_{what}"])
+    up = upload_of(st.session_state)
+    value = st.session_state[f"ds.upload_{what}"]
+    if up.table is None or (what == "features" and not set(value) <= set(
+            up.table.columns)) or (what == "positive" and value not in set(
+            up.table[up.label].dropna())):
+        return  # the choice was made for the previous file's columns
+    setattr(up, what, value)
     apply_columns(st.session_state)
 
 
