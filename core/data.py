@@ -71,6 +71,11 @@ class DataError(ValueError):
     words."""
 
 
+# control characters, and the bidirectional overrides that would turn the rest of a
+# message around
+_UNSHOWN = re.compile(r"[\x00-\x1f\x7f\u200e\u200f\u202a-\u202e\u2066-\u2069]+")
+
+
 def quote(value, limit: int = QUOTE_CHARS) -> str:
     """A value or a name as a message shows it: ``1`` or ``'abc'`` (never
     ``np.int64(1)``), on one line, at most about ``limit`` characters (an ellipsis
@@ -78,7 +83,7 @@ def quote(value, limit: int = QUOTE_CHARS) -> str:
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, str):
-        text = " ".join(re.sub(r"[\x00-\x1f\x7f]+", " ", value).split(" "))
+        text = _UNSHOWN.sub(" ", value)
         if len(text) > limit:
             text = text[: limit - 1] + "…"
         return repr(text)

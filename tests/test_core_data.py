@@ -221,7 +221,7 @@ def test_quote_shows_plain_python_values_on_one_short_line():
     assert core.data.quote(np.int64(1)) == "1"
     assert core.data.quote(np.float64(0.5)) == "0.5"
     assert core.data.quote(np.bool_(True)) == "True"
-    assert core.data.quote("a\nb\x1bc") == "'a b c'"
+    assert core.data.quote("a\nb\x1bc\u202ed") == "'a b c d'"
     long = core.data.quote("x" * 10_000)
     assert len(long) <= core.data.QUOTE_CHARS + 2 and long.endswith("…'")
 
