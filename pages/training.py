@@ -55,13 +55,11 @@ present = presenting()
 
 # On a projector the chart must start high: the title shares a line with the
 # update rule, the settings fold away, and the buttons and stories share one row.
-if present:
-    title, rule = st.columns([1, 2], vertical_alignment="center")
+if present:  # (the right end of the title row holds the Exit bar)
+    title, rule, _ = st.columns([1, 2.2, 1.3], vertical_alignment="center")
     title.title("Training")
     with rule:
         draw_update_rule(compact=True)
-    with st.expander("Settings: loss, optimizer, learning rate, epochs, more"):
-        draw_controls(model, dataset.n_features)
 else:
     intro, rule = st.columns([3, 2])
     with intro:
@@ -101,6 +99,8 @@ with st.container(horizontal=True, gap="small", vertical_alignment="center",
     draw_buttons(sess, dataset.name)
     if present:
         draw_stories(compact=True)
+        with st.popover("Settings", icon=":material/tune:"):
+            draw_controls(model, dataset.n_features)
 
 running = sess.status == "running"
 st.fragment(run_every=BATCH_S if running else None)(training_area)(reference)

@@ -42,7 +42,9 @@ header[data-testid="stHeader"], [data-testid="stToolbar"],
 [data-testid="stMainBlockContainer"] [data-testid="stMarkdownContainer"] p,
 [data-testid="stMainBlockContainer"] [data-testid="stMarkdownContainer"] li {
   font-size: 1.12rem; }
-[data-testid="stMainBlockContainer"] h1 { font-size: 2rem; padding: 0 0 0.3rem 0; }
+[data-testid="stMainBlockContainer"] h1 { font-size: 1.8rem; padding: 0; }
+[data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] {
+  gap: 0.6rem; }
 .st-key-ll_present_bar { position: fixed; top: 0.4rem; right: 0.8rem; z-index: 999990;
   width: auto !important; background: rgba(255, 255, 255, 0.92);
   border-radius: 0.5rem; padding: 0.1rem 0.3rem; }

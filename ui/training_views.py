@@ -64,8 +64,8 @@ METRICS_HEIGHT = 400
 # Presentation mode at 1280x720: the metrics, the paths or boundaries and their
 # legends, under one row of buttons, fit the screen.
 PRESENT_METRICS_HEIGHT = 300
-PRESENT_LIVE_HEIGHT = 240
-PRESENT_MODEL_HEIGHT = 250
+PRESENT_LIVE_HEIGHT = 200
+PRESENT_MODEL_HEIGHT = 210
 CHART_KW = {"config": {"displayModeBar": False}, "theme": None}
 # While running the model views are static pictures: no hover or zoom layers to
 # build, so each redraw blocks the browser for less time.
@@ -116,13 +116,16 @@ def open_story_link(name: str) -> TrainingState:
 def draw_stories(*, compact: bool = False) -> None:
     """A button per story, each as wide as its label (they wrap on a narrow
     screen rather than cut their labels short)."""
-    if not compact:
-        st.markdown("**Show a story** (sets the dataset and controls, then runs):")
+    if compact:  # in the caller's row of buttons
+        for name, (label, _, _) in STORIES.items():
+            st.button(label, key=f"tr_story_{name}", on_click=start_story,
+                      args=(name,), width="content", icon=":material/slideshow:")
+        return
+    st.markdown("**Show a story** (sets the dataset and controls, then runs):")
     with st.container(horizontal=True, gap="small", key="tr_stories"):
         for name, (label, _, _) in STORIES.items():
             st.button(label, key=f"tr_story_{name}", on_click=start_story,
-                      args=(name,), width="content",
-                      icon=":material/slideshow:" if compact else None)
+                      args=(name,), width="content")
 
 
 def _by_hand() -> None:
