@@ -15,8 +15,8 @@ pytestmark = pytest.mark.browser
 PROJECTOR = {"width": 1280, "height": 720}
 SMALL = {"width": 1024, "height": 768}
 
-# Every text in a button or a select box whose box is narrower than its content
-# (CSS cuts it with an ellipsis), or that ends in one.
+# Every text in a button, a select box or a formula whose box is narrower than its
+# content (CSS cuts it with an ellipsis, or scrolls it), or that ends in one.
 CUT_LABELS_JS = """() => {
   const cut = [];
   const roots = document.querySelectorAll(
@@ -32,6 +32,11 @@ CUT_LABELS_JS = """() => {
         cut.push(text.slice(0, 60));
         break;
       }
+    }
+  }
+  for (const formula of document.querySelectorAll('.katex-display')) {
+    if (formula.offsetParent && formula.scrollWidth > formula.clientWidth + 1) {
+      cut.push('formula: ' + formula.textContent.slice(0, 40));
     }
   }
   return cut;

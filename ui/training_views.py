@@ -221,11 +221,8 @@ def draw_buttons(sess: TrainingSession, data_name: str) -> None:
     st.caption(f"Data: {plain(data_name)}")  # an upload's file name
 
 
-UPDATE_RULE = (r"w \leftarrow w - \eta\,\nabla_w J, \quad "
-               r"b \leftarrow b - \eta\,\tfrac{\partial J}{\partial b}")
-LOG_LOSS_GRADIENT = (r"\nabla_w J = \tfrac{1}{m} X^{\top}(p - y), \quad "
-                     r"\tfrac{\partial J}{\partial b} = \tfrac{1}{m}\textstyle"
-                     r"\sum_i (p_i - y_i)")
+UPDATE_RULE = r"w \leftarrow w - \eta\,\nabla_w J"
+LOG_LOSS_GRADIENT = r"\nabla_w J = \tfrac{1}{m}\, X^{\top}(p - y)"
 
 
 def draw_update_rule(*, compact: bool = False) -> None:
@@ -239,7 +236,8 @@ def draw_update_rule(*, compact: bool = False) -> None:
     st.latex(UPDATE_RULE)
     st.latex(LOG_LOSS_GRADIENT)
     st.caption("p = sigmoid(Xw + b) are the model's probabilities, y the labels, m "
-               "the rows, eta the learning rate. For MSE the errors p - y are "
+               "the rows, eta the learning rate; b moves by eta times the mean of "
+               "p - y. For MSE the errors p - y are "
                "multiplied by p(1 - p) first, which is why it crawls where the "
                "model is confidently wrong.")
 
