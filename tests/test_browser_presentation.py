@@ -103,8 +103,10 @@ def test_arrow_keys_move_through_a_lesson(app_server, page):
     page.set_viewport_size(PROJECTOR)
     open_page(page, app_server)
     steps = LESSONS["log_loss"].steps
-    open_page(page, f"{app_server}/{step_link('log_loss', 0)[2:]}")
+    open_page(page, f"{app_server}/{step_link('log_loss', 0, present=True)[2:]}")
     expect(page.get_by_text(f"step 1 of {len(steps)}")).to_be_visible()
+    _chrome_hidden(page)
+    page.screenshot(path=ARTIFACTS / "present-lesson-1280x720.png")
     page.locator("h1").first.click()
     page.keyboard.press("ArrowRight")
     wait_for_app_run(page)
@@ -114,7 +116,7 @@ def test_arrow_keys_move_through_a_lesson(app_server, page):
     page.keyboard.press("ArrowLeft")
     wait_for_app_run(page)
     expect(page.get_by_text(f"step 1 of {len(steps)}")).to_be_visible()
-    assert "app.step" not in page.url
+    assert "app.step" not in page.url and "app.present=1" in page.url
     assert_no_exception(page)
 
 

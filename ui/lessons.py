@@ -293,10 +293,17 @@ def draw_bar() -> None:
                    type="primary", on_click=go, args=(frame.lesson, index + 1))
         end.button("End lesson", key="ll_lesson_end", on_click=leave,
                    icon=":material/close:", width="stretch")
-        st.markdown(step.text)
-        st.markdown(f":material/visibility: **What to notice:** {step.notice} "
-                    f"[Link to this step]"
-                    f"({step_link(frame.lesson, index, present=frame.present)})")
+        link = step_link(frame.lesson, index, present=frame.present)
+        notice = (f":material/visibility: **What to notice:** {step.notice} "
+                  f"[Link to this step]({link})")
+        if frame.present:  # one line on a projector: the words on demand
+            words, rest = st.columns([1.3, 6], vertical_alignment="center")
+            with words.popover("About this step", icon=":material/notes:"):
+                st.markdown(step.text)
+            rest.markdown(notice)
+        else:
+            st.markdown(step.text)
+            st.markdown(notice)
 
 
 def draw_starts(*, where: str) -> None:

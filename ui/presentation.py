@@ -64,21 +64,25 @@ export default function (component) {
     }
     return false;
   };
-  const typing = (target) => {
+  // Keys typed into a field, a slider or a menu are theirs; a focused button or
+  // link keeps space (it presses them) but not the arrows.
+  const typing = (target, which) => {
     if (!target || !target.closest) return false;
     if (target.isContentEditable) return true;
+    if (which === "space" && target.closest("button, a")) return true;
     return !!target.closest(
-      "input, textarea, select, button, a, [role=slider], [role=combobox], " +
+      "input, textarea, select, [role=slider], [role=combobox], " +
       "[role=listbox], [role=option], [role=radiogroup], [role=textbox], " +
       "[role=menu], [contenteditable]");
   };
   document.addEventListener("keydown", (event) => {
     if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey
-        || event.repeat || typing(event.target)) return;
+        || event.repeat) return;
     const which = event.key === "ArrowRight" ? "next"
       : event.key === "ArrowLeft" ? "previous"
       : (event.key === " " || event.code === "Space") ? "space" : null;
-    if (which && press(KEYS[which])) event.preventDefault();
+    if (!which || typing(event.target, which)) return;
+    if (press(KEYS[which])) event.preventDefault();
   });
 }
 """
