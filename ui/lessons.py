@@ -281,18 +281,20 @@ def draw_bar() -> None:
     index = min(frame.step, len(lesson.steps) - 1)
     step = lesson.steps[index]
     with st.container(border=True, key="ll_lesson_bar"):
-        left, prev, nxt, end = st.columns([6, 1.2, 1.2, 1.2],
-                                          vertical_alignment="center")
-        left.markdown(f"**{lesson.title}** · step {index + 1} of "
-                      f"{len(lesson.steps)}: **{step.title}**")
-        prev.button("Previous", key="ll_lesson_prev", icon=":material/arrow_back:",
-                    disabled=index == 0, width="stretch", on_click=go,
-                    args=(frame.lesson, index - 1))
-        nxt.button("Next", key="ll_lesson_next", icon=":material/arrow_forward:",
-                   disabled=index == len(lesson.steps) - 1, width="stretch",
-                   type="primary", on_click=go, args=(frame.lesson, index + 1))
-        end.button("End lesson", key="ll_lesson_end", on_click=leave,
-                   icon=":material/close:", width="stretch")
+        # One row; buttons as wide as their labels. In presentation mode the row
+        # leaves room at its right end for the pinned Exit bar (ui.presentation).
+        with st.container(horizontal=True, vertical_alignment="center", gap="small",
+                          key="ll_lesson_row"):
+            st.markdown(f"**{lesson.title}** · step {index + 1} of "
+                        f"{len(lesson.steps)}: **{step.title}**", width="stretch")
+            st.button("Previous", key="ll_lesson_prev", icon=":material/arrow_back:",
+                      disabled=index == 0, width="content", on_click=go,
+                      args=(frame.lesson, index - 1))
+            st.button("Next", key="ll_lesson_next", icon=":material/arrow_forward:",
+                      disabled=index == len(lesson.steps) - 1, width="content",
+                      type="primary", on_click=go, args=(frame.lesson, index + 1))
+            st.button("End lesson", key="ll_lesson_end", on_click=leave,
+                      icon=":material/close:", width="content")
         link = step_link(frame.lesson, index, present=frame.present)
         notice = (f":material/visibility: **What to notice:** {step.notice} "
                   f"[Link to this step]({link})")

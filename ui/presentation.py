@@ -49,6 +49,7 @@ header[data-testid="stHeader"], [data-testid="stToolbar"],
   width: auto !important; background: rgba(255, 255, 255, 0.92);
   border-radius: 0.5rem; padding: 0.1rem 0.3rem; }
 .st-key-ll_present_bar .ll-copy-field { max-width: 18rem; }
+.st-key-ll_lesson_row { padding-right: 22rem; }  /* the pinned bar's room */
 </style>
 """
 
