@@ -89,3 +89,15 @@ def test_presentation_mode_toggles_in_the_link_and_keeps_every_other_setting():
     at.button(key="ll_exit_present").click().run()
     assert "app.present" not in at.query_params
     assert (at.session_state["lf"], at.session_state[DatasetState.KEY]) == before
+
+
+def test_every_button_the_keyboard_presses_exists():
+    from pathlib import Path
+
+    from ui.presentation import KEY_BUTTONS
+
+    sources = "".join((Path(__file__).parent.parent / "ui" / name).read_text()
+                      for name in ("training_views.py", "lessons.py"))
+    for keys in KEY_BUTTONS.values():
+        for key in keys:
+            assert f'key="{key}"' in sources, key
