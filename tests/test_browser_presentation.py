@@ -120,11 +120,13 @@ def test_arrow_keys_move_through_a_lesson(app_server, page):
     assert_no_exception(page)
 
 
-def test_no_label_on_training_is_cut_at_1024x768(app_server, page):
+@pytest.mark.parametrize(("path", "chart"), [("training", "stEChartsChart"),
+                                             ("", "stPlotlyChart")])
+def test_no_label_is_cut_at_1024x768(app_server, page, path, chart):
     page.set_viewport_size(SMALL)
     open_page(page, app_server)
-    open_page(page, f"{app_server}/training")
-    page.get_by_test_id("stEChartsChart").first.wait_for()
+    open_page(page, f"{app_server}/{path}")
+    page.get_by_test_id(chart).first.wait_for()
     assert_no_exception(page)
-    page.screenshot(path=ARTIFACTS / "training-1024x768.png", full_page=True)
+    page.screenshot(path=ARTIFACTS / f"{path or 'home'}-1024x768.png")
     assert page.evaluate(CUT_LABELS_JS) == []
