@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .losses import cost_from_logits
+from .losses import cost_and_gradient, cost_from_logits
 from .training import NON_FINITE, iter_train
 
 
@@ -309,6 +309,37 @@ def reference_optimum(X, y_true, l2: float,
     cost = cost_from_logits("log", y, X @ w + b, w, l2)
     converged = bool(model.n_iter_[0] < plan.max_iter)
     return Reference(True, w, b, cost, C, converged=converged, **bounds)
+
+
+def squared_error_optimum(X, y_true, l2: float, start: Reference | None = None
+                          ) -> float | None:
+    """The lowest ``mean (sigmoid(z) - y)^2 + (l2/2)||w||^2`` that L-BFGS finds, as
+    a reference line for MSE runs; None if it finds no finite one.
+
+    MSE through a sigmoid is not convex, so this is a local minimum: L-BFGS starts
+    at the log-loss optimum ``start`` (finite), which lies in the same valley as
+    MSE's own minimum on ordinary data, or at w = 0, b = 0. With separable data and
+    no penalty the cost keeps falling towards 0 as the weights grow; the minimiser
+    stops where its steps no longer lower it, which is the value the runs approach.
+    """
+    from scipy.optimize import minimize
+
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y_true, dtype=float)
+    n_features = X.shape[1]
+    theta0 = np.zeros(n_features + 1)
+    if start is not None and start.finite:
+        theta0 = np.append(np.asarray(start.w, dtype=float), start.b)
+
+    def fun(theta):
+        J, gw, gb = cost_and_gradient("mse", X, y, theta[:-1], theta[-1], l2)
+        return J, np.append(gw, gb)
+
+    with np.errstate(all="ignore"):
+        result = minimize(fun, theta0, jac=True, method="L-BFGS-B",
+                          options={"maxiter": 2_000, "gtol": 1e-10, "ftol": 1e-15})
+    cost = float(result.fun)
+    return cost if np.isfinite(cost) else None
 
 
 def best_validation_epoch(val_cost) -> int | None:

@@ -41,7 +41,7 @@ DATASETS = {
     "tumour": (
         "Tumour size (toy, 6 points)",
         (),
-        "The classic toy set: sizes 0 to 5, the three largest malignant.",
+        "",  # its description (below) says it all
     ),
     "one_d": (
         "1-D overlapping classes",
@@ -401,7 +401,7 @@ def render_sidebar() -> None:
                             label_visibility="collapsed",
                             **state.bind(DatasetState, "name") | {
                                 "on_change": _on_name, "args": ()})
-        if name in DATASETS:
+        if name in DATASETS and DATASETS[name][2]:
             st.caption(DATASETS[name][2])
         for control in DATASETS.get(name, ("", ()))[1]:
             label, low, high, step = CONTROLS[control]
