@@ -219,9 +219,10 @@ class AggregateQuery:
             f"SUM(CASE WHEN {y} = 1 THEN {w} ELSE 0 END) AS pos",
             f"SUM(CASE WHEN {y} = 0 THEN {w} ELSE 0 END) AS neg",
             "COUNT(*) AS n_rows",
-            f"SUM(CASE WHEN {y} IN (0, 1) AND {w} IS NOT NULL THEN 0 ELSE 1 END) "
-            "AS bad",
-            f"MIN({w}) AS min_w",
+            (f"SUM(CASE WHEN {y} IN (0, 1) AND {w} IS NOT NULL THEN 0 ELSE 1 END) "
+             "AS bad" if self.weight else
+             f"SUM(CASE WHEN {y} IN (0, 1) THEN 0 ELSE 1 END) AS bad"),
+            f"MIN({w}) AS min_w" if self.weight else "1 AS min_w",
         ]
         group = [key]
         if seg:
