@@ -244,7 +244,9 @@ def aggregate_sql(relation: str, cols: Columns, where: Filter | None = None,
     With ``resolution``, the score column is ``FLOOR(score / resolution)``: the
     bin's index (its edge is computed after, the same way for every engine).
     """
-    s, lab = quote(cols.score), quote(cols.label)
+    # In double precision: a REAL sent as text would come back as its shortest
+    # decimal (0.97), not the float it is (0.9700000286...).
+    s, lab = f"CAST({quote(cols.score)} AS DOUBLE PRECISION)", quote(cols.label)
     w = quote(cols.weight) if cols.weight else "1"
     if cols.label_is_bool:
         is_pos, is_neg = f"{lab} = TRUE", f"{lab} = FALSE"
@@ -373,13 +375,28 @@ def sqlalchemy_runner(conn):
     """``run(sql)`` on an open SQLAlchemy connection, inside a read-only
     transaction (``SET TRANSACTION READ ONLY``, PostgreSQL and most SQL engines)."""
     from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
 
     def run(sql):
-        with conn.begin():
-            if conn.dialect.name in ("postgresql", "mysql", "mariadb", "oracle"):
-                conn.execute(text("SET TRANSACTION READ ONLY"))
-            return [tuple(r) for r in conn.execute(text(sql)).fetchall()]
+        try:
+            with conn.begin():
+                if conn.dialect.name in ("postgresql", "mysql", "mariadb", "oracle"):
+                    conn.execute(text("SET TRANSACTION READ ONLY"))
+                return [tuple(r) for r in conn.execute(text(sql)).fetchall()]
+        except DBAPIError as exc:
+            raise database_error(exc) from None
     return run
+
+
+def database_error(exc) -> QueryError:
+    """A database's error in plain words: its first line only (never the URL or
+    the connection's settings)."""
+    reason = str(getattr(exc, "orig", exc) or type(exc).__name__).strip()
+    reason = reason.splitlines()[0][:300] if reason else type(exc).__name__
+    if getattr(exc, "connection_invalidated", False) or "connection" in reason:
+        return QueryError("The connection to the database was lost during the "
+                          f"query ({reason}). Nothing was changed; try again.")
+    return QueryError(f"The database refused the query: {reason}")
 
 
 def list_relations(engine) -> list[tuple[str | None, str]]:

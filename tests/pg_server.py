@@ -13,6 +13,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +48,7 @@ class PgServer:
     def stop(self) -> None:
         _run([pg_bin("pg_ctl"), "-D", str(self.folder / "data"), "-m", "immediate",
               "stop"], check=False)
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def _as_owner(cmd: list[str]) -> list[str]:
@@ -56,14 +58,18 @@ def _as_owner(cmd: list[str]) -> list[str]:
 
 
 def _run(cmd, check=True):
-    return subprocess.run(_as_owner(cmd), check=check, capture_output=True,
-                          text=True, timeout=120)
+    done = subprocess.run(_as_owner(cmd), capture_output=True, text=True,
+                          timeout=120)
+    if check and done.returncode:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{done.stdout}{done.stderr}")
+    return done
 
 
-def start(folder: Path) -> PgServer:
+def start() -> PgServer:
     """initdb, pg_ctl start (waits until it accepts connections), a ``reader``
-    role with SELECT rights only."""
-    folder.mkdir(parents=True, exist_ok=True)
+    role with SELECT rights only. The cluster lives in a fresh folder of its own
+    (pytest's are private to root, and the server runs as ``postgres``)."""
+    folder = Path(tempfile.mkdtemp(prefix="losslab-pg-"))
     if os.geteuid() == 0:
         shutil.chown(folder, "postgres", "postgres")
     data, sock = folder / "data", folder
