@@ -128,6 +128,7 @@ class FileSource:
 
     path: Path
     temp_dir: str | None = None  # where DuckDB may spill
+    shown_name: str = ""  # the file's name for people (not the server's path)
 
     def __post_init__(self):
         import duckdb
@@ -142,6 +143,15 @@ class FileSource:
         reader = ("read_parquet" if self.path.suffix.lower() == ".parquet"
                   else "read_csv_auto")
         return f"{reader}({quote_literal(str(self.path))})"
+
+    @property
+    def shown_relation(self) -> str:
+        """:attr:`relation` with the file's own name instead of its path."""
+        reader = self.relation.split("(")[0]
+        try:
+            return f"{reader}({quote_literal(self.shown_name or self.path.name)})"
+        except DataError:
+            return f"{reader}('scored_file')"
 
     def columns(self) -> list[str]:
         try:
