@@ -106,7 +106,8 @@ def test_a_data_folder_file_is_aggregated_by_duckdb(tmp_path, monkeypatch):
     # one segment: its own rows' optimum, no new query
     at.selectbox(key="wh.part").set_value("b").run()
     keep = seg == "b"
-    assert _metric(at, "Cost-optimal threshold") == f"{_optimum(y[keep], s32[keep]):.4g}"
+    want = _optimum(y[keep], s32[keep])
+    assert _metric(at, "Cost-optimal threshold") == f"{want:.4g}"
     text = " ".join([m.value for m in at.markdown] + [c.value for c in at.caption])
     assert re.search(r"scores\.parquet, segment b", text.replace("\\", ""))
 
