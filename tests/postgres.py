@@ -78,18 +78,22 @@ def postgres_server() -> Iterator[str]:
 
 
 def load_scored(url: str, table: str, y, s, w=None, seg=None) -> None:
-    """Create ``table`` (label int, score float8, weight float8, segment text) and
-    COPY the rows in."""
+    """Create ``table`` (label int, score float8, and weight float8 and segment
+    text when given) and COPY the rows in."""
     import psycopg
 
     dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    columns = [("label", "integer", y, int), ("score", "double precision", s, float)]
+    if w is not None:
+        columns.append(("weight", "double precision", w, float))
+    if seg is not None:
+        columns.append(("segment", "text", seg, str))
+    name = '"' + table.replace('"', '""') + '"'
+    names = ", ".join(c[0] for c in columns)
     with psycopg.connect(dsn) as con, con.cursor() as cur:
-        name = '"' + table.replace('"', '""') + '"'
         cur.execute(f"DROP TABLE IF EXISTS {name}")
-        cur.execute(f"CREATE TABLE {name} (label integer, score double precision, "
-                    "weight double precision, segment text)")
-        with cur.copy(f"COPY {name} (label, score, weight, segment) FROM STDIN") as cp:
+        cur.execute(f"CREATE TABLE {name} ("
+                    + ", ".join(f"{c[0]} {c[1]}" for c in columns) + ")")
+        with cur.copy(f"COPY {name} ({names}) FROM STDIN") as cp:
             for i in range(len(s)):
-                cp.write_row((int(y[i]), float(s[i]),
-                              None if w is None else float(w[i]),
-                              None if seg is None else str(seg[i])))
+                cp.write_row(tuple(kind(values[i]) for _, _, values, kind in columns))

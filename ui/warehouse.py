@@ -410,7 +410,8 @@ def held_scores(ws: WarehouseSession):
     if not (np.any(y == 1) and np.any(y == 0)):
         return None
     what = f"{res.where}" + (f", segment {part}" if part else "") + (
-        f": aggregated where the rows are ({chosen.total_rows:,} rows)")
+        f": {chosen.total_rows:,} rows aggregated where they are, one row per "
+        "score and label here")
     scores = Scores(ScoredRows(y, s, w, what), key)
     ws.scores = (key, scores)
     return scores
@@ -436,7 +437,7 @@ def _describe(res: Result, cost: CostMatrix, currency: str, per: int) -> None:
             f"inside a bin are missing; the cost at the chosen threshold is off by "
             f"at most {money(err, plain(currency))} per {per:,} cases.")
     with st.expander("The SQL that ran", icon=":material/code:"):
-        st.code(res.sql, language="sql")
+        st.code(res.sql, language="sql", wrap_lines=True)
         st.caption("The same statement runs on Spark SQL, Trino or BigQuery (their "
                    "quoting of names may differ). Its result, one row per score "
                    "with the weight of positives (pos) and negatives (neg), can be "
