@@ -296,34 +296,47 @@ def merge_segments(agg: Aggregate) -> Aggregate:
                      .astype(np.int64), None, agg.resolution, agg.sql)
 
 
-def from_result(rows, *, segmented: bool, resolution: float | None,
+def _floats(column) -> np.ndarray:
+    """A result column as float64 (None, NULL or a masked entry as NaN)."""
+    if isinstance(column, np.ma.MaskedArray):
+        return np.ma.filled(column.astype(float), np.nan)
+    try:
+        return np.asarray(column, dtype=float)
+    except TypeError:
+        return np.array([np.nan if v is None else float(v) for v in column])
+
+
+def from_result(columns, *, segmented: bool, resolution: float | None,
                 sql: str) -> Aggregate:
-    """The :class:`Aggregate` from the statement's result rows (tuples in the
-    column order of :meth:`AggregateQuery.sql`); ``DataError`` when the data
-    cannot be swept (labels other than 0/1, missing or negative weights,
-    non-finite scores, one class only)."""
-    rows = list(rows)
-    if not rows:
+    """The :class:`Aggregate` from the statement's result, given as columns (one
+    sequence or array per column, in the order of :meth:`AggregateQuery.sql`);
+    ``DataError`` when the data cannot be swept (labels other than 0/1, missing or
+    negative weights, non-finite scores, one class only)."""
+    columns = list(columns)
+    scores = _floats(columns[0])
+    if scores.size == 0:
         raise DataError("The table (after the filter) has no rows with a score.")
-    cols = list(zip(*rows, strict=True))
-    scores = np.asarray(cols[0], dtype=float)
-    pos = np.asarray([0.0 if v is None else float(v) for v in cols[1]])
-    neg = np.asarray([0.0 if v is None else float(v) for v in cols[2]])
-    n_rows = np.asarray(cols[3], dtype=np.int64)
-    bad = int(sum(int(v or 0) for v in cols[4]))
-    min_w = [v for v in cols[5] if v is not None]
+    pos, neg = np.nan_to_num(_floats(columns[1])), np.nan_to_num(_floats(columns[2]))
+    n_rows = _floats(columns[3]).astype(np.int64)
+    bad = int(np.nansum(_floats(columns[4])))
+    min_w = _floats(columns[5])
     if bad:
         raise DataError(f"{bad:,} rows have a label other than 0 or 1, or a missing "
                         "weight: choose another label column, or filter them out.")
     if not np.all(np.isfinite(scores)):
         raise DataError("Some scores are not finite numbers (NaN or infinity).")
-    if min_w and float(min(min_w)) < 0:
+    if np.any(min_w < 0):
         raise DataError("Some weights are negative.")
     if not (pos.sum() > 0 and neg.sum() > 0):
         raise DataError("The rows hold only one class: a threshold needs both "
                         "positives (1) and negatives (0).")
-    segments = (np.asarray(["" if v is None else str(v) for v in cols[6]],
-                           dtype=object) if segmented else None)
+    segments = None
+    if segmented:
+        raw = columns[6]
+        if isinstance(raw, np.ma.MaskedArray):
+            raw = raw.filled("")
+        segments = np.asarray(["" if v is None else str(v) for v in raw],
+                              dtype=object)
     order = np.argsort(-scores, kind="stable")
     return Aggregate(scores[order], pos[order], neg[order], n_rows[order],
                      None if segments is None else segments[order], resolution, sql)

@@ -29,6 +29,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from .aggregate import (
     DEFAULT_CAP,
     DEFAULT_RESOLUTION,
@@ -101,17 +103,18 @@ def data_folder_path(root: str | os.PathLike, name: str) -> Path:
 def run_aggregate(execute: Callable[[str], list], query: AggregateQuery, *,
                   cap: int = DEFAULT_CAP, resolution: float = DEFAULT_RESOLUTION,
                   distinct_estimate: float | None = None) -> Aggregate:
-    """Run ``query`` through ``execute(sql) -> rows``: grouped by the exact score
+    """Run ``query`` through ``execute(sql) -> columns``: grouped by the exact score
     when there are at most ``cap`` distinct ones (asking for ``cap + 1`` rows
     tells), else binned to ``resolution``. ``distinct_estimate`` (a cheap estimate,
     when the engine has one) skips the exact attempt when it is clearly above."""
     segmented = query.segment is not None
     if distinct_estimate is None or distinct_estimate <= cap * 1.1:
         sql = query.sql(limit=cap + 1) if not segmented else query.sql()
-        rows = execute(sql)
-        n_scores = len({r[0] for r in rows}) if segmented else len(rows)
+        columns = execute(sql)
+        n_scores = len(np.unique(np.asarray(columns[0], dtype=float)))
         if n_scores <= cap:
-            return from_result(rows, segmented=segmented, resolution=None, sql=sql)
+            return from_result(columns, segmented=segmented, resolution=None,
+                               sql=sql)
     sql = query.sql(resolution=resolution)
     return from_result(execute(sql), segmented=segmented, resolution=resolution,
                        sql=sql)
@@ -137,6 +140,9 @@ class FileSource:
         if self.temp_dir:
             config["temp_directory"] = self.temp_dir
         self._con = duckdb.connect(":memory:", config=config)
+        # progress is tracked (for query_progress) but never printed
+        self._con.execute("SET enable_progress_bar = true; "
+                          "SET enable_progress_bar_print = false")
 
     @property
     def relation(self) -> str:
@@ -162,8 +168,9 @@ class FileSource:
                 from exc
 
     def execute(self, sql: str) -> list:
+        """The result of ``sql`` as a list of columns (NumPy arrays)."""
         try:
-            return self._con.execute(sql).fetchall()
+            return list(self._con.execute(sql).fetchnumpy().values())
         except Exception as exc:
             if "interrupt" in str(exc).lower():
                 raise Cancelled("The aggregate was cancelled.") from exc
@@ -262,8 +269,9 @@ class DatabaseSource:
             raise self._error(exc, "list the table's columns") from exc
 
     def execute(self, sql: str) -> list:
-        """``sql`` in a read-only transaction with a statement timeout, on the
-        driver's cursor; rolled back after."""
+        """The result of ``sql`` as a list of columns, run in a read-only
+        transaction with a statement timeout, on the driver's cursor; rolled back
+        after."""
         if self.dialect != "postgresql":
             raise DataError("Only PostgreSQL databases are aggregated here; run the "
                             "SQL shown on your database and upload the result.")
@@ -281,7 +289,9 @@ class DatabaseSource:
             cur.execute(f"SET LOCAL statement_timeout = {int(STATEMENT_TIMEOUT_MS)}")
             cur.execute(sql)
             rows = cur.fetchall()
-            return rows
+            width = len(cur.description or ())
+            return [list(c) for c in zip(*rows, strict=True)] if rows else \
+                [[] for _ in range(width)]
         except Exception as exc:
             cancelled = "canceling statement due to user request" in str(exc)
             if cancelled:

@@ -188,9 +188,9 @@ def test_run_aggregate_asks_for_one_row_more_than_the_cap():
 
     def execute(sql):
         seen.append(sql)
-        if "FLOOR" in sql:
-            return [(0.5, 1, 1, 2, 0, 1)]
-        return [(i / 10, 1, 1, 2, 0, 1) for i in range(4)]
+        rows = ([(0.5, 1, 1, 2, 0, 1)] if "FLOOR" in sql else
+                [(i / 10, 1, 1, 2, 0, 1) for i in range(4)])
+        return [list(c) for c in zip(*rows, strict=True)]
 
     agg = run_aggregate(execute, AggregateQuery('"t"', "y", "s"), cap=3)
     assert seen[0].endswith("LIMIT 4") and "FLOOR" in seen[1]
