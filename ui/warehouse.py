@@ -221,6 +221,8 @@ def draw(ws: WarehouseSession, show: bool, cost: CostMatrix, currency: str,
          per: int):
     """The source's widgets (when ``show``) and the held scores (or None)."""
     if not show:
+        if ws.job is not None and not ws.job.running:
+            finish(ws)  # finished while the settings were folded
         return held_scores(ws)
     kinds = _kinds(ws)
     if not kinds:
