@@ -32,8 +32,11 @@ def _finish(at: AppTest) -> AppTest:
     """Wait for the aggregate's thread, then rerun (the page's poller would)."""
     ws = at.session_state[warehouse.SESSION_KEY]
     if ws.job is not None:
-        ws.job.wait(60)
-    return at.run()
+        ws.job.wait(120)
+    at.run()
+    ws = at.session_state[warehouse.SESSION_KEY]
+    assert ws.result is not None, [e.value for e in at.error]
+    return at
 
 
 def _rows(n=20_000, seed=1):
