@@ -139,6 +139,9 @@ def data_folder() -> Path | None:
 def _file_source(ws: WarehouseSession, path: Path, shown: str) -> FileSource:
     key = str(path)
     if key not in ws.files:
+        keep = str(ws.upload[1]) if ws.upload is not None else None
+        for other in [k for k in ws.files if k != keep]:  # one open file at a time
+            ws.files.pop(other).close()
         spill = Path(tempfile.gettempdir()) / "losslab-duckdb"
         spill.mkdir(exist_ok=True)
         ws.files[key] = FileSource(path, str(spill), shown)
