@@ -247,8 +247,8 @@ def draw(ws: WarehouseSession, show: bool, cost: CostMatrix, currency: str,
     if source is not None and columns:
         _column_widgets(columns)
         _run_controls(ws, source, where, columns)
-    if ws.error:
-        st.error(ws.error)
+    if ws.error:  # may quote the database's words and the user's names
+        st.error(plain(ws.error, 400))
     _progress(ws)
     got = held_scores(ws)
     if ws.result is not None:
@@ -263,7 +263,7 @@ def _choose_relation(ws: WarehouseSession, view: WarehouseState):
         if view.kind == "database":
             db = database(ws)
             if isinstance(db, str) or db is None:
-                st.error(db or "No database is configured.")
+                st.error(plain(db or "No database is configured.", 400))
                 return None, None, []
             tables = db.tables()
             if not tables:
@@ -292,7 +292,7 @@ def _choose_relation(ws: WarehouseSession, view: WarehouseState):
         src = _file_source(ws, path, name)
         return src, (src.relation, name), src.columns()
     except DataError as exc:
-        st.error(str(exc))
+        st.error(plain(exc, 400))
         return None, None, []
 
 
