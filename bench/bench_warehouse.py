@@ -101,8 +101,18 @@ def files(args, folder: Path) -> None:
     print(f"wrote {args.rows:,} rows ({big.stat().st_size / 2**20:.0f} MiB) in "
           f"{t_big:.1f} s and {args.baseline_rows:,} rows in {t_small:.1f} s")
     spill = str(folder / "spill")
-    duck = child(CHILD_DUCKDB.format(root=str(ROOT), path=str(big), spill=spill))
-    pand = child(CHILD_PANDAS.format(root=str(ROOT), path=str(small)))
+    ducks, pands = [], []
+    for _ in range(args.repeats):  # interleaved: a noisy neighbour hurts both
+        ducks.append(child(CHILD_DUCKDB.format(root=str(ROOT), path=str(big),
+                                               spill=spill)))
+        pands.append(child(CHILD_PANDAS.format(root=str(ROOT), path=str(small))))
+    duck = min(ducks, key=lambda r: r["s"])
+    pand = min(pands, key=lambda r: r["s"])
+    duck["rss"] = max(r["rss"] for r in ducks)
+    d_times = ", ".join(f"{r['s']:.1f}" for r in ducks)
+    p_times = ", ".join(f"{r['s']:.1f}" for r in pands)
+    print(f"{args.repeats} runs each, interleaved; the fastest of each is compared "
+          f"(DuckDB: {d_times} s; pandas: {p_times} s)")
     how = ("exact" if duck["exact"] else
            f"binned to {duck['resolution']:g}, {duck['groups']:,} bins")
     ok_t, ok_m = duck["s"] <= 15, duck["rss"] <= GIB
@@ -181,6 +191,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=50_000_000)
     parser.add_argument("--baseline-rows", type=int, default=10_000_000)
     parser.add_argument("--pg-rows", type=int, default=1_000_000)
+    parser.add_argument("--repeats", type=int, default=2)
     args = parser.parse_args()
     print(f"load average at start: {os.getloadavg()[0]:.1f}")
     with tempfile.TemporaryDirectory(prefix="losslab-bench-") as folder:
