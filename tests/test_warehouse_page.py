@@ -4,6 +4,7 @@ folder (DuckDB), a large upload, and what is shown when nothing is set up."""
 from __future__ import annotations
 
 import re
+import threading
 
 import numpy as np
 import pandas as pd
@@ -144,3 +145,36 @@ def test_an_unreachable_database_is_a_message_without_secrets(monkeypatch, url):
     assert not at.exception
     errors = " ".join(e.value for e in at.error)
     assert errors and "hunter2" not in errors
+
+
+def test_progress_and_cancel_while_the_aggregate_runs(tmp_path, monkeypatch):
+    from core.warehouse import Cancelled, FileSource
+
+    y, s = _rows(2_000)
+    pd.DataFrame({"label": y, "score": s}).to_parquet(tmp_path / "scores.parquet")
+    monkeypatch.setenv(warehouse.FOLDER_ENV, str(tmp_path))
+    monkeypatch.delenv(warehouse.DATABASE_ENV, raising=False)
+    stop = threading.Event()
+
+    def slow_aggregate(self, query, **kw):  # a statement that runs until cancelled
+        if stop.wait(60):
+            raise Cancelled("cancelled")
+
+    monkeypatch.setattr(FileSource, "aggregate", slow_aggregate)
+    monkeypatch.setattr(FileSource, "cancel", lambda self: stop.set())
+    monkeypatch.setattr(FileSource, "progress", lambda self: 0.25)
+    at = _page()
+    at.radio(key="thr.source").set_value("warehouse").run()
+    at.button(key="wh_run").click().run()
+    assert not at.exception
+    texts = [p.proto.text for p in at.get("progress")]
+    assert any(t.startswith("Aggregating scores.parquet") and "25% read" in t
+               for t in texts), texts
+    assert at.button(key="wh_run").disabled
+    at.button(key="wh_cancel").click().run()
+    ws = at.session_state[warehouse.SESSION_KEY]
+    if ws.job is not None:
+        ws.job.wait(30)
+    at.run()
+    assert any("Cancelled" in e.value for e in at.error)
+    assert at.session_state[warehouse.SESSION_KEY].result is None
