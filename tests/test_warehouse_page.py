@@ -178,3 +178,16 @@ def test_progress_and_cancel_while_the_aggregate_runs(tmp_path, monkeypatch):
     at.run()
     assert any("Cancelled" in e.value for e in at.error)
     assert at.session_state[warehouse.SESSION_KEY].result is None
+
+
+def test_a_large_upload_duckdb_cannot_read_is_refused_in_words(monkeypatch):
+    monkeypatch.setattr(warehouse, "BIG_UPLOAD_BYTES", 10)
+    at = _page()
+    at.radio(key="thr.source").set_value("upload").run()
+    at.file_uploader(key="thr.upload").set_value(
+        ("big.parquet", b"PAR1 this is not parquet at all", "application/octet-stream")
+    ).run()
+    assert not at.exception
+    assert at.radio(key="thr.source").value == "upload"
+    errors = [re.sub(r"\\(.)", r"\1", e.value) for e in at.error]  # plain() escapes
+    assert any("big.parquet" in e and "DuckDB cannot read" in e for e in errors), errors

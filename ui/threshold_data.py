@@ -194,7 +194,8 @@ def receive_file(sess: ThresholdSession, data: bytes, name: str) -> None:
     from ui import warehouse  # a large file is read by DuckDB, not pandas
 
     if len(data) > warehouse.BIG_UPLOAD_BYTES:
-        return warehouse.receive_big_file(data, _clean(name, MAX_FILE_NAME))
+        sess.error = warehouse.receive_big_file(data, _clean(name, MAX_FILE_NAME))
+        return
     sha = hashlib.sha256(data).hexdigest()
     name = _clean(name, MAX_FILE_NAME)
     if sess.upload is not None and (sess.upload.sha256, sess.upload.name) == (sha,

@@ -148,9 +148,9 @@ def _file_source(ws: WarehouseSession, path: Path, shown: str) -> FileSource:
     return ws.files[key]
 
 
-def receive_big_file(data: bytes, name: str) -> None:
+def receive_big_file(data: bytes, name: str) -> str | None:
     """A scored upload too large for pandas: keep it as a temporary file for DuckDB
-    and switch the page to it (the column choice comes next)."""
+    and switch the page to it (the column choice comes next); or say why not."""
     ws = session()
     forget_big_file(ws)
     suffix = ".parquet" if name.lower().endswith(".parquet") else ".csv"
@@ -164,13 +164,13 @@ def receive_big_file(data: bytes, name: str) -> None:
         columns = source.columns()
         label, score, weight = guess_columns(columns)
     except DataError as exc:
-        ws.error = f"{name}: {exc}"
         forget_big_file(ws)
-        return
+        return f"{name}: {exc}"
     ws.error, ws.result, ws.scores = None, None, None
     state.update(WarehouseState, kind="upload", table=short(name, 120), label=label,
                  score=score, weight=weight or "", segment="", where="", part="")
     state.update(ThresholdState, source="warehouse")
+    return None
 
 
 def forget_big_file(ws: WarehouseSession) -> None:
