@@ -21,7 +21,7 @@ from core.bootstrap import BootstrapResult
 from core.calibration import Calibration
 from core.scored import ScoredRows
 from core.thresholds import compare_costs, cost_at, cost_ratio, sample_prevalence
-from ui import state
+from ui import state, warehouse
 from ui import threshold_data as data
 from ui.exports import decision_memo, safe_csv, threshold_table
 from ui.figures_threshold import (
@@ -44,6 +44,7 @@ SOURCE_NAMES = {
     "builtin": "Logistic regression on the sidebar dataset",
     "trained": "The model trained on the Training page",
     "upload": "Upload a scored file",
+    "warehouse": "Your database or the server's data folder",
 }
 VIEW_NAMES = {
     "threshold": "Threshold & cost",
@@ -106,6 +107,8 @@ def choose_scores(sess: ThresholdSession, view: ThresholdState, chosen: Chosen,
         if show:
             _upload_widgets(sess, view)
         got = data.upload_scores(sess, state.current(ThresholdState))
+    elif view.source == "warehouse":
+        got = warehouse.scores(show)
     if got is None:
         got = data.builtin_scores(chosen)
         if view.source != "builtin" and show:
