@@ -175,7 +175,7 @@ def test_cost_page_multi_feature_parameter_choices():
 
 def test_cost_page_big_dataset_stays_correct():
     at = _page("pages/cost_surfaces.py")
-    at.slider(key="ds.n").set_value(10_000).run()
+    at.select_slider(key="ds.n").set_value(10_000).run()
     assert not at.exception
     assert "10000" in " ".join(m.value for m in at.markdown).replace(",", "")
 
