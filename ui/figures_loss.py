@@ -436,3 +436,37 @@ def make_slice_figure(
                       margin={"t": 60, "b": 130})
     _subplot_titles(fig)
     return fig
+
+
+# ---------------------------------------------------------------------------
+# Walk one example page
+# ---------------------------------------------------------------------------
+
+
+def make_reliability_figure(
+    prob_pred: np.ndarray, prob_true: np.ndarray, bin_weight: np.ndarray,
+) -> go.Figure:
+    """Reliability diagram: observed share of positives against mean predicted
+    probability per bin (marker area by the bin's cases), with the diagonal of a
+    perfectly calibrated model."""
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines",
+                             name="perfectly calibrated",
+                             line={"color": "#888888", "dash": "dash", "width": 2},
+                             hoverinfo="skip"))
+    size = 8 + 22 * np.sqrt(bin_weight / max(float(np.max(bin_weight)), 1.0))
+    fig.add_trace(go.Scatter(
+        x=prob_pred, y=prob_true, mode="lines+markers", name="this model",
+        line={"color": LOG, "width": 3},
+        marker={"size": size, "color": LOG, "line": {"color": BLACK, "width": 1}},
+        customdata=bin_weight,
+        hovertemplate="mean p=%{x:.3f}<br>share positive=%{y:.3f}<br>"
+        "cases=%{customdata:.0f}<extra></extra>"))
+    fig = apply_style(fig, title="Reliability diagram (10 bins)",
+                      x_title="mean predicted probability p",
+                      y_title="observed share of positives", height=420)
+    fig.update_xaxes(range=[0, 1])
+    fig.update_yaxes(range=[0, 1])
+    fig.update_layout(legend={"orientation": "h", "y": -0.22, "x": 0},
+                      margin={"t": 60, "b": 100})
+    return fig
