@@ -71,7 +71,7 @@ def test_loss_page_axis_switch_and_stability_panel_every_option():
     at.radio(key="lf.axis").set_value("z").run()
     assert not at.exception
     for label in (1, 0):
-        at.radio(key="lf.s_label").set_value(label).run()
+        at.radio(key="lf.label").set_value(label).run()
         text = " ".join(m.value for m in at.markdown)
         assert "**naive float32** first gives inf/nan" in text
         assert "**logits space**: 0 inf/nan out of 2001 points" in text
@@ -97,6 +97,63 @@ def test_stability_table_shows_the_numbers():
     assert row.loc["100", "exact (50 digits)"] == f"{math.exp(-100):.9g}"
     assert (table["logits-space relative error"].isin(["0"]) |
             table["logits-space relative error"].str.contains("e-1[6-9]")).all()
+
+
+def test_metric_values_fit_their_box():
+    from ui.loss_views import METRIC_CHARS, metric_text
+
+    for value in (0.0, 3.2e-4, -3.2e-4, 1e-300, 0.6931, -0.9820, 4.018, 12345.6,
+                  -1e20):
+        text = metric_text(value)
+        assert len(text) <= METRIC_CHARS, text
+        assert float(text) == pytest.approx(value, rel=1e-2), text
+    at = _page("pages/loss_functions.py")
+    at.slider(key="lf.z").set_value(10.0).run()  # right: tiny loss and gradient
+    for m in at.metric:
+        assert len(m.value) <= METRIC_CHARS, (m.label, m.value)
+
+
+def test_gradient_caption_follows_the_point_and_stability_uses_its_label():
+    at = _page("pages/loss_functions.py")
+    for label, z in ((1, -4.0), (1, 2.5), (0, 7.0)):
+        at.radio(key="lf.label").set_value(label).run()
+        at.slider(key="lf.z").set_value(z).run()
+        caption = next(c.value for c in at.caption if "gradient is" in c.value)
+        assert f"At your z = {z:.3g}" in caption
+        assert "At z = -8" not in caption
+        assert f"true label y = {label}):" in " ".join(m.value for m in at.markdown)
+    assert not [r for r in at.radio if r.key and "s_label" in r.key]
+
+
+def test_the_formulas_two_cases_one_line_and_production_names():
+    at = _page("pages/loss_functions.py")
+    latex = " ".join(x.value for x in at.latex)
+    assert r"\begin{cases}" in latex and "-y \\log p - (1 - y)" in latex
+    assert "J(w, b)" in latex
+    text = " ".join(m.value for m in at.markdown)
+    for name in ("BCEWithLogitsLoss", "sigmoid_cross_entropy_with_logits",
+                 "from_logits=True", "sklearn.metrics.log_loss", "LogisticRegression"):
+        assert name in text
+    assert "y is only ever 0 or 1" in text
+
+
+def test_the_rounding_limits_the_page_states_are_numpys():
+    from ui import loss_views
+
+    for dtype, one, zero in ((np.float32, loss_views.P_ONE_FLOAT32,
+                              loss_views.P_ZERO_FLOAT32),
+                             (np.float64, loss_views.P_ONE_FLOAT64,
+                              loss_views.P_ZERO_FLOAT64)):
+        z = np.linspace(0.0, 60.0, 600_001)
+        first_one = z[np.argmax(stability.naive_sigmoid(z, dtype) == 1)]
+        assert first_one == pytest.approx(one, abs=0.05)
+        z = -np.linspace(0.0, 800.0, 800_001)
+        with np.errstate(all="ignore"):
+            first_zero = z[np.argmax(stability.naive_sigmoid(z, dtype) == 0)]
+        assert first_zero == pytest.approx(zero, abs=0.05)
+        # p never reached 0 before that: it only shrank
+        assert stability.naive_sigmoid(np.array([zero + 0.1]), dtype)[0] > 0
+    assert np.exp(-745.0) > 0 and np.exp(-746.0) == 0  # e^z underflows near -745
 
 
 # --- Cost surfaces -------------------------------------------------------------------
@@ -300,7 +357,8 @@ def test_cost_page_with_generator_settings_at_their_extremes():
     ]
     for settings in extremes:
         for key, value in settings.items():
-            at.slider(key=key).set_value(value).run()
+            widget = at.select_slider if key == "ds.n" else at.slider
+            widget(key=key).set_value(value).run()
         assert not at.exception, settings
         notice = _notice(at)
         assert "(0%)" in notice, settings

@@ -47,6 +47,7 @@ def make_loss_curves_figure(
     point: tuple[float, int, dict[str, float]] | None = None,
     y_max: float | None = None,
     title: str | None = None,
+    height: int = 420,
 ) -> go.Figure:
     """Per-example loss against ``x_values`` (p or z): one panel per label.
 
@@ -90,7 +91,7 @@ def make_loss_curves_figure(
                     ),
                     row=1, col=col,
                 )
-    fig = apply_style(fig, title=title, height=420)
+    fig = apply_style(fig, title=title, height=height)
     fig.update_xaxes(title_text=x_title)
     fig.update_yaxes(title_text="loss for one example", row=1, col=1)
     if y_max is not None:

@@ -9,9 +9,17 @@ import pandas as pd
 import streamlit as st
 
 import core
+from ui.figures_loss import make_stability_figure
+from ui.memo import memo
 
 Z_MAX = 10.0  # the curves and the movable point live on z in [-Z_MAX, Z_MAX]
 P_EDGE = 1e-3  # curves against p run over [P_EDGE, 1 - P_EDGE]
+# Where the naive sigmoid 1 / (1 + exp(-z)) rounds p to exactly 1 (from this z up)
+# or to exactly 0 (from this z down, once exp(-z) overflows); checked against NumPy
+# in tests/test_loss_pages.py.
+P_ONE_FLOAT32, P_ONE_FLOAT64 = 16.6, 36.7
+P_ZERO_FLOAT32, P_ZERO_FLOAT64 = -88.7, -709.8
+METRIC_CHARS = 8  # an st.metric value wider than this is cut off in a narrow column
 TABLE_Z = (-1000.0, -100.0, -40.0, -20.0, -17.0, 0.0, 17.0, 20.0, 37.0, 40.0,
            100.0, 1000.0)
 
@@ -47,6 +55,32 @@ def stability(label: int, log_x: bool, wrong_side: bool):
     if table is not None:
         routes["exact"] = table.exact
     return z, routes
+
+
+def metric_text(value: float) -> str:
+    """A metric value that fits its box (at most METRIC_CHARS characters): four
+    significant digits, scientific notation below 0.001 or from 10,000 up."""
+    if value == 0:
+        return "0"
+    if 1e-3 <= abs(value) < 1e4:
+        return f"{value:.4g}"
+    for digits in (2, 1, 0):  # fewer digits for a three-digit exponent
+        mantissa, exponent = f"{value:.{digits}e}".split("e")
+        text = f"{float(mantissa):g}e{int(exponent)}"
+        if len(text) <= METRIC_CHARS:
+            break
+    return text
+
+
+def stability_figure(label: int, log_x: bool, wrong_side: bool):
+    """The stability figure, built once per server for each view (it only depends on
+    these three choices; building a Plotly figure costs more than its numbers)."""
+    def build():
+        z, routes = stability(label, log_x, wrong_side)
+        return make_stability_figure(z, routes, label=label, log_x=log_x)
+
+    return memo("lf.stability_figure", (label, log_x, wrong_side), build,
+                shared=True)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

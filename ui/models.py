@@ -64,7 +64,6 @@ class LossFunctionsState(Model):
     z: float = number(-4.0, -10.0, 10.0)
     p: float = number(0.02, 0.001, 0.999)
     axis: str = choice("p", ("p", "z"))  # plot the curves against p or z
-    s_label: int = choice(1, (1, 0), param="sy")
     log_x: bool = flag(False, param="far")
     wrong_side: bool = flag(True, param="wrong")
 
