@@ -8,14 +8,17 @@ import streamlit as st
 import core
 from core import slices, surface
 from ui.figures_loss import (
+    add_slice_line,
     make_contour_pair_figure,
     make_slice_figure,
     make_surface_pair_figure,
 )
 from ui.format import for_chart, plain, short
 from ui.frame import require_frame
+from ui.loss_views import cached_figure
 from ui.memo import memo
 from ui.models import CostSurfacesState as State
+from ui.models import FrameState
 from ui.sidebar import chosen_data
 from ui.state import bind, current, ignore, on_page, update
 
@@ -64,16 +67,18 @@ def bending(X, y, w_opt, b_opt, first, second, a_range, c_range, resolution):
 
 
 st.title("Cost surfaces")
+present = current(FrameState).present
 data = chosen_data()
 dataset = data.dataset
 X, y = dataset.X, dataset.y
 n, d = X.shape
-st.markdown(
-    f"The cost J is the average loss over all **{n}** examples of "
-    f"*{plain(dataset.name)}*, seen as a landscape over the model's parameters. "
-    "Gradient descent walks downhill on it. Left: squared error of the sigmoid "
-    "output. Right: log loss. Same data, same grid."
-)
+if not present:
+    st.markdown(
+        f"The cost J is the average loss over all **{n}** examples of "
+        f"*{plain(dataset.name)}*, seen as a landscape over the model's parameters. "
+        "Gradient descent walks downhill on it. Left: squared error of the sigmoid "
+        "output. Right: log loss. Same data, same grid."
+    )
 
 with st.spinner("Fitting the optimum..."):
     w_opt, b_opt = memo("cs.optimum", data.key, lambda: slices.fitted_optimum(X, y),
@@ -147,7 +152,13 @@ with st.spinner(f"Computing a {resolution} x {resolution} grid over {n:,} exampl
     a, c, J, minima = memo("cs.surfaces", key, lambda: surfaces(*args),
                            shared=data.shared)
 min_points = {loss: (m.a, m.c, m.cost) for loss, m in minima.items()}
-notice, chart = st.empty(), st.empty()
+height = 470 if present else 600
+left_j, right_j = st.columns(2)  # J written above its own surface
+left_j.latex(r"J_{\mathrm{MSE}}(w, b) = \frac{1}{m}\sum_{i=1}^{m}"
+             r"\big(\sigma(w \cdot x_i + b) - y_i\big)^2")
+right_j.latex(r"J_{\log}(w, b) = \frac{1}{m}\sum_{i=1}^{m}\big[-y_i \log p_i"
+              r" - (1 - y_i)\log(1 - p_i)\big]")
+chart, notice = st.empty(), st.empty()
 # On big requests the surfaces show first and the colouring follows: the Hessian
 # costs about as much again as the surfaces themselves.
 drawn = st.session_state.setdefault("cs.bending_done", set())
@@ -157,7 +168,7 @@ if slow and key not in drawn:
                 icon=":material/hourglass_top:")
     chart.plotly_chart(
         make_surface_pair_figure(a, c, J, no_bending, min_points, a_title=a_title,
-                                 c_title=c_title, log_z=log_z),
+                                 c_title=c_title, log_z=log_z, height=height),
         key="cs_surfaces_preview",
     )
 with st.spinner("Finding where each surface bends downward..."):
@@ -165,16 +176,21 @@ with st.spinner("Finding where each surface bends downward..."):
 drawn.add(key)
 
 share = {loss: float(down[loss].mean()) for loss in down}
+# Figures are cached by everything they show: the log toggle or a return to a view
+# costs no surface and no figure building.
+chart.plotly_chart(
+    cached_figure("cs.surfaces_figure", (key, log_z, height),
+                  lambda: make_surface_pair_figure(
+                      a, c, J, down, min_points, a_title=a_title, c_title=c_title,
+                      log_z=log_z, height=height),
+                  shared=data.shared),
+    key="cs_surfaces",
+)
 notice.markdown(
     f"**What to notice:** the MSE surface (left) has flat plateaus where the "
     f"sigmoid saturates and bends downward (red) over **{share['mse']:.0%}** of "
     f"this grid, so gradient descent can stall or be led astray; log loss (right) "
     f"bends downward **nowhere** ({share['log']:.0%}): one bowl with one minimum."
-)
-chart.plotly_chart(
-    make_surface_pair_figure(a, c, J, down, min_points, a_title=a_title,
-                             c_title=c_title, log_z=log_z),
-    key="cs_surfaces",
 )
 notes = []
 for loss, label in (("mse", "MSE"), ("log", "Log loss")):
@@ -190,32 +206,42 @@ if minima["log"].on_edge and d == 1:
     st.caption("These data are separable: log loss keeps falling as the weight "
                "grows, so its true minimum is at infinity.")
 
-st.subheader("Contours")
-slice_frac = st.slider(f"Slice at {c_name} (share of its range)", 0.0, 1.0, step=0.01,
-                       help="Where the 1-D slice below cuts the surfaces.",
-                       **bind(State, "slice_at"))
-row = round(slice_frac * (len(c) - 1))
-st.plotly_chart(
-    make_contour_pair_figure(a, c, J, down, min_points, a_title=a_title,
-                             c_title=c_title, log_z=log_z, slice_at=float(c[row])),
-    key="cs_contours",
-)
-st.caption("Red tint: grid cells where the surface bends downward in some "
-           "direction (a negative eigenvalue of the Hessian, computed at each cell).")
 
-st.subheader(f"A slice along {a_name} at {c_name} = {c[row]:.3g}")
-step = float(a[1] - a[0]) if len(a) > 1 else 1.0
-costs = {loss: J[loss][row] for loss in J}
-second_diff = {loss: surface.second_differences(costs[loss], step) for loss in J}
-bends = {loss: surface.bends_down(second_diff[loss]) for loss in J}
-st.plotly_chart(
-    make_slice_figure(a, costs, second_diff, bends, a_title=a_title,
-                      slice_label=f"{c_title} = {c[row]:.3g}"),
-    key="cs_slice",
-)
-negative = {loss: int(bends[loss].sum()) for loss in J}
-st.caption(
-    f"Second differences below zero mean the slice bends downward: "
-    f"{negative['mse']} of {len(a) - 2} points for MSE, {negative['log']} for log "
-    "loss. A convex function never bends downward along any line."
-)
+def contours_and_slice() -> None:
+    """The slice position only changes this part: a fragment, so moving it redraws
+    the contours' slice line and the slice, not the surfaces."""
+    st.subheader("Contours")
+    slice_frac = st.slider(f"Slice at {c_name} (share of its range)", 0.0, 1.0,
+                           step=0.01, help="Where the 1-D slice below cuts the "
+                           "surfaces.", **bind(State, "slice_at"))
+    row = round(slice_frac * (len(c) - 1))
+    contours = cached_figure(
+        "cs.contours_figure", (key, log_z),
+        lambda: make_contour_pair_figure(a, c, J, down, min_points, a_title=a_title,
+                                         c_title=c_title, log_z=log_z),
+        shared=data.shared)
+    st.plotly_chart(add_slice_line(contours, a, float(c[row])), key="cs_contours")
+    st.caption("Contour lines are labelled with their cost J"
+               + (" (log10 J)" if log_z else "") + ". Red tint, edged in red: grid "
+               "cells where the surface bends downward in some direction (a "
+               "negative eigenvalue of the Hessian, computed at each cell).")
+
+    st.subheader(f"A slice along {a_name} at {c_name} = {c[row]:.3g}")
+    step = float(a[1] - a[0]) if len(a) > 1 else 1.0
+    costs = {loss: J[loss][row] for loss in J}
+    second_diff = {loss: surface.second_differences(costs[loss], step) for loss in J}
+    bends = {loss: surface.bends_down(second_diff[loss]) for loss in J}
+    st.plotly_chart(
+        make_slice_figure(a, costs, second_diff, bends, a_title=a_title,
+                          slice_label=f"{c_title} = {c[row]:.3g}"),
+        key="cs_slice",
+    )
+    negative = {loss: int(bends[loss].sum()) for loss in J}
+    st.caption(
+        f"Second differences below zero mean the slice bends downward: "
+        f"{negative['mse']} of {len(a) - 2} points for MSE, {negative['log']} for "
+        "log loss. A convex function never bends downward along any line."
+    )
+
+
+st.fragment(contours_and_slice)()

@@ -34,6 +34,25 @@ def _subplot_titles(fig: go.Figure) -> None:
     fig.update_annotations(font_size=SUBTITLE_SIZE)
 
 
+def log_ticks(values: np.ndarray, most: int = 6) -> list[float]:
+    """Tick values for a log axis over ``values``: powers of ten, with 2 and 5 in
+    between when the range spans few decades, and never more than ``most`` ticks
+    (Plotly's own log ticks pile up on a short 3-D axis)."""
+    positive = values[np.isfinite(values) & (values > 0)]
+    if positive.size == 0:
+        return [1.0]
+    lo, hi = float(positive.min()), float(positive.max())
+    for steps in ((1, 2, 5), (1, 3), (1,)):
+        ticks = [m * 10.0**e for e in range(int(np.floor(np.log10(lo))),
+                                            int(np.ceil(np.log10(hi))) + 1)
+                 for m in steps if lo <= m * 10.0**e <= hi]
+        if len(ticks) <= most:
+            break
+    while len(ticks) > most:  # many decades: every other one
+        ticks = ticks[::2]
+    return ticks or [lo, hi]
+
+
 # ---------------------------------------------------------------------------
 # Loss functions page
 # ---------------------------------------------------------------------------
@@ -289,20 +308,27 @@ def make_surface_pair_figure(
         )
     fig = apply_style(fig, x_title=a_title, y_title=c_title, z_title="cost J",
                       height=height)
-    scene = {
-        "xaxis": {"title": {"text": a_title}},
-        "yaxis": {"title": {"text": c_title}},
-        "zaxis": {"title": {"text": "cost J"}, "type": "log" if log_z else "linear"},
-        "camera": {"eye": {"x": -1.5, "y": -1.5, "z": 1.0}},
-        "aspectmode": "cube",
-    }
-    fig.update_layout(scene=scene, scene2=scene,
-                      legend={"orientation": "h", "y": -0.02, "x": 0},
-                      margin={"l": 0, "r": 0, "t": 60, "b": 40})
+    scenes = {}
+    for col, (loss, _) in enumerate(order, start=1):
+        z_axis = {"title": {"text": "J, log axis" if log_z else "J"}, "nticks": 5}
+        if log_z:
+            ticks = log_ticks(surfaces[loss])
+            z_axis |= {"type": "log", "tickvals": ticks,
+                       "ticktext": [f"{t:g}" for t in ticks]}
+        scenes["scene" if col == 1 else f"scene{col}"] = {
+            "xaxis": {"title": {"text": a_title}, "nticks": 5},
+            "yaxis": {"title": {"text": c_title}, "nticks": 5},
+            "zaxis": z_axis,
+            # a little further out than Plotly's default: no tick label is cut off
+            "camera": {"eye": {"x": -1.7, "y": -1.7, "z": 1.1}},
+            "aspectmode": "cube",
+        }
+    fig.update_layout(**scenes, legend={"orientation": "h", "y": -0.02, "x": 0},
+                      margin={"l": 10, "r": 10, "t": 50, "b": 40})
     fig.update_scenes(
         xaxis_title_font_size=BASE_FONT_SIZE, yaxis_title_font_size=BASE_FONT_SIZE,
-        zaxis_title_font_size=BASE_FONT_SIZE, xaxis_tickfont_size=BASE_FONT_SIZE - 2,
-        yaxis_tickfont_size=BASE_FONT_SIZE - 2, zaxis_tickfont_size=BASE_FONT_SIZE - 2,
+        zaxis_title_font_size=BASE_FONT_SIZE, xaxis_tickfont_size=BASE_FONT_SIZE - 4,
+        yaxis_tickfont_size=BASE_FONT_SIZE - 4, zaxis_tickfont_size=BASE_FONT_SIZE - 4,
     )
     _subplot_titles(fig)
     return fig
@@ -324,28 +350,49 @@ def make_contour_pair_figure(
     starred and the slice line (``c = slice_at``) drawn."""
     order = (("mse", "Squared error (MSE) with sigmoid"), ("log", "Log loss"))
     fig = make_subplots(rows=1, cols=2, subplot_titles=[t for _, t in order],
-                        horizontal_spacing=0.08)
+                        horizontal_spacing=0.14)
     for col, (loss, name) in enumerate(order, start=1):
         J = surfaces[loss]
         shown = np.log10(np.maximum(J, 1e-300)) if log_z else J
+        down = downward[loss].astype(float)
+        # a faint tint under the contour lines, and the region's edge in red
         fig.add_trace(
-            go.Contour(
-                x=a_values, y=c_values, z=shown, ncontours=25,
-                colorscale="Blues", reversescale=True, showscale=False,
-                contours={"coloring": "lines"}, line={"width": 1.5},
-                name=name, customdata=J,
-                hovertemplate=f"{a_title}=%{{x:.4g}}<br>{c_title}=%{{y:.4g}}<br>"
-                f"J=%{{customdata:.5g}}<extra>{name}</extra>",
-                showlegend=False,
+            go.Heatmap(
+                x=a_values, y=c_values, z=np.where(down > 0, 1.0, np.nan),
+                showscale=False, hoverinfo="skip",
+                colorscale=[[0, "rgba(192,57,43,0.13)"], [1, "rgba(192,57,43,0.13)"]],
+                name="curves downward", showlegend=col == 1,
             ),
             row=1, col=col,
         )
-        mask = np.where(downward[loss], 1.0, np.nan)
+        if 0 < down.mean() < 1:
+            fig.add_trace(
+                go.Contour(
+                    x=a_values, y=c_values, z=down, showscale=False,
+                    contours={"start": 0.5, "end": 0.5, "size": 1,
+                              "coloring": "none"},
+                    line={"color": CONCAVE_COLOUR, "width": 2.5}, hoverinfo="skip",
+                    name="edge of the downward region", showlegend=col == 1,
+                ),
+                row=1, col=col,
+            )
         fig.add_trace(
-            go.Heatmap(
-                x=a_values, y=c_values, z=mask, showscale=False, hoverinfo="skip",
-                colorscale=[[0, "rgba(192,57,43,0.35)"], [1, "rgba(192,57,43,0.35)"]],
-                name="curves downward", showlegend=col == 1,
+            go.Contour(
+                x=a_values, y=c_values, z=shown, ncontours=18,
+                colorscale="Blues", reversescale=True, showscale=True,
+                colorbar={"title": {"text": "log10 J" if log_z else "J",
+                                    "side": "top"},
+                          "x": 0.455 if col == 1 else 1.0, "len": 0.85,
+                          "thickness": 14, "tickfont": {"size": BASE_FONT_SIZE - 4}},
+                contours={"coloring": "lines", "showlabels": True,
+                          "labelfont": {"size": BASE_FONT_SIZE - 5,
+                                        "color": "#08306B"}},
+                line={"width": 1.5},
+                name=name, customdata=J if log_z else None,
+                hovertemplate=f"{a_title}=%{{x:.4g}}<br>{c_title}=%{{y:.4g}}<br>"
+                + ("J=%{customdata:.5g}" if log_z else "J=%{z:.5g}")
+                + f"<extra>{name}</extra>",
+                showlegend=False,
             ),
             row=1, col=col,
         )
@@ -377,6 +424,17 @@ def make_contour_pair_figure(
     fig.update_xaxes(range=[a_values[0], a_values[-1]])
     fig.update_yaxes(range=[c_values[0], c_values[-1]])
     _subplot_titles(fig)
+    return fig
+
+
+def add_slice_line(fig: go.Figure, a_values: np.ndarray, slice_at: float) -> go.Figure:
+    """The dashed slice line ``c = slice_at`` on both panels of a contour pair (by
+    axis name, so it also works on a figure rebuilt from a cached dict)."""
+    for col, (xaxis, yaxis) in enumerate((("x", "y"), ("x2", "y2")), start=1):
+        fig.add_trace(go.Scatter(
+            x=[a_values[0], a_values[-1]], y=[slice_at, slice_at], mode="lines",
+            name="slice below", showlegend=col == 1, xaxis=xaxis, yaxis=yaxis,
+            line={"color": BLACK, "width": 2, "dash": "dash"}, hoverinfo="skip"))
     return fig
 
 
