@@ -152,12 +152,21 @@ with st.spinner(f"Computing a {resolution} x {resolution} grid over {n:,} exampl
     a, c, J, minima = memo("cs.surfaces", key, lambda: surfaces(*args),
                            shared=data.shared)
 min_points = {loss: (m.a, m.c, m.cost) for loss, m in minima.items()}
-height = 470 if present else 600
-left_j, right_j = st.columns(2)  # J written above its own surface
-left_j.latex(r"J_{\mathrm{MSE}}(w, b) = \frac{1}{m}\sum_{i=1}^{m}"
-             r"\big(\sigma(w \cdot x_i + b) - y_i\big)^2")
-right_j.latex(r"J_{\log}(w, b) = \frac{1}{m}\sum_{i=1}^{m}\big[-y_i \log p_i"
-              r" - (1 - y_i)\log(1 - p_i)\big]")
+height = 430 if present else 600
+
+
+def write_j() -> None:
+    """J written above its own surface (below them while presenting: the surfaces
+    first, on one screen)."""
+    left_j, right_j = st.columns(2)
+    left_j.latex(r"J_{\mathrm{MSE}}(w, b) = \frac{1}{m}\sum_{i=1}^{m}"
+                 r"\big(\sigma(w \cdot x_i + b) - y_i\big)^2")
+    right_j.latex(r"J_{\log}(w, b) = \frac{1}{m}\sum_{i=1}^{m}\big[-y_i \log p_i"
+                  r" - (1 - y_i)\log(1 - p_i)\big]")
+
+
+if not present:
+    write_j()
 chart, notice = st.empty(), st.empty()
 # On big requests the surfaces show first and the colouring follows: the Hessian
 # costs about as much again as the surfaces themselves.
@@ -192,6 +201,8 @@ notice.markdown(
     f"this grid, so gradient descent can stall or be led astray; log loss (right) "
     f"bends downward **nowhere** ({share['log']:.0%}): one bowl with one minimum."
 )
+if present:
+    write_j()
 notes = []
 for loss, label in (("mse", "MSE"), ("log", "Log loss")):
     m = minima[loss]
