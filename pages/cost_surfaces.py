@@ -12,6 +12,7 @@ from ui.figures_loss import (
     make_contour_pair_figure,
     make_slice_figure,
     make_surface_pair_figure,
+    refill_surface_pair,
 )
 from ui.format import for_chart, plain, short
 from ui.frame import require_frame
@@ -185,14 +186,16 @@ with st.spinner("Finding where each surface bends downward..."):
 drawn.add(key)
 
 share = {loss: float(down[loss].mean()) for loss in down}
-# Figures are cached by everything they show: the log toggle or a return to a view
-# costs no surface and no figure building.
+# The figure is built (and validated by Plotly, the slow part) once per layout:
+# new numbers are poured into that skeleton, so a new range or grid costs the
+# surfaces, not the figure.
+skeleton = memo("cs.surfaces_skeleton", (a_title, c_title, log_z, height),
+                lambda: make_surface_pair_figure(
+                    a, c, J, down, min_points, a_title=a_title, c_title=c_title,
+                    log_z=log_z, height=height).to_dict(),
+                shared=data.shared)
 chart.plotly_chart(
-    cached_figure("cs.surfaces_figure", (key, log_z, height),
-                  lambda: make_surface_pair_figure(
-                      a, c, J, down, min_points, a_title=a_title, c_title=c_title,
-                      log_z=log_z, height=height),
-                  shared=data.shared),
+    refill_surface_pair(skeleton, a, c, J, down, min_points, log_z=log_z),
     key="cs_surfaces",
 )
 notice.markdown(

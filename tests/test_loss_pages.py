@@ -365,3 +365,33 @@ def test_cost_page_with_generator_settings_at_their_extremes():
         text = " ".join(m.value for m in at.markdown)
         minima = re.findall(r"lowest grid point J = ([-\d.e+]+)", text)
         assert len(minima) == 2 and all(np.isfinite(float(v)) for v in minima)
+
+
+@pytest.mark.parametrize("log_z", [False, True])
+def test_a_refilled_surface_pair_is_the_built_one(log_z):
+    import json
+
+    x = core.one_d(n=200).X[:, 0]
+    y = core.one_d(n=200).y
+
+    def numbers(lo):
+        a, c = np.linspace(lo, 6, 41), np.linspace(-6, 6, 41)
+        J = {loss: core.cost_surface(x, y, a, c, loss) for loss in ("mse", "log")}
+        return a, c, J, {k: J[k] > 0.5 for k in J}, {
+            k: (float(a[3]), float(c[4]), float(J[k].min())) for k in J}
+
+    kw = {"a_title": "w", "c_title": "b", "log_z": log_z}
+    skeleton = figures_loss.make_surface_pair_figure(*numbers(-6.0), **kw).to_dict()
+    refilled = figures_loss.refill_surface_pair(skeleton, *numbers(-2.0),
+                                                log_z=log_z)
+    built = figures_loss.make_surface_pair_figure(*numbers(-2.0), **kw)
+    assert json.loads(refilled.to_json()) == json.loads(built.to_json())
+
+
+def test_log_ticks_are_few_and_nice():
+    ticks = figures_loss.log_ticks(np.array([0.013, 4.4]))
+    assert 2 <= len(ticks) <= 6
+    assert all(f"{t:g}" in {"0.02", "0.05", "0.1", "0.2", "0.5", "1", "2", "3",
+                            "0.03", "0.3", "0.01"} for t in ticks)
+    wide = figures_loss.log_ticks(np.array([1e-12, 1e3]))
+    assert len(wide) <= 6 and all(np.log10(t) == round(np.log10(t)) for t in wide)

@@ -253,6 +253,46 @@ def _surface_colour(J: np.ndarray, downward: np.ndarray, log_z: bool) -> np.ndar
     return np.where(downward, 0.5 + 0.5 * height, 0.5 * height)
 
 
+SURFACE_ORDER = ("mse", "log")  # the panels of the surface and contour pairs
+
+
+def surface_pair_values(a_values, c_values, surfaces, downward, minima, *,
+                        log_z: bool) -> tuple[list[dict], dict]:
+    """What :func:`make_surface_pair_figure` draws that depends on the numbers: the
+    data of each trace (in trace order; the two legend swatches have none) and of
+    each scene's J axis. Everything else depends only on the titles, the log toggle
+    and the height, so :func:`refill_surface_pair` can reuse a built figure."""
+    traces, scenes = [], {}
+    for col, loss in enumerate(SURFACE_ORDER, start=1):
+        J = surfaces[loss]
+        a, c, j = minima[loss]
+        traces += [{"x": a_values, "y": c_values, "z": J,
+                    "surfacecolor": _surface_colour(J, downward[loss], log_z)},
+                   {"x": [a], "y": [c], "z": [j]}]
+        if log_z:
+            ticks = log_ticks(J)
+            scenes["scene" if col == 1 else f"scene{col}"] = {
+                "tickvals": ticks, "ticktext": [f"{t:g}" for t in ticks]}
+    return [*traces, {}, {}], scenes
+
+
+def refill_surface_pair(skeleton: dict, a_values, c_values, surfaces, downward,
+                        minima, *, log_z: bool) -> go.Figure:
+    """A surface pair from ``skeleton`` (``make_surface_pair_figure(...).to_dict()``
+    with the same titles, log toggle and height) and new numbers, without Plotly's
+    validation (the skeleton was validated when it was built): milliseconds
+    instead of most of a second."""
+    traces, scenes = surface_pair_values(a_values, c_values, surfaces, downward,
+                                         minima, log_z=log_z)
+    layout = dict(skeleton["layout"])
+    for scene, z_axis in scenes.items():
+        layout[scene] = {**layout[scene], "zaxis": {**layout[scene]["zaxis"],
+                                                    **z_axis}}
+    data = [{**old, **new} for old, new in zip(skeleton["data"], traces,
+                                               strict=True)]
+    return go.Figure({"data": data, "layout": layout}, _validate=False)
+
+
 def make_surface_pair_figure(
     a_values: np.ndarray,
     c_values: np.ndarray,
@@ -268,16 +308,16 @@ def make_surface_pair_figure(
     """MSE and log-loss surfaces side by side, red where each bends downward, each
     with its grid minimum marked. ``surfaces[loss]`` has shape ``(n_c, n_a)``."""
     order = (("mse", "Squared error (MSE) with sigmoid"), ("log", "Log loss"))
+    values, scene_ticks = surface_pair_values(a_values, c_values, surfaces,
+                                              downward, minima, log_z=log_z)
     fig = make_subplots(
         rows=1, cols=2, specs=[[{"type": "scene"}, {"type": "scene"}]],
         subplot_titles=[title for _, title in order], horizontal_spacing=0.02,
     )
-    for col, (loss, name) in enumerate(order, start=1):
-        J = surfaces[loss]
+    for col, (_, name) in enumerate(order, start=1):
         fig.add_trace(
             go.Surface(
-                x=a_values, y=c_values, z=J,
-                surfacecolor=_surface_colour(J, downward[loss], log_z),
+                **values[2 * (col - 1)],
                 colorscale=SURFACE_COLOURSCALE, cmin=0.0, cmax=1.0, showscale=False,
                 name=name,
                 hovertemplate=f"{a_title}=%{{x:.4g}}<br>{c_title}=%{{y:.4g}}<br>"
@@ -286,10 +326,9 @@ def make_surface_pair_figure(
             ),
             row=1, col=col,
         )
-        a, c, j = minima[loss]
         fig.add_trace(
             go.Scatter3d(
-                x=[a], y=[c], z=[j], mode="markers", name="grid minimum",
+                **values[2 * col - 1], mode="markers", name="grid minimum",
                 marker={"size": 7, "color": "#F0E442", "symbol": "diamond",
                         "line": {"color": BLACK, "width": 2}},
                 showlegend=col == 1,
@@ -309,13 +348,12 @@ def make_surface_pair_figure(
     fig = apply_style(fig, x_title=a_title, y_title=c_title, z_title="cost J",
                       height=height)
     scenes = {}
-    for col, (loss, _) in enumerate(order, start=1):
+    for col in (1, 2):
+        scene = "scene" if col == 1 else f"scene{col}"
         z_axis = {"title": {"text": "J, log axis" if log_z else "J"}, "nticks": 5}
         if log_z:
-            ticks = log_ticks(surfaces[loss])
-            z_axis |= {"type": "log", "tickvals": ticks,
-                       "ticktext": [f"{t:g}" for t in ticks]}
-        scenes["scene" if col == 1 else f"scene{col}"] = {
+            z_axis |= {"type": "log", **scene_ticks[scene]}
+        scenes[scene] = {
             "xaxis": {"title": {"text": a_title}, "nticks": 5},
             "yaxis": {"title": {"text": c_title}, "nticks": 5},
             "zaxis": z_axis,
