@@ -77,12 +77,27 @@ def _load(page: Page, url: str, wait) -> float:
     return time.perf_counter() - t0
 
 
-def _press(page: Page, thumb, selector: str, text: str) -> float:
+CHANGED_JS = """([selector, marker, before]) => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!app || app.dataset.testScriptState !== 'notRunning') return false;
+  const el = [...document.querySelectorAll(selector)]
+    .find(e => e.textContent.includes(marker));
+  return !!el && el.textContent !== before;
+}"""
+
+
+def _press(page: Page, thumb, selector: str, marker: str) -> float:
+    """One ArrowRight on ``thumb``, timed until the element matching ``selector``
+    whose text holds ``marker`` shows a new text and the app is idle."""
+    before = page.evaluate(
+        """([selector, marker]) => [...document.querySelectorAll(selector)]
+             .find(e => e.textContent.includes(marker)).textContent""",
+        [selector, marker])
     thumb.focus()
     t0 = time.perf_counter()
     page.keyboard.press("ArrowRight")
-    page.wait_for_function(SHOWS_JS, arg=[selector, text], polling="raf",
-                           timeout=120_000)
+    page.wait_for_function(CHANGED_JS, arg=[selector, marker, before],
+                           polling="raf", timeout=120_000)
     return time.perf_counter() - t0
 
 
@@ -137,57 +152,34 @@ def main() -> int:
             bare_load = _median_ms(loads["bare"])
             for name in pages:
                 results[f"load {name}"] = (_median_ms(loads[name]), bare_load)
+            print(results, flush=True)
 
             # the bare slider
             _load(page, bare_url, bare_ready)
             thumb = _thumb(page, "Value")
-            value, bare_moves = 0.5, []
-            for _ in range(args.moves + 1):
-                value = round(value + 0.001, 3)
-                bare_moves.append(_press(page, thumb, ".st-key-bare_at",
-                                         f"At value {value:.4g}"))
+            bare_moves = [_press(page, thumb, ".st-key-bare_at", "At value")
+                          for _ in range(args.moves + 1)]
             bare_move = _median_ms(bare_moves[1:])
 
             # Loss functions: the z slider (default z = -4, step 0.1)
             _load(page, f"{app_url}/loss_functions", pages["loss_functions"])
             thumb = _thumb(page, "Logit z")
-            z, moves = -4.0, []
-            for _ in range(args.moves + 1):
-                z = round(z + 0.1, 1)
-                moves.append(_press(page, thumb, '[data-testid="stMarkdown"]',
-                                    f"z = {z:.3g}, p"))
+            moves = [_press(page, thumb, '[data-testid="stMarkdown"]',
+                            "p = sigmoid(z)") for _ in range(args.moves + 1)]
             results["z slider"] = (_median_ms(moves[1:]), bare_move)
+            print(results, flush=True)
 
             # Cost surfaces: the slice slider (default 0.5, step 0.01)
             _load(page, f"{app_url}/cost_surfaces", pages["cost_surfaces"])
             thumb = _thumb(page, "Slice at")
-            moves = []
-            for k in range(args.moves + 1):
-                row = round((0.5 + 0.01 * (k + 1)) * 100)  # 101 rows over [-6, 6]
-                at = -6.0 + 12.0 * row / 100
-                moves.append(_press(page, thumb, "h3", f"= {at:.3g}"))
+            moves = [_press(page, thumb, "h3", "A slice along")
+                     for _ in range(args.moves + 1)]
             results["slice slider"] = (_median_ms(moves[1:]), bare_move)
 
             # Cost surfaces: the w range's upper end, one step each (new surfaces)
             thumb = _thumb(page, "from / to", 1)
-            moves = []
-            for _ in range(args.moves + 1):
-                before = page.get_by_test_id("stMarkdown").filter(
-                    has_text="lowest grid point").first.inner_text()
-                thumb.focus()
-                t0 = time.perf_counter()
-                page.keyboard.press("ArrowRight")
-                page.wait_for_function(
-                    """([before]) => {
-                      const app = document.querySelector('[data-testid="stApp"]');
-                      if (!app || app.dataset.testScriptState !== 'notRunning')
-                        return false;
-                      const el = [...document.querySelectorAll(
-                        '[data-testid="stMarkdown"]')].find(
-                          e => e.textContent.includes('lowest grid point'));
-                      return !!el && el.innerText !== before;
-                    }""", arg=[before], polling="raf", timeout=120_000)
-                moves.append(time.perf_counter() - t0)
+            moves = [_press(page, thumb, '[data-testid="stMarkdown"]',
+                            "lowest grid point") for _ in range(args.moves + 1)]
             results["w range"] = (_median_ms(moves[1:]), bare_move)
             browser.close()
 
