@@ -284,6 +284,7 @@ def test_surface_figure_has_two_scenes_red_where_concave_and_minima():
                                                     a_title="w", c_title="b",
                                                     log_z=True)
     assert log_fig.layout.scene2.zaxis.type == "log"
+    assert len(log_fig.layout.scene2.zaxis.tickvals) <= 6  # not piled up
 
 
 def test_stability_figure_marks_failures():
@@ -395,3 +396,29 @@ def test_log_ticks_are_few_and_nice():
                             "0.03", "0.3", "0.01"} for t in ticks)
     wide = figures_loss.log_ticks(np.array([1e-12, 1e3]))
     assert len(wide) <= 6 and all(np.log10(t) == round(np.log10(t)) for t in wide)
+
+
+def test_contours_have_colour_bars_labels_and_a_see_through_tint():
+    ds = core.one_d()
+    x = ds.X[:, 0]
+    a, c = np.linspace(-6, 6, 31), np.linspace(-10, 10, 21)
+    J = {loss: core.cost_surface(x, ds.y, a, c, loss) for loss in ("mse", "log")}
+    down = {"mse": J["mse"] > np.median(J["mse"]), "log": np.zeros_like(J["log"],
+                                                                        bool)}
+    minima = {loss: (0.0, 0.0, float(J[loss].min())) for loss in J}
+    fig = figures_loss.make_contour_pair_figure(a, c, J, down, minima,
+                                                a_title="w", c_title="b")
+    costs = [t for t in fig.data if t.type == "contour" and t.showscale]
+    assert len(costs) == 2
+    assert all(t.contours.showlabels for t in costs)
+    assert [t.colorbar.title.text for t in costs] == ["J", "J"]
+    assert costs[0].colorbar.x < 0.5 < costs[1].colorbar.x
+    tint = [t for t in fig.data if t.type == "heatmap"]
+    alpha = float(tint[0].colorscale[0][1].rsplit(",", 1)[1].rstrip(")"))
+    assert alpha <= 0.15  # the lines stay visible through it
+    edges = [t for t in fig.data if t.name == "edge of the downward region"]
+    assert len(edges) == 1  # MSE bends down on part of the grid, log loss nowhere
+    # tint before lines: the contour lines are drawn on top of it
+    order = [t.type for t in fig.data if t.type in ("heatmap", "contour")]
+    assert order.index("heatmap") < order.index("contour")
+    _fonts_readable(fig)

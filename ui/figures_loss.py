@@ -350,7 +350,8 @@ def make_surface_pair_figure(
     scenes = {}
     for col in (1, 2):
         scene = "scene" if col == 1 else f"scene{col}"
-        z_axis = {"title": {"text": "J, log axis" if log_z else "J"}, "nticks": 5}
+        z_axis = {"title": {"text": "cost J (log)" if log_z else "cost J"},
+                  "nticks": 5}
         if log_z:
             z_axis |= {"type": "log", **scene_ticks[scene]}
         scenes[scene] = {
@@ -365,8 +366,8 @@ def make_surface_pair_figure(
                       margin={"l": 10, "r": 10, "t": 50, "b": 40})
     fig.update_scenes(
         xaxis_title_font_size=BASE_FONT_SIZE, yaxis_title_font_size=BASE_FONT_SIZE,
-        zaxis_title_font_size=BASE_FONT_SIZE, xaxis_tickfont_size=BASE_FONT_SIZE - 4,
-        yaxis_tickfont_size=BASE_FONT_SIZE - 4, zaxis_tickfont_size=BASE_FONT_SIZE - 4,
+        zaxis_title_font_size=BASE_FONT_SIZE, xaxis_tickfont_size=BASE_FONT_SIZE - 2,
+        yaxis_tickfont_size=BASE_FONT_SIZE - 2, zaxis_tickfont_size=BASE_FONT_SIZE - 2,
     )
     _subplot_titles(fig)
     return fig
@@ -421,9 +422,9 @@ def make_contour_pair_figure(
                 colorbar={"title": {"text": "log10 J" if log_z else "J",
                                     "side": "top"},
                           "x": 0.455 if col == 1 else 1.0, "len": 0.85,
-                          "thickness": 14, "tickfont": {"size": BASE_FONT_SIZE - 4}},
+                          "thickness": 14, "tickfont": {"size": BASE_FONT_SIZE - 2}},
                 contours={"coloring": "lines", "showlabels": True,
-                          "labelfont": {"size": BASE_FONT_SIZE - 5,
+                          "labelfont": {"size": BASE_FONT_SIZE - 2,
                                         "color": "#08306B"}},
                 line={"width": 1.5},
                 name=name, customdata=J if log_z else None,
