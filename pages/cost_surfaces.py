@@ -12,6 +12,7 @@ from ui.figures_loss import (
     make_contour_pair_figure,
     make_slice_figure,
     make_surface_pair_figure,
+    refill_slice,
     refill_surface_pair,
 )
 from ui.format import for_chart, plain, short
@@ -245,11 +246,14 @@ def contours_and_slice() -> None:
     costs = {loss: J[loss][row] for loss in J}
     second_diff = {loss: surface.second_differences(costs[loss], step) for loss in J}
     bends = {loss: surface.bends_down(second_diff[loss]) for loss in J}
-    st.plotly_chart(
-        make_slice_figure(a, costs, second_diff, bends, a_title=a_title,
-                          slice_label=f"{c_title} = {c[row]:.3g}"),
-        key="cs_slice",
-    )
+    slice_label = f"{c_title} = {c[row]:.3g}"
+    skeleton = memo("cs.slice_skeleton", (a_title, len(a)),
+                    lambda: make_slice_figure(a, costs, second_diff, bends,
+                                              a_title=a_title,
+                                              slice_label=slice_label).to_dict(),
+                    shared=data.shared)
+    st.plotly_chart(refill_slice(skeleton, a, costs, second_diff, bends,
+                                 slice_label=slice_label), key="cs_slice")
     negative = {loss: int(bends[loss].sum()) for loss in J}
     st.caption(
         f"Second differences below zero mean the slice bends downward: "

@@ -4,7 +4,13 @@ import numpy as np
 import streamlit as st
 
 import core
-from ui.figures_loss import make_gradient_figure, make_loss_curves_figure
+from ui.figures_loss import (
+    gradient_point_trace,
+    loss_point_traces,
+    make_gradient_figure,
+    make_loss_curves_figure,
+    with_traces,
+)
 from ui.frame import require_frame
 from ui.loss_views import (
     P_ONE_FLOAT32,
@@ -18,6 +24,7 @@ from ui.loss_views import (
     stability_figure,
     stability_rows,
 )
+from ui.memo import memo
 from ui.models import FrameState
 from ui.models import LossFunctionsState as State
 from ui.state import bind, current, on_page
@@ -76,16 +83,22 @@ def prediction_and_curves(label: int) -> None:
                         format_func={"p": "probability p", "z": "logit z"}.get,
                         **bind(State, "axis"))
         use_p = axis == "p"
-        x, _, curves = curves_against(axis)
-        loss_curves = {y: {loss: curves[y][loss][0] for loss in ("log", "mse")}
-                       for y in (1, 0)}
+        x_title = "predicted probability p" if use_p else "logit z"
+
+        def curves_figure():
+            x, _, curves = curves_against(axis)
+            loss_curves = {y: {loss: curves[y][loss][0] for loss in ("log", "mse")}
+                           for y in (1, 0)}
+            return make_loss_curves_figure(x, loss_curves, x_title=x_title,
+                                           y_max=5.0 if use_p else None, height=380)
+
+        # the curves are built once per axis (cached as a validated dict); only
+        # the point is new on each move
+        spec = memo("lf.curves_figure", axis, lambda: curves_figure().to_dict(),
+                    shared=True)
         st.plotly_chart(
-            make_loss_curves_figure(
-                x, loss_curves,
-                x_title="predicted probability p" if use_p else "logit z",
-                point=(p0 if use_p else z0, label, losses),
-                y_max=5.0 if use_p else None, height=380,
-            ),
+            with_traces(spec, loss_point_traces(p0 if use_p else z0, label, losses,
+                                                x_title=x_title)),
             key="lf_curves",
         )
         st.caption(
@@ -97,15 +110,16 @@ def prediction_and_curves(label: int) -> None:
         )
 
     st.subheader("The gradient that drives learning")
-    _, z_only, curves_z = curves_against("z")
-    st.plotly_chart(
-        make_gradient_figure(
+    def gradient_figure():
+        _, z_only, curves_z = curves_against("z")
+        return make_gradient_figure(
             z_only, {loss: curves_z[label][loss][1] for loss in ("log", "mse")},
-            label=label, wrong_region=core.stability.confidently_wrong(label, Z_MAX),
-            point=(z0, grads),
-        ),
-        key="lf_gradient",
-    )
+            label=label, wrong_region=core.stability.confidently_wrong(label, Z_MAX))
+
+    spec = memo("lf.gradient_figure", label, lambda: gradient_figure().to_dict(),
+                shared=True)
+    st.plotly_chart(with_traces(spec, [gradient_point_trace(z0, grads)]),
+                    key="lf_gradient")
     if wrong > 0.9:
         words = ("In the shaded region the model is confidently wrong. At your "
                  f"z = {z0:.3g} log loss's gradient is {grads['log']:.4f} (almost "

@@ -422,3 +422,50 @@ def test_contours_have_colour_bars_labels_and_a_see_through_tint():
     order = [t.type for t in fig.data if t.type in ("heatmap", "contour")]
     assert order.index("heatmap") < order.index("contour")
     _fonts_readable(fig)
+
+
+def test_the_point_added_to_a_cached_figure_is_the_built_ones():
+    import json
+
+    x = np.linspace(-5, 5, 11)
+    curves = stability.per_example_curves(x)
+    loss_curves = {y: {k: curves[y][k][0] for k in ("log", "mse")} for y in (1, 0)}
+    for label in (1, 0):
+        values = {"log": 1.3, "mse": 0.5}
+        built = figures_loss.make_loss_curves_figure(
+            x, loss_curves, x_title="logit z", point=(1.0, label, values))
+        spec = figures_loss.make_loss_curves_figure(x, loss_curves,
+                                                    x_title="logit z").to_dict()
+        fast = figures_loss.with_traces(spec, figures_loss.loss_point_traces(
+            1.0, label, values, x_title="logit z"))
+        a, b = json.loads(fast.to_json()), json.loads(built.to_json())
+        assert a["layout"] == b["layout"]
+        # the same traces; the point comes last (drawn on top) in the fast one
+        assert sorted(json.dumps(t, sort_keys=True) for t in a["data"]) == sorted(
+            json.dumps(t, sort_keys=True) for t in b["data"])
+        assert a["data"][-1]["name"] == "your point"
+    grads = {k: curves[1][k][1] for k in ("log", "mse")}
+    kw = {"label": 1, "wrong_region": (-5, -2.2)}
+    built = figures_loss.make_gradient_figure(x, grads, point=(0.5, values), **kw)
+    fast = figures_loss.with_traces(
+        figures_loss.make_gradient_figure(x, grads, **kw).to_dict(),
+        [figures_loss.gradient_point_trace(0.5, values)])
+    assert json.loads(fast.to_json()) == json.loads(built.to_json())
+
+
+def test_a_refilled_slice_is_the_built_one():
+    import json
+
+    a = np.linspace(-3, 3, 21)
+    def numbers(shift):
+        costs = {"mse": np.sin(a + shift), "log": (a - shift) ** 2}
+        second = {k: surface.second_differences(v, a[1] - a[0])
+                  for k, v in costs.items()}
+        return costs, second, {k: surface.bends_down(v) for k, v in second.items()}
+
+    skeleton = figures_loss.make_slice_figure(a, *numbers(0.0), a_title="w",
+                                              slice_label="b = 0").to_dict()
+    fast = figures_loss.refill_slice(skeleton, a, *numbers(1.0), slice_label="b = 1")
+    built = figures_loss.make_slice_figure(a, *numbers(1.0), a_title="w",
+                                           slice_label="b = 1")
+    assert json.loads(fast.to_json()) == json.loads(built.to_json())

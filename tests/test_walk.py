@@ -117,3 +117,22 @@ def test_walk_page_row_degree_nudges_and_a_typed_row():
                                                                         "value"]
     at.text_input(key="walk.x").input("1, 2, 3").run()
     assert "Shape contract broken" in at.error[0].value
+
+
+def test_walk_page_reads_the_threshold_and_costs_and_the_trained_model():
+    from ui.models import ThresholdState
+
+    at = AppTest.from_file(APP_PATH, default_timeout=200).run()
+    # as the Threshold page leaves it: flag almost no one, so a positive is an FN
+    at.session_state[ThresholdState.KEY] = ThresholdState(threshold=0.999,
+                                                          cost_fn=77.0)
+    at.switch_page("pages/training.py").run()
+    at.switch_page("pages/walk.py").run()
+    assert not at.exception
+    positive = int(np.flatnonzero(core.one_d(n=200).y == 1)[0])
+    at.number_input(key="walk.row").set_value(positive).run()
+    table = at.dataframe[0].value.set_index("step")
+    assert table.loc["-> its cost", "value"] == "77.00 (FN)"
+    at.radio(key="walk.source").set_value("trained").run()
+    assert not at.exception
+    assert any("Training page's log loss run" in c.value for c in at.caption)

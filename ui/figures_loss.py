@@ -121,6 +121,40 @@ def make_loss_curves_figure(
     return fig
 
 
+def with_traces(spec: dict, traces: list[dict]) -> go.Figure:
+    """A figure from a cached, already validated figure dict plus a few plain trace
+    dicts, without Plotly's validation (milliseconds instead of a tenth of a
+    second or more per figure)."""
+    return go.Figure({"data": [*spec["data"], *traces], "layout": spec["layout"]},
+                     _validate=False)
+
+
+def loss_point_traces(px: float, label: int, values: dict[str, float], *,
+                      x_title: str, labels=(1, 0)) -> list[dict]:
+    """The movable point of :func:`make_loss_curves_figure` as plain trace dicts,
+    on the panel of its label (``labels`` in panel order)."""
+    axis = "" if labels.index(label) == 0 else str(labels.index(label) + 1)
+    return [
+        {"type": "scatter", "x": [px], "y": [values[loss]], "mode": "markers",
+         "xaxis": f"x{axis}", "yaxis": f"y{axis}",
+         "marker": {"color": colour, "size": 14, "symbol": "circle",
+                    "line": {"color": BLACK, "width": 2}},
+         "name": "your point", "legendgroup": "point", "showlegend": loss == "log",
+         "hovertemplate": f"{x_title}=%{{x:.4g}}<br>loss=%{{y:.4g}}"
+                          "<extra>your point</extra>"}
+        for loss, colour in (("log", LOG), ("mse", MSE))
+    ]
+
+
+def gradient_point_trace(pz: float, values: dict[str, float]) -> dict:
+    """The movable point of :func:`make_gradient_figure` as a plain trace dict."""
+    return {"type": "scatter", "x": [pz, pz], "y": [values["log"], values["mse"]],
+            "mode": "markers", "name": "your point",
+            "marker": {"color": [LOG, MSE], "size": 14,
+                       "line": {"color": BLACK, "width": 2}},
+            "hovertemplate": "z=%{x:.4g}<br>dL/dz=%{y:.4g}<extra>your point</extra>"}
+
+
 def make_gradient_figure(
     z: np.ndarray,
     gradients: dict[str, np.ndarray],
@@ -477,6 +511,30 @@ def add_slice_line(fig: go.Figure, a_values: np.ndarray, slice_at: float) -> go.
     return fig
 
 
+def slice_values(a_values, costs, second, bends, *, slice_label: str) -> list[dict]:
+    """What :func:`make_slice_figure` draws that depends on the slice, trace by
+    trace: for MSE then log loss, the cost, its second differences, and the
+    stretches where they bend downward."""
+    values = []
+    for loss, name in (("mse", "MSE"), ("log", "log loss")):
+        d2 = second[loss]
+        values += [{"x": a_values, "y": costs[loss],
+                    "name": f"J at {slice_label}, {name}"},
+                   {"x": a_values[1:-1], "y": d2},
+                   {"x": a_values[1:-1], "y": np.where(bends[loss], d2, np.nan)}]
+    return values
+
+
+def refill_slice(skeleton: dict, a_values, costs, second, bends, *,
+                 slice_label: str) -> go.Figure:
+    """A slice figure from ``skeleton`` (``make_slice_figure(...).to_dict()`` with
+    the same ``a_title``) and a new slice, without Plotly's validation."""
+    values = slice_values(a_values, costs, second, bends, slice_label=slice_label)
+    data = [{**old, **new} for old, new in zip(skeleton["data"], values,
+                                               strict=True)]
+    return go.Figure({"data": data, "layout": skeleton["layout"]}, _validate=False)
+
+
 def make_slice_figure(
     a_values: np.ndarray,
     costs: dict[str, np.ndarray],
@@ -498,27 +556,24 @@ def make_slice_figure(
             f"{name}: cost along {a_title}" for _, _, name in order
         ] + [f"{name}: second difference" for _, _, name in order],
     )
-    for col, (loss, colour, name) in enumerate(order, start=1):
+    values = slice_values(a_values, costs, second, bends, slice_label=slice_label)
+    for col, (_, colour, name) in enumerate(order, start=1):
+        cost, d2, negative = values[3 * (col - 1): 3 * col]
         fig.add_trace(
-            go.Scatter(x=a_values, y=costs[loss], mode="lines",
-                       name=f"J at {slice_label}, {name}",
-                       line={"color": colour, "width": 3},
+            go.Scatter(**cost, mode="lines", line={"color": colour, "width": 3},
                        hovertemplate=f"{a_title}=%{{x:.4g}}<br>J=%{{y:.5g}}"
                        f"<extra>{name}</extra>"),
             row=1, col=col,
         )
-        d2 = second[loss]
         fig.add_trace(
-            go.Scatter(x=a_values[1:-1], y=d2, mode="lines",
-                       name=f"second difference, {name}",
+            go.Scatter(**d2, mode="lines", name=f"second difference, {name}",
                        line={"color": colour, "width": 2, "dash": "dot"},
                        hovertemplate=f"{a_title}=%{{x:.4g}}<br>"
                        f"second difference=%{{y:.4g}}<extra>{name}</extra>"),
             row=2, col=col,
         )
-        negative = np.where(bends[loss], d2, np.nan)
         fig.add_trace(
-            go.Scatter(x=a_values[1:-1], y=negative, mode="lines",
+            go.Scatter(**negative, mode="lines",
                        name="bends downward (below zero)", showlegend=col == 1,
                        legendgroup="down",
                        line={"color": CONCAVE_COLOUR, "width": 6},
