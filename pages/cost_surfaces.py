@@ -236,9 +236,9 @@ def contours_and_slice() -> None:
                                          c_title=c_title, log_z=log_z),
         shared=data.shared)
     st.plotly_chart(add_slice_line(contours, a, float(c[row])), key="cs_contours")
-    st.caption("Contour lines are labelled with their cost J"
-               + (" (log10 J)" if log_z else "") + ". Red tint, edged in red: grid "
-               "cells where the surface bends downward in some direction (a "
+    st.caption("Contour lines of the cost J" + (" (log10 J)" if log_z else "")
+               + ", read off the colour bar beside each panel. Red tint, edged in "
+               "red: grid cells where the surface bends downward in some direction (a "
                "negative eigenvalue of the Hessian, computed at each cell).")
 
     st.subheader(f"A slice along {a_name} at {c_name} = {c[row]:.3g}")

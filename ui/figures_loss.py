@@ -451,15 +451,15 @@ def make_contour_pair_figure(
             )
         fig.add_trace(
             go.Contour(
-                x=a_values, y=c_values, z=shown, ncontours=18,
+                x=a_values, y=c_values, z=shown, ncontours=15,
                 colorscale="Blues", reversescale=True, showscale=True,
                 colorbar={"title": {"text": "log10 J" if log_z else "J",
                                     "side": "top"},
                           "x": 0.455 if col == 1 else 1.0, "len": 0.85,
                           "thickness": 14, "tickfont": {"size": BASE_FONT_SIZE - 2}},
-                contours={"coloring": "lines", "showlabels": True,
-                          "labelfont": {"size": BASE_FONT_SIZE - 2,
-                                        "color": "#08306B"}},
+                # no labels on the lines: plotly.js places them on every redraw
+                # (seconds on a 101 x 101 grid); the colour bar reads the levels
+                contours={"coloring": "lines"},
                 line={"width": 1.5},
                 name=name, customdata=J if log_z else None,
                 hovertemplate=f"{a_title}=%{{x:.4g}}<br>{c_title}=%{{y:.4g}}<br>"
