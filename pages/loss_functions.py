@@ -47,7 +47,7 @@ def prediction_and_curves(label: int) -> None:
     """The movable point, its numbers, the loss curves and the gradient: a fragment,
     so moving the point reruns this part only (the label reruns the whole page: the
     stability section uses it too)."""
-    left, right = st.columns([1, 2])
+    left, right = st.columns([1.4, 2])
     with left:
         mode = st.radio("Move the point by", ["z", "p"], horizontal=True,
                         format_func={"z": "logit z", "p": "probability p"}.get,

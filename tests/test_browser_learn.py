@@ -156,7 +156,8 @@ def _inside(box, size) -> bool:
 def test_presenting_loss_functions_curves_and_point_controls_fit_1280x720(
         app_server, page):
     page.set_viewport_size({"width": 1280, "height": 720})
-    _open(page, f"{app_server}/loss_functions?app.present=1")
+    open_page(page, f"{app_server}/?app.present=1")  # the session starts presenting
+    open_page(page, f"{app_server}/loss_functions?app.present=1")
     assert_no_exception(page)
     size = page.viewport_size
     curves = page.get_by_test_id("stPlotlyChart").first
@@ -176,7 +177,8 @@ def test_presenting_loss_functions_curves_and_point_controls_fit_1280x720(
 
 def test_presenting_cost_surfaces_both_3d_surfaces_fit_1280x720(app_server, page):
     page.set_viewport_size({"width": 1280, "height": 720})
-    _open(page, f"{app_server}/cost_surfaces?app.present=1")
+    open_page(page, f"{app_server}/?app.present=1")  # the session starts presenting
+    open_page(page, f"{app_server}/cost_surfaces?app.present=1")
     assert_no_exception(page)
     size = page.viewport_size
     surfaces = page.get_by_test_id("stPlotlyChart").first

@@ -22,7 +22,7 @@ P_EDGE = 1e-3  # curves against p run over [P_EDGE, 1 - P_EDGE]
 # in tests/test_loss_pages.py.
 P_ONE_FLOAT32, P_ONE_FLOAT64 = 16.6, 36.7
 P_ZERO_FLOAT32, P_ZERO_FLOAT64 = -88.7, -709.8
-METRIC_CHARS = 8  # an st.metric value wider than this is cut off in a narrow column
+METRIC_CHARS = 7  # an st.metric value wider than this is cut off in a narrow column
 TABLE_Z = (-1000.0, -100.0, -40.0, -20.0, -17.0, 0.0, 17.0, 20.0, 37.0, 40.0,
            100.0, 1000.0)
 
@@ -62,11 +62,16 @@ def stability(label: int, log_x: bool, wrong_side: bool):
 
 def metric_text(value: float) -> str:
     """A metric value that fits its box (at most METRIC_CHARS characters): four
-    significant digits, scientific notation below 0.001 or from 10,000 up."""
+    significant digits (fewer when they would not fit), scientific notation below
+    0.001 or from 10,000 up."""
     if value == 0:
         return "0"
     if 1e-3 <= abs(value) < 1e4:
-        return f"{value:.4g}"
+        for digits in (4, 3, 2):
+            text = f"{value:.{digits}g}"
+            if len(text) <= METRIC_CHARS - 1:  # six characters always fit
+                return text
+        return text
     for digits in (2, 1, 0):  # fewer digits for a three-digit exponent
         mantissa, exponent = f"{value:.{digits}e}".split("e")
         text = f"{float(mantissa):g}e{int(exponent)}"
