@@ -67,10 +67,11 @@ def metric_text(value: float) -> str:
     if value == 0:
         return "0"
     if 1e-3 <= abs(value) < 1e4:
-        for digits in (4, 3, 2):
+        for digits, room in ((4, METRIC_CHARS - 1), (3, METRIC_CHARS),
+                             (2, METRIC_CHARS)):
             text = f"{value:.{digits}g}"
-            if len(text) <= METRIC_CHARS - 1:  # six characters always fit
-                return text
+            if len(text) <= room:
+                break
         return text
     for digits in (2, 1, 0):  # fewer digits for a three-digit exponent
         mantissa, exponent = f"{value:.{digits}e}".split("e")
