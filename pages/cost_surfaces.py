@@ -25,6 +25,7 @@ from ui.sidebar import chosen_data
 from ui.state import bind, current, ignore, on_page, update
 
 require_frame()  # before any element: the page must run inside app.py
+present = current(FrameState).present  # before on_page rewrites the URL
 on_page(State)
 
 RANGE_FACTOR = 5  # the range sliders reach this many default half-widths
@@ -69,7 +70,6 @@ def bending(X, y, w_opt, b_opt, first, second, a_range, c_range, resolution):
 
 
 st.title("Cost surfaces")
-present = current(FrameState).present
 data = chosen_data()
 dataset = data.dataset
 X, y = dataset.X, dataset.y
@@ -139,7 +139,7 @@ c_range = controls[1].slider(f"{c_name} from / to", -c_lim, c_lim, step=c_lim / 
                              **bind(State, "c_range", fallback=(c_lo, c_hi)))
 resolution = controls[2].slider("Grid points per side", 11, 201, step=10,
                                 **bind(State, "resolution"))
-log_z = controls[3].toggle("Log-scale cost axis", **bind(State, "log_z"),
+log_z = controls[3].toggle("Log J axis", **bind(State, "log_z"),
                            help="Shows the bottom of log loss's valley.")
 if a_range[0] >= a_range[1] or c_range[0] >= c_range[1]:
     st.error("Each range needs two different ends: widen the slider.")

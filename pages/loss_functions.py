@@ -30,8 +30,8 @@ from ui.models import LossFunctionsState as State
 from ui.state import bind, current, on_page
 
 require_frame()  # before any element: the page must run inside app.py
+present = current(FrameState).present  # before on_page rewrites the URL
 on_page(State)
-present = current(FrameState).present
 
 st.title("Loss functions")
 if not present:
@@ -90,12 +90,13 @@ def prediction_and_curves(label: int) -> None:
             loss_curves = {y: {loss: curves[y][loss][0] for loss in ("log", "mse")}
                            for y in (1, 0)}
             return make_loss_curves_figure(x, loss_curves, x_title=x_title,
-                                           y_max=5.0 if use_p else None, height=380)
+                                           y_max=5.0 if use_p else None,
+                                           height=340 if present else 400)
 
         # the curves are built once per axis (cached as a validated dict); only
         # the point is new on each move
-        spec = memo("lf.curves_figure", axis, lambda: curves_figure().to_dict(),
-                    shared=True)
+        spec = memo("lf.curves_figure", (axis, present),
+                    lambda: curves_figure().to_dict(), shared=True)
         st.plotly_chart(
             with_traces(spec, loss_point_traces(p0 if use_p else z0, label, losses,
                                                 x_title=x_title)),
