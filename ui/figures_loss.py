@@ -115,7 +115,10 @@ def make_loss_curves_figure(
     fig.update_yaxes(title_text="loss for one example", row=1, col=1)
     if y_max is not None:
         fig.update_yaxes(range=[0, y_max])
-    fig.update_layout(legend={"orientation": "h", "y": -0.22, "x": 0},
+    # the legend sits 75 px under the plot area, below the x-axis title, whatever
+    # the height (Plotly places it in fractions of the plot area)
+    plot_height = max(height - 70 - 110, 100)
+    fig.update_layout(legend={"orientation": "h", "y": -75 / plot_height, "x": 0},
                       margin={"t": 70, "b": 110})
     _subplot_titles(fig)
     return fig
