@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui.format import plain
 from ui.frame import require_frame
 from ui.models import TrainingState
 from ui.sidebar import chosen_data
@@ -63,7 +64,7 @@ draw_controls(model, dataset.n_features)
 try:
     sess = sync(model, chosen)
 except ValueError as err:
-    st.error(f"These settings cannot be trained: {err}")
+    st.error(f"These settings cannot be trained: {plain(err, 400)}")
     st.stop()
 
 if sess.start_pending:  # a story was chosen: run it live from the start
@@ -80,6 +81,8 @@ if "log" in sess.runs:
         reference = sess.reference()
 
 draw_buttons(sess, dataset.name)
+if sess.prep.bound_note:
+    st.caption(f":material/speed: {sess.prep.bound_note}")
 
 running = sess.status == "running"
 st.fragment(run_every=BATCH_S if running else None)(training_area)(reference)

@@ -26,6 +26,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from core.contour import zero_segments
+from ui.format import for_chart, short
 from ui.style import (
     BASE_FONT_SIZE,
     BLACK,
@@ -401,7 +402,8 @@ def _live_boundary(runs: dict, *, start: int, grid: tuple, grid_features: np.nda
                        "colour": LOSS_COLOUR[loss]})
     finite = np.all(np.isfinite(X), axis=1)
     return {"title": "Decision boundary over the data", "height": height,
-            "x_name": feature_names[0], "y_name": feature_names[1],
+            # drawn with the canvas's fillText: inert text, only shortened
+            "x_name": short(feature_names[0]), "y_name": short(feature_names[1]),
             "x_range": [float(g1.min()), float(g1.max())],
             "y_range": [float(g2.min()), float(g2.max())],
             "points": {"x": _sig(X[finite, 0]).tolist(),
@@ -586,9 +588,10 @@ def _boundary_layout(feature_names: tuple, ranges: tuple | None, height: int) ->
     if ranges is not None:
         fig.update_xaxes(range=list(ranges[:2]))
         fig.update_yaxes(range=list(ranges[2:]))
+    # Column names are user text: shown as text, never as Plotly's HTML-like tags.
     fig = apply_style(fig, title="Decision boundary over the data",
-                      x_title=feature_names[0], y_title=feature_names[1],
-                      height=height)
+                      x_title=for_chart(feature_names[0]),
+                      y_title=for_chart(feature_names[1]), height=height)
     fig.update_layout(legend={"orientation": "v", "x": 1.02, "y": 1},
                       margin={"l": 70, "r": 20, "t": 60, "b": 60},
                       uirevision="boundary")
@@ -661,7 +664,9 @@ def make_weights_figure(weights: dict, feature_names, height: int = 420) -> go.F
         keep = np.isfinite(w)
         traces.append({
             "type": "bar",
-            "x": [n for n, k in zip(feature_names, keep, strict=True) if k],
+            # user text: escaped, so a name like <a href=...> is no link
+            "x": [for_chart(n) for n, k in zip(feature_names, keep, strict=True)
+                  if k],
             "y": _round(w[keep]), "name": f"{LOSS_LABEL[loss]} weights",
             "marker": {"color": LOSS_COLOUR[loss]},
         })

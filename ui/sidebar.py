@@ -424,9 +424,16 @@ def render_sidebar() -> None:
                 st.select_slider(label, sorted({*POINTS, model.n}),
                                  format_func=lambda v: f"{v:,}",
                                  **state.bind(DatasetState, control))
-                continue
-            widget = st.number_input if control == "seed" else st.slider
-            widget(label, low, high, step=step, **state.bind(DatasetState, control))
+            elif control == "seed":
+                # No min or max here: the browser would clamp a typed value to
+                # them silently; the model refuses it and says why instead.
+                st.number_input(f"{label} ({low} to {high:,})",
+                                value=getattr(state.current(DatasetState), control),
+                                step=step, **state.bind(DatasetState, control))
+            else:
+                st.slider(label, low, high, step=step,
+                          **state.bind(DatasetState, control))
+        state.show_refusals(DatasetState)
         st.caption(plain(current_dataset().description, 400))
         _render_upload(up)
 

@@ -25,6 +25,7 @@ from ui.advice import (
     OPTIMIZER_NAMES,
     describe_rise,
     explain_divergence,
+    reference_bound_message,
     reference_message,
 )
 from ui.exports import model_export
@@ -55,6 +56,7 @@ from ui.training_session import (
     STATUS_WORDS,
     TrainingSession,
     session,
+    surface_rows,
 )
 
 MODEL_FRAME_S = 1.0  # while running, data with > 2 features redraw their weights
@@ -160,7 +162,9 @@ def draw_controls(model: TrainingState, n_features: int) -> None:
         e3.toggle("Standardise features", **_bind("standardise"),
                   help="Scale each feature to mean 0 and standard deviation 1, "
                        "using the training rows only.")
-        e3.number_input("Seed (split and SGD shuffling)", 0, 10_000, step=1,
+        # No min or max: the browser would clamp a typed value to them silently;
+        # the model refuses it and says why (above the controls) instead.
+        e3.number_input("Seed (split and SGD shuffling), 0 to 10,000", step=1,
                         **_bind("seed"))
         if model.optimizer == "sgd":
             e4.select_slider("Batch size (SGD)", BATCH_VALUES, **_bind("batch"))
@@ -244,6 +248,9 @@ def draw_messages(sess: TrainingSession, histories: dict, reference,
             "plateau; log loss's gradient p - y stays large there.")
     if reference is not None and not reference.finite and "log" in sess.runs:
         st.caption(reference_message(reference))
+    bound = reference_bound_message(reference) if "log" in sess.runs else None
+    if bound:
+        st.caption(f":material/speed: {bound}")
 
 
 def _reference_point(reference) -> tuple | None:
@@ -317,9 +324,13 @@ def model_view(sess: TrainingSession, reference) -> None:
         scaled = (" w multiplies the standardised feature (switch standardisation "
                   "off under 'More settings' to use the raw one)."
                   if prep.pre.standardise else "")
+        rows = surface_rows(len(prep.y))
+        sub = (f" The shading is computed on a seeded {rows:,}-row subsample of the "
+               f"{len(prep.y):,} training rows, to answer quickly."
+               if rows < len(prep.y) else "")
         st.caption("Shading: the cost J(w, b) of each loss, darker is higher. The x "
                    "marks the common start, the star scikit-learn's log-loss "
-                   f"optimum.{scaled}")
+                   f"optimum.{scaled}{sub}")
     elif prep.n_inputs == 2 and not running:
         g1, g2 = prep.grid
         logits = {loss: (prep.grid_features @ run.w + run.b).reshape(len(g2), len(g1))
