@@ -18,6 +18,7 @@ PAGES = (
     ("pages/home.py", "Home", ":material/home:"),
     ("pages/loss_functions.py", "Loss functions", ":material/functions:"),
     ("pages/cost_surfaces.py", "Cost surfaces", ":material/landscape:"),
+    ("pages/walk.py", "Walk one example", ":material/route:"),
     ("pages/training.py", "Training", ":material/model_training:"),
     ("pages/threshold.py", "Threshold & cost", ":material/tune:"),
 )

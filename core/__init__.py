@@ -12,12 +12,14 @@ importable from here, with the most useful names of the modules below:
   ``fitting``: split, preprocess, reference optimum, overfitting, live runs;
 * ``thresholds``: sweep, costs, base-rate reweighting, cost ratio, AP/AUC;
   ``bootstrap``, ``calibration``; ``scored``: scored rows and the held-out split;
-* ``data``: reading files and uploads; ``datasets``; ``contour``.
+* ``data``: reading files and uploads; ``datasets``; ``contour``;
+  ``dataflow``: one example through the whole model, and the labels' likelihood.
 """
 
 from . import (
     bootstrap,
     calibration,
+    dataflow,
     fitting,
     optimizers,
     scored,
@@ -87,6 +89,7 @@ __all__ = [
     "cost_grid",
     "cost_surface",
     "curvature_grid",
+    "dataflow",
     "default_positive_label",
     "expected_cost",
     "fitting",

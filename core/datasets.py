@@ -64,7 +64,7 @@ def two_d(kind="blobs", n=300, noise=0.2, seed=0) -> Dataset:
         X, y = skd.make_blobs(
             n, centers=2, cluster_std=1.0 + 5 * noise, random_state=seed
         )
-        text = "two Gaussian blobs: nearly linearly separable"
+        text = "two Gaussian blobs that overlap more as the noise grows"
     elif kind == "moons":
         X, y = skd.make_moons(n, noise=noise, random_state=seed)
         text = "two interleaving half-moons: a straight line cannot separate them"

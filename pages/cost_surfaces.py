@@ -8,18 +8,24 @@ import streamlit as st
 import core
 from core import slices, surface
 from ui.figures_loss import (
+    add_slice_line,
     make_contour_pair_figure,
     make_slice_figure,
     make_surface_pair_figure,
+    refill_slice,
+    refill_surface_pair,
 )
 from ui.format import for_chart, plain, short
 from ui.frame import require_frame
+from ui.loss_views import cached_figure
 from ui.memo import memo
 from ui.models import CostSurfacesState as State
+from ui.models import FrameState
 from ui.sidebar import chosen_data
 from ui.state import bind, current, ignore, on_page, update
 
 require_frame()  # before any element: the page must run inside app.py
+present = current(FrameState).present  # before on_page rewrites the URL
 on_page(State)
 
 RANGE_FACTOR = 5  # the range sliders reach this many default half-widths
@@ -68,12 +74,13 @@ data = chosen_data()
 dataset = data.dataset
 X, y = dataset.X, dataset.y
 n, d = X.shape
-st.markdown(
-    f"The cost J is the average loss over all **{n}** examples of "
-    f"*{plain(dataset.name)}*, seen as a landscape over the model's parameters. "
-    "Gradient descent walks downhill on it. Left: squared error of the sigmoid "
-    "output. Right: log loss. Same data, same grid."
-)
+if not present:
+    st.markdown(
+        f"The cost J is the average loss over all **{n}** examples of "
+        f"*{plain(dataset.name)}*, seen as a landscape over the model's parameters. "
+        "Gradient descent walks downhill on it. Left: squared error of the sigmoid "
+        "output. Right: log loss. Same data, same grid."
+    )
 
 with st.spinner("Fitting the optimum..."):
     w_opt, b_opt = memo("cs.optimum", data.key, lambda: slices.fitted_optimum(X, y),
@@ -132,7 +139,7 @@ c_range = controls[1].slider(f"{c_name} from / to", -c_lim, c_lim, step=c_lim / 
                              **bind(State, "c_range", fallback=(c_lo, c_hi)))
 resolution = controls[2].slider("Grid points per side", 11, 201, step=10,
                                 **bind(State, "resolution"))
-log_z = controls[3].toggle("Log-scale cost axis", **bind(State, "log_z"),
+log_z = controls[3].toggle("Log J axis", **bind(State, "log_z"),
                            help="Shows the bottom of log loss's valley.")
 if a_range[0] >= a_range[1] or c_range[0] >= c_range[1]:
     st.error("Each range needs two different ends: widen the slider.")
@@ -147,7 +154,22 @@ with st.spinner(f"Computing a {resolution} x {resolution} grid over {n:,} exampl
     a, c, J, minima = memo("cs.surfaces", key, lambda: surfaces(*args),
                            shared=data.shared)
 min_points = {loss: (m.a, m.c, m.cost) for loss, m in minima.items()}
-notice, chart = st.empty(), st.empty()
+height = 430 if present else 600
+
+
+def write_j() -> None:
+    """J written above its own surface (below them while presenting: the surfaces
+    first, on one screen)."""
+    left_j, right_j = st.columns(2)
+    left_j.latex(r"J_{\mathrm{MSE}}(w, b) = \frac{1}{m}\sum_{i=1}^{m}"
+                 r"\big(\sigma(w \cdot x_i + b) - y_i\big)^2")
+    right_j.latex(r"J_{\log}(w, b) = \frac{1}{m}\sum_{i=1}^{m}\big[-y_i \log p_i"
+                  r" - (1 - y_i)\log(1 - p_i)\big]")
+
+
+if not present:
+    write_j()
+chart, notice = st.empty(), st.empty()
 # On big requests the surfaces show first and the colouring follows: the Hessian
 # costs about as much again as the surfaces themselves.
 drawn = st.session_state.setdefault("cs.bending_done", set())
@@ -157,7 +179,7 @@ if slow and key not in drawn:
                 icon=":material/hourglass_top:")
     chart.plotly_chart(
         make_surface_pair_figure(a, c, J, no_bending, min_points, a_title=a_title,
-                                 c_title=c_title, log_z=log_z),
+                                 c_title=c_title, log_z=log_z, height=height),
         key="cs_surfaces_preview",
     )
 with st.spinner("Finding where each surface bends downward..."):
@@ -165,17 +187,26 @@ with st.spinner("Finding where each surface bends downward..."):
 drawn.add(key)
 
 share = {loss: float(down[loss].mean()) for loss in down}
+# The figure is built (and validated by Plotly, the slow part) once per layout:
+# new numbers are poured into that skeleton, so a new range or grid costs the
+# surfaces, not the figure.
+skeleton = memo("cs.surfaces_skeleton", (a_title, c_title, log_z, height),
+                lambda: make_surface_pair_figure(
+                    a, c, J, down, min_points, a_title=a_title, c_title=c_title,
+                    log_z=log_z, height=height).to_dict(),
+                shared=data.shared)
+chart.plotly_chart(
+    refill_surface_pair(skeleton, a, c, J, down, min_points, log_z=log_z),
+    key="cs_surfaces",
+)
 notice.markdown(
     f"**What to notice:** the MSE surface (left) has flat plateaus where the "
     f"sigmoid saturates and bends downward (red) over **{share['mse']:.0%}** of "
     f"this grid, so gradient descent can stall or be led astray; log loss (right) "
     f"bends downward **nowhere** ({share['log']:.0%}): one bowl with one minimum."
 )
-chart.plotly_chart(
-    make_surface_pair_figure(a, c, J, down, min_points, a_title=a_title,
-                             c_title=c_title, log_z=log_z),
-    key="cs_surfaces",
-)
+if present:
+    write_j()
 notes = []
 for loss, label in (("mse", "MSE"), ("log", "Log loss")):
     m = minima[loss]
@@ -190,32 +221,45 @@ if minima["log"].on_edge and d == 1:
     st.caption("These data are separable: log loss keeps falling as the weight "
                "grows, so its true minimum is at infinity.")
 
-st.subheader("Contours")
-slice_frac = st.slider(f"Slice at {c_name} (share of its range)", 0.0, 1.0, step=0.01,
-                       help="Where the 1-D slice below cuts the surfaces.",
-                       **bind(State, "slice_at"))
-row = round(slice_frac * (len(c) - 1))
-st.plotly_chart(
-    make_contour_pair_figure(a, c, J, down, min_points, a_title=a_title,
-                             c_title=c_title, log_z=log_z, slice_at=float(c[row])),
-    key="cs_contours",
-)
-st.caption("Red tint: grid cells where the surface bends downward in some "
-           "direction (a negative eigenvalue of the Hessian, computed at each cell).")
 
-st.subheader(f"A slice along {a_name} at {c_name} = {c[row]:.3g}")
-step = float(a[1] - a[0]) if len(a) > 1 else 1.0
-costs = {loss: J[loss][row] for loss in J}
-second_diff = {loss: surface.second_differences(costs[loss], step) for loss in J}
-bends = {loss: surface.bends_down(second_diff[loss]) for loss in J}
-st.plotly_chart(
-    make_slice_figure(a, costs, second_diff, bends, a_title=a_title,
-                      slice_label=f"{c_title} = {c[row]:.3g}"),
-    key="cs_slice",
-)
-negative = {loss: int(bends[loss].sum()) for loss in J}
-st.caption(
-    f"Second differences below zero mean the slice bends downward: "
-    f"{negative['mse']} of {len(a) - 2} points for MSE, {negative['log']} for log "
-    "loss. A convex function never bends downward along any line."
-)
+def contours_and_slice() -> None:
+    """The slice position only changes this part: a fragment, so moving it redraws
+    the contours' slice line and the slice, not the surfaces."""
+    st.subheader("Contours")
+    slice_frac = st.slider(f"Slice at {c_name} (share of its range)", 0.0, 1.0,
+                           step=0.01, help="Where the 1-D slice below cuts the "
+                           "surfaces.", **bind(State, "slice_at"))
+    row = round(slice_frac * (len(c) - 1))
+    contours = cached_figure(
+        "cs.contours_figure", (key, log_z),
+        lambda: make_contour_pair_figure(a, c, J, down, min_points, a_title=a_title,
+                                         c_title=c_title, log_z=log_z),
+        shared=data.shared)
+    st.plotly_chart(add_slice_line(contours, a, float(c[row])), key="cs_contours")
+    st.caption("Contour lines of the cost J" + (" (log10 J)" if log_z else "")
+               + ", read off the colour bar beside each panel. Red tint, edged in "
+               "red: grid cells where the surface bends downward in some direction (a "
+               "negative eigenvalue of the Hessian, computed at each cell).")
+
+    st.subheader(f"A slice along {a_name} at {c_name} = {c[row]:.3g}")
+    step = float(a[1] - a[0]) if len(a) > 1 else 1.0
+    costs = {loss: J[loss][row] for loss in J}
+    second_diff = {loss: surface.second_differences(costs[loss], step) for loss in J}
+    bends = {loss: surface.bends_down(second_diff[loss]) for loss in J}
+    slice_label = f"{c_title} = {c[row]:.3g}"
+    skeleton = memo("cs.slice_skeleton", (a_title, len(a)),
+                    lambda: make_slice_figure(a, costs, second_diff, bends,
+                                              a_title=a_title,
+                                              slice_label=slice_label).to_dict(),
+                    shared=data.shared)
+    st.plotly_chart(refill_slice(skeleton, a, costs, second_diff, bends,
+                                 slice_label=slice_label), key="cs_slice")
+    negative = {loss: int(bends[loss].sum()) for loss in J}
+    st.caption(
+        f"Second differences below zero mean the slice bends downward: "
+        f"{negative['mse']} of {len(a) - 2} points for MSE, {negative['log']} for "
+        "log loss. A convex function never bends downward along any line."
+    )
+
+
+st.fragment(contours_and_slice)()

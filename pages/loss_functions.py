@@ -5,134 +5,189 @@ import streamlit as st
 
 import core
 from ui.figures_loss import (
+    gradient_point_trace,
+    loss_point_traces,
     make_gradient_figure,
     make_loss_curves_figure,
-    make_stability_figure,
+    with_traces,
 )
 from ui.frame import require_frame
-from ui.loss_views import Z_MAX, curves_against, stability, stability_rows
+from ui.loss_views import (
+    P_ONE_FLOAT32,
+    P_ONE_FLOAT64,
+    P_ZERO_FLOAT32,
+    P_ZERO_FLOAT64,
+    Z_MAX,
+    curves_against,
+    metric_text,
+    stability,
+    stability_figure,
+    stability_rows,
+)
+from ui.memo import memo
+from ui.models import FrameState
 from ui.models import LossFunctionsState as State
-from ui.state import bind, on_page
+from ui.state import bind, current, on_page
 
 require_frame()  # before any element: the page must run inside app.py
+present = current(FrameState).present  # before on_page rewrites the URL
 on_page(State)
 
 st.title("Loss functions")
-st.markdown(
-    "One example, one prediction. The model outputs a logit **z**, the sigmoid turns "
-    "it into a probability **p**, and the loss says how bad that is for the true "
-    "label **y**. Compare **log loss** (blue, solid) with **squared error** "
-    "(vermillion, dashed)."
-)
-
-# --- The movable point -------------------------------------------------------
-left, right = st.columns([1, 2])
-with left:
-    st.subheader("Your prediction")
-    label = st.radio("True label y", [1, 0], horizontal=True, **bind(State, "label"),
-                     format_func=lambda y: f"y = {y}")
-    mode = st.radio("Move the point by", ["z", "p"], horizontal=True,
-                    format_func={"z": "logit z", "p": "probability p"}.get,
-                    **bind(State, "mode"))
-    if mode == "z":
-        z0 = st.slider("Logit z", -Z_MAX, Z_MAX, step=0.1, **bind(State, "z"))
-    else:
-        p_point = st.slider("Probability p of class 1", 0.001, 0.999, step=0.001,
-                            **bind(State, "p"), format="%.3f")
-        z0 = float(core.stability.logit(p_point))
-    p0 = float(core.sigmoid(z0))
-    point = core.stability.per_example_curves(np.array([z0]))[label]
-    losses = {loss: float(point[loss][0][0]) for loss in point}
-    grads = {loss: float(point[loss][1][0]) for loss in point}
-    st.markdown(f"z = **{z0:.3g}**, p = sigmoid(z) = **{p0:.4g}**, true label "
-                f"y = **{label}**")
-    a, b = st.columns(2)
-    a.metric("Log loss", f"{losses['log']:.4g}")
-    b.metric("Squared error", f"{losses['mse']:.4g}")
-    a.metric("dL/dz, log loss", f"{grads['log']:.4g}")
-    b.metric("dL/dz, squared error", f"{grads['mse']:.4g}")
-    wrong = abs(p0 - label)
-    if wrong > 0.9:
-        ratio = abs(grads["log"]) / max(abs(grads["mse"]), 1e-300)
-        st.warning(
-            f"Confidently wrong: the model gives the wrong class {wrong:.1%}. Log "
-            f"loss pushes back {ratio:,.0f} times harder than squared error, whose "
-            "gradient has almost vanished.",
-            icon=":material/warning:",
-        )
-with right:
-    st.subheader("The formulas")
-    st.latex(r"p = \sigma(z) = \frac{1}{1 + e^{-z}}")
-    st.latex(
-        r"L_{\log}(y, p) = -y \log p - (1 - y)\log(1 - p) \qquad "
-        r"L_{\mathrm{sq}}(y, p) = (p - y)^2"
-    )
-    st.latex(
-        r"\frac{\partial L_{\log}}{\partial z} = p - y \qquad "
-        r"\frac{\partial L_{\mathrm{sq}}}{\partial z} = 2\,(p - y)\,p\,(1 - p)"
-    )
+if not present:
     st.markdown(
-        "The factor **p (1 - p)** is the sigmoid's slope. It goes to zero when p is "
-        "near 0 or 1, whether the model is right *or wrong*. Log loss cancels it; "
-        "squared error keeps it, so a confidently wrong model barely learns."
+        "One example, one prediction. The model outputs a logit **z**, the sigmoid "
+        "turns it into a probability **p**, and the loss says how bad that is for "
+        "the true label **y**. Compare **log loss** (blue, solid) with **squared "
+        "error** (vermillion, dashed)."
     )
 
-# --- Curves --------------------------------------------------------------------
-st.subheader("Loss for one example")
-axis = st.radio("Plot against", ["p", "z"], horizontal=True,
-                format_func={"p": "probability p", "z": "logit z"}.get,
-                **bind(State, "axis"))
-use_p = axis == "p"
-x, z_grid, curves = curves_against("p" if use_p else "z")
-loss_curves = {y: {loss: curves[y][loss][0] for loss in ("log", "mse")}
-               for y in (1, 0)}
-st.plotly_chart(
-    make_loss_curves_figure(
-        x, loss_curves, x_title="predicted probability p" if use_p else "logit z",
-        point=(p0 if use_p else z0, label, losses),
-        y_max=5.0 if use_p else None,
-    ),
-    key="lf_curves",
-)
-st.caption(
-    "Squared error never exceeds 1, however wrong the model is. Log loss grows "
-    "without limit: a confident mistake costs far more than a hesitant one."
-    + (" (The y axis stops at 5; log loss keeps rising towards p = 0 or 1.)"
-       if use_p else "")
-)
 
-st.subheader("The gradient that drives learning")
-_, z_only, curves_z = curves_against("z")
-st.plotly_chart(
-    make_gradient_figure(
-        z_only, {loss: curves_z[label][loss][1] for loss in ("log", "mse")},
-        label=label, wrong_region=core.stability.confidently_wrong(label, Z_MAX),
-        point=(z0, grads),
-    ),
-    key="lf_gradient",
+def prediction_and_curves(label: int) -> None:
+    """The movable point, its numbers, the loss curves and the gradient: a fragment,
+    so moving the point reruns this part only (the label reruns the whole page: the
+    stability section uses it too)."""
+    left, right = st.columns([1.4, 2])
+    with left:
+        mode = st.radio("Move the point by", ["z", "p"], horizontal=True,
+                        format_func={"z": "logit z", "p": "probability p"}.get,
+                        **bind(State, "mode"))
+        if mode == "z":
+            z0 = st.slider("Logit z", -Z_MAX, Z_MAX, step=0.1, **bind(State, "z"))
+        else:
+            p_point = st.slider("Probability p of class 1", 0.001, 0.999,
+                                step=0.001, **bind(State, "p"), format="%.3f")
+            z0 = float(core.stability.logit(p_point))
+        p0 = float(core.sigmoid(z0))
+        point = core.stability.per_example_curves(np.array([z0]))[label]
+        losses = {loss: float(point[loss][0][0]) for loss in point}
+        grads = {loss: float(point[loss][1][0]) for loss in point}
+        st.markdown(f"z = **{z0:.3g}**, p = sigmoid(z) = **{p0:.4g}**, true label "
+                    f"y = **{label}**")
+        a, b = st.columns(2)
+        a.metric("Log loss", metric_text(losses["log"]))
+        b.metric("Squared error", metric_text(losses["mse"]))
+        a.metric("dL/dz, log loss", metric_text(grads["log"]))
+        b.metric("dL/dz, squared error", metric_text(grads["mse"]))
+        wrong = abs(p0 - label)
+        if wrong > 0.9:
+            ratio = abs(grads["log"]) / max(abs(grads["mse"]), 1e-300)
+            st.warning(
+                f"Confidently wrong: the model gives the wrong class {wrong:.1%}. "
+                f"Log loss pushes back {ratio:,.0f} times harder than squared error, "
+                "whose gradient has almost vanished.",
+                icon=":material/warning:",
+            )
+    with right:
+        axis = st.radio("Plot against", ["p", "z"], horizontal=True,
+                        format_func={"p": "probability p", "z": "logit z"}.get,
+                        **bind(State, "axis"))
+        use_p = axis == "p"
+        x_title = "predicted probability p" if use_p else "logit z"
+
+        def curves_figure():
+            x, _, curves = curves_against(axis)
+            loss_curves = {y: {loss: curves[y][loss][0] for loss in ("log", "mse")}
+                           for y in (1, 0)}
+            return make_loss_curves_figure(x, loss_curves, x_title=x_title,
+                                           y_max=5.0 if use_p else None,
+                                           height=340 if present else 400)
+
+        # the curves are built once per axis (cached as a validated dict); only
+        # the point is new on each move
+        spec = memo("lf.curves_figure", (axis, present),
+                    lambda: curves_figure().to_dict(), shared=True)
+        st.plotly_chart(
+            with_traces(spec, loss_point_traces(p0 if use_p else z0, label, losses,
+                                                x_title=x_title)),
+            key="lf_curves",
+        )
+        st.caption(
+            "Squared error never exceeds 1, however wrong the model is. Log loss "
+            "grows without limit: a confident mistake costs far more than a "
+            "hesitant one."
+            + (" (The y axis stops at 5; log loss keeps rising towards p = 0 or 1.)"
+               if use_p else "")
+        )
+
+    st.subheader("The gradient that drives learning")
+    def gradient_figure():
+        _, z_only, curves_z = curves_against("z")
+        return make_gradient_figure(
+            z_only, {loss: curves_z[label][loss][1] for loss in ("log", "mse")},
+            label=label, wrong_region=core.stability.confidently_wrong(label, Z_MAX))
+
+    spec = memo("lf.gradient_figure", label, lambda: gradient_figure().to_dict(),
+                shared=True)
+    st.plotly_chart(with_traces(spec, [gradient_point_trace(z0, grads)]),
+                    key="lf_gradient")
+    if wrong > 0.9:
+        words = ("In the shaded region the model is confidently wrong. At your "
+                 f"z = {z0:.3g} log loss's gradient is {grads['log']:.4f} (almost "
+                 f"the full push of 1), squared error's is {grads['mse']:.2e}: it "
+                 "vanishes exactly where learning is needed most.")
+    else:
+        words = (f"At your z = {z0:.3g} log loss's gradient is {grads['log']:.4f}, "
+                 f"squared error's {grads['mse']:.4f}. Move the point into the "
+                 "shaded region (confidently wrong) and watch squared error's "
+                 "gradient vanish while log loss's stays near the full push of 1.")
+    st.caption(words)
+
+
+label = st.radio("True label y", [1, 0], horizontal=True, **bind(State, "label"),
+                 format_func=lambda y: f"y = {y}")
+st.fragment(prediction_and_curves)(label)
+
+# --- The formulas --------------------------------------------------------------
+st.subheader("The formulas: two cases, one line")
+two_case, one_line = st.columns(2)
+with two_case:
+    st.markdown("**Per example, case by case**")
+    st.latex(r"L_{\log}(y, p) = \begin{cases} -\log p & \text{if } y = 1 \\ "
+             r"-\log(1 - p) & \text{if } y = 0 \end{cases}")
+with one_line:
+    st.markdown("**The same in one line**")
+    st.latex(r"L_{\log}(y, p) = -y \log p - (1 - y)\log(1 - p)")
+st.markdown(
+    "They agree because y is only ever 0 or 1: with y = 1 the second term is "
+    "multiplied by 1 - y = 0 and vanishes, leaving -log p; with y = 0 the first "
+    "term vanishes, leaving -log(1 - p). The one-line form is what code computes, "
+    "with no branch. Averaged over m examples it is the cost J that the surfaces "
+    "and training minimise:"
 )
-far = -8.0 if label == 1 else 8.0
-far_point = core.stability.per_example_curves(np.array([far]))[label]
-st.caption(
-    f"In the shaded region the model is confidently wrong. At z = {far:g} log "
-    f"loss's gradient is {far_point['log'][1][0]:.4f} (almost the full push of 1), "
-    f"squared error's is {far_point['mse'][1][0]:.5f}: it vanishes exactly where "
-    "learning is needed most."
+st.latex(r"J(w, b) = \frac{1}{m}\sum_{i=1}^{m} \Big[-y_i \log p_i - (1 - y_i)"
+         r"\log(1 - p_i)\Big], \qquad p_i = \sigma(w \cdot x_i + b)")
+st.latex(
+    r"p = \sigma(z) = \frac{1}{1 + e^{-z}} \qquad "
+    r"L_{\mathrm{sq}}(y, p) = (p - y)^2 \qquad "
+    r"\frac{\partial L_{\log}}{\partial z} = p - y \qquad "
+    r"\frac{\partial L_{\mathrm{sq}}}{\partial z} = 2\,(p - y)\,p\,(1 - p)"
+)
+st.markdown(
+    "The factor **p (1 - p)** is the sigmoid's slope. It goes to zero when p is "
+    "near 0 or 1, whether the model is right *or wrong*. Log loss cancels it; "
+    "squared error keeps it, so a confidently wrong model barely learns. Where log "
+    "loss comes from: it is the negative log of the Bernoulli likelihood of the "
+    "labels, shown live on the data on the **Walk one example** page."
 )
 
 # --- Stability -------------------------------------------------------------------
 st.subheader("Numerical stability: sigmoid-then-log against logits space")
 st.markdown(
-    "The textbook route computes p = sigmoid(z) first and then takes logs. Once p "
-    "rounds to exactly 0 or 1 (beyond |z| of about 17 in float32, 37 in float64), "
-    "one log is of 0: the result is **inf**, or **nan** where 0 x log(0) appears. "
-    "Computing the loss from z directly, as log(1 + e^(-z)) with a careful "
-    "log1p, stays exact."
+    "The textbook route computes p = sigmoid(z) = 1 / (1 + e^(-z)) first and then "
+    "takes logs. For large positive z, p rounds to exactly **1** (beyond z of "
+    f"about {P_ONE_FLOAT32:.1f} in float32, {P_ONE_FLOAT64:.1f} in float64), so "
+    "log(1 - p) is log 0. For negative z, p does *not* round early: it shrinks "
+    "through ever smaller numbers and reaches exactly **0** only when e^(-z) "
+    f"overflows, near z = {P_ZERO_FLOAT32:.1f} (float32) or {P_ZERO_FLOAT64:.1f} "
+    "(float64; written as e^z / (1 + e^z) it would last to about -745, where e^z "
+    "itself underflows). Then one log is of 0: the result is **inf**, or **nan** "
+    "where 0 x log(0) appears. Computing the loss from z directly, as "
+    "log(1 + e^(-z)) with a careful log1p, stays exact. The curves below use the "
+    f"true label of your point above, y = {label}."
 )
 c1, c2 = st.columns([1, 2])
 with c1:
-    s_label = st.radio("True label", [1, 0], horizontal=True,
-                       format_func=lambda y: f"y = {y}", **bind(State, "s_label"))
     log_x = st.toggle("Beyond ±100 (log axes, |z| up to a million)",
                       **bind(State, "log_x"))
     wrong_side = True
@@ -140,7 +195,7 @@ with c1:
         wrong_side = st.radio(
             "Side", [True, False], horizontal=True, **bind(State, "wrong_side"),
             format_func={True: "confidently wrong", False: "confidently right"}.get)
-z_s, routes = stability(s_label, log_x, wrong_side)
+z_s, routes = stability(label, log_x, wrong_side)
 with c2:
     fails = {
         name: core.stability.first_failure(z_s, values)
@@ -154,15 +209,33 @@ with c2:
     bad_logits = int((~np.isfinite(routes["logits space (float64)"])).sum())
     lines.append(f"- **logits space**: {bad_logits} inf/nan out of {len(z_s)} points")
     st.markdown("\n".join(lines))
-st.plotly_chart(make_stability_figure(z_s, routes, label=s_label, log_x=log_x),
-                key="lf_stability")
+st.plotly_chart(stability_figure(label, log_x, wrong_side), key="lf_stability")
 st.caption("Crosses at the top mark the z values where a route returns inf or nan.")
-st.markdown(f"**The numbers** (true label y = {s_label}):")
-rows = stability_rows(s_label)
+st.markdown(f"**The numbers** (true label y = {label}):")
+rows = stability_rows(label)
 st.dataframe(rows, hide_index=True, key="lf_table", height=38 + 35 * len(rows))
 st.caption(
     "Exact: the same formula evaluated with 50-digit decimal arithmetic. Near "
     "z = 17 the float64 naive route still returns a number but has already lost "
     "digits (1 - p cancels); the logits-space value matches the exact one to the "
     "last digit or two."
+)
+
+st.subheader("Logits space in production")
+st.markdown(
+    "Production libraries take the logits, not probabilities, for exactly this "
+    "reason, and compute the loss as max(z, 0) - z y + log(1 + e^(-|z|)): the same "
+    "log loss, rearranged so nothing overflows and no log of 0 appears.\n"
+    "- **PyTorch**: `torch.nn.BCEWithLogitsLoss` (and "
+    "`binary_cross_entropy_with_logits`) fuses the sigmoid and the log loss; its "
+    "documentation recommends it over `Sigmoid` followed by `BCELoss` for "
+    "numerical stability. Mean over the batch by default.\n"
+    "- **TensorFlow / Keras**: `tf.nn.sigmoid_cross_entropy_with_logits`, or "
+    "`tf.keras.losses.BinaryCrossentropy(from_logits=True)`; with the default "
+    "`from_logits=False` Keras clips p away from 0 and 1 instead.\n"
+    "- **scikit-learn**: `LogisticRegression` minimises its half-binomial loss "
+    "on the raw scores (logits) internally; the metric `sklearn.metrics.log_loss` "
+    "takes probabilities and clips them to [eps, 1 - eps].\n\n"
+    "Optimising log loss makes the probabilities good; whether a decision is good "
+    "depends on the threshold and on what each mistake costs (the Threshold page)."
 )

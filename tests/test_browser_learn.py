@@ -145,3 +145,48 @@ def test_upload_good_then_bad_file_keeps_the_good_one(app_server, page, tmp_path
     expect(described).to_be_visible()
     assert_no_exception(page)
     page.screenshot(path=ARTIFACTS / "upload_bad.png")
+
+
+def _inside(box, size) -> bool:
+    return (box is not None and box["x"] >= 0 and box["y"] >= 0
+            and box["x"] + box["width"] <= size["width"] + 1
+            and box["y"] + box["height"] <= size["height"] + 1)
+
+
+def test_presenting_loss_functions_curves_and_point_controls_fit_1280x720(
+        app_server, page):
+    page.set_viewport_size({"width": 1280, "height": 720})
+    open_page(page, f"{app_server}/?app.present=1")  # the session starts presenting
+    open_page(page, f"{app_server}/loss_functions?app.present=1")
+    assert_no_exception(page)
+    size = page.viewport_size
+    curves = page.get_by_test_id("stPlotlyChart").first
+    expect(curves.locator("path.js-line").first).to_be_attached()
+    page.wait_for_timeout(500)
+    boxes = {
+        "curves": curves.bounding_box(),
+        "z slider": page.get_by_test_id("stSlider").filter(
+            has_text="Logit z").first.bounding_box(),
+        "label": page.get_by_test_id("stRadio").filter(
+            has_text="True label y").first.bounding_box(),
+    }
+    page.screenshot(path=ARTIFACTS / "present_loss_functions_1280x720.png")
+    for name, box in boxes.items():
+        assert _inside(box, size), (name, box)
+
+
+def test_presenting_cost_surfaces_both_3d_surfaces_fit_1280x720(app_server, page):
+    page.set_viewport_size({"width": 1280, "height": 720})
+    open_page(page, f"{app_server}/?app.present=1")  # the session starts presenting
+    open_page(page, f"{app_server}/cost_surfaces?app.present=1")
+    assert_no_exception(page)
+    size = page.viewport_size
+    surfaces = page.get_by_test_id("stPlotlyChart").first
+    expect(surfaces.locator(".gl-container canvas").first).to_be_attached()
+    page.wait_for_timeout(800)  # let WebGL draw
+    page.screenshot(path=ARTIFACTS / "present_cost_surfaces_1280x720.png")
+    assert _webgl_canvases(surfaces) >= 2
+    # the two scenes share one chart: the chart inside the viewport is both inside
+    chart_box = surfaces.bounding_box()
+    assert _inside(chart_box, size), chart_box
+    assert chart_box["width"] > 0.6 * size["width"]

@@ -71,7 +71,7 @@ def test_loss_page_axis_switch_and_stability_panel_every_option():
     at.radio(key="lf.axis").set_value("z").run()
     assert not at.exception
     for label in (1, 0):
-        at.radio(key="lf.s_label").set_value(label).run()
+        at.radio(key="lf.label").set_value(label).run()
         text = " ".join(m.value for m in at.markdown)
         assert "**naive float32** first gives inf/nan" in text
         assert "**logits space**: 0 inf/nan out of 2001 points" in text
@@ -97,6 +97,63 @@ def test_stability_table_shows_the_numbers():
     assert row.loc["100", "exact (50 digits)"] == f"{math.exp(-100):.9g}"
     assert (table["logits-space relative error"].isin(["0"]) |
             table["logits-space relative error"].str.contains("e-1[6-9]")).all()
+
+
+def test_metric_values_fit_their_box():
+    from ui.loss_views import METRIC_CHARS, metric_text
+
+    for value in (0.0, 3.2e-4, -3.2e-4, 1e-300, 0.6931, -0.9820, 4.018, 12345.6,
+                  -1e20):
+        text = metric_text(value)
+        assert len(text) <= METRIC_CHARS, text
+        assert float(text) == pytest.approx(value, rel=1e-2), text
+    at = _page("pages/loss_functions.py")
+    at.slider(key="lf.z").set_value(10.0).run()  # right: tiny loss and gradient
+    for m in at.metric:
+        assert len(m.value) <= METRIC_CHARS, (m.label, m.value)
+
+
+def test_gradient_caption_follows_the_point_and_stability_uses_its_label():
+    at = _page("pages/loss_functions.py")
+    for label, z in ((1, -4.0), (1, 2.5), (0, 7.0)):
+        at.radio(key="lf.label").set_value(label).run()
+        at.slider(key="lf.z").set_value(z).run()
+        caption = next(c.value for c in at.caption if "gradient is" in c.value)
+        assert f"At your z = {z:.3g}" in caption
+        assert "At z = -8" not in caption
+        assert f"true label y = {label}):" in " ".join(m.value for m in at.markdown)
+    assert not [r for r in at.radio if r.key and "s_label" in r.key]
+
+
+def test_the_formulas_two_cases_one_line_and_production_names():
+    at = _page("pages/loss_functions.py")
+    latex = " ".join(x.value for x in at.latex)
+    assert r"\begin{cases}" in latex and "-y \\log p - (1 - y)" in latex
+    assert "J(w, b)" in latex
+    text = " ".join(m.value for m in at.markdown)
+    for name in ("BCEWithLogitsLoss", "sigmoid_cross_entropy_with_logits",
+                 "from_logits=True", "sklearn.metrics.log_loss", "LogisticRegression"):
+        assert name in text
+    assert "y is only ever 0 or 1" in text
+
+
+def test_the_rounding_limits_the_page_states_are_numpys():
+    from ui import loss_views
+
+    for dtype, one, zero in ((np.float32, loss_views.P_ONE_FLOAT32,
+                              loss_views.P_ZERO_FLOAT32),
+                             (np.float64, loss_views.P_ONE_FLOAT64,
+                              loss_views.P_ZERO_FLOAT64)):
+        z = np.linspace(0.0, 60.0, 600_001)
+        first_one = z[np.argmax(stability.naive_sigmoid(z, dtype) == 1)]
+        assert first_one == pytest.approx(one, abs=0.05)
+        z = -np.linspace(0.0, 800.0, 800_001)
+        with np.errstate(all="ignore"):
+            first_zero = z[np.argmax(stability.naive_sigmoid(z, dtype) == 0)]
+        assert first_zero == pytest.approx(zero, abs=0.05)
+        # p never reached 0 before that: it only shrank
+        assert stability.naive_sigmoid(np.array([zero + 0.1]), dtype)[0] > 0
+    assert np.exp(-745.0) > 0 and np.exp(-746.0) == 0  # e^z underflows near -745
 
 
 # --- Cost surfaces -------------------------------------------------------------------
@@ -175,7 +232,7 @@ def test_cost_page_multi_feature_parameter_choices():
 
 def test_cost_page_big_dataset_stays_correct():
     at = _page("pages/cost_surfaces.py")
-    at.slider(key="ds.n").set_value(10_000).run()
+    at.select_slider(key="ds.n").set_value(10_000).run()
     assert not at.exception
     assert "10000" in " ".join(m.value for m in at.markdown).replace(",", "")
 
@@ -227,6 +284,7 @@ def test_surface_figure_has_two_scenes_red_where_concave_and_minima():
                                                     a_title="w", c_title="b",
                                                     log_z=True)
     assert log_fig.layout.scene2.zaxis.type == "log"
+    assert len(log_fig.layout.scene2.zaxis.tickvals) <= 6  # not piled up
 
 
 def test_stability_figure_marks_failures():
@@ -300,10 +358,113 @@ def test_cost_page_with_generator_settings_at_their_extremes():
     ]
     for settings in extremes:
         for key, value in settings.items():
-            at.slider(key=key).set_value(value).run()
+            widget = at.select_slider if key == "ds.n" else at.slider
+            widget(key=key).set_value(value).run()
         assert not at.exception, settings
         notice = _notice(at)
         assert "(0%)" in notice, settings
         text = " ".join(m.value for m in at.markdown)
         minima = re.findall(r"lowest grid point J = ([-\d.e+]+)", text)
         assert len(minima) == 2 and all(np.isfinite(float(v)) for v in minima)
+
+
+@pytest.mark.parametrize("log_z", [False, True])
+def test_a_refilled_surface_pair_is_the_built_one(log_z):
+    import json
+
+    x = core.one_d(n=200).X[:, 0]
+    y = core.one_d(n=200).y
+
+    def numbers(lo):
+        a, c = np.linspace(lo, 6, 41), np.linspace(-6, 6, 41)
+        J = {loss: core.cost_surface(x, y, a, c, loss) for loss in ("mse", "log")}
+        return a, c, J, {k: J[k] > 0.5 for k in J}, {
+            k: (float(a[3]), float(c[4]), float(J[k].min())) for k in J}
+
+    kw = {"a_title": "w", "c_title": "b", "log_z": log_z}
+    skeleton = figures_loss.make_surface_pair_figure(*numbers(-6.0), **kw).to_dict()
+    refilled = figures_loss.refill_surface_pair(skeleton, *numbers(-2.0),
+                                                log_z=log_z)
+    built = figures_loss.make_surface_pair_figure(*numbers(-2.0), **kw)
+    assert json.loads(refilled.to_json()) == json.loads(built.to_json())
+
+
+def test_log_ticks_are_few_and_nice():
+    ticks = figures_loss.log_ticks(np.array([0.013, 4.4]))
+    assert 2 <= len(ticks) <= 6
+    assert all(f"{t:g}" in {"0.02", "0.05", "0.1", "0.2", "0.5", "1", "2", "3",
+                            "0.03", "0.3", "0.01"} for t in ticks)
+    wide = figures_loss.log_ticks(np.array([1e-12, 1e3]))
+    assert len(wide) <= 6 and all(np.log10(t) == round(np.log10(t)) for t in wide)
+
+
+def test_contours_have_colour_bars_and_a_see_through_tint():
+    ds = core.one_d()
+    x = ds.X[:, 0]
+    a, c = np.linspace(-6, 6, 31), np.linspace(-10, 10, 21)
+    J = {loss: core.cost_surface(x, ds.y, a, c, loss) for loss in ("mse", "log")}
+    down = {"mse": J["mse"] > np.median(J["mse"]), "log": np.zeros_like(J["log"],
+                                                                        bool)}
+    minima = {loss: (0.0, 0.0, float(J[loss].min())) for loss in J}
+    fig = figures_loss.make_contour_pair_figure(a, c, J, down, minima,
+                                                a_title="w", c_title="b")
+    costs = [t for t in fig.data if t.type == "contour" and t.showscale]
+    assert len(costs) == 2
+    assert [t.colorbar.title.text for t in costs] == ["J", "J"]
+    assert costs[0].colorbar.x < 0.5 < costs[1].colorbar.x
+    tint = [t for t in fig.data if t.type == "heatmap"]
+    alpha = float(tint[0].colorscale[0][1].rsplit(",", 1)[1].rstrip(")"))
+    assert alpha <= 0.15  # the lines stay visible through it
+    edges = [t for t in fig.data if t.name == "edge of the downward region"]
+    assert len(edges) == 1  # MSE bends down on part of the grid, log loss nowhere
+    # tint before lines: the contour lines are drawn on top of it
+    order = [t.type for t in fig.data if t.type in ("heatmap", "contour")]
+    assert order.index("heatmap") < order.index("contour")
+    _fonts_readable(fig)
+
+
+def test_the_point_added_to_a_cached_figure_is_the_built_ones():
+    import json
+
+    x = np.linspace(-5, 5, 11)
+    curves = stability.per_example_curves(x)
+    loss_curves = {y: {k: curves[y][k][0] for k in ("log", "mse")} for y in (1, 0)}
+    for label in (1, 0):
+        values = {"log": 1.3, "mse": 0.5}
+        built = figures_loss.make_loss_curves_figure(
+            x, loss_curves, x_title="logit z", point=(1.0, label, values))
+        spec = figures_loss.make_loss_curves_figure(x, loss_curves,
+                                                    x_title="logit z").to_dict()
+        fast = figures_loss.with_traces(spec, figures_loss.loss_point_traces(
+            1.0, label, values, x_title="logit z"))
+        a, b = json.loads(fast.to_json()), json.loads(built.to_json())
+        assert a["layout"] == b["layout"]
+        # the same traces; the point comes last (drawn on top) in the fast one
+        assert sorted(json.dumps(t, sort_keys=True) for t in a["data"]) == sorted(
+            json.dumps(t, sort_keys=True) for t in b["data"])
+        assert a["data"][-1]["name"] == "your point"
+    grads = {k: curves[1][k][1] for k in ("log", "mse")}
+    kw = {"label": 1, "wrong_region": (-5, -2.2)}
+    built = figures_loss.make_gradient_figure(x, grads, point=(0.5, values), **kw)
+    fast = figures_loss.with_traces(
+        figures_loss.make_gradient_figure(x, grads, **kw).to_dict(),
+        [figures_loss.gradient_point_trace(0.5, values)])
+    assert json.loads(fast.to_json()) == json.loads(built.to_json())
+
+
+def test_a_refilled_slice_is_the_built_one():
+    import json
+
+    a = np.linspace(-3, 3, 21)
+    def numbers(shift):
+        costs = {"mse": np.sin(a + shift), "log": (a - shift) ** 2}
+        second = {k: surface.second_differences(v, a[1] - a[0])
+                  for k, v in costs.items()}
+        return costs, second, {k: surface.bends_down(v) for k, v in second.items()}
+
+    skeleton = figures_loss.make_slice_figure(a, *numbers(0.0), a_title="w",
+                                              slice_label="b = 0").to_dict()
+    fast = figures_loss.refill_slice(skeleton, a, *numbers(1.0), slice_label="b = 1")
+    built = figures_loss.make_slice_figure(a, *numbers(1.0), a_title="w",
+                                           slice_label="b = 1")
+    assert json.loads(fast.to_json()) == json.loads(built.to_json())

@@ -180,13 +180,13 @@ def test_every_built_in_dataset_renders_with_its_description():
         assert with_defaults.description in captions
         controls = {s.key for s in at.sidebar.slider} | {
             n.key for n in at.sidebar.number_input
-        }
+        } | {s.key for s in at.sidebar.select_slider}
         assert controls == {f"ds.{c}" for c in sidebar.DATASETS[key][1]}
 
 
 def test_generator_values_persist_across_datasets_and_pages():
     at = _app()
-    at.slider(key="ds.n").set_value(500).run()
+    at.select_slider(key="ds.n").set_value(500).run()
     at.slider(key="ds.separation").set_value(3.5).run()
     at.number_input(key="ds.seed").set_value(42).run()
     at.switch_page("pages/loss_functions.py").run()
@@ -194,20 +194,20 @@ def test_generator_values_persist_across_datasets_and_pages():
     assert not at.sidebar.slider
     at.switch_page("pages/cost_surfaces.py").run()
     at.selectbox(key="ds.name").set_value("moons").run()
-    assert at.slider(key="ds.n").value == 200  # moons has its own settings
-    at.slider(key="ds.n").set_value(1000).run()
+    assert at.select_slider(key="ds.n").value == 200  # moons has its own settings
+    at.select_slider(key="ds.n").set_value(1000).run()
     at.switch_page("pages/home.py").run()
     at.selectbox(key="ds.name").set_value("one_d").run()
 
     assert not at.exception
-    assert at.slider(key="ds.n").value == 500
+    assert at.select_slider(key="ds.n").value == 500
     assert at.slider(key="ds.separation").value == 3.5
     assert at.number_input(key="ds.seed").value == 42
     expected = core.one_d(n=500, separation=3.5, seed=42).description
     assert expected in _captions(at)
 
     at.selectbox(key="ds.name").set_value("moons").run()
-    assert at.slider(key="ds.n").value == 1000
+    assert at.select_slider(key="ds.n").value == 1000
     assert "1000 points" in _captions(at)
 
 
@@ -221,6 +221,7 @@ def test_generator_controls_at_their_extremes(end):
             widget = f"ds.{control}"
             value = low if end == "low" else high
             element = (at.number_input(key=widget) if control == "seed"
+                       else at.select_slider(key=widget) if control == "n"
                        else at.slider(key=widget))
             element.set_value(value).run()
             assert not at.exception, (key, control, value)
@@ -253,7 +254,7 @@ def test_upload_through_the_real_widget_then_a_bad_file_keeps_it():
 
 def test_generator_values_survive_a_detour_through_an_upload():
     at = _app()
-    at.slider(key="ds.n").set_value(500).run()
+    at.select_slider(key="ds.n").set_value(500).run()
     at.file_uploader(key="ds.file_widget").set_value(
         ("tumours.csv", GOOD_CSV, "text/csv")
     ).run()
@@ -262,7 +263,7 @@ def test_generator_values_survive_a_detour_through_an_upload():
     at.selectbox(key="ds.name").set_value("one_d").run()
 
     assert not at.exception
-    assert at.slider(key="ds.n").value == 500
+    assert at.select_slider(key="ds.n").value == 500
     assert "500 points" in _captions(at)
 
 
@@ -300,16 +301,41 @@ render_sidebar()
 st.markdown(current_dataset().description)
 """
     at = AppTest.from_string(script, default_timeout=60).run()
-    at.slider(key="ds.n").set_value(700).run()  # one_d's own setting
+    at.select_slider(key="ds.n").set_value(2000).run()  # one_d's own setting
     at.button(key="story").click().run()
 
     assert not at.exception
     assert at.selectbox(key="ds.name").value == "moons"
-    assert at.slider(key="ds.n").value == 60
+    assert at.select_slider(key="ds.n").value == 60
     assert at.number_input(key="ds.seed").value == 3
-    assert at.markdown[0].value == core.two_d("moons", n=60, noise=0.25,
-                                              seed=3).description
+    assert at.markdown[0].value == sidebar.built_in("moons", 60, 2.0, 1.0, 0.5,
+                                                    3).description
     at.selectbox(key="ds.name").set_value("one_d").run()
-    assert at.slider(key="ds.n").value == 700
+    assert at.select_slider(key="ds.n").value == 2000
     with pytest.raises(ValueError, match="no setting"):
         sidebar.choose_dataset("tumour", n=5)
+
+
+def test_noise_caption_names_the_sliders_noise_and_points_step_on_a_log_scale():
+    at = _app()
+    at.selectbox(key="ds.name").set_value("blobs").run()
+    at.slider(key="ds.noise").set_value(1.5).run()
+    assert not at.exception
+    assert at.slider(key="ds.noise").value == 1.5
+    captions = _captions(at)
+    assert "noise 1.5," in captions and "noise 0.375" not in captions
+    points = at.select_slider(key="ds.n")
+    assert list(points.options)[:3] == ["20", "30", "50"]
+    assert points.value == 200
+    ratios = np.diff(np.log10(sidebar.POINTS))
+    assert ratios.max() < 0.41  # no step more than about x2.5
+
+
+def test_the_tumour_set_and_blobs_describe_themselves_once_and_truly():
+    at = _app()
+    at.selectbox(key="ds.name").set_value("tumour").run()
+    words = [c.value for c in at.sidebar.caption if "0 to 5" in _shown(c.value)]
+    assert len(words) == 1
+    assert "nearly linearly separable" not in sidebar.DATASETS["blobs"][2]
+    assert "separable" not in sidebar.built_in("blobs", 200, 2.0, 1.0, 0.5,
+                                               0).description

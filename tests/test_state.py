@@ -178,7 +178,7 @@ def test_loss_functions_link_restores_the_view_and_numbers():
 def test_cost_surfaces_link_restores_data_grid_and_numbers():
     at = _page("pages/cost_surfaces.py")
     at.selectbox(key="ds.name").set_value("moons").run()
-    at.slider(key="ds.n").set_value(300).run()
+    at.select_slider(key="ds.n").set_value(300).run()
     at.selectbox(key="cs.first").set_value(1).run()
     at.slider(key="cs.resolution").set_value(41).run()
     at.slider(key="cs.a_range").set_value((-2.0, 3.0)).run()
@@ -190,7 +190,7 @@ def test_cost_surfaces_link_restores_data_grid_and_numbers():
 
     again = _fresh("pages/cost_surfaces.py", link)
     assert not again.exception
-    for kind, key in (("selectbox", "ds.name"), ("slider", "ds.n"),
+    for kind, key in (("selectbox", "ds.name"), ("select_slider", "ds.n"),
                       ("selectbox", "cs.first"), ("selectbox", "cs.second"),
                       ("slider", "cs.resolution"), ("slider", "cs.a_range"),
                       ("slider", "cs.c_range"), ("toggle", "cs.log_z"),

@@ -34,6 +34,25 @@ def _subplot_titles(fig: go.Figure) -> None:
     fig.update_annotations(font_size=SUBTITLE_SIZE)
 
 
+def log_ticks(values: np.ndarray, most: int = 6) -> list[float]:
+    """Tick values for a log axis over ``values``: powers of ten, with 2 and 5 in
+    between when the range spans few decades, and never more than ``most`` ticks
+    (Plotly's own log ticks pile up on a short 3-D axis)."""
+    positive = values[np.isfinite(values) & (values > 0)]
+    if positive.size == 0:
+        return [1.0]
+    lo, hi = float(positive.min()), float(positive.max())
+    for steps in ((1, 2, 5), (1, 3), (1,)):
+        ticks = [m * 10.0**e for e in range(int(np.floor(np.log10(lo))),
+                                            int(np.ceil(np.log10(hi))) + 1)
+                 for m in steps if lo <= m * 10.0**e <= hi]
+        if len(ticks) <= most:
+            break
+    while len(ticks) > most:  # many decades: every other one
+        ticks = ticks[::2]
+    return ticks or [lo, hi]
+
+
 # ---------------------------------------------------------------------------
 # Loss functions page
 # ---------------------------------------------------------------------------
@@ -47,6 +66,7 @@ def make_loss_curves_figure(
     point: tuple[float, int, dict[str, float]] | None = None,
     y_max: float | None = None,
     title: str | None = None,
+    height: int = 420,
 ) -> go.Figure:
     """Per-example loss against ``x_values`` (p or z): one panel per label.
 
@@ -90,15 +110,52 @@ def make_loss_curves_figure(
                     ),
                     row=1, col=col,
                 )
-    fig = apply_style(fig, title=title, height=420)
+    fig = apply_style(fig, title=title, height=height)
     fig.update_xaxes(title_text=x_title)
     fig.update_yaxes(title_text="loss for one example", row=1, col=1)
     if y_max is not None:
         fig.update_yaxes(range=[0, y_max])
-    fig.update_layout(legend={"orientation": "h", "y": -0.22, "x": 0},
+    # the legend sits 75 px under the plot area, below the x-axis title, whatever
+    # the height (Plotly places it in fractions of the plot area)
+    plot_height = max(height - 70 - 110, 100)
+    fig.update_layout(legend={"orientation": "h", "y": -75 / plot_height, "x": 0},
                       margin={"t": 70, "b": 110})
     _subplot_titles(fig)
     return fig
+
+
+def with_traces(spec: dict, traces: list[dict]) -> go.Figure:
+    """A figure from a cached, already validated figure dict plus a few plain trace
+    dicts, without Plotly's validation (milliseconds instead of a tenth of a
+    second or more per figure)."""
+    return go.Figure({"data": [*spec["data"], *traces], "layout": spec["layout"]},
+                     _validate=False)
+
+
+def loss_point_traces(px: float, label: int, values: dict[str, float], *,
+                      x_title: str, labels=(1, 0)) -> list[dict]:
+    """The movable point of :func:`make_loss_curves_figure` as plain trace dicts,
+    on the panel of its label (``labels`` in panel order)."""
+    axis = "" if labels.index(label) == 0 else str(labels.index(label) + 1)
+    return [
+        {"type": "scatter", "x": [px], "y": [values[loss]], "mode": "markers",
+         "xaxis": f"x{axis}", "yaxis": f"y{axis}",
+         "marker": {"color": colour, "size": 14, "symbol": "circle",
+                    "line": {"color": BLACK, "width": 2}},
+         "name": "your point", "legendgroup": "point", "showlegend": loss == "log",
+         "hovertemplate": f"{x_title}=%{{x:.4g}}<br>loss=%{{y:.4g}}"
+                          "<extra>your point</extra>"}
+        for loss, colour in (("log", LOG), ("mse", MSE))
+    ]
+
+
+def gradient_point_trace(pz: float, values: dict[str, float]) -> dict:
+    """The movable point of :func:`make_gradient_figure` as a plain trace dict."""
+    return {"type": "scatter", "x": [pz, pz], "y": [values["log"], values["mse"]],
+            "mode": "markers", "name": "your point",
+            "marker": {"color": [LOG, MSE], "size": 14,
+                       "line": {"color": BLACK, "width": 2}},
+            "hovertemplate": "z=%{x:.4g}<br>dL/dz=%{y:.4g}<extra>your point</extra>"}
 
 
 def make_gradient_figure(
@@ -233,6 +290,46 @@ def _surface_colour(J: np.ndarray, downward: np.ndarray, log_z: bool) -> np.ndar
     return np.where(downward, 0.5 + 0.5 * height, 0.5 * height)
 
 
+SURFACE_ORDER = ("mse", "log")  # the panels of the surface and contour pairs
+
+
+def surface_pair_values(a_values, c_values, surfaces, downward, minima, *,
+                        log_z: bool) -> tuple[list[dict], dict]:
+    """What :func:`make_surface_pair_figure` draws that depends on the numbers: the
+    data of each trace (in trace order; the two legend swatches have none) and of
+    each scene's J axis. Everything else depends only on the titles, the log toggle
+    and the height, so :func:`refill_surface_pair` can reuse a built figure."""
+    traces, scenes = [], {}
+    for col, loss in enumerate(SURFACE_ORDER, start=1):
+        J = surfaces[loss]
+        a, c, j = minima[loss]
+        traces += [{"x": a_values, "y": c_values, "z": J,
+                    "surfacecolor": _surface_colour(J, downward[loss], log_z)},
+                   {"x": [a], "y": [c], "z": [j]}]
+        if log_z:
+            ticks = log_ticks(J)
+            scenes["scene" if col == 1 else f"scene{col}"] = {
+                "tickvals": ticks, "ticktext": [f"{t:g}" for t in ticks]}
+    return [*traces, {}, {}], scenes
+
+
+def refill_surface_pair(skeleton: dict, a_values, c_values, surfaces, downward,
+                        minima, *, log_z: bool) -> go.Figure:
+    """A surface pair from ``skeleton`` (``make_surface_pair_figure(...).to_dict()``
+    with the same titles, log toggle and height) and new numbers, without Plotly's
+    validation (the skeleton was validated when it was built): milliseconds
+    instead of most of a second."""
+    traces, scenes = surface_pair_values(a_values, c_values, surfaces, downward,
+                                         minima, log_z=log_z)
+    layout = dict(skeleton["layout"])
+    for scene, z_axis in scenes.items():
+        layout[scene] = {**layout[scene], "zaxis": {**layout[scene]["zaxis"],
+                                                    **z_axis}}
+    data = [{**old, **new} for old, new in zip(skeleton["data"], traces,
+                                               strict=True)]
+    return go.Figure({"data": data, "layout": layout}, _validate=False)
+
+
 def make_surface_pair_figure(
     a_values: np.ndarray,
     c_values: np.ndarray,
@@ -248,16 +345,16 @@ def make_surface_pair_figure(
     """MSE and log-loss surfaces side by side, red where each bends downward, each
     with its grid minimum marked. ``surfaces[loss]`` has shape ``(n_c, n_a)``."""
     order = (("mse", "Squared error (MSE) with sigmoid"), ("log", "Log loss"))
+    values, scene_ticks = surface_pair_values(a_values, c_values, surfaces,
+                                              downward, minima, log_z=log_z)
     fig = make_subplots(
         rows=1, cols=2, specs=[[{"type": "scene"}, {"type": "scene"}]],
         subplot_titles=[title for _, title in order], horizontal_spacing=0.02,
     )
-    for col, (loss, name) in enumerate(order, start=1):
-        J = surfaces[loss]
+    for col, (_, name) in enumerate(order, start=1):
         fig.add_trace(
             go.Surface(
-                x=a_values, y=c_values, z=J,
-                surfacecolor=_surface_colour(J, downward[loss], log_z),
+                **values[2 * (col - 1)],
                 colorscale=SURFACE_COLOURSCALE, cmin=0.0, cmax=1.0, showscale=False,
                 name=name,
                 hovertemplate=f"{a_title}=%{{x:.4g}}<br>{c_title}=%{{y:.4g}}<br>"
@@ -266,10 +363,9 @@ def make_surface_pair_figure(
             ),
             row=1, col=col,
         )
-        a, c, j = minima[loss]
         fig.add_trace(
             go.Scatter3d(
-                x=[a], y=[c], z=[j], mode="markers", name="grid minimum",
+                **values[2 * col - 1], mode="markers", name="grid minimum",
                 marker={"size": 7, "color": "#F0E442", "symbol": "diamond",
                         "line": {"color": BLACK, "width": 2}},
                 showlegend=col == 1,
@@ -288,16 +384,23 @@ def make_surface_pair_figure(
         )
     fig = apply_style(fig, x_title=a_title, y_title=c_title, z_title="cost J",
                       height=height)
-    scene = {
-        "xaxis": {"title": {"text": a_title}},
-        "yaxis": {"title": {"text": c_title}},
-        "zaxis": {"title": {"text": "cost J"}, "type": "log" if log_z else "linear"},
-        "camera": {"eye": {"x": -1.5, "y": -1.5, "z": 1.0}},
-        "aspectmode": "cube",
-    }
-    fig.update_layout(scene=scene, scene2=scene,
-                      legend={"orientation": "h", "y": -0.02, "x": 0},
-                      margin={"l": 0, "r": 0, "t": 60, "b": 40})
+    scenes = {}
+    for col in (1, 2):
+        scene = "scene" if col == 1 else f"scene{col}"
+        z_axis = {"title": {"text": "cost J (log)" if log_z else "cost J"},
+                  "nticks": 5}
+        if log_z:
+            z_axis |= {"type": "log", **scene_ticks[scene]}
+        scenes[scene] = {
+            "xaxis": {"title": {"text": a_title}, "nticks": 5},
+            "yaxis": {"title": {"text": c_title}, "nticks": 5},
+            "zaxis": z_axis,
+            # a little further out than Plotly's default: no tick label is cut off
+            "camera": {"eye": {"x": -1.7, "y": -1.7, "z": 1.1}},
+            "aspectmode": "cube",
+        }
+    fig.update_layout(**scenes, legend={"orientation": "h", "y": -0.02, "x": 0},
+                      margin={"l": 10, "r": 10, "t": 50, "b": 40})
     fig.update_scenes(
         xaxis_title_font_size=BASE_FONT_SIZE, yaxis_title_font_size=BASE_FONT_SIZE,
         zaxis_title_font_size=BASE_FONT_SIZE, xaxis_tickfont_size=BASE_FONT_SIZE - 2,
@@ -323,28 +426,49 @@ def make_contour_pair_figure(
     starred and the slice line (``c = slice_at``) drawn."""
     order = (("mse", "Squared error (MSE) with sigmoid"), ("log", "Log loss"))
     fig = make_subplots(rows=1, cols=2, subplot_titles=[t for _, t in order],
-                        horizontal_spacing=0.08)
+                        horizontal_spacing=0.14)
     for col, (loss, name) in enumerate(order, start=1):
         J = surfaces[loss]
         shown = np.log10(np.maximum(J, 1e-300)) if log_z else J
+        down = downward[loss].astype(float)
+        # a faint tint under the contour lines, and the region's edge in red
         fig.add_trace(
-            go.Contour(
-                x=a_values, y=c_values, z=shown, ncontours=25,
-                colorscale="Blues", reversescale=True, showscale=False,
-                contours={"coloring": "lines"}, line={"width": 1.5},
-                name=name, customdata=J,
-                hovertemplate=f"{a_title}=%{{x:.4g}}<br>{c_title}=%{{y:.4g}}<br>"
-                f"J=%{{customdata:.5g}}<extra>{name}</extra>",
-                showlegend=False,
+            go.Heatmap(
+                x=a_values, y=c_values, z=np.where(down > 0, 1.0, np.nan),
+                showscale=False, hoverinfo="skip",
+                colorscale=[[0, "rgba(192,57,43,0.13)"], [1, "rgba(192,57,43,0.13)"]],
+                name="curves downward", showlegend=col == 1,
             ),
             row=1, col=col,
         )
-        mask = np.where(downward[loss], 1.0, np.nan)
+        if 0 < down.mean() < 1:
+            fig.add_trace(
+                go.Contour(
+                    x=a_values, y=c_values, z=down, showscale=False,
+                    contours={"start": 0.5, "end": 0.5, "size": 1,
+                              "coloring": "none"},
+                    line={"color": CONCAVE_COLOUR, "width": 2.5}, hoverinfo="skip",
+                    name="edge of the downward region", showlegend=col == 1,
+                ),
+                row=1, col=col,
+            )
         fig.add_trace(
-            go.Heatmap(
-                x=a_values, y=c_values, z=mask, showscale=False, hoverinfo="skip",
-                colorscale=[[0, "rgba(192,57,43,0.35)"], [1, "rgba(192,57,43,0.35)"]],
-                name="curves downward", showlegend=col == 1,
+            go.Contour(
+                x=a_values, y=c_values, z=shown, ncontours=15,
+                colorscale="Blues", reversescale=True, showscale=True,
+                colorbar={"title": {"text": "log10 J" if log_z else "J",
+                                    "side": "top"},
+                          "x": 0.455 if col == 1 else 1.0, "len": 0.85,
+                          "thickness": 14, "tickfont": {"size": BASE_FONT_SIZE - 2}},
+                # no labels on the lines: plotly.js places them on every redraw
+                # (seconds on a 101 x 101 grid); the colour bar reads the levels
+                contours={"coloring": "lines"},
+                line={"width": 1.5},
+                name=name, customdata=J if log_z else None,
+                hovertemplate=f"{a_title}=%{{x:.4g}}<br>{c_title}=%{{y:.4g}}<br>"
+                + ("J=%{customdata:.5g}" if log_z else "J=%{z:.5g}")
+                + f"<extra>{name}</extra>",
+                showlegend=False,
             ),
             row=1, col=col,
         )
@@ -379,6 +503,41 @@ def make_contour_pair_figure(
     return fig
 
 
+def add_slice_line(fig: go.Figure, a_values: np.ndarray, slice_at: float) -> go.Figure:
+    """The dashed slice line ``c = slice_at`` on both panels of a contour pair (by
+    axis name, so it also works on a figure rebuilt from a cached dict)."""
+    for col, (xaxis, yaxis) in enumerate((("x", "y"), ("x2", "y2")), start=1):
+        fig.add_trace(go.Scatter(
+            x=[a_values[0], a_values[-1]], y=[slice_at, slice_at], mode="lines",
+            name="slice below", showlegend=col == 1, xaxis=xaxis, yaxis=yaxis,
+            line={"color": BLACK, "width": 2, "dash": "dash"}, hoverinfo="skip"))
+    return fig
+
+
+def slice_values(a_values, costs, second, bends, *, slice_label: str) -> list[dict]:
+    """What :func:`make_slice_figure` draws that depends on the slice, trace by
+    trace: for MSE then log loss, the cost, its second differences, and the
+    stretches where they bend downward."""
+    values = []
+    for loss, name in (("mse", "MSE"), ("log", "log loss")):
+        d2 = second[loss]
+        values += [{"x": a_values, "y": costs[loss],
+                    "name": f"J at {slice_label}, {name}"},
+                   {"x": a_values[1:-1], "y": d2},
+                   {"x": a_values[1:-1], "y": np.where(bends[loss], d2, np.nan)}]
+    return values
+
+
+def refill_slice(skeleton: dict, a_values, costs, second, bends, *,
+                 slice_label: str) -> go.Figure:
+    """A slice figure from ``skeleton`` (``make_slice_figure(...).to_dict()`` with
+    the same ``a_title``) and a new slice, without Plotly's validation."""
+    values = slice_values(a_values, costs, second, bends, slice_label=slice_label)
+    data = [{**old, **new} for old, new in zip(skeleton["data"], values,
+                                               strict=True)]
+    return go.Figure({"data": data, "layout": skeleton["layout"]}, _validate=False)
+
+
 def make_slice_figure(
     a_values: np.ndarray,
     costs: dict[str, np.ndarray],
@@ -400,27 +559,24 @@ def make_slice_figure(
             f"{name}: cost along {a_title}" for _, _, name in order
         ] + [f"{name}: second difference" for _, _, name in order],
     )
-    for col, (loss, colour, name) in enumerate(order, start=1):
+    values = slice_values(a_values, costs, second, bends, slice_label=slice_label)
+    for col, (_, colour, name) in enumerate(order, start=1):
+        cost, d2, negative = values[3 * (col - 1): 3 * col]
         fig.add_trace(
-            go.Scatter(x=a_values, y=costs[loss], mode="lines",
-                       name=f"J at {slice_label}, {name}",
-                       line={"color": colour, "width": 3},
+            go.Scatter(**cost, mode="lines", line={"color": colour, "width": 3},
                        hovertemplate=f"{a_title}=%{{x:.4g}}<br>J=%{{y:.5g}}"
                        f"<extra>{name}</extra>"),
             row=1, col=col,
         )
-        d2 = second[loss]
         fig.add_trace(
-            go.Scatter(x=a_values[1:-1], y=d2, mode="lines",
-                       name=f"second difference, {name}",
+            go.Scatter(**d2, mode="lines", name=f"second difference, {name}",
                        line={"color": colour, "width": 2, "dash": "dot"},
                        hovertemplate=f"{a_title}=%{{x:.4g}}<br>"
                        f"second difference=%{{y:.4g}}<extra>{name}</extra>"),
             row=2, col=col,
         )
-        negative = np.where(bends[loss], d2, np.nan)
         fig.add_trace(
-            go.Scatter(x=a_values[1:-1], y=negative, mode="lines",
+            go.Scatter(**negative, mode="lines",
                        name="bends downward (below zero)", showlegend=col == 1,
                        legendgroup="down",
                        line={"color": CONCAVE_COLOUR, "width": 6},
@@ -435,4 +591,38 @@ def make_slice_figure(
     fig.update_layout(legend={"orientation": "h", "y": -0.14, "x": 0},
                       margin={"t": 60, "b": 130})
     _subplot_titles(fig)
+    return fig
+
+
+# ---------------------------------------------------------------------------
+# Walk one example page
+# ---------------------------------------------------------------------------
+
+
+def make_reliability_figure(
+    prob_pred: np.ndarray, prob_true: np.ndarray, bin_weight: np.ndarray,
+) -> go.Figure:
+    """Reliability diagram: observed share of positives against mean predicted
+    probability per bin (marker area by the bin's cases), with the diagonal of a
+    perfectly calibrated model."""
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines",
+                             name="perfectly calibrated",
+                             line={"color": "#888888", "dash": "dash", "width": 2},
+                             hoverinfo="skip"))
+    size = 8 + 22 * np.sqrt(bin_weight / max(float(np.max(bin_weight)), 1.0))
+    fig.add_trace(go.Scatter(
+        x=prob_pred, y=prob_true, mode="lines+markers", name="this model",
+        line={"color": LOG, "width": 3},
+        marker={"size": size, "color": LOG, "line": {"color": BLACK, "width": 1}},
+        customdata=bin_weight,
+        hovertemplate="mean p=%{x:.3f}<br>share positive=%{y:.3f}<br>"
+        "cases=%{customdata:.0f}<extra></extra>"))
+    fig = apply_style(fig, title="Reliability diagram (10 bins)",
+                      x_title="mean predicted probability p",
+                      y_title="observed share of positives", height=420)
+    fig.update_xaxes(range=[0, 1])
+    fig.update_yaxes(range=[0, 1])
+    fig.update_layout(legend={"orientation": "h", "y": -0.22, "x": 0},
+                      margin={"t": 60, "b": 100})
     return fig

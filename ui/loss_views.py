@@ -4,14 +4,25 @@ Each is the same for everyone and depends on a couple of small arguments, so it 
 computed once per server (``st.cache_data``, bounded).
 """
 
+from collections.abc import Callable, Hashable
+
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 import core
+from ui.figures_loss import make_stability_figure
+from ui.memo import memo
 
 Z_MAX = 10.0  # the curves and the movable point live on z in [-Z_MAX, Z_MAX]
 P_EDGE = 1e-3  # curves against p run over [P_EDGE, 1 - P_EDGE]
+# Where the naive sigmoid 1 / (1 + exp(-z)) rounds p to exactly 1 (from this z up)
+# or to exactly 0 (from this z down, once exp(-z) overflows); checked against NumPy
+# in tests/test_loss_pages.py.
+P_ONE_FLOAT32, P_ONE_FLOAT64 = 16.6, 36.7
+P_ZERO_FLOAT32, P_ZERO_FLOAT64 = -88.7, -709.8
+METRIC_CHARS = 7  # an st.metric value wider than this is cut off in a narrow column
 TABLE_Z = (-1000.0, -100.0, -40.0, -20.0, -17.0, 0.0, 17.0, 20.0, 37.0, 40.0,
            100.0, 1000.0)
 
@@ -47,6 +58,53 @@ def stability(label: int, log_x: bool, wrong_side: bool):
     if table is not None:
         routes["exact"] = table.exact
     return z, routes
+
+
+def metric_text(value: float) -> str:
+    """A metric value that fits its box (at most METRIC_CHARS characters): four
+    significant digits (fewer when they would not fit), scientific notation below
+    0.001 or from 10,000 up."""
+    if value == 0:
+        return "0"
+    if 1e-3 <= abs(value) < 1e4:
+        for digits, room in ((4, METRIC_CHARS - 1), (3, METRIC_CHARS),
+                             (2, METRIC_CHARS)):
+            text = f"{value:.{digits}g}"
+            if len(text) <= room:
+                break
+        return text
+    for digits in (2, 1, 0):  # fewer digits for a three-digit exponent
+        mantissa, exponent = f"{value:.{digits}e}".split("e")
+        text = f"{float(mantissa):g}e{int(exponent)}"
+        if len(text) <= METRIC_CHARS:
+            break
+    return text
+
+
+def cached_figure(name: str, key: Hashable, build: Callable[[], go.Figure], *,
+                  shared: bool) -> go.Figure:
+    """``build()``'s figure, built once per ``key`` and kept as a plain dict.
+
+    Profiling the Cost surfaces page showed where its seconds went: not the
+    surfaces (0.1 s each on a 101 x 101 grid over 200 points) nor Plotly's JSON
+    (0.03 s), but Plotly's Python property tree, validating every layout update and
+    copying the figure in ``apply_style``: about 0.8 s for the 3-D pair and 0.3 s
+    for the contours. A figure rebuilt from its dict without validation takes
+    about 2 ms (it was validated when it was built).
+    """
+    spec = memo(name, key, lambda: build().to_dict(), shared=shared)
+    return go.Figure(spec, _validate=False)
+
+
+def stability_figure(label: int, log_x: bool, wrong_side: bool):
+    """The stability figure, built once per server for each view (it only depends on
+    these three choices; building a Plotly figure costs more than its numbers)."""
+    def build():
+        z, routes = stability(label, log_x, wrong_side)
+        return make_stability_figure(z, routes, label=label, log_x=log_x)
+
+    return cached_figure("lf.stability_figure", (label, log_x, wrong_side), build,
+                         shared=True)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

@@ -64,7 +64,6 @@ class LossFunctionsState(Model):
     z: float = number(-4.0, -10.0, 10.0)
     p: float = number(0.02, 0.001, 0.999)
     axis: str = choice("p", ("p", "z"))  # plot the curves against p or z
-    s_label: int = choice(1, (1, 0), param="sy")
     log_x: bool = flag(False, param="far")
     wrong_side: bool = flag(True, param="wrong")
 
@@ -85,6 +84,29 @@ class CostSurfacesState(Model):
     resolution: int = choice(101, range(11, 202, 10), param="res")
     slice_at: float = number(0.5, 0.0, 1.0, param="slice")
     log_z: bool = flag(False, param="logz")
+
+
+# ------------------------------------------------------------------ walk one example
+WALK_SOURCES = ("fit", "trained")  # the model: fitted here, or the Training page's
+MAX_TYPED = 120  # characters of a typed row (a URL value holds at most 120)
+
+
+@dataclass(frozen=True)
+class WalkState(Model):
+    """One example followed through the model: a row of the chosen data (or a typed
+    one, ``x`` as comma-separated numbers, with its label), the polynomial degree of
+    the fitted model, and a nudge of its weights (``w_scale`` times, ``b_shift``
+    added) to see every number move."""
+
+    KEY = "walk"
+    row: int = number(0, 0, 10**7, integer=True)
+    typed: bool = flag(False)
+    x: str = text("", MAX_TYPED)
+    label: int = choice(1, (1, 0), param="y")
+    degree: int = number(1, 1, 6, integer=True)
+    source: str = choice("fit", WALK_SOURCES, param="src")
+    w_scale: float = number(1.0, -3.0, 3.0, param="ws")
+    b_shift: float = number(0.0, -10.0, 10.0, param="bs")
 
 
 # ----------------------------------------------------------------------- training

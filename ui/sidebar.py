@@ -41,7 +41,7 @@ DATASETS = {
     "tumour": (
         "Tumour size (toy, 6 points)",
         (),
-        "",  # its description (below) says it all
+        "Small enough to check every number by hand: one feature, no noise.",
     ),
     "one_d": (
         "1-D overlapping classes",
@@ -52,7 +52,8 @@ DATASETS = {
     "blobs": (
         "2-D blobs",
         ("n", "noise", "seed"),
-        "scikit-learn's two Gaussian blobs: nearly linearly separable.",
+        "scikit-learn's two Gaussian blobs: they overlap more as the noise grows; "
+        "at the default noise many points sit inside the other class's blob.",
     ),
     "moons": (
         "2-D moons",
@@ -75,13 +76,24 @@ assert tuple(DATASETS) == BUILT_IN
 
 # Generator settings: control -> (label, min, max, step); defaults in DatasetState.
 CONTROLS = {
-    "n": ("Points", 20, 10_000, 10),
+    "n": ("Points", 20, 10_000, 0),  # log-spaced: one of POINTS
     "separation": ("Class separation", 0.0, 6.0, 0.1),
     "noise": ("Noise", 0.1, 3.0, 0.1),
     "balance": ("Share of positives", 0.05, 0.95, 0.05),
     "seed": ("Seed", 0, 10_000, 1),
 }
 DEFAULT_DATASET = DatasetState().name
+# The Points control steps through nice values, evenly on a log scale (a link may
+# hold any whole number in [20, 10000]: it joins the list).
+POINTS = (20, 30, 50, 100, 200, 300, 500, 1_000, 2_000, 3_000, 5_000, 10_000)
+# scikit-learn's generators want a smaller noise than the 1-D one (its blobs' std
+# is 1 + 5 noise): the slider's value is divided by this before it reaches them.
+TWO_D_NOISE_SCALE = 4
+TWO_D_WORDS = {
+    "blobs": "two Gaussian blobs that overlap more as the noise grows",
+    "moons": "two interleaving half-moons: a straight line cannot separate them",
+    "circles": "a ring around a disc: needs polynomial features",
+}
 
 
 @st.cache_data(show_spinner=False, max_entries=64, ttl=3600)
@@ -94,7 +106,10 @@ def built_in(key: str, n: int, separation: float, noise: float, balance: float,
         return core.one_d(n=n, separation=separation, noise=noise, balance=balance,
                           seed=seed)
     if key in ("blobs", "moons", "circles"):
-        return core.two_d(key, n=n, noise=noise / 4, seed=seed)
+        data = core.two_d(key, n=n, noise=noise / TWO_D_NOISE_SCALE, seed=seed)
+        # the words name the slider's noise, the one the reader set
+        return replace(data, description=f"{n} points, {TWO_D_WORDS[key]} "
+                       f"(noise {noise:g}, seed {seed}).")
     if key == "breast_cancer":
         return core.breast_cancer()
     raise ValueError(f"Unknown dataset {key!r}.")
@@ -405,7 +420,11 @@ def render_sidebar() -> None:
             st.caption(DATASETS[name][2])
         for control in DATASETS.get(name, ("", ()))[1]:
             label, low, high, step = CONTROLS[control]
-            if control == "seed":
+            if control == "n":
+                st.select_slider(label, sorted({*POINTS, model.n}),
+                                 format_func=lambda v: f"{v:,}",
+                                 **state.bind(DatasetState, control))
+            elif control == "seed":
                 # No min or max here: the browser would clamp a typed value to
                 # them silently; the model refuses it and says why instead.
                 st.number_input(f"{label} ({low} to {high:,})",

@@ -1,0 +1,198 @@
+"""Warm load and repaint times of the two Learn pages (Loss functions, Cost
+surfaces) against a bare one-slider Streamlit app, in Debian's Chromium via
+Playwright, both servers running side by side in the same run.
+
+- warm page load: ``page.goto`` of the page (after the server has served it once)
+  until the app is idle and its charts are drawn; against the bare app's load;
+- Cost surfaces: the slice slider moved one step (ArrowRight) until its heading
+  shows the new position; a w-range change (the first range slider's upper thumb
+  one step) at 101 x 101 over 200 points until the new surfaces are drawn;
+- Loss functions: the z slider moved one step until the point's line shows it;
+- against the bare slider moved one step until its text shows the new value.
+
+Each time is a median over N repetitions; the ratio is printed with its bound:
+
+    cost surfaces slice slider: X ms vs bare slider Y ms = R x (bound 2x)
+
+Run: ``python bench/bench_learn_pages.py [--loads 5] [--moves 10]``. Exits
+non-zero when a ratio exceeds its bound.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from harness import CHROMIUM_ARGS, streamlit_server, write_bare_app
+from playwright.sync_api import Page, sync_playwright
+
+BOUNDS = {"load": 2.0, "slice": 2.0, "w_range": 4.0, "z": 2.0}
+
+BARE_APP = '''import streamlit as st
+
+st.slider("Value", 0.0, 1.0, 0.5, step=0.001, key="s", format="%.3f")
+st.container(key="bare_at").markdown(f"At value {st.session_state['s']:.4g}")
+'''
+
+IDLE_JS = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return !!app && app.dataset.testScriptState === 'notRunning'
+    && app.dataset.testConnectionState === 'CONNECTED'
+    && !document.querySelector('[data-testid="stSkeleton"]');
+}"""
+
+# idle, and the text of `selector` contains `text`
+SHOWS_JS = """([selector, text]) => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!app || app.dataset.testScriptState !== 'notRunning') return false;
+  return [...document.querySelectorAll(selector)]
+    .some(el => el.textContent.includes(text));
+}"""
+
+# idle, and `count` Plotly charts have drawn (an SVG, and a WebGL canvas for 3-D)
+CHARTS_JS = """([count, gl]) => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!app || app.dataset.testScriptState !== 'notRunning') return false;
+  const charts = document.querySelectorAll('[data-testid="stPlotlyChart"] .main-svg');
+  const canvases = document.querySelectorAll('.gl-container canvas');
+  return charts.length >= count && canvases.length >= gl;
+}"""
+
+
+def _median_ms(times: list[float]) -> float:
+    return statistics.median(times) * 1000
+
+
+def _load(page: Page, url: str, wait) -> float:
+    t0 = time.perf_counter()
+    page.goto(url)
+    wait()
+    return time.perf_counter() - t0
+
+
+CHANGED_JS = """([selector, marker, before]) => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!app || app.dataset.testScriptState !== 'notRunning') return false;
+  const el = [...document.querySelectorAll(selector)]
+    .find(e => e.textContent.includes(marker));
+  return !!el && el.textContent !== before;
+}"""
+
+
+def _press(page: Page, thumb, selector: str, marker: str) -> float:
+    """One ArrowRight on ``thumb``, timed until the element matching ``selector``
+    whose text holds ``marker`` shows a new text and the app is idle."""
+    before = page.evaluate(
+        """([selector, marker]) => [...document.querySelectorAll(selector)]
+             .find(e => e.textContent.includes(marker)).textContent""",
+        [selector, marker])
+    thumb.focus()
+    t0 = time.perf_counter()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(CHANGED_JS, arg=[selector, marker, before],
+                           polling="raf", timeout=120_000)
+    return time.perf_counter() - t0
+
+
+def _thumb(page: Page, label: str, index: int = 0):
+    slider = page.get_by_test_id("stSlider").filter(has_text=label).first
+    return slider.get_by_role("slider").nth(index)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--loads", type=int, default=5)
+    ap.add_argument("--moves", type=int, default=10)
+    args = ap.parse_args()
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        raise SystemExit("Needs Debian's chromium (apt-get install -y chromium).")
+    results: dict[str, tuple[float, float]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        bare = write_bare_app(tmp, "bare_slider.py", BARE_APP)
+        with (streamlit_server("app.py", log_path=tmp / "app.log") as app_url,
+              streamlit_server(bare, cwd=tmp, log_path=tmp / "bare.log") as bare_url,
+              sync_playwright() as pw):
+            browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.set_default_timeout(120_000)
+
+            def idle():
+                page.wait_for_function(IDLE_JS, timeout=120_000)
+
+            def bare_ready():
+                page.wait_for_function(SHOWS_JS, arg=[".st-key-bare_at", "At value"],
+                                       timeout=120_000)
+
+            def charts(count: int, gl: int = 0):
+                return lambda: page.wait_for_function(CHARTS_JS, arg=[count, gl],
+                                                      timeout=120_000)
+
+            pages = {"loss_functions": charts(3), "cost_surfaces": charts(3, 2)}
+            # warm the server: the frame once, then each page once
+            page.goto(app_url)
+            idle()
+            for name, ready in pages.items():
+                _load(page, f"{app_url}/{name}", ready)
+            _load(page, bare_url, bare_ready)
+
+            loads = {name: [] for name in (*pages, "bare")}
+            for _ in range(args.loads):  # interleaved: a noisy neighbour hurts all
+                loads["bare"].append(_load(page, bare_url, bare_ready))
+                for name, ready in pages.items():
+                    loads[name].append(_load(page, f"{app_url}/{name}", ready))
+            bare_load = _median_ms(loads["bare"])
+            for name in pages:
+                results[f"load {name}"] = (_median_ms(loads[name]), bare_load)
+            print(results, flush=True)
+
+            # the bare slider
+            _load(page, bare_url, bare_ready)
+            thumb = _thumb(page, "Value")
+            bare_moves = [_press(page, thumb, ".st-key-bare_at", "At value")
+                          for _ in range(args.moves + 1)]
+            bare_move = _median_ms(bare_moves[1:])
+
+            # Loss functions: the z slider (default z = -4, step 0.1)
+            _load(page, f"{app_url}/loss_functions", pages["loss_functions"])
+            thumb = _thumb(page, "Logit z")
+            moves = [_press(page, thumb, '[data-testid="stMarkdown"]',
+                            "p = sigmoid(z)") for _ in range(args.moves + 1)]
+            results["z slider"] = (_median_ms(moves[1:]), bare_move)
+            print(results, flush=True)
+
+            # Cost surfaces: the slice slider (default 0.5, step 0.01)
+            _load(page, f"{app_url}/cost_surfaces", pages["cost_surfaces"])
+            thumb = _thumb(page, "Slice at")
+            moves = [_press(page, thumb, "h3", "A slice along")
+                     for _ in range(args.moves + 1)]
+            results["slice slider"] = (_median_ms(moves[1:]), bare_move)
+
+            # Cost surfaces: the w range's upper end, one step each (new surfaces)
+            thumb = _thumb(page, "from / to", 1)
+            moves = [_press(page, thumb, '[data-testid="stMarkdown"]',
+                            "lowest grid point") for _ in range(args.moves + 1)]
+            results["w range"] = (_median_ms(moves[1:]), bare_move)
+            browser.close()
+
+    failed = False
+    bounds = {"load loss_functions": BOUNDS["load"], "load cost_surfaces":
+              BOUNDS["load"], "z slider": BOUNDS["z"], "slice slider":
+              BOUNDS["slice"], "w range": BOUNDS["w_range"]}
+    for name, (x, y) in results.items():
+        ratio = x / y
+        ok = ratio <= bounds[name]
+        failed |= not ok
+        base = "bare load" if name.startswith("load") else "bare slider"
+        print(f"{name}: {x:.0f} ms vs {base} {y:.0f} ms = {ratio:.2f} x "
+              f"(bound {bounds[name]:g}x) {'PASS' if ok else 'FAIL'}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
