@@ -112,7 +112,7 @@ LOG_LOSS = Lesson("Why log loss", (
          "BCEWithLogitsLoss works this way).",
          "Far out on the wrong side only the logits-space column stays finite and "
          "exact.",
-         {"label": 1, "z": -4.0, "s_label": 1, "log_x": True, "wrong_side": True}),
+         {"label": 1, "z": -4.0, "log_x": True, "wrong_side": True}),
     Step("The cost surfaces", "pages/cost_surfaces.py",
          "Average the loss over all examples and plot J against the weight and the "
          "bias. Log loss makes one bowl; squared error through a sigmoid makes "
