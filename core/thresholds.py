@@ -246,6 +246,32 @@ def bayes_threshold(cost: CostMatrix) -> float:
     return num / den
 
 
+def adjusted_bayes_threshold(
+    threshold: float, sample_prevalence: float, deployment_prevalence: float
+) -> float:
+    """The Bayes threshold for probabilities calibrated at base rate ``pi`` (the
+    data's), used where the base rate is ``pi'`` (production).
+
+    Bayes' rule moves every probability's odds by the ratio of the prior odds:
+    ``p'/(1-p') = p/(1-p) * [pi'/(1-pi')] / [pi/(1-pi)]``. Flagging when
+    ``p' >= t*`` is therefore flagging when
+    ``p/(1-p) >= [t*/(1-t*)] * [pi/(1-pi)] / [pi'/(1-pi')]``; the returned value is
+    that odds bound turned back into a probability. Worked in log-odds so no odds
+    overflow. A threshold outside (0, 1) (flag everyone, or no one) is returned
+    unchanged: no base rate changes that decision.
+    """
+    t = float(threshold)
+    pi, pi_new = float(sample_prevalence), float(deployment_prevalence)
+    for name, v in (("sample", pi), ("deployment", pi_new)):
+        if not 0.0 < v < 1.0:
+            raise ValueError(f"The {name} prevalence must be strictly between 0 and 1.")
+    if not 0.0 < t < 1.0:
+        return t
+    log_odds = (np.log(t) - np.log1p(-t)) + (np.log(pi) - np.log1p(-pi)) - (
+        np.log(pi_new) - np.log1p(-pi_new))
+    return float(1.0 / (1.0 + np.exp(-log_odds)))
+
+
 def bayes_rule_applies(cost: CostMatrix) -> bool:
     """True when "flag when ``p >= bayes_threshold(cost)``" is the cost-optimal rule
     for calibrated probabilities, i.e. ``(c_fp - c_tn) + (c_fn - c_tp) > 0``: mistakes

@@ -13,7 +13,7 @@ from __future__ import annotations
 import streamlit as st
 
 import core
-from core.thresholds import bayes_rule_applies
+from core.thresholds import adjusted_bayes_threshold, bayes_rule_applies
 from ui import state
 from ui import threshold_data as data
 from ui import threshold_views as views
@@ -68,6 +68,9 @@ scale = data.scale(sess, scores)
 is_prob = scores.are_probabilities
 # With FP - TN + FN - TP <= 0 no "flag when p >= t" rule is optimal: no Bayes line.
 bayes = core.bayes_threshold(cost) if is_prob and bayes_rule_applies(cost) else None
+if bayes is not None and view.base_rate is not None:  # probabilities calibrated at
+    bayes = adjusted_bayes_threshold(  # the data's base rate, used at production's
+        bayes, analysis.sample_prevalence, view.base_rate)
 with st.spinner("Bootstrapping the optimum..."):
     boot = data.bootstrap(sess, analysis, cost)
 
@@ -75,7 +78,7 @@ with st.spinner("Bootstrapping the optimum..."):
 with headline:
     views.reupload_notice(sess, view)
     views.headline(analysis, curves, cost, scale, cash, is_prob)
-    views.summary(analysis, cost, cash)
+    views.summary(analysis, cost, cash, data.resample(analysis))
 
 panel = views.Panel(analysis, curves, cost, cash, scale, bayes, boot.threshold_band,
                     "threshold" if is_prob else "threshold (score scale)")

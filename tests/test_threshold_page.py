@@ -613,3 +613,65 @@ def test_a_column_choice_that_cannot_work_keeps_the_previous_one():
     assert at.selectbox(key="thr.score_column").value == "score"
     assert at.session_state["thr"].score_column == "score"
     assert _metric(at, "Cost-optimal threshold") == opt
+
+
+# ------------------------------------------------------- issue 11/12: wrong numbers
+
+
+@pytest.mark.parametrize(("name", "content", "words"), [
+    ("huge_scores.csv", b"label,score\n0,-1e308\n1,1e308\n0,0.5\n1,0.7\n",
+     "scores must lie within"),
+    ("huge_counts.csv", b"label,score,count\n0,0.2,1e19\n1,0.9,1e19\n0,0.5,1\n",
+     "2**53"),
+    ("huge_weights.csv", b"label,score,weight\n0,0.2,1e308\n1,0.9,1e308\n0,0.5,1\n",
+     "2**53"),
+])
+def test_numbers_no_widget_can_hold_are_refused_and_the_good_file_kept(
+        name, content, words):
+    at = _page()
+    data, _, _ = _good_file()
+    at = _upload(at, "scores.csv", data)
+    good = _metric(at, "Cost-optimal threshold")
+    at = _upload(at, name, content)
+    assert not at.exception
+    errors = _errors(at)
+    assert errors and words in errors[0], errors
+    assert "previous file is still in use" in errors[0]
+    assert _metric(at, "Cost-optimal threshold") == good
+    assert at.slider(key="thr.slider").step == pytest.approx(0.001)
+
+
+def test_the_page_says_how_it_read_the_weights():
+    at = _page()
+    rng = np.random.default_rng(5)
+    n = 300
+    y = (rng.random(n) < 0.4).astype(int)
+    s = np.round(rng.random(n) * 0.5 + 0.4 * y, 3)
+    counts = "\n".join(f"{a},{b},{k}" for a, b, k in
+                       zip(y, s, rng.integers(1, 5, n), strict=True))
+    at = _upload(at, "counts.csv", ("label,score,count\n" + counts).encode())
+    assert not _errors(at)
+    assert "read as counts" in _text(at)
+    frac = "\n".join(f"{a},{b},{1 / n!r}" for a, b in zip(y, s, strict=True))
+    at = _upload(at, "frac.csv", ("label,score,weight\n" + frac).encode())
+    assert not _errors(at)
+    assert "read as importance weights" in _text(at)
+    assert "effective sample size" in _text(at)
+    _view(at, "uncertainty")  # no longer one case per resample: a finite band
+    band = _text(at).split("falls between")[1].split("in 90%")[0]
+    assert "+inf" not in band and "$0.00 and $0.00" not in band, band
+
+
+def test_the_bayes_threshold_moves_with_the_production_base_rate():
+    from core.thresholds import adjusted_bayes_threshold
+
+    at = _page()
+    _view(at, "calibration")
+    assert "= 0.25 is" in _text(at)
+    at.checkbox(key="thr.base_on").check().run()
+    at.number_input(key="thr.base_rate").set_value(0.02).run()
+    assert not at.exception
+    _, _, sv, _ = _expected_default_story()
+    want = adjusted_bayes_threshold(0.25, core.thresholds.sample_prevalence(sv), 0.02)
+    assert want > 0.8
+    assert f"= {want:.3g}" in _text(at)

@@ -17,7 +17,7 @@ import numpy as np
 import streamlit as st
 
 import core
-from core.bootstrap import BootstrapResult
+from core.bootstrap import BootstrapResult, ResampleSize
 from core.calibration import Calibration
 from core.scored import ScoredRows
 from core.thresholds import compare_costs, cost_at, cost_ratio, sample_prevalence
@@ -260,7 +260,18 @@ def headline(analysis: Analysis, curves: Curves, cost: core.CostMatrix,
                   cash.text(comp.saved_vs("no_one", per)))
 
 
-def summary(analysis: Analysis, cost: core.CostMatrix, cash: Money) -> None:
+WEIGHT_READING = {
+    "rows": "",
+    "counts": " The weight column holds whole numbers: read as counts (a row with "
+              "weight 3 is 3 cases).",
+    "importance": " The weight column holds fractions: read as importance weights "
+                  "(how much each row matters, not how many cases it is); the "
+                  "bootstrap draws their effective sample size, {n:,} cases.",
+}
+
+
+def summary(analysis: Analysis, cost: core.CostMatrix, cash: Money,
+            size: ResampleSize) -> None:
     """One line under the headline: what the numbers above are made of."""
     rows = analysis.rows
     base = (f"{analysis.prevalence:.1%} in production (re-weighted)"
@@ -272,6 +283,7 @@ def summary(analysis: Analysis, cost: core.CostMatrix, cash: Money) -> None:
         f"TP {cash.md(cost.tp)}, FP {cash.md(cost.fp)}, FN {cash.md(cost.fn)}, "
         f"TN {cash.md(cost.tn)}. Positives: {base}. Change them under "
         "**Scores, costs and production base rate**."
+        + WEIGHT_READING[size.kind].format(n=size.n)
     )
 
 
