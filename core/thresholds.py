@@ -361,6 +361,63 @@ def compare_costs(
     )
 
 
+POLICIES = ("optimum", "default", "everyone", "no_one")
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """What to adopt, and the held-out check that chose it.
+
+    ``optimum`` is the cost-optimal threshold on the validation half. It is
+    recommended unless a trivial policy (the default threshold, flagging everyone,
+    flagging no one) costs strictly less on the held-out half; then the cheapest of
+    those is, and ``beaten_by`` names every policy that beat the optimum.
+    ``held_out`` and ``validation`` hold each policy's mean cost per case.
+    """
+
+    policy: str  # one of POLICIES
+    threshold: float
+    optimum: float
+    thresholds: dict[str, float]
+    held_out: dict[str, float]
+    validation: dict[str, float]
+    beaten_by: tuple[str, ...]
+
+    @property
+    def cost(self) -> float:
+        """Held-out mean cost per case of the recommendation."""
+        return self.held_out[self.policy]
+
+    def saved_vs(self, policy: str, per: float = 1.0) -> float:
+        """Held-out money saved per ``per`` cases by the recommendation against
+        ``policy``; never negative for a trivial policy."""
+        return (self.held_out[policy] - self.cost) * per
+
+
+def recommend(val: Sweep, test: Sweep, cost: CostMatrix,
+              default_threshold: float = 0.5) -> Recommendation:
+    """Choose on validation, check on held-out: the validation optimum, unless a
+    trivial policy beats it on ``test`` (see :class:`Recommendation`).
+
+    "Flag everyone" is the lowest score of either half (every case is at or above
+    it); "flag no one" is ``+inf``. A tie keeps the optimum, so with one half for
+    both (``val is test``) the optimum always stands, as it should.
+    """
+    everyone = float(min(val.thresholds[-1], test.thresholds[-1]))
+    thresholds = {"optimum": best_threshold(val, cost),
+                  "default": float(default_threshold), "everyone": everyone,
+                  "no_one": float(np.inf)}
+    held_out = {k: cost_at(test, cost, t) for k, t in thresholds.items()}
+    validation = {k: cost_at(val, cost, t) for k, t in thresholds.items()}
+    scale = max(abs(v) for v in held_out.values()) or 1.0
+    tol = 1e-12 * scale  # float noise is no win
+    beaten = tuple(k for k in POLICIES[1:]
+                   if held_out[k] < held_out["optimum"] - tol)
+    policy = min(beaten, key=held_out.get) if beaten else "optimum"
+    return Recommendation(policy, thresholds[policy], thresholds["optimum"],
+                          thresholds, held_out, validation, beaten)
+
+
 def cost_ratio(cost: CostMatrix) -> float | None:
     """The regret ratio ``(c_FN - c_TP) / (c_FP - c_TN)``: what a missed positive
     costs, over what a false alarm costs, each compared with the right decision.

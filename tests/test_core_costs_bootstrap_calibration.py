@@ -479,3 +479,87 @@ def test_calibration_bins_match_scikit_learn_for_both_strategies(strategy, n_bin
     assert cw.bin_weight.sum() == len(rep)
     with pytest.raises(ValueError, match="strategy"):
         calibration_summary(y, s, strategy="kmeans")
+
+
+def _brute_cost(y, s, w, cost, t):
+    """Mean cost per case flagging ``s >= t``, row by row."""
+    flag = s >= t
+    cells = np.where(flag, np.where(y == 1, cost.tp, cost.fp),
+                     np.where(y == 1, cost.fn, cost.tn))
+    return float(np.sum(w * cells) / np.sum(w))
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_recommendation_never_loses_to_a_trivial_policy_on_held_out(seed):
+    """Brute force over every distinct score: the validation optimum, and the
+    recommendation's held-out cost against flag everyone, flag no one and 0.5."""
+    from core.thresholds import recommend
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(8, 60))
+    y = (rng.random(n) < rng.uniform(0.05, 0.6)).astype(float)
+    y[:2] = [0.0, 1.0]
+    s = np.round(np.clip(0.3 * y + rng.normal(0.35, 0.25, n), 0, 1), 2)
+    w = rng.integers(1, 4, n).astype(float) if seed % 2 else np.ones(n)
+    half = rng.random(n) < 0.5
+    half[:2] = [True, False]
+    cost = [core.CostMatrix(fp=5, fn=200), core.CostMatrix(fp=10, fn=30),
+            core.CostMatrix(tp=-50, fp=20, fn=0, tn=0),
+            core.CostMatrix(fp=1, fn=1)][seed % 4]
+    vy, vs, vw = y[half], s[half], w[half]
+    ty, ts, tw = y[~half], s[~half], w[~half]
+    val = core.threshold_sweep(vy, vs, vw)
+    test = core.threshold_sweep(ty, ts, tw)
+    rec = recommend(val, test, cost, 0.5)
+    candidates = [np.inf, *np.unique(vs)[::-1]]  # every distinct score, largest first
+    val_costs = [_brute_cost(vy, vs, vw, cost, t) for t in candidates]
+    assert rec.optimum == candidates[int(np.argmin(val_costs))]
+    trivial = {"default": 0.5, "everyone": -np.inf, "no_one": np.inf}
+    rec_cost = _brute_cost(ty, ts, tw, cost, rec.threshold)
+    assert rec_cost == pytest.approx(rec.cost)
+    for name, t in trivial.items():
+        other = _brute_cost(ty, ts, tw, cost, t)
+        assert rec_cost <= other + 1e-9, (name, rec)
+        assert rec.held_out[name] == pytest.approx(other)
+        assert rec.saved_vs(name) >= -1e-9
+    opt_cost = _brute_cost(ty, ts, tw, cost, rec.optimum)
+    beaten = {k for k, t in trivial.items() if _brute_cost(ty, ts, tw, cost, t)
+              < opt_cost - 1e-9}
+    assert set(rec.beaten_by) == beaten
+    assert (rec.policy == "optimum") == (not beaten)
+
+
+def test_the_recommendation_on_one_half_keeps_the_optimum():
+    from core.thresholds import recommend
+
+    y, s, w = _data(ties=True, weights=True)
+    sweep = core.threshold_sweep(y, s, w)
+    rec = recommend(sweep, sweep, core.CostMatrix(fp=5, fn=200))
+    assert rec.policy == "optimum" and rec.beaten_by == ()
+
+
+def test_bootstrap_saving_matches_a_row_resampling_loop():
+    from core.bootstrap import bootstrap_saving
+
+    rng = np.random.default_rng(8)
+    n = 800
+    y = (rng.random(n) < 0.3).astype(float)
+    s = np.round(1 / (1 + np.exp(-(2 * y - 1 + rng.normal(0, 1, n)))), 2)
+    cost = core.CostMatrix(fp=10, fn=30)
+    sweep = core.threshold_sweep(y, s)
+    t, other = 0.3, 0.5
+    lo, hi = bootstrap_saving(sweep, cost, t, other, n_boot=2000, seed=0)
+    slow = []
+    for _ in range(2000):
+        idx = rng.integers(0, n, n)
+        slow.append(_brute_cost(y[idx], s[idx], np.ones(n), cost, other)
+                    - _brute_cost(y[idx], s[idx], np.ones(n), cost, t))
+    slo, shi = np.quantile(slow, [0.05, 0.95])
+    assert lo == pytest.approx(slo, abs=0.25 * (shi - slo))
+    assert hi == pytest.approx(shi, abs=0.25 * (shi - slo))
+    point = cost_at(sweep, cost, other) - cost_at(sweep, cost, t)
+    assert lo < point < hi
+    assert bootstrap_saving(sweep, cost, t, t) == (0.0, 0.0)
+    # the sign flips with the order
+    r_lo, r_hi = bootstrap_saving(sweep, cost, other, t, n_boot=2000, seed=0)
+    assert (r_lo, r_hi) == pytest.approx((-hi, -lo), abs=0.3 * (hi - lo))
