@@ -74,10 +74,13 @@ if bayes is not None and view.base_rate is not None:  # probabilities calibrated
 with st.spinner("Bootstrapping the optimum..."):
     boot = data.bootstrap(sess, analysis, cost)
 
-# 4. The headline: the cost-optimal threshold and what it saves on held-out data.
+# 4. The headline: the recommendation, checked on the held-out half against the
+#    trivial policies, and what it saves with its bootstrap interval.
+rec = data.recommendation(sess, analysis, cost, scale.default)
 with headline:
     views.reupload_notice(sess, view)
-    views.headline(analysis, curves, cost, scale, cash, is_prob)
+    views.headline(analysis, curves, rec, data.saving_band(
+        sess, analysis, cost, rec, scale.default), scale, cash, is_prob)
     views.summary(analysis, cost, cash, data.resample(analysis))
 
 panel = views.Panel(analysis, curves, cost, cash, scale, bayes, boot.threshold_band,

@@ -67,6 +67,11 @@ def _metric(at, label_start: str) -> str:
     raise AssertionError(f"no metric {label_start!r}: {[m.label for m in at.metric]}")
 
 
+def _shown(text: str) -> float:
+    """A threshold as the page prints it, read back as a number."""
+    return np.inf if text.startswith("+inf") else float(text)
+
+
 def _expected_default_story():
     """The headline numbers recomputed from core, independently of the page."""
     ds = core.one_d(n=200, separation=2.0, noise=1.0, balance=0.5, seed=0)
@@ -83,18 +88,20 @@ def test_default_view_tells_the_story():
     at = _page()
     opt, comp, _, _ = _expected_default_story()
     story = at.success[0].value
-    assert f"cost-optimal threshold **{opt:.3g}**" in story
+    shown = re.search(r"cost-optimal threshold \*\*([^*]+)\*\*", story).group(1)
+    assert float(shown) == pytest.approx(opt, rel=5e-4)
     # "$" is escaped in Markdown (a bare one would start LaTeX math)
     saved = money(comp.saved_vs("default", 1000)).replace("$", "\\$")
-    assert f"save {saved} per 1,000" in story
-    assert "held-out test half" in story
-    assert _metric(at, "Cost-optimal threshold") == f"{opt:.4g}"
+    assert f"saves **{saved} per 1,000 cases** (90% bootstrap interval" in story
+    assert "held-out half" in story
+    assert _shown(_metric(at, "Cost-optimal threshold")) == pytest.approx(opt, rel=5e-4)
     assert _metric(at, "Saved vs flag everyone") == money(
         comp.saved_vs("everyone", 1000))
     assert _metric(at, "Saved vs flag no one") == money(comp.saved_vs("no_one", 1000))
     # the slider starts at 0.5, the metrics table shows both parts
     assert at.slider(key="thr.slider").value == pytest.approx(0.5)
     assert any(m.value.startswith("**At threshold 0.5**") for m in at.markdown)
+    assert _shown(_metric(at, "Recommended threshold")) == pytest.approx(opt, rel=5e-4)
     table = _table(at)
     assert list(table.columns) == ["Validation", "Held-out test"]
     _, _, sv, st_ = _expected_default_story()
@@ -142,8 +149,8 @@ def test_every_cost_cell_including_gains_and_all_zeros():
         assert not _errors(at)
     cost = core.CostMatrix(tp=-40.0, fp=25.0, fn=60.0, tn=-1.5)
     _, _, sv, _ = _expected_default_story()
-    assert _metric(at, "Cost-optimal threshold") == (
-        f"{core.best_threshold(sv, cost):.4g}")
+    assert _shown(_metric(at, "Cost-optimal threshold")) == pytest.approx(
+        core.best_threshold(sv, cost), rel=5e-4)
     for key in ("thr.cost_tp", "thr.cost_fp", "thr.cost_fn", "thr.cost_tn"):
         at.number_input(key=key).set_value(0.0).run()
         assert not at.exception
@@ -251,8 +258,8 @@ def test_trained_scores_are_used_when_present():
     val, _ = split_scored(ScoredRows(y, p))
     sv = core.threshold_sweep(val.y_true, val.scores)
     cost = core.CostMatrix(tp=0.0, fp=10.0, fn=30.0, tn=0.0)
-    assert _metric(at, "Cost-optimal threshold") == (
-        f"{core.best_threshold(sv, cost):.4g}")
+    assert _shown(_metric(at, "Cost-optimal threshold")) == pytest.approx(
+        core.best_threshold(sv, cost), rel=5e-4)
 
 
 def test_tiny_data_say_they_cannot_hold_out():
@@ -392,7 +399,7 @@ def test_a_link_restores_the_view_numbers_included():
     assert params["thr.fp"] == "25" and params["thr.base"] == "0.2"
     shown, widgets = _headline(at), _widgets(at)
     assert widgets["thr.slider"] == pytest.approx(0.123)
-    assert "**At threshold 0.1235**" in _text(at)
+    assert "**At threshold 0.123456**" in _text(at)  # digits that tell scores apart
 
     fresh = _fresh(params)
     assert _widgets(fresh) == widgets
@@ -439,7 +446,8 @@ def test_malformed_links_fall_back_to_defaults(params, ignored):
     assert "<script>" not in text and "<img" not in text
     if ignored:  # the default story, numbers included
         opt, _, _, _ = _expected_default_story()
-        assert _metric(at, "Cost-optimal threshold") == f"{opt:.4g}"
+        assert _shown(_metric(at, "Cost-optimal threshold")) == pytest.approx(
+            opt, rel=5e-4)
     else:
         assert "Costs per case: TP \\*\\*\\$\\*\\*0.00" in "\n".join(
             c.value for c in at.caption)
@@ -526,7 +534,8 @@ def test_two_people_with_files_of_the_same_name_see_their_own_optimum():
             ("data.csv", data, "text/csv")).run()
         at.switch_page(PAGE).run()
         assert not at.exception
-        assert _metric(at, "Cost-optimal threshold") == f"{opt:.4g}"
+        assert _shown(_metric(at, "Cost-optimal threshold")) == pytest.approx(
+            opt, rel=5e-4)
         people.append(at)
     # the first person corrects the file and uploads it again under the same name
     first = people[0]
@@ -535,7 +544,8 @@ def test_two_people_with_files_of_the_same_name_see_their_own_optimum():
     first.file_uploader(key="ds.file_widget").set_value(
         ("data.csv", data, "text/csv")).run()
     first.switch_page(PAGE).run()
-    assert _metric(first, "Cost-optimal threshold") == f"{opt:.4g}"
+    assert _shown(_metric(first, "Cost-optimal threshold")) == pytest.approx(
+        opt, rel=5e-4)
 
     # scored files uploaded on the page itself
     files = [_scored_twin(seed) for seed in (0, 1, 2)]
@@ -544,12 +554,15 @@ def test_two_people_with_files_of_the_same_name_see_their_own_optimum():
     for data, opt in files[:2]:
         at = _upload(_page(), "data.csv", data)
         assert not _errors(at)
-        assert _metric(at, "Cost-optimal threshold") == f"{opt:.4g}"
+        assert _shown(_metric(at, "Cost-optimal threshold")) == pytest.approx(
+            opt, rel=5e-4)
         people.append(at)
     data, opt = files[2]
     _upload(people[0], "data.csv", data)
-    assert _metric(people[0], "Cost-optimal threshold") == f"{opt:.4g}"
-    assert _metric(people[1], "Cost-optimal threshold") == f"{files[1][1]:.4g}"
+    assert _shown(_metric(people[0], "Cost-optimal threshold")) == pytest.approx(
+        opt, rel=5e-4)
+    assert _shown(_metric(people[1], "Cost-optimal threshold")) == pytest.approx(
+        files[1][1], rel=5e-4)
 
 
 def test_removing_the_file_lets_go_of_everything_made_from_it():
@@ -675,3 +688,45 @@ def test_the_bayes_threshold_moves_with_the_production_base_rate():
     want = adjusted_bayes_threshold(0.25, core.thresholds.sample_prevalence(sv), 0.02)
     assert want > 0.8
     assert f"= {want:.3g}" in _text(at)
+
+
+def test_the_headline_never_shows_a_loss_to_a_trivial_policy_as_a_win():
+    """The brief's case, FP $5 / FN $200: the validation optimum lost to flagging
+    everyone on the held-out half under a green banner."""
+    from core.thresholds import recommend
+
+    at = _page()
+    at.number_input(key="thr.cost_fp").set_value(5.0).run()
+    at.number_input(key="thr.cost_fn").set_value(200.0).run()
+    assert not at.exception
+    _, _, sv, st_ = _expected_default_story()
+    cost = core.CostMatrix(tp=0.0, fp=5.0, fn=200.0, tn=0.0)
+    rec = recommend(sv, st_, cost, 0.5)
+    for label in ("Saved vs 0.5", "Saved vs flag everyone", "Saved vs flag no one"):
+        assert not _metric(at, label).startswith("-"), label
+    if rec.policy == "optimum":
+        assert at.success and not at.warning
+    else:
+        warning = at.warning[0].value
+        assert "costs more on the held-out half than flagging everyone" in warning
+        assert "Recommended instead" in warning
+        assert not any("Recommended:" in s.value for s in at.success)
+    assert _shown(_metric(at, "Recommended threshold")) == pytest.approx(
+        rec.threshold, rel=5e-4)
+
+
+def test_threshold_digits_tell_neighbouring_scores_apart():
+    from ui.format import format_threshold
+    from ui.threshold_data import make_scale, threshold_digits
+
+    rng = np.random.default_rng(0)
+    for scores in (rng.random(5000), np.round(rng.random(500), 2),
+                   np.array([0.29051, 0.29052, 0.5]), rng.normal(0, 30, 3000),
+                   np.array([1e14, 1e14 + 1.0]), np.array([0.0, 5e-324])):
+        d = threshold_digits(scores)
+        u = np.unique(scores)
+        shown = {format_threshold(t, d) for t in u}
+        assert len(shown) == len(u), d
+        assert 4 <= d <= 17
+        assert make_scale(scores).text(u[0]) == format_threshold(u[0], d)
+    assert threshold_digits(np.round(rng.random(500), 2)) <= 4

@@ -20,7 +20,13 @@ import core
 from core.bootstrap import BootstrapResult, ResampleSize
 from core.calibration import Calibration
 from core.scored import ScoredRows
-from core.thresholds import compare_costs, cost_at, cost_ratio, sample_prevalence
+from core.thresholds import (
+    Recommendation,
+    compare_costs,
+    cost_at,
+    cost_ratio,
+    sample_prevalence,
+)
 from ui import state
 from ui import threshold_data as data
 from ui.exports import decision_memo, safe_csv, threshold_table
@@ -34,7 +40,7 @@ from ui.figures_threshold import (
     make_roc_figure,
     move_current,
 )
-from ui.format import format_threshold, money, plain
+from ui.format import money, plain
 from ui.models import PER_CHOICES, ThresholdState
 from ui.sidebar import Chosen
 from ui.threshold_data import Analysis, Curves, Scale, Scores, ThresholdSession
@@ -228,36 +234,72 @@ def base_rate_input(view: ThresholdState, sample_p: float, show: bool) -> None:
 # ---------------------------------------------------------------------------------
 
 
-def headline(analysis: Analysis, curves: Curves, cost: core.CostMatrix,
-             scale: Scale, cash: Money, is_prob: bool) -> None:
+POLICY_WORDS = {
+    "everyone": "flagging everyone",
+    "no_one": "flagging no one",
+}
+
+
+def _policy_words(policy: str, rec: Recommendation, scale: Scale,
+                  default: str) -> str:
+    if policy == "optimum":
+        return f"the cost-optimal threshold **{scale.text(rec.optimum)}**"
+    if policy == "default":
+        return f"the default threshold **{default}**"
+    return f"**{POLICY_WORDS[policy]}**"
+
+
+def headline(analysis: Analysis, curves: Curves, rec: Recommendation,
+             band: tuple[float, float], scale: Scale, cash: Money,
+             is_prob: bool) -> None:
+    """The recommendation and what it saves, all measured on the held-out half;
+    the validation half is named only as where the threshold was chosen. A
+    recommendation that loses to a trivial policy there is never shown as a win:
+    the page says so and recommends what wins."""
     if curves.flat:
         st.info("With these costs every threshold costs the same: there is nothing "
                 "to optimise. Give the mistakes different prices.")
         return
-    opt, per = curves.optimum, cash.per
-    comp = compare_costs(analysis.test, cost, opt, scale.default)
+    per = cash.per
     default = "0.5" if is_prob else "0 (probability 0.5)"
-    where = ("on the held-out test half (the threshold was chosen on the validation "
+    where = ("on the held-out half (the threshold was chosen on the validation "
              "half)" if analysis.split else
              "on the same rows it was chosen on: too few cases to hold some out, so "
              "expect these savings to be optimistic")
-    saved = comp.saved_vs("default", per)
-    what = "save" if saved >= 0 else "lose"
-    opt_words = ("flagging no one" if not np.isfinite(opt)
-                 else f"the cost-optimal threshold **{opt:.3g}**")
-    st.success(
-        f"At {opt_words} you **{what} {cash.md(abs(saved))} per {per:,} "
-        f"cases** compared with {default}, measured {where}.",
-        icon=":material/savings:",
-    )
+    words = _policy_words(rec.policy, rec, scale, default)
+    if rec.policy == "optimum":
+        saved = rec.saved_vs("default", per)
+        lo, hi = band[0] * per, band[1] * per
+        interval = ("" if lo == hi else
+                    f" (90% bootstrap interval {cash.md(lo)} to {cash.md(hi)})")
+        st.success(
+            f"Recommended: {words}. It saves **{cash.md(saved)} per {per:,} "
+            f"cases**{interval} compared with {default}, measured {where}.",
+            icon=":material/savings:",
+        )
+    else:
+        beaten = ", ".join(_policy_words(b, rec, scale, default).replace("**", "")
+                           for b in rec.beaten_by)
+        st.warning(
+            f"The cost-optimal threshold on the validation half, "
+            f"{scale.text(rec.optimum)}, costs more on the held-out half than "
+            f"{beaten}: {cash.md(rec.held_out['optimum'] * per)} against "
+            f"{cash.md(rec.cost * per)} per {per:,} cases. Recommended instead: "
+            f"{words}. The data cannot back a finer threshold: more data, or "
+            "another look at the costs.",
+            icon=":material/warning:",
+        )
     # one horizontal block instead of four columns: fewer blocks to re-render
-    with st.container(horizontal=True, gap="medium"):
-        st.metric("Cost-optimal threshold", format_threshold(opt))
-        st.metric(f"Saved vs {default.split()[0]} (per {per:,})", cash.text(saved))
-        st.metric(f"Saved vs flag everyone (per {per:,})",
-                  cash.text(comp.saved_vs("everyone", per)))
-        st.metric(f"Saved vs flag no one (per {per:,})",
-                  cash.text(comp.saved_vs("no_one", per)))
+    with st.container(horizontal=True, gap="medium", key="thr_headline"):
+        st.metric("Recommended threshold", scale.text(rec.threshold))
+        st.metric(f"Saved vs {default.split()[0]} (held-out, per {per:,})",
+                  cash.text(rec.saved_vs("default", per)))
+        st.metric(f"Saved vs flag everyone (held-out, per {per:,})",
+                  cash.text(rec.saved_vs("everyone", per)))
+        st.metric(f"Saved vs flag no one (held-out, per {per:,})",
+                  cash.text(rec.saved_vs("no_one", per)))
+        st.metric("Cost-optimal threshold", scale.text(rec.optimum),
+                  help="Chosen on the validation half.")
 
 
 WEIGHT_READING = {
@@ -402,7 +444,7 @@ def _metrics_markdown(panel: Panel, t: float, val: dict, test: dict, val_cost: f
     parts = [("Validation" if split else "All rows (in-sample)", val, val_cost)]
     if split:
         parts.append(("Held-out test", test, test_cost))
-    lines = [f"**At threshold {t:.4g}**", "",
+    lines = [f"**At threshold {panel.scale.text(t)}**", "",
              "| | " + " | ".join(name for name, _, _ in parts) + " |",
              "|---|" + "---:|" * len(parts)]
     for k, label in names:
@@ -442,7 +484,7 @@ def _outcome_markdown(panel: Panel, shown: dict, val_cost: float) -> str:
         + "Expected cost at this threshold: "
         f"**{cash.md(val_cost)} per {cash.per:,} cases** on the validation data, "
         + (f"{cash.md(extra)} more than at the optimum "
-           f"{format_threshold(curves.optimum)}." if extra > 1e-9 * cash.per else
+           f"{panel.scale.text(curves.optimum)}." if extra > 1e-9 * cash.per else
            "the lowest possible (this is a cost-optimal threshold).")
     )
 
@@ -464,7 +506,7 @@ def _live_curves(sess: ThresholdSession, panel: Panel, t: float, val: dict) -> N
             optimum_cost=c.optimum_cost * cash.per, current=t, bayes=panel.bayes,
             band=panel.band, currency=cash.currency, per=cash.per,
             x_title=panel.x_title))
-        move_current(fig, t, name=f"current threshold {t:.3g}")
+        move_current(fig, t, name=f"current threshold {panel.scale.text(t)}")
         st.plotly_chart(fig, key="thr.fig_cost_live", config=CONFIG, theme=None)
     with b:
         fig = _figure(sess, "fig_metrics", panel, lambda: make_metrics_figure(
@@ -514,7 +556,7 @@ def uncertainty_view(sess: ThresholdSession, panel: Panel,
     st.markdown(
         f"Resampling the validation cases {len(boot.thresholds)} times (with "
         f"replacement, seed 0), the cost-optimal threshold falls between "
-        f"**{format_threshold(lo)}** and **{format_threshold(hi)}** in 90% of "
+        f"**{panel.scale.text(lo)}** and **{panel.scale.text(hi)}** in 90% of "
         f"resamples, and its cost between **{cash.md(clo * cash.per)}** and "
         f"**{cash.md(chi * cash.per)}** per {cash.per:,} cases. A wide band means "
         "the data cannot pin the threshold down: more data, or a flat cost curve where "
