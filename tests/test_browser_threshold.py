@@ -103,7 +103,7 @@ def test_real_uploads_good_then_bad(app_server, page, tmp_path):
 
 
 def _number(main, label: str):
-    return main.get_by_test_id("stNumberInput").filter(has_text=label).locator("input")
+    return main.get_by_test_id("stTextInput").filter(has_text=label).locator("input")
 
 
 def _type(page, box, value: str) -> None:
@@ -170,11 +170,11 @@ def test_settings_last_and_the_link_travels(app_server, page, browser, tmp_path)
     assert page.get_by_test_id("stAlertContentSuccess").inner_text() == headline
     assert main.get_by_text("Costs per case:").inner_text() == caption
     expect(page.get_by_text("At threshold 0.37", exact=True)).to_be_visible()
-    expect(_number(main, "Exact threshold")).to_have_value("0.370000")
+    expect(_number(main, "Exact threshold")).to_have_value("0.37")
     _settings(main).click()
     wait_for_app_run(page)
-    expect(_number(main, "FP: negative flagged")).to_have_value("25.00")
-    expect(_number(main, "Share of positives expected")).to_have_value("0.050")
+    expect(_number(main, "FP: negative flagged")).to_have_value("25")
+    expect(_number(main, "Share of positives expected")).to_have_value("0.05")
     expect(main.get_by_text("In use: meeting_scores.csv (5,000 rows)")).to_be_visible()
     _shots(page, "threshold_settings")
     url = page.url
@@ -192,11 +192,11 @@ def test_settings_last_and_the_link_travels(app_server, page, browser, tmp_path)
         expect(asked).to_be_visible()
         assert (main2.get_by_text("Costs per case:").inner_text().split("Costs")[1]
                 == caption.split("Costs")[1])
-        expect(_number(main2, "Exact threshold")).to_have_value("0.370000")
+        expect(_number(main2, "Exact threshold")).to_have_value("0.37")
         _shots(other, "threshold_link")
         _settings(main2).click()
         wait_for_app_run(other)
-        expect(_number(main2, "FN: positive missed")).to_have_value("80.00")
+        expect(_number(main2, "FN: positive missed")).to_have_value("80")
         main2.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(scored))
         expect(main2.get_by_text("In use: meeting_scores.csv")).to_be_visible(
             timeout=30_000)
@@ -204,6 +204,6 @@ def test_settings_last_and_the_link_travels(app_server, page, browser, tmp_path)
         assert_no_exception(other)
         assert other.get_by_test_id("stAlertContentSuccess").inner_text() == headline
         expect(main2.get_by_text("File: meeting_scores.csv")).to_have_count(0)
-        expect(_number(main2, "Exact threshold")).to_have_value("0.370000")
+        expect(_number(main2, "Exact threshold")).to_have_value("0.37")
     finally:
         context.close()

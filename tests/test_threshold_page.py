@@ -67,6 +67,11 @@ def _metric(at, label_start: str) -> str:
     raise AssertionError(f"no metric {label_start!r}: {[m.label for m in at.metric]}")
 
 
+def _num(text: str) -> float:
+    """A number field's text as a number."""
+    return float(text)
+
+
 def _shown(text: str) -> float:
     """A threshold as the page prints it, read back as a number."""
     return np.inf if text.startswith("+inf") else float(text)
@@ -120,7 +125,7 @@ def test_slider_ends_and_go_to_optimum():
     table = _table(at)
     assert table.loc["Recall", "Validation"] == "1.000"
     assert table.loc["Share flagged", "Held-out test"] == "100.0%"
-    assert at.number_input(key="thr.number").value == 0.0
+    assert _num(at.text_input(key="thr.number").value) == 0.0
     at.slider(key="thr.slider").set_value(1.0).run()
     assert not at.exception
     table = _table(at)
@@ -129,13 +134,13 @@ def test_slider_ends_and_go_to_optimum():
     at.button(key="thr.to_optimum").click().run()
     assert not at.exception
     assert at.session_state["thr"].threshold == opt
-    assert at.number_input(key="thr.number").value == pytest.approx(opt)
+    assert _num(at.text_input(key="thr.number").value) == pytest.approx(opt)
     table = _table(at)
     cost = core.CostMatrix(tp=0.0, fp=10.0, fn=30.0, tn=0.0)
     expected = core.thresholds.cost_at(st_, cost, opt) * 1000
     assert table.loc["Cost per 1,000 cases", "Held-out test"] == money(expected)
     # an exact value typed in the number input
-    at.number_input(key="thr.number").set_value(0.123456).run()
+    at.text_input(key="thr.number").input(str(0.123456)).run()
     assert at.session_state["thr"].threshold == pytest.approx(0.123456)
     assert at.slider(key="thr.slider").value == pytest.approx(0.123)
 
@@ -144,7 +149,7 @@ def test_every_cost_cell_including_gains_and_all_zeros():
     at = _page()
     for key, value in (("thr.cost_tp", -40.0), ("thr.cost_fp", 25.0),
                        ("thr.cost_fn", 60.0), ("thr.cost_tn", -1.5)):
-        at.number_input(key=key).set_value(value).run()
+        at.text_input(key=key).input(str(value)).run()
         assert not at.exception
         assert not _errors(at)
     cost = core.CostMatrix(tp=-40.0, fp=25.0, fn=60.0, tn=-1.5)
@@ -152,11 +157,11 @@ def test_every_cost_cell_including_gains_and_all_zeros():
     assert _shown(_metric(at, "Cost-optimal threshold")) == pytest.approx(
         core.best_threshold(sv, cost), rel=5e-4)
     for key in ("thr.cost_tp", "thr.cost_fp", "thr.cost_fn", "thr.cost_tn"):
-        at.number_input(key=key).set_value(0.0).run()
+        at.text_input(key=key).input(str(0.0)).run()
         assert not at.exception
     assert "every threshold costs the same" in _text(at)
     # a gain for every decision and costs that favour flagging no one
-    at.number_input(key="thr.cost_fp").set_value(1000.0).run()
+    at.text_input(key="thr.cost_fp").input(str(1000.0)).run()
     assert not at.exception
     assert _metric(at, "Cost-optimal threshold") == "+inf (flag no one)"
     at.button(key="thr.to_optimum").click().run()
@@ -168,7 +173,7 @@ def test_prevalence_reweighting_changes_precision_not_recall():
     at = _page()
     before = _table(at)
     at.checkbox(key="thr.base_on").check().run()
-    at.number_input(key="thr.base_rate").set_value(0.1).run()
+    at.text_input(key="thr.base_rate").input(str(0.1)).run()
     assert not at.exception
     after = _table(at)
     assert after.loc["Recall", "Validation"] == before.loc["Recall", "Validation"]
@@ -274,9 +279,9 @@ def test_tiny_data_say_they_cannot_hold_out():
 
 def test_folded_settings_draw_nothing_and_keep_every_value():
     at = _page()
-    at.number_input(key="thr.cost_fn").set_value(55.0).run()
+    at.text_input(key="thr.cost_fn").input(str(55.0)).run()
     at.checkbox(key="thr.base_on").check().run()
-    at.number_input(key="thr.base_rate").set_value(0.2).run()
+    at.text_input(key="thr.base_rate").input(str(0.2)).run()
     at.text_input(key="thr.currency").set_value("EUR").run()
     data, y, s = _good_file()
     at = _upload(at, "scores.csv", data)
@@ -287,7 +292,7 @@ def test_folded_settings_draw_nothing_and_keep_every_value():
     at.run()
     assert not at.exception and not _errors(at)
     # nothing of the section is sent while it is folded...
-    assert not [w for w in at.number_input if w.key.startswith("thr.cost")]
+    assert not [w for w in at.text_input if w.key.startswith("thr.cost")]
     assert not at.radio
     # ...and the page still uses every setting: same optimum, same numbers
     val, _ = split_scored(ScoredRows(y.astype(float), s))
@@ -302,8 +307,8 @@ def test_folded_settings_draw_nothing_and_keep_every_value():
     assert _metric(at, "Cost-optimal threshold") == opened
     at.session_state["thr_settings"] = True
     at.run()
-    assert at.number_input(key="thr.cost_fn").value == 55.0
-    assert at.number_input(key="thr.base_rate").value == pytest.approx(0.2)
+    assert _num(at.text_input(key="thr.cost_fn").value) == 55.0
+    assert _num(at.text_input(key="thr.base_rate").value) == pytest.approx(0.2)
     assert at.radio(key="thr.source").value == "upload"
 
 
@@ -369,7 +374,7 @@ WIDGETS = ("thr.cost_tp", "thr.cost_fp", "thr.cost_fn", "thr.cost_tn", "thr.numb
 
 
 def _widgets(at) -> dict:
-    values = {key: at.number_input(key=key).value for key in WIDGETS}
+    values = {key: _num(at.text_input(key=key).value) for key in WIDGETS}
     values["thr.slider"] = at.slider(key="thr.slider").value
     values["thr.currency"] = at.text_input(key="thr.currency").value
     values["thr.per"] = at.selectbox(key="thr.per").value
@@ -382,12 +387,12 @@ def _widgets(at) -> dict:
 def _set_everything(at) -> AppTest:
     for key, value in (("thr.cost_tp", -5.0), ("thr.cost_fp", 25.0),
                        ("thr.cost_fn", 60.0), ("thr.cost_tn", 1.5)):
-        at.number_input(key=key).set_value(value).run()
+        at.text_input(key=key).input(str(value)).run()
     at.text_input(key="thr.currency").set_value("EUR").run()
     at.selectbox(key="thr.per").set_value(10_000).run()
     at.checkbox(key="thr.base_on").check().run()
-    at.number_input(key="thr.base_rate").set_value(0.2).run()
-    at.number_input(key="thr.number").set_value(0.123456).run()
+    at.text_input(key="thr.base_rate").input(str(0.2)).run()
+    at.text_input(key="thr.number").input(str(0.123456)).run()
     assert not at.exception and not _errors(at)
     return at
 
@@ -457,7 +462,7 @@ def test_settings_survive_a_visit_to_training():
     at = _set_everything(_page())
     data, _, _ = _good_file()
     _upload(at, "scores.csv", data)
-    at.number_input(key="thr.number").set_value(0.41).run()
+    at.text_input(key="thr.number").input(str(0.41)).run()
     widgets, shown, params = _widgets(at), _headline(at), dict(at.query_params)
     at.switch_page("pages/training.py").run()
     assert not at.exception
@@ -475,8 +480,8 @@ def test_a_link_made_with_an_upload_asks_for_the_file_again():
     at = _page()
     data, _, _ = _good_file()
     _upload(at, "scores.csv", data)
-    at.number_input(key="thr.cost_fn").set_value(45.0).run()
-    at.number_input(key="thr.number").set_value(0.37).run()
+    at.text_input(key="thr.cost_fn").input(str(45.0)).run()
+    at.text_input(key="thr.number").input(str(0.37)).run()
     params, shown = dict(at.query_params), _headline(at)
     assert params["thr.file"] == "scores.csv" and params["thr.rows"] == "400"
 
@@ -485,11 +490,11 @@ def test_a_link_made_with_an_upload_asks_for_the_file_again():
     notice = fresh.get("text")
     assert any(t.value == "File: scores.csv (400 rows)" for t in notice)
     assert "Upload the scored file this link was made with again" in _text(fresh)
-    assert fresh.number_input(key="thr.cost_fn").value == 45.0
+    assert _num(fresh.text_input(key="thr.cost_fn").value) == 45.0
     # the same file again: the link's threshold and numbers come back
     _upload(fresh, "scores.csv", data)
     assert not fresh.exception and not _errors(fresh)
-    assert fresh.number_input(key="thr.number").value == pytest.approx(0.37)
+    assert _num(fresh.text_input(key="thr.number").value) == pytest.approx(0.37)
     assert _headline(fresh) == shown
     assert "Upload the scored file" not in _text(fresh)
 
@@ -682,7 +687,7 @@ def test_the_bayes_threshold_moves_with_the_production_base_rate():
     _view(at, "calibration")
     assert "= 0.25 is" in _text(at)
     at.checkbox(key="thr.base_on").check().run()
-    at.number_input(key="thr.base_rate").set_value(0.02).run()
+    at.text_input(key="thr.base_rate").input(str(0.02)).run()
     assert not at.exception
     _, _, sv, _ = _expected_default_story()
     want = adjusted_bayes_threshold(0.25, core.thresholds.sample_prevalence(sv), 0.02)
@@ -696,8 +701,8 @@ def test_the_headline_never_shows_a_loss_to_a_trivial_policy_as_a_win():
     from core.thresholds import recommend
 
     at = _page()
-    at.number_input(key="thr.cost_fp").set_value(5.0).run()
-    at.number_input(key="thr.cost_fn").set_value(200.0).run()
+    at.text_input(key="thr.cost_fp").input(str(5.0)).run()
+    at.text_input(key="thr.cost_fn").input(str(200.0)).run()
     assert not at.exception
     _, _, sv, st_ = _expected_default_story()
     cost = core.CostMatrix(tp=0.0, fp=5.0, fn=200.0, tn=0.0)
@@ -730,3 +735,50 @@ def test_threshold_digits_tell_neighbouring_scores_apart():
         assert 4 <= d <= 17
         assert make_scale(scores).text(u[0]) == format_threshold(u[0], d)
     assert threshold_digits(np.round(rng.random(500), 2)) <= 4
+
+
+JUNK = ["abc", "nan", "NaN", "inf", "-inf", "1e400", "", "   ", "1e13", "-1e13",
+        "12abc", "0x10", "=1+1", "$5", "1e306", "x" * 5000]
+
+
+@pytest.mark.parametrize(("key", "field", "good"), [
+    ("thr.cost_tp", "cost_tp", 0.0), ("thr.cost_fp", "cost_fp", 10.0),
+    ("thr.cost_fn", "cost_fn", 30.0), ("thr.cost_tn", "cost_tn", 0.0),
+    ("thr.base_rate", "base_rate", 0.2), ("thr.number", "threshold", 0.37),
+])
+def test_junk_typed_into_a_number_field_keeps_the_previous_value(key, field, good):
+    at = _page()
+    if field == "base_rate":
+        at.checkbox(key="thr.base_on").check().run()
+    at.text_input(key=key).input(str(good)).run()
+    assert getattr(at.session_state["thr"], field) == good
+    headline = _headline(at)
+    # a threshold of 1e13 is a threshold (flag no one), not junk
+    for junk in [j for j in JUNK if field != "threshold" or "e13" not in j]:
+        at.text_input(key=key).input(junk).run()
+        assert not at.exception, junk
+        assert getattr(at.session_state["thr"], field) == good, junk
+        assert _num(at.text_input(key=key).value) == good, junk
+        said = [re.sub(r"\\(.)", r"\1", c.value) for c in at.caption
+                if "Not applied" in c.value]
+        assert said and f"kept {good:g}" in said[0], (junk, said)
+        assert len(said[0]) < 300  # a long paste is quoted short
+        assert _headline(at) == headline, junk
+    # a good value clears the message
+    at.text_input(key=key).input("1,000" if field.startswith("cost") else "0.3").run()
+    assert not [c for c in at.caption if "Not applied" in c.value]
+    assert getattr(at.session_state["thr"], field) == (
+        1000.0 if field.startswith("cost") else 0.3)
+
+
+def test_a_huge_typed_threshold_is_applied_or_refused_never_ignored():
+    at = _page()
+    at.text_input(key="thr.number").input("1e13").run()
+    assert at.session_state["thr"].threshold == 1e13
+    assert _table(at).loc["Share flagged", "Validation"] == "0.0%"
+    assert at.slider(key="thr.slider").value == 1.0
+    at.text_input(key="thr.number").input("1e306").run()
+    assert not at.exception
+    assert at.session_state["thr"].threshold == 1e13
+    said = " ".join(c.value for c in at.caption if "Not applied" in c.value)
+    assert "1e\\+15" in said or "1e+15" in said

@@ -10,6 +10,8 @@ User text (file and column names, the currency) goes through
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
@@ -40,7 +42,7 @@ from ui.figures_threshold import (
     make_roc_figure,
     move_current,
 )
-from ui.format import money, plain
+from ui.format import money, plain, short
 from ui.models import PER_CHOICES, ThresholdState
 from ui.sidebar import Chosen
 from ui.threshold_data import Analysis, Curves, Scale, Scores, ThresholdSession
@@ -85,6 +87,73 @@ def _seed(key: str, value) -> None:
     differ (writing a live widget's key on every run could swallow a move)."""
     if st.session_state.get(key) != value:
         st.session_state[key] = value
+
+
+MESSAGES = "_thr_messages"  # field -> why the last text typed there was refused
+
+
+def parse_number(text: str) -> float:
+    """A number typed by a person: spaces, thousands commas and underscores
+    allowed; anything else, NaN or an infinity raises ``ValueError`` in words
+    (quoting at most 80 characters of what was typed)."""
+    cleaned = str(text).strip().replace(",", "").replace("_", "").replace(" ", "")
+    quoted = short(text, 80)
+    if not cleaned:
+        raise ValueError("the box is empty")
+    try:
+        value = float(cleaned)
+    except ValueError:
+        raise ValueError(f'"{quoted}" is not a number') from None
+    if not math.isfinite(value):
+        raise ValueError(f'"{quoted}" is not a finite number')
+    return value
+
+
+def number_text(value: float | None) -> str:
+    """How a number field shows a value: exact, without trailing zeros."""
+    return "" if value is None else f"{value:.15g}"
+
+
+def _messages() -> dict:
+    got = st.session_state.get(MESSAGES)
+    if not isinstance(got, dict):
+        got = st.session_state[MESSAGES] = {}
+    return got
+
+
+def _typed(name: str, key: str, then: Callable | None) -> None:
+    """A number field changed: parse and check it against the model; refused
+    text puts the previous value back and leaves the reason for the page."""
+    text = st.session_state[key]
+    before = getattr(state.current(ThresholdState), name)
+    try:
+        state.update(ThresholdState, **{name: parse_number(text)})
+    except ValueError as exc:
+        reason = str(exc).replace("outside", "it must lie between").replace(" to ",
+                                                                             " and ")
+        kept = number_text(before) or "the default"
+        _messages()[name] = f"{reason}: kept {kept}."
+        st.session_state[key] = number_text(before)
+        return
+    _messages().pop(name, None)
+    if then is not None:
+        then()
+
+
+def number_field(label: str, name: str, *, then: Callable | None = None,
+                 key: str | None = None, fallback: float | None = None,
+                 **kwargs) -> None:
+    """A text box for a number field of the model: whatever is typed is parsed
+    and checked (finite, in the field's range) before the model or a formula sees
+    it; junk keeps the previous value and says why under the box."""
+    key = key or f"thr.{name}"
+    value = getattr(state.current(ThresholdState), name)
+    state.seed(key, number_text(fallback if value is None else value))
+    st.text_input(label, key=key, on_change=_typed, args=(name, key, then),
+                  **kwargs)
+    why = _messages().get(name)
+    if why:
+        st.caption(f":material/error: Not applied: {plain(why, 160)}")
 
 
 # ---------------------------------------------------------------------------------
@@ -187,16 +256,14 @@ def cost_inputs(show: bool) -> None:
         return
     st.markdown("**Cost of each decision** (a gain is a negative cost)")
     c1, c2 = st.columns(2)
-    money_input = {"step": 1.0, "format": "%.2f", "min_value": -1e12,
-                   "max_value": 1e12}
-    c1.number_input("TP: positive flagged", **money_input,
-                    **state.bind(ThresholdState, "cost_tp"))
-    c2.number_input("FN: positive missed", **money_input,
-                    **state.bind(ThresholdState, "cost_fn"))
-    c1.number_input("FP: negative flagged (false alarm)", **money_input,
-                    **state.bind(ThresholdState, "cost_fp"))
-    c2.number_input("TN: negative left alone", **money_input,
-                    **state.bind(ThresholdState, "cost_tn"))
+    with c1:
+        number_field("TP: positive flagged", "cost_tp")
+    with c2:
+        number_field("FN: positive missed", "cost_fn")
+    with c1:
+        number_field("FP: negative flagged (false alarm)", "cost_fp")
+    with c2:
+        number_field("TN: negative left alone", "cost_tn")
     c3, c4 = st.columns(2)
     c3.text_input("Currency", max_chars=5, **state.bind(ThresholdState, "currency"))
     c4.selectbox("Show money per", PER_CHOICES, format_func=lambda n: f"{n:,} cases",
@@ -219,9 +286,8 @@ def base_rate_input(view: ThresholdState, sample_p: float, show: bool) -> None:
                 on_change=_on_base_toggle, args=(sample_p,))
     if view.base_rate is None:
         return
-    pi = st.number_input("Share of positives expected in production",
-                         min_value=0.001, max_value=0.999, step=0.001, format="%.3f",
-                         **state.bind(ThresholdState, "base_rate"))
+    number_field("Share of positives expected in production", "base_rate")
+    pi = state.current(ThresholdState).base_rate or sample_p
     st.caption(
         f"Every metric and cost below is re-weighted: positives count "
         f"{pi / sample_p:.3g} times (pi / p_sample) and negatives "
@@ -353,8 +419,13 @@ def _set_threshold(value: float | None, scale: Scale) -> None:
         state.update(ThresholdState, threshold=float(value))
     except ValueError:
         pass
+    _messages().pop("threshold", None)
+    _show_threshold(scale)
+
+
+def _show_threshold(scale: Scale) -> None:
     t = threshold_of(state.current(ThresholdState), scale)
-    st.session_state[NUMBER_KEY] = t
+    st.session_state[NUMBER_KEY] = number_text(t)
     st.session_state[SLIDER_KEY] = scale.snap(t)
 
 
@@ -363,7 +434,7 @@ def _on_slider(scale: Scale) -> None:
 
 
 def _on_number(scale: Scale) -> None:
-    _set_threshold(st.session_state[NUMBER_KEY], scale)
+    _show_threshold(scale)  # after the model took (or refused) the typed text
 
 
 def _to_optimum(scale: Scale, optimum: float, top: float) -> None:
@@ -417,14 +488,13 @@ def threshold_panel(sess: ThresholdSession, panel: Panel) -> None:
     text = _outcome_markdown(panel, test if a.split else val, val_cost)
 
     _seed(SLIDER_KEY, scale.snap(t))
-    _seed(NUMBER_KEY, t)
     with st.container(horizontal=True, vertical_alignment="bottom", gap="medium"):
         st.slider("Threshold: flag a case when its score is at or above it",
                   scale.lo, scale.hi, step=scale.step, key=SLIDER_KEY,
                   on_change=_on_slider, args=(scale,), format="%.3f")
-        st.number_input("Exact threshold", key=NUMBER_KEY, step=scale.step,
-                        format="%.6f", on_change=_on_number, args=(scale,),
-                        width=170)
+        with st.container(width=170, gap=None):
+            number_field("Exact threshold", "threshold", key=NUMBER_KEY,
+                         fallback=t, then=partial(_on_number, scale))
     # a stable key: tests and the benchmark read the displayed value here
     with st.container(key="thr_at", horizontal=True, gap="large", wrap=False):
         # Markdown tables: static text, cheaper to repaint than st.table
