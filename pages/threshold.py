@@ -6,6 +6,11 @@ the views are drawn by ``ui/threshold_views.py``. The sweep of every threshold i
 computed once per data and score choice; a slider move only looks the threshold up
 (one binary search) inside an ``st.fragment``, so it stays instant on a million
 uploaded rows.
+
+The decision fits one 1280x720 screen: the headline, then the cost matrix, the
+slider and the confusion matrix beside one chart of precision, recall, F1 and the
+expected cost. Where the scores come from and the production base rate sit in a
+folded section under it.
 """
 
 from __future__ import annotations
@@ -26,27 +31,29 @@ require_frame()  # before any element: the page must run inside app.py
 view = state.on_page(ThresholdState)
 sess = data.session()
 
-st.title("Threshold & business cost")
-st.markdown(
-    "A model gives a **score**; a decision needs a **threshold**. Price each kind "
-    "of mistake, and the threshold that costs the least follows from the data."
-)
+# Screen order: title and view choice, headline, the chosen view, then the settings.
+with st.container(horizontal=True, vertical_alignment="center", gap="large"):
+    st.title("Threshold & business cost", anchor=False, width="content", help=(
+        "A model gives a **score**; a decision needs a **threshold**. Price each "
+        "kind of mistake, and the threshold that costs the least follows from the "
+        "data."))
+    chosen = views.choose_view()
 headline = st.container()
+body = st.container()
 
-# 1. The scores, the prices of each decision and the production base rate. Folded by
-#    default: the summary line under the headline says what is set, and a folded
-#    section sends nothing (the browser re-renders every block on each slider move).
-settings = st.expander("Scores, costs and production base rate",
+# 1. The scores and the production base rate. Folded by default: the summary line
+#    under the headline says what is set, and a folded section sends nothing.
+settings = st.expander("Scores, currency and production base rate",
                        icon=":material/settings:", key="thr_settings",
                        on_change="rerun")
 show = bool(settings.open)
 with settings:
-    col_data, col_cost, col_base = (st.columns([5, 4, 3.5], gap="large") if show
+    col_data, col_cost, col_base = (st.columns([5, 3, 3.5], gap="large") if show
                                     else (st.empty(),) * 3)
     with col_data:
         scores = views.choose_scores(sess, view, chosen_data(), show)
     with col_cost:
-        views.cost_inputs(show)
+        views.money_settings(show)
 view = state.current(ThresholdState)  # as the widgets above left it
 
 # 2. New scores start at the scale's default threshold; a link's threshold, or the
@@ -81,23 +88,22 @@ with headline:
     views.reupload_notice(sess, view)
     views.headline(analysis, curves, rec, data.saving_band(
         sess, analysis, cost, rec, scale.default), scale, cash, is_prob)
-    views.summary(analysis, cost, cash, data.resample(analysis))
 
 panel = views.Panel(analysis, curves, cost, cash, scale, bayes, boot.threshold_band,
-                    "threshold" if is_prob else "threshold (score scale)")
+                    "threshold" if is_prob else "threshold (score scale)", rec)
 
 # 5. One view at a time: only the chosen one is drawn and sent.
-chosen = views.choose_view()
-if chosen == "uncertainty":
-    views.uncertainty_view(sess, panel, boot, is_prob)
-elif chosen == "calibration":
-    views.calibration_view(data.calibration(sess, scores), bayes)
-elif chosen == "method":
-    views.method_view(analysis)
-elif chosen == "export":
-    views.export_view(panel, boot, data.calibration(sess, scores),
-                      views.threshold_of(view, scale))
-else:
-    views.threshold_controls(panel)
-    views.threshold_panel(sess, panel)
-    views.cost_chart(sess, panel)
+with body:
+    if chosen == "uncertainty":
+        views.uncertainty_view(sess, panel, boot, is_prob)
+    elif chosen == "calibration":
+        views.calibration_view(data.calibration(sess, scores), bayes)
+    elif chosen == "method":
+        views.method_view(analysis)
+    elif chosen == "export":
+        views.export_view(panel, boot, data.calibration(sess, scores),
+                          views.threshold_of(view, scale))
+    else:
+        views.threshold_panel(sess, panel)
+        views.curves_toggle()
+    views.summary(analysis, cost, cash, data.resample(analysis))

@@ -292,8 +292,11 @@ def test_folded_settings_draw_nothing_and_keep_every_value():
     at.run()
     assert not at.exception and not _errors(at)
     # nothing of the section is sent while it is folded...
-    assert not [w for w in at.text_input if w.key.startswith("thr.cost")]
+    assert not [w for w in at.text_input if w.key in ("thr.currency",
+                                                       "thr.base_rate")]
     assert not at.radio
+    # ...but the cost matrix is always on the decision screen
+    assert _num(at.text_input(key="thr.cost_fn").value) == 55.0
     # ...and the page still uses every setting: same optimum, same numbers
     val, _ = split_scored(ScoredRows(y.astype(float), s))
     rw = core.thresholds.reweight_sweep(core.threshold_sweep(val.y_true, val.scores),

@@ -35,12 +35,12 @@ from ui.exports import decision_memo, safe_csv, threshold_table
 from ui.figures_threshold import (
     make_bootstrap_figure,
     make_calibration_figure,
-    make_cost_figure,
-    make_metrics_figure,
+    make_decision_figure,
     make_pr_figure,
     make_ratio_figure,
     make_roc_figure,
     move_current,
+    move_current_line,
 )
 from ui.format import money, plain, short
 from ui.models import PER_CHOICES, ThresholdState
@@ -251,22 +251,35 @@ def reupload_notice(sess: ThresholdSession, view: ThresholdState) -> None:
         st.text(f"File: {view.file}{rows}")
 
 
-def cost_inputs(show: bool) -> None:
+COST_CELLS = (("cost_tp", "TP: positive flagged"),
+              ("cost_fn", "FN: positive missed"),
+              ("cost_fp", "FP: false alarm"),
+              ("cost_tn", "TN: negative left alone"))
+
+
+def cost_matrix() -> None:
+    """The 2x2 cost matrix, laid out like the confusion matrix (rows: actual
+    positive, actual negative; columns: flagged, not flagged), always on screen."""
+    with st.container(key="thr_cost_matrix", gap="small"):
+        st.markdown(f"**Cost of each decision** ({plain(current_currency())} per "
+                    "case; a gain is a negative cost)")
+        for row in (COST_CELLS[:2], COST_CELLS[2:]):
+            c1, c2 = st.columns(2, gap="small")
+            for col, (name, label) in zip((c1, c2), row, strict=True):
+                with col:
+                    number_field(label, name)
+
+
+def current_currency() -> str:
+    return state.current(ThresholdState).currency
+
+
+def money_settings(show: bool) -> None:
     if not show:
         return
-    st.markdown("**Cost of each decision** (a gain is a negative cost)")
-    c1, c2 = st.columns(2)
-    with c1:
-        number_field("TP: positive flagged", "cost_tp")
-    with c2:
-        number_field("FN: positive missed", "cost_fn")
-    with c1:
-        number_field("FP: negative flagged (false alarm)", "cost_fp")
-    with c2:
-        number_field("TN: negative left alone", "cost_tn")
-    c3, c4 = st.columns(2)
-    c3.text_input("Currency", max_chars=5, **state.bind(ThresholdState, "currency"))
-    c4.selectbox("Show money per", PER_CHOICES, format_func=lambda n: f"{n:,} cases",
+    st.markdown("**Money**")
+    st.text_input("Currency", max_chars=5, **state.bind(ThresholdState, "currency"))
+    st.selectbox("Show money per", PER_CHOICES, format_func=lambda n: f"{n:,} cases",
                  **state.bind(ThresholdState, "per"))
 
 
@@ -358,12 +371,13 @@ def headline(analysis: Analysis, curves: Curves, rec: Recommendation,
     # one horizontal block instead of four columns: fewer blocks to re-render
     with st.container(horizontal=True, gap="medium", key="thr_headline"):
         st.metric("Recommended threshold", scale.text(rec.threshold))
-        st.metric(f"Saved vs {default.split()[0]} (held-out, per {per:,})",
-                  cash.text(rec.saved_vs("default", per)))
-        st.metric(f"Saved vs flag everyone (held-out, per {per:,})",
-                  cash.text(rec.saved_vs("everyone", per)))
-        st.metric(f"Saved vs flag no one (held-out, per {per:,})",
-                  cash.text(rec.saved_vs("no_one", per)))
+        basis = f"held-out, per {per:,}"
+        st.metric(f"Saved vs {default.split()[0]}", cash.text(rec.saved_vs(
+            "default", per)), help=basis)
+        st.metric("Saved vs flag everyone", cash.text(rec.saved_vs("everyone", per)),
+                  help=basis)
+        st.metric("Saved vs flag no one", cash.text(rec.saved_vs("no_one", per)),
+                  help=basis)
         st.metric("Cost-optimal threshold", scale.text(rec.optimum),
                   help="Chosen on the validation half.")
 
@@ -454,30 +468,25 @@ class Panel:
     bayes: float | None
     band: tuple[float, float]
     x_title: str
+    rec: Recommendation
 
 
-def threshold_controls(panel: Panel) -> None:
-    """The button and the toggle around the slider live outside its fragment: they
-    are rarely used (a click reruns the page), and a move then sends two elements
-    fewer."""
-    with st.container(horizontal=True, vertical_alignment="center", gap="large"):
-        st.button("Go to the optimum", key="thr.to_optimum", on_click=_to_optimum,
-                  args=(panel.scale, panel.curves.optimum, panel.analysis.top_score),
-                  type="primary", icon=":material/my_location:")
-        st.toggle("Show the curves with the threshold marked (redrawn on every "
-                  "move)", **state.bind(ThresholdState, "curves"))
+def _to_recommendation(scale: Scale, target: float, top: float) -> None:
+    _to_optimum(scale, target, top)
 
 
 @st.fragment
 def threshold_panel(sess: ThresholdSession, panel: Panel) -> None:
-    """Slider and everything that depends on it: reruns alone when the threshold
-    moves. Only lookups (one binary search per part) and text, so a move repaints
-    as fast as a bare slider; nothing is hashed.
+    """The decision screen: the cost matrix, the slider and the confusion matrix
+    beside one chart of precision, recall, F1 and the expected cost. Reruns alone
+    when the threshold moves: lookups (one binary search per part), text and one
+    small figure whose current-threshold line moves; nothing is hashed.
 
-    Every block and element sent here costs the browser a re-render of the page
-    around the fragment, so the panel is a few elements in two rows, and all the
-    numbers are computed before the first one is sent."""
+    A cost typed here changes everything on the page: the fragment then hands over
+    to a full rerun before drawing."""
     view = state.current(ThresholdState)
+    if cost_of(view) != panel.cost:
+        st.rerun(scope="app")
     scale, a = panel.scale, panel.analysis
     t = threshold_of(view, scale)
     val, test = core.metrics_at(a.val, t), core.metrics_at(a.test, t)
@@ -485,23 +494,43 @@ def threshold_panel(sess: ThresholdSession, panel: Panel) -> None:
     val_cost = cost_at(a.val, panel.cost, t) * per
     test_cost = cost_at(a.test, panel.cost, t) * per
     table = _metrics_markdown(panel, t, val, test, val_cost, test_cost)
-    text = _outcome_markdown(panel, test if a.split else val, val_cost)
+    text = _outcome_markdown(panel, test if a.split else val,
+                             test_cost if a.split else val_cost)
 
-    _seed(SLIDER_KEY, scale.snap(t))
-    with st.container(horizontal=True, vertical_alignment="bottom", gap="medium"):
+    left, right = st.columns([2, 3], gap="medium")
+    with left:
+        cost_matrix()
+        _seed(SLIDER_KEY, scale.snap(t))
         st.slider("Threshold: flag a case when its score is at or above it",
                   scale.lo, scale.hi, step=scale.step, key=SLIDER_KEY,
                   on_change=_on_slider, args=(scale,), format="%.3f")
-        with st.container(width=170, gap=None):
+        with st.container(horizontal=True, vertical_alignment="bottom",
+                          gap="small"):
             number_field("Exact threshold", "threshold", key=NUMBER_KEY,
                          fallback=t, then=partial(_on_number, scale))
-    # a stable key: tests and the benchmark read the displayed value here
-    with st.container(key="thr_at", horizontal=True, gap="large", wrap=False):
-        # Markdown tables: static text, cheaper to repaint than st.table
-        st.markdown(table, width=420)
+            st.button("Go to the recommendation", key="thr.to_optimum",
+                      on_click=_to_recommendation,
+                      args=(scale, panel.rec.threshold, a.top_score),
+                      icon=":material/my_location:")
         st.markdown(text)
+    with right:
+        c = panel.curves
+        fig = _figure(sess, "fig_decision", panel, lambda: make_decision_figure(
+            c.thresholds, c.precision, c.recall, c.f1, c.cost,
+            recommended=panel.rec.threshold, current=t, currency=panel.cash.currency,
+            per=per, band=panel.band, x_title=panel.x_title))
+        st.plotly_chart(move_current_line(fig, t), key="thr.fig_decision",
+                        config=CONFIG, theme=None)
+        # a stable key: tests and the benchmark read the displayed value here
+        with st.container(key="thr_at"):
+            st.markdown(table)
     if view.curves:
         _live_curves(sess, panel, t, val)
+
+
+def curves_toggle() -> None:
+    st.toggle("Show the precision-recall and ROC curves with the threshold marked "
+              "(redrawn on every move)", **state.bind(ThresholdState, "curves"))
 
 
 def _metrics_markdown(panel: Panel, t: float, val: dict, test: dict, val_cost: float,
@@ -541,21 +570,23 @@ def _confusion_markdown(m: dict) -> str:
     )
 
 
-def _outcome_markdown(panel: Panel, shown: dict, val_cost: float) -> str:
-    """One Markdown element: the confusion matrix and the cost."""
-    curves, cash = panel.curves, panel.cash
-    part = "held-out test half" if panel.analysis.split else "all rows"
-    extra = val_cost - curves.optimum_cost * cash.per
+def _outcome_markdown(panel: Panel, shown: dict, shown_cost: float) -> str:
+    """One Markdown element: the confusion matrix and the cost, on the held-out
+    half (the basis of the headline), against the recommendation's."""
+    rec, cash = panel.rec, panel.cash
+    split = panel.analysis.split
+    part = "held-out half" if split else "all rows"
+    extra = shown_cost - rec.cost * cash.per
     return (
         f"**Confusion matrix** ({part}"
         + (", re-weighted to the production base rate"
            if panel.analysis.prevalence is not None else "") + ")\n\n"
         + _confusion_markdown(shown) + "\n\n"
-        + "Expected cost at this threshold: "
-        f"**{cash.md(val_cost)} per {cash.per:,} cases** on the validation data, "
-        + (f"{cash.md(extra)} more than at the optimum "
-           f"{panel.scale.text(curves.optimum)}." if extra > 1e-9 * cash.per else
-           "the lowest possible (this is a cost-optimal threshold).")
+        + f"Cost here: **{cash.md(shown_cost)} per {cash.per:,} cases** ({part}), "
+        + (f"{cash.md(extra)} more than at the recommendation "
+           f"{panel.scale.text(rec.threshold)}." if extra > 1e-9 * cash.per else
+           f"{cash.md(-extra)} less than at the recommendation." if extra < -1e-9
+           * cash.per else "the same as at the recommendation.")
     )
 
 
@@ -568,21 +599,8 @@ def _figure(sess: ThresholdSession, name: str, panel: Panel, make):
 
 
 def _live_curves(sess: ThresholdSession, panel: Panel, t: float, val: dict) -> None:
-    c, cash = panel.curves, panel.cash
-    a, b = st.columns(2)
-    with a:
-        fig = _figure(sess, "fig_cost_live", panel, lambda: make_cost_figure(
-            c.thresholds, c.cost, optimum=c.optimum,
-            optimum_cost=c.optimum_cost * cash.per, current=t, bayes=panel.bayes,
-            band=panel.band, currency=cash.currency, per=cash.per,
-            x_title=panel.x_title))
-        move_current(fig, t, name=f"current threshold {panel.scale.text(t)}")
-        st.plotly_chart(fig, key="thr.fig_cost_live", config=CONFIG, theme=None)
-    with b:
-        fig = _figure(sess, "fig_metrics", panel, lambda: make_metrics_figure(
-            c.thresholds, c.precision, c.recall, c.f1, t, x_title=panel.x_title))
-        st.plotly_chart(move_current(fig, t), key="thr.fig_metrics", config=CONFIG,
-                        theme=None)
+    """The PR and ROC curves (validation half), the current threshold marked."""
+    c = panel.curves
     c1, c2 = st.columns(2)
     with c1:
         fig = _figure(sess, "fig_pr", panel, lambda: make_pr_figure(
@@ -595,22 +613,6 @@ def _live_curves(sess: ThresholdSession, panel: Panel, t: float, val: dict) -> N
             c.fpr, c.recall, c.auc, val["fpr"], val["recall"]))
         st.plotly_chart(move_current(fig, val["fpr"], val["recall"]),
                         key="thr.fig_roc", config=CONFIG, theme=None)
-
-
-def cost_chart(sess: ThresholdSession, panel: Panel) -> None:
-    """The expected-cost curve with the optimum, the Bayes threshold, the bootstrap
-    band and the default threshold: nothing here depends on the slider."""
-    c, cash = panel.curves, panel.cash
-    if c.flat:
-        st.info("All thresholds cost the same with these costs.")
-    fig = _figure(sess, "fig_cost", panel, lambda: make_cost_figure(
-        c.thresholds, c.cost, optimum=c.optimum,
-        optimum_cost=c.optimum_cost * cash.per, current=None,
-        reference=panel.scale.default, bayes=panel.bayes, band=panel.band,
-        currency=cash.currency, per=cash.per, x_title=panel.x_title))
-    st.plotly_chart(fig, key="thr.fig_cost", config=CONFIG, theme=None)
-    st.caption("Expected cost on the validation data, where the threshold is chosen. "
-               "Shaded: where the optimum falls in 90% of bootstrap resamples.")
 
 
 # ---------------------------------------------------------------------------------
