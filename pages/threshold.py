@@ -32,8 +32,8 @@ view = state.on_page(ThresholdState)
 sess = data.session()
 
 # Screen order: title and view choice, headline, the chosen view, then the settings.
-with st.container(horizontal=True, vertical_alignment="center", gap="large"):
-    st.title("Threshold & business cost", anchor=False, width="content", help=(
+with st.container(horizontal=True, vertical_alignment="center", gap="medium"):
+    st.subheader("Threshold & business cost", anchor=False, width="content", help=(
         "A model gives a **score**; a decision needs a **threshold**. Price each "
         "kind of mistake, and the threshold that costs the least follows from the "
         "data."))

@@ -98,7 +98,7 @@ def test_default_view_tells_the_story():
     # "$" is escaped in Markdown (a bare one would start LaTeX math)
     saved = money(comp.saved_vs("default", 1000)).replace("$", "\\$")
     assert f"saves **{saved} per 1,000 cases** (90% bootstrap interval" in story
-    assert "held-out half" in story
+    assert "on the held-out half; chosen on the validation half" in story
     assert _shown(_metric(at, "Cost-optimal threshold")) == pytest.approx(opt, rel=5e-4)
     assert _metric(at, "Saved vs flag everyone") == money(
         comp.saved_vs("everyone", 1000))
@@ -106,7 +106,7 @@ def test_default_view_tells_the_story():
     # the slider starts at 0.5, the metrics table shows both parts
     assert at.slider(key="thr.slider").value == pytest.approx(0.5)
     assert any(m.value.startswith("**At threshold 0.5**") for m in at.markdown)
-    assert _shown(_metric(at, "Recommended threshold")) == pytest.approx(opt, rel=5e-4)
+    assert _metric(at, "Cost-optimal threshold (recommended)")
     table = _table(at)
     assert list(table.columns) == ["Validation", "Held-out test"]
     _, _, sv, st_ = _expected_default_story()
@@ -719,8 +719,9 @@ def test_the_headline_never_shows_a_loss_to_a_trivial_policy_as_a_win():
         assert "costs more on the held-out half than flagging everyone" in warning
         assert "Recommended instead" in warning
         assert not any("Recommended:" in s.value for s in at.success)
-    assert _shown(_metric(at, "Recommended threshold")) == pytest.approx(
-        rec.threshold, rel=5e-4)
+    label = ("Cost-optimal threshold (recommended)" if rec.policy == "optimum"
+             else "Recommended threshold")
+    assert _shown(_metric(at, label)) == pytest.approx(rec.threshold, rel=5e-4)
 
 
 def test_threshold_digits_tell_neighbouring_scores_apart():

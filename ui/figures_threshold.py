@@ -222,10 +222,11 @@ def make_decision_figure(
     fig = apply_style(fig, height=height)
     fig.update_xaxes(title_text=x_title, row=2, col=1)
     fig.update_xaxes(showspikes=True, spikemode="across", spikethickness=1)
-    fig.update_layout(margin={"l": 60, "r": 10, "t": 28, "b": 40},
+    fig.update_layout(margin={"l": 70, "r": 10, "t": 40, "b": 40},
                       hovermode="x unified",
-                      legend={"orientation": "h", "yanchor": "bottom", "y": 1.06,
-                              "x": 1, "xanchor": "right"})
+                      legend={"orientation": "h", "yanchor": "bottom", "y": 1.07,
+                              "x": 0, "xanchor": "left", "font": {"size": 12},
+                              "itemwidth": 30})
     return fig
 
 

@@ -54,10 +54,10 @@ SOURCE_NAMES = {
     "upload": "Upload a scored file",
 }
 VIEW_NAMES = {
-    "threshold": "Threshold & cost",
-    "uncertainty": "How sure is the optimum",
+    "threshold": "Decide",
+    "uncertainty": "How sure",
     "calibration": "Calibration",
-    "method": "Method & data",
+    "method": "Method",
     "export": "Export",
 }
 SLIDER_KEY, NUMBER_KEY = "thr.slider", "thr.number"
@@ -245,7 +245,7 @@ def reupload_notice(sess: ThresholdSession, view: ThresholdState) -> None:
         return
     with st.container(border=True, key="thr_reupload"):
         st.markdown(":material/upload_file: **Upload the scored file this link was "
-                    "made with again** (under *Scores, costs and production base "
+                    "made with again** (under *Scores, currency and production base "
                     "rate*); until then the sidebar dataset is shown.")
         rows = f" ({view.rows:,} rows)" if view.rows is not None else ""
         st.text(f"File: {view.file}{rows}")
@@ -261,13 +261,20 @@ def cost_matrix() -> None:
     """The 2x2 cost matrix, laid out like the confusion matrix (rows: actual
     positive, actual negative; columns: flagged, not flagged), always on screen."""
     with st.container(key="thr_cost_matrix", gap="small"):
-        st.markdown(f"**Cost of each decision** ({plain(current_currency())} per "
-                    "case; a gain is a negative cost)")
-        for row in (COST_CELLS[:2], COST_CELLS[2:]):
-            c1, c2 = st.columns(2, gap="small")
-            for col, (name, label) in zip((c1, c2), row, strict=True):
+        st.markdown(f"**Cost per case** ({plain(current_currency())}; a gain is "
+                    "negative)")
+        rows = (("actual positive", COST_CELLS[:2]),
+                ("actual negative", COST_CELLS[2:]))
+        head = st.columns([1.1, 1, 1], gap="small", vertical_alignment="bottom")
+        head[1].caption("flagged")
+        head[2].caption("not flagged")
+        for row_name, cells in rows:
+            cols = st.columns([1.1, 1, 1], gap="small", vertical_alignment="center")
+            cols[0].caption(row_name)
+            for col, (name, label) in zip(cols[1:], cells, strict=True):
                 with col:
-                    number_field(label, name)
+                    number_field(label, name, label_visibility="collapsed",
+                                 placeholder=label.split(":")[0])
 
 
 def current_currency() -> str:
@@ -341,8 +348,8 @@ def headline(analysis: Analysis, curves: Curves, rec: Recommendation,
         return
     per = cash.per
     default = "0.5" if is_prob else "0 (probability 0.5)"
-    where = ("on the held-out half (the threshold was chosen on the validation "
-             "half)" if analysis.split else
+    where = ("on the held-out half; chosen on the validation half"
+             if analysis.split else
              "on the same rows it was chosen on: too few cases to hold some out, so "
              "expect these savings to be optimistic")
     words = _policy_words(rec.policy, rec, scale, default)
@@ -353,7 +360,7 @@ def headline(analysis: Analysis, curves: Curves, rec: Recommendation,
                     f" (90% bootstrap interval {cash.md(lo)} to {cash.md(hi)})")
         st.success(
             f"Recommended: {words}. It saves **{cash.md(saved)} per {per:,} "
-            f"cases**{interval} compared with {default}, measured {where}.",
+            f"cases**{interval} against {default}, {where}.",
             icon=":material/savings:",
         )
     else:
@@ -370,7 +377,13 @@ def headline(analysis: Analysis, curves: Curves, rec: Recommendation,
         )
     # one horizontal block instead of four columns: fewer blocks to re-render
     with st.container(horizontal=True, gap="medium", key="thr_headline"):
-        st.metric("Recommended threshold", scale.text(rec.threshold))
+        if rec.policy == "optimum":
+            st.metric("Cost-optimal threshold (recommended)",
+                      scale.text(rec.threshold),
+                      help="Chosen on the validation half, checked on the held-out "
+                           "half against 0.5, flagging everyone and no one.")
+        else:
+            st.metric("Recommended threshold", scale.text(rec.threshold))
         basis = f"held-out, per {per:,}"
         st.metric(f"Saved vs {default.split()[0]}", cash.text(rec.saved_vs(
             "default", per)), help=basis)
@@ -378,8 +391,10 @@ def headline(analysis: Analysis, curves: Curves, rec: Recommendation,
                   help=basis)
         st.metric("Saved vs flag no one", cash.text(rec.saved_vs("no_one", per)),
                   help=basis)
-        st.metric("Cost-optimal threshold", scale.text(rec.optimum),
-                  help="Chosen on the validation half.")
+        if rec.policy != "optimum":
+            st.metric("Cost-optimal threshold (validation half)",
+                      scale.text(rec.optimum), help="Chosen on the validation half; "
+                      "it loses on the held-out half.")
 
 
 WEIGHT_READING = {
@@ -404,7 +419,7 @@ def summary(analysis: Analysis, cost: core.CostMatrix, cash: Money,
         "Costs per case: "
         f"TP {cash.md(cost.tp)}, FP {cash.md(cost.fp)}, FN {cash.md(cost.fn)}, "
         f"TN {cash.md(cost.tn)}. Positives: {base}. Change them under "
-        "**Scores, costs and production base rate**."
+        "**Scores, currency and production base rate**."
         + WEIGHT_READING[size.kind].format(n=size.n)
     )
 
