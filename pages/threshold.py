@@ -101,8 +101,7 @@ with body:
     elif chosen == "method":
         views.method_view(analysis)
     elif chosen == "export":
-        views.export_view(panel, boot, data.calibration(sess, scores),
-                          views.threshold_of(view, scale))
+        views.export_view(sess, panel, views.threshold_of(view, scale))
     else:
         views.threshold_panel(sess, panel)
         views.curves_toggle()

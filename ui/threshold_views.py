@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import partial
 
 import numpy as np
@@ -21,17 +22,21 @@ import streamlit as st
 import core
 from core.bootstrap import BootstrapResult, ResampleSize
 from core.calibration import Calibration
-from core.scored import ScoredRows
 from core.thresholds import (
     Recommendation,
-    compare_costs,
     cost_at,
     cost_ratio,
     sample_prevalence,
 )
 from ui import state
 from ui import threshold_data as data
-from ui.exports import decision_memo, safe_csv, threshold_table
+from ui.exports import (
+    DecisionFacts,
+    content_sha256,
+    decision_csv,
+    decision_memo_text,
+    decision_report_html,
+)
 from ui.figures_threshold import (
     make_bootstrap_figure,
     make_calibration_figure,
@@ -736,52 +741,76 @@ def method_view(analysis: Analysis) -> None:
     )
 
 
-def _memo_text(panel: Panel, boot: BootstrapResult, cal: Calibration | None,
-               t: float) -> str:
-    """The decision memo for threshold ``t``."""
+def decision_facts(sess: ThresholdSession, panel: Panel, t: float) -> DecisionFacts:
+    """What every decision export says, at threshold ``t`` (the page's)."""
+    a, view = panel.analysis, state.current(ThresholdState)
+    rows = a.rows
+    size = data.resample(a)
+    upload = sess.upload if view.source == "upload" else None
+    base = (f"{a.prevalence:.1%} (re-weighted from {a.sample_prevalence:.1%} in the "
+            "data)" if a.prevalence is not None else
+            f"{a.sample_prevalence:.1%}, as in the data")
+    weights = {"rows": "", "counts": "whole numbers, read as counts",
+               "importance": "fractions, read as importance weights (effective "
+               f"sample size {size.n:,})"}[size.kind]
+    positives = float(np.sum(rows.y_true * (1.0 if rows.sample_weight is None
+                                            else rows.sample_weight)))
+    return DecisionFacts(
+        made=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        source=rows.source, file_name=upload.name if upload else "",
+        n_rows=rows.n_rows, n_cases=rows.n_cases, positives=positives,
+        content_sha256=content_sha256(rows.y_true, rows.scores, rows.sample_weight),
+        base_rate=base, weights=weights, cost=panel.cost,
+        currency=panel.cash.currency, per=panel.cash.per, digits=panel.scale.digits,
+        threshold=t, recommendation=panel.rec,
+        saving_band=data.saving_band(sess, a, panel.cost, panel.rec,
+                                     panel.scale.default),
+        default_threshold=panel.scale.default, split=a.split)
+
+
+def _export_metrics(panel: Panel, t: float) -> dict[str, dict[str, float]]:
     a = panel.analysis
-    metrics = {"validation" if a.split else "all rows": core.metrics_at(a.val, t)}
-    if a.split:
-        metrics["held-out test"] = core.metrics_at(a.test, t)
-    evaluation = ("threshold chosen on a validation half, costs reported on a "
-                  "held-out test half" if a.split else
-                  "chosen and evaluated on the same rows (too few to hold out)")
-    rows: ScoredRows = a.rows
-    return decision_memo(
-        data_description=rows.source, n_rows=rows.n_rows, n_cases=rows.n_cases,
-        sample_prevalence=a.sample_prevalence,
-        deployment_prevalence=(a.prevalence if a.prevalence is not None
-                               else a.sample_prevalence),
-        cost=panel.cost, currency=panel.cash.currency, per=panel.cash.per,
-        threshold=t, optimum=panel.curves.optimum, bayes=panel.bayes,
-        evaluation=evaluation, metrics=metrics,
-        comparison=compare_costs(a.test, panel.cost, t, panel.scale.default),
-        bootstrap=boot, calibration=cal,
-    )
+    if not a.split:
+        return {"all rows": core.metrics_at(a.val, t)}
+    return {"validation": core.metrics_at(a.val, t),
+            "held-out": core.metrics_at(a.test, t)}
 
 
-def export_view(panel: Panel, boot: BootstrapResult, cal: Calibration | None,
-                t: float) -> None:
-    """CSV of every threshold and a memo at threshold ``t`` (the slider's), both
-    made when the button is clicked."""
+def _report_figure(panel: Panel, t: float):
+    c = panel.curves
+    return make_decision_figure(
+        c.thresholds, c.precision, c.recall, c.f1, c.cost,
+        recommended=panel.rec.threshold, current=t, currency=panel.cash.currency,
+        per=panel.cash.per, band=panel.band, x_title=panel.x_title, height=520)
+
+
+def export_view(sess: ThresholdSession, panel: Panel, t: float) -> None:
+    """Three files for threshold ``t`` (the one on the slider): the threshold
+    table of both halves (CSV), the memo (Markdown that reads as plain text; the
+    preview below is the file itself) and a self-contained HTML report."""
+    facts = decision_facts(sess, panel, t)
+    metrics = _export_metrics(panel, t)
+    memo = decision_memo_text(facts, metrics)
     st.markdown(
-        "Hand the decision over: the full threshold table (every distinct score of "
-        "the validation data; text cells that a spreadsheet could run as a formula "
-        "are neutralised, numbers stay numbers) as CSV, and a one-page decision "
-        "memo for **the threshold on the slider**."
-    )
-    c1, c2 = st.columns(2)
-    val, cost = panel.analysis.val, panel.cost
+        f"Everything here is for **the threshold on the slider, "
+        f"{panel.scale.text(t)}**. The CSV holds every distinct score of both "
+        "halves (text cells a spreadsheet could run as a formula are neutralised); "
+        "the HTML report opens offline, charts included.")
+    halves = ({"validation": panel.analysis.val, "held-out": panel.analysis.test}
+              if panel.analysis.split else {"all rows": panel.analysis.val})
+    c1, c2, c3 = st.columns(3)
     c1.download_button(
-        "Threshold table (CSV)", data=lambda: safe_csv(threshold_table(val, cost)),
+        "Threshold table (CSV)", data=lambda: decision_csv(facts, halves),
         file_name="threshold_table.csv", mime="text/csv", key="thr.dl_csv",
-        on_click="ignore", icon=":material/table:",
-    )
+        on_click="ignore", icon=":material/table:")
     c2.download_button(
-        "Decision memo (Markdown)", data=lambda: _memo_text(panel, boot, cal, t),
-        file_name="decision_memo.md", mime="text/markdown", key="thr.dl_memo",
-        on_click="ignore", icon=":material/description:",
-    )
-    with st.expander("Preview: the memo at the cost-optimal threshold"):
-        opt = panel.curves.optimum
-        st.markdown(_memo_text(panel, boot, cal, opt if np.isfinite(opt) else np.inf))
+        "Decision memo (Markdown)", data=memo, file_name="decision_memo.md",
+        mime="text/markdown", key="thr.dl_memo", on_click="ignore",
+        icon=":material/description:")
+    c3.download_button(
+        "Decision report (HTML)",
+        data=lambda: decision_report_html(facts, metrics, _report_figure(panel, t)),
+        file_name="decision_report.html", mime="text/html", key="thr.dl_html",
+        on_click="ignore", icon=":material/web:")
+    st.caption("Preview: the memo exactly as downloaded.")
+    st.code(memo, language=None, height=360)
