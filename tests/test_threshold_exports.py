@@ -96,7 +96,7 @@ class _Cells(HTMLParser):
 
 
 def test_the_html_report_is_self_contained_and_says_the_decision():
-    facts, val, test = _facts(tp=-5.0, fp=12.5)
+    facts, val, _ = _facts(tp=-5.0, fp=12.5)
     r = core.rates(val)
     fig = make_decision_figure(val.thresholds, r["precision"], r["recall"], r["f1"],
                                core.expected_cost(val, facts.cost) * 1000,
