@@ -8,6 +8,7 @@ import streamlit as st
 from ui import state
 from ui.copy_link import copy_link
 from ui.frame import require_frame
+from ui.memory import start_memory_reaper
 from ui.sidebar import render_sidebar, reupload_notice
 
 require_frame()  # leave Streamlit's legacy pages/ mode before drawing anything
@@ -28,6 +29,7 @@ st.set_page_config(
     initial_sidebar_state="expanded",
 )
 
+start_memory_reaper()  # closed browser sessions give their memory back
 state.check_url()  # a new session: note link parameters no page knows
 with st.sidebar:
     copy_link()  # the address bar always holds the view: this copies it

@@ -17,16 +17,13 @@ from __future__ import annotations
 import argparse
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
-from playwright.sync_api import Page, sync_playwright
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from harness import CHROMIUM_ARGS, streamlit_server, write_bare_app
+from playwright.sync_api import Page, sync_playwright
 
 BOUND = 1.5
 

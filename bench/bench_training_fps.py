@@ -27,10 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from harness import CHROMIUM_ARGS, streamlit_server, write_bare_app
+from playwright.sync_api import sync_playwright
 
 WINDOW_S = 4.0
 GOAL = 15

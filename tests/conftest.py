@@ -21,8 +21,9 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
-from harness import CHROMIUM_ARGS, REPO_ROOT, streamlit_server
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+
+from bench.harness import CHROMIUM_ARGS, REPO_ROOT, streamlit_server
 
 APP_PATH = str(REPO_ROOT / "app.py")  # for AppTest.from_file, from any test folder
 ARTIFACTS = REPO_ROOT / "tests" / "artifacts"

@@ -112,6 +112,7 @@ HOSTILE = [
     ("pages/home.py", {"![x](http://evil/x.png)": "1"}, ["??x??http"]),
     ("pages/home.py", {"$\\gamma$": "1", "<b>": "2"}, ["??gamma?", "?b?"]),
     ("pages/home.py", {"ds.name": "uploaded", "ds.file": "[click](http://x)"}, []),
+    ("pages/home.py", {"tr.lr": "abc", "thr.fp": "1e400"}, ["tr.lr", "thr.fp"]),
 ]
 
 

@@ -340,10 +340,15 @@ def _note(ignored: list[str]) -> None:
 
 
 def check_url() -> None:
-    """At the start of a session: note URL parameters that no model knows."""
+    """At the start of a session: note the link's parameters that no model knows or
+    that hold a value their model refuses (also those of pages not on screen, whose
+    parameters leave the address bar unread)."""
     if "_state_url_checked" not in st.session_state:
         st.session_state["_state_url_checked"] = True
-        _note(unknown_params(st.query_params.to_dict()))
+        params = st.query_params.to_dict()
+        _note(unknown_params(params))
+        for cls in REGISTRY.values():
+            _note(cls.from_params(params)[1])
 
 
 def url_notice(page: str | None) -> str | None:

@@ -4,6 +4,7 @@ repo's Streamlit config, and the flags Debian's Chromium runs with here."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -45,12 +46,15 @@ def _healthy(base_url: str) -> bool:
 
 
 @contextmanager
-def streamlit_server(script: str | Path, *, cwd: Path = REPO_ROOT,
-                     log_path: Path) -> Iterator[str]:
-    """Serve ``script`` (a path from ``cwd``), yield its base URL, stop it after.
+def streamlit_process(script: str | Path, *, cwd: Path = REPO_ROOT, log_path: Path,
+                      env: dict[str, str] | None = None,
+                      ) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Serve ``script`` (a path from ``cwd``), yield its base URL and the server's
+    process (``.pid`` is the Streamlit server itself), stop it after.
 
-    The server's output goes to ``log_path`` (a file, not a pipe: a full pipe would
-    block the server). Raises RuntimeError with the log's end if it does not answer.
+    ``env`` adds to (or overrides) this process's environment. The server's output
+    goes to ``log_path`` (a file, not a pipe: a full pipe would block the server).
+    Raises RuntimeError with the log's end if it does not answer.
     """
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
@@ -63,8 +67,10 @@ def streamlit_server(script: str | Path, *, cwd: Path = REPO_ROOT,
         # Nobody edits the sources meanwhile; no need to watch them.
         "--server.fileWatcherType", "none",
     ]  # fmt: skip
+    full_env = None if env is None else {**os.environ, **env}
     with open(log_path, "w") as log:
-        proc = subprocess.Popen(command, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(command, cwd=cwd, stdout=log, stderr=subprocess.STDOUT,
+                                env=full_env)
         try:
             deadline = time.monotonic() + START_TIMEOUT_S
             while not _healthy(base_url):
@@ -76,7 +82,7 @@ def streamlit_server(script: str | Path, *, cwd: Path = REPO_ROOT,
                         f"streamlit run {script} {what}; see {log_path}:\n"
                         f"{Path(log_path).read_text()[-3000:]}")
                 time.sleep(0.25)
-            yield base_url
+            yield base_url, proc
         finally:
             proc.terminate()
             try:
@@ -84,6 +90,17 @@ def streamlit_server(script: str | Path, *, cwd: Path = REPO_ROOT,
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+@contextmanager
+def streamlit_server(script: str | Path, *, cwd: Path = REPO_ROOT,
+                     log_path: Path) -> Iterator[str]:
+    """Serve ``script`` (a path from ``cwd``), yield its base URL, stop it after.
+
+    See ``streamlit_process``, which also gives the server's process.
+    """
+    with streamlit_process(script, cwd=cwd, log_path=log_path) as (base_url, _):
+        yield base_url
 
 
 def write_bare_app(directory: Path, name: str, source: str) -> Path:
