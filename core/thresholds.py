@@ -418,6 +418,49 @@ def recommend(val: Sweep, test: Sweep, cost: CostMatrix,
                           thresholds, held_out, validation, beaten)
 
 
+@dataclass(frozen=True)
+class Capacity:
+    """The cheapest threshold that flags at most a share of the cases, and what
+    the cap costs against the unconstrained optimum (mean costs per case)."""
+
+    max_share: float
+    threshold: float
+    cost: float
+    flagged: float  # share flagged at ``threshold``
+    optimum: float
+    optimum_cost: float
+
+    @property
+    def binding(self) -> bool:
+        """True when the unconstrained optimum flags more than the cap allows."""
+        return self.threshold != self.optimum
+
+    @property
+    def price(self) -> float:
+        """Extra mean cost per case the cap causes (0 when it does not bind)."""
+        return self.cost - self.optimum_cost
+
+
+def best_under_capacity(sweep: Sweep, cost: CostMatrix,
+                        max_share: float) -> Capacity:
+    """The lowest-cost sweep threshold whose share flagged, ``(TP + FP) / total``,
+    is at most ``max_share`` (the largest threshold on ties, as
+    :func:`best_threshold`). Flagging no one (``+inf``) always fits, so there is
+    always an answer. Exact: every sweep row is a candidate.
+    """
+    share = float(max_share)
+    if not 0.0 <= share <= 1.0:
+        raise ValueError("The capacity must be a share between 0 and 1.")
+    c = expected_cost(sweep, cost)
+    flagged = (sweep.tp + sweep.fp) / sweep.total
+    fits = flagged <= share * (1 + 1e-12)  # float noise is no excess
+    masked = np.where(fits, c, np.inf)
+    i, best = int(np.argmin(masked)), int(np.argmin(c))
+    return Capacity(share, float(sweep.thresholds[i]), float(c[i]),
+                    float(flagged[i]), float(sweep.thresholds[best]),
+                    float(c[best]))
+
+
 def cost_ratio(cost: CostMatrix) -> float | None:
     """The regret ratio ``(c_FN - c_TP) / (c_FP - c_TN)``: what a missed positive
     costs, over what a false alarm costs, each compared with the right decision.

@@ -563,3 +563,37 @@ def test_bootstrap_saving_matches_a_row_resampling_loop():
     # the sign flips with the order
     r_lo, r_hi = bootstrap_saving(sweep, cost, other, t, n_boot=2000, seed=0)
     assert (r_lo, r_hi) == pytest.approx((-hi, -lo), abs=0.3 * (hi - lo))
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_best_under_capacity_against_brute_force(seed):
+    from core.thresholds import best_under_capacity
+
+    rng = np.random.default_rng(100 + seed)
+    n = int(rng.integers(5, 80))
+    y = (rng.random(n) < rng.uniform(0.1, 0.7)).astype(float)
+    s = np.round(rng.random(n), 2)
+    w = rng.integers(1, 5, n).astype(float) if seed % 2 else np.ones(n)
+    cost = core.CostMatrix(tp=float(rng.integers(-20, 1)),
+                           fp=float(rng.integers(1, 20)),
+                           fn=float(rng.integers(1, 200)), tn=0.0)
+    cap = float(rng.choice([0.0, 0.05, 0.1, 0.3, 0.5, 1.0]))
+    got = best_under_capacity(core.threshold_sweep(y, s, w), cost, cap)
+    best_t, best_c = np.inf, _brute_cost(y, s, w, cost, np.inf)
+    for t in np.unique(s)[::-1]:  # every distinct score, largest first
+        share = np.sum(w[s >= t]) / np.sum(w)
+        c = _brute_cost(y, s, w, cost, t)
+        if share <= cap + 1e-12 and c < best_c - 1e-12:
+            best_t, best_c = t, c
+    assert got.threshold == best_t
+    assert got.cost == pytest.approx(best_c)
+    assert got.flagged <= cap + 1e-12
+    assert got.price >= -1e-12
+    free = min([(np.inf, _brute_cost(y, s, w, cost, np.inf))]
+               + [(t, _brute_cost(y, s, w, cost, t)) for t in np.unique(s)],
+               key=lambda tc: tc[1])
+    assert got.optimum_cost == pytest.approx(free[1])
+    if cap == 1.0:
+        assert not got.binding and got.price == pytest.approx(0.0)
+    with pytest.raises(ValueError, match="share"):
+        best_under_capacity(core.threshold_sweep(y, s), cost, 1.5)
