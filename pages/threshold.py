@@ -67,6 +67,8 @@ with st.spinner("Sweeping every threshold..."):
     analysis = data.analyse(sess, scores, view.base_rate)
 with col_base:
     views.base_rate_input(view, analysis.sample_prevalence, show)
+    views.capacity_input(state.current(ThresholdState), show)
+view = state.current(ThresholdState)
 
 cost = views.cost_of(view)
 cash = views.Money(view.currency, view.per)
@@ -104,5 +106,8 @@ with body:
         views.export_view(sess, panel, views.threshold_of(view, scale))
     else:
         views.threshold_panel(sess, panel)
+        if view.cap is not None:
+            views.capacity_note(data.capacity(sess, analysis, cost, view.cap),
+                                scale, cash)
         views.curves_toggle()
     views.summary(analysis, cost, cash, data.resample(analysis))

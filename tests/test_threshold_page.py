@@ -786,3 +786,25 @@ def test_a_huge_typed_threshold_is_applied_or_refused_never_ignored():
     assert at.session_state["thr"].threshold == 1e13
     said = " ".join(c.value for c in at.caption if "Not applied" in c.value)
     assert "1e\\+15" in said or "1e+15" in said
+
+
+def test_a_capacity_cap_gives_the_best_threshold_under_it_and_its_price():
+    from core.thresholds import best_under_capacity
+
+    at = _page()
+    at.checkbox(key="thr.cap_on").check().run()
+    at.text_input(key="thr.cap").input("0.05").run()
+    assert not at.exception
+    assert at.session_state["thr"].cap == 0.05
+    _, _, sv, _ = _expected_default_story()
+    cost = core.CostMatrix(tp=0.0, fp=10.0, fn=30.0, tn=0.0)
+    cap = best_under_capacity(sv, cost, 0.05)
+    assert cap.binding
+    note = re.sub(r"\\(.)", r"\1", at.warning[0].value)
+    assert f"the cap costs **{money(cap.price * 1000)} per 1,000 cases**" in note
+    shown = float(re.search(r"use \*\*([^*]+)\*\*", note).group(1))
+    assert shown == pytest.approx(cap.threshold, rel=5e-4)
+    assert dict(at.query_params)["thr.cap"] == "0.05"  # the cap travels in the link
+    at.text_input(key="thr.cap").input("2").run()  # out of range: kept, said why
+    assert at.session_state["thr"].cap == 0.05
+    assert any("Not applied" in c.value for c in at.caption)

@@ -43,8 +43,10 @@ from core.scored import (
     to_probabilities,
 )
 from core.thresholds import (
+    Capacity,
     Recommendation,
     average_precision,
+    best_under_capacity,
     optimum_by_ratio,
     recommend,
     reweight_sweep,
@@ -463,6 +465,12 @@ def saving_band(sess: ThresholdSession, analysis: Analysis, cost: core.CostMatri
         ("saving", analysis.key, cost, rec.threshold, default),
         lambda: bootstrap_saving(analysis.test, cost, rec.threshold, default,
                                  n_boot=N_BOOT_SAVING, seed=0, n_cases=n_cases))
+
+
+def capacity(sess: ThresholdSession, analysis: Analysis, cost: core.CostMatrix,
+             max_share: float) -> Capacity:
+    return sess.small.get(("capacity", analysis.key, cost, max_share),
+                          lambda: best_under_capacity(analysis.val, cost, max_share))
 
 
 def ratio_curve(sess: ThresholdSession, analysis: Analysis):

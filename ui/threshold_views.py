@@ -23,6 +23,7 @@ import core
 from core.bootstrap import BootstrapResult, ResampleSize
 from core.calibration import Calibration
 from core.thresholds import (
+    Capacity,
     Recommendation,
     cost_at,
     cost_ratio,
@@ -299,6 +300,41 @@ def _on_base_toggle(sample_p: float) -> None:
     on = st.session_state["thr.base_on"]
     guess = float(np.clip(round(sample_p, 3) or 0.5, 0.001, 0.999))
     state.update(ThresholdState, base_rate=guess if on else None)
+
+
+def _on_cap_toggle() -> None:
+    on = st.session_state["thr.cap_on"]
+    state.update(ThresholdState, cap=0.1 if on else None)
+
+
+def capacity_input(view: ThresholdState, show: bool) -> None:
+    if not show:
+        return
+    st.markdown("**Capacity**")
+    _seed("thr.cap_on", view.cap is not None)
+    st.checkbox("Cap the share of cases flagged", key="thr.cap_on",
+                on_change=_on_cap_toggle)
+    if view.cap is not None:
+        number_field("Largest share flagged (0 to 1; 0.05 is 5%)", "cap")
+
+
+def capacity_note(cap: Capacity, scale: Scale, cash: Money) -> None:
+    """What the cap allows and what it costs, on the validation half where the
+    threshold is chosen."""
+    per = cash.per
+    if not cap.binding:
+        st.info(f"Capacity: the cost-optimal threshold {scale.text(cap.optimum)} "
+                f"already flags at most {cap.max_share:.1%} of cases: the cap costs "
+                "nothing.", icon=":material/inventory:")
+        return
+    st.warning(
+        f"Capacity: to flag at most {cap.max_share:.1%} of cases, use "
+        f"**{scale.text(cap.threshold)}** (flags {cap.flagged:.1%}). It costs "
+        f"{cash.md(cap.cost * per)} per {per:,} cases against "
+        f"{cash.md(cap.optimum_cost * per)} at the unconstrained optimum "
+        f"{scale.text(cap.optimum)}: the cap costs **{cash.md(cap.price * per)} per "
+        f"{per:,} cases** (validation half, where the threshold is chosen).",
+        icon=":material/inventory:")
 
 
 def base_rate_input(view: ThresholdState, sample_p: float, show: bool) -> None:
