@@ -808,3 +808,17 @@ def test_a_capacity_cap_gives_the_best_threshold_under_it_and_its_price():
     at.text_input(key="thr.cap").input("2").run()  # out of range: kept, said why
     assert at.session_state["thr"].cap == 0.05
     assert any("Not applied" in c.value for c in at.caption)
+
+
+def test_after_a_scored_upload_the_sidebar_hides_the_generator_controls():
+    at = _page()
+    assert at.sidebar.slider  # the 1-D generator's controls apply to these scores
+    data, _, _ = _good_file()
+    at = _upload(at, "scores.csv", data)
+    assert not at.exception
+    assert not at.sidebar.slider and not at.sidebar.number_input
+    said = " ".join(c.value for c in at.sidebar.caption)
+    assert "uses your scored file scores" in re.sub(r"\\(.)", r"\1", said)
+    at.button(key="thr.remove").click().run()
+    assert not at.exception
+    assert at.sidebar.slider

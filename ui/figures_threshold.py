@@ -164,6 +164,7 @@ def make_cost_figure(
 
 
 DECISION_HEIGHT = 340
+DECISION_POINTS = 250
 
 
 def money_tick_format(values) -> str:
@@ -195,6 +196,10 @@ def make_decision_figure(
     threshold are vertical lines through both (:func:`move_current_line` moves the
     current one). The money axis starts at 0 and has one tick format."""
     t, p, r, f, c = _finite(thresholds, precision, recall, f1, cost)
+    if len(t) > DECISION_POINTS:  # redrawn on every slider move: keep it light
+        keep = np.unique(np.linspace(0, len(t) - 1, DECISION_POINTS).round()
+                         .astype(np.int64))
+        t, p, r, f, c = (a[keep] for a in (t, p, r, f, c))
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08)
     for y, name, color, dash in ((p, "precision", BLUE, "solid"),
                                  (r, "recall", VERMILLION, "dash"),

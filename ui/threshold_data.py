@@ -57,7 +57,7 @@ from ui import state
 from ui.format import format_threshold, short
 from ui.memo import Memo, digest, memo
 from ui.models import MAX_COLUMN_NAME, MAX_FILE_NAME, ThresholdState, TrainedScores
-from ui.sidebar import Chosen
+from ui.sidebar import OWN_DATA, Chosen
 
 SESSION_KEY = "_thr_session"
 BIG_ENTRIES = 4  # rows, splits and sweeps: up to a few arrays of the data's length
@@ -98,6 +98,26 @@ class ThresholdSession:
     trained: tuple[object, str] | None = None  # (TrainedScores, its key)
     big: Memo = field(default_factory=lambda: Memo(BIG_ENTRIES))
     small: Memo = field(default_factory=lambda: Memo(SMALL_ENTRIES))
+
+
+def sidebar_not_in_use() -> str | None:
+    """For the sidebar (``ui.sidebar.OWN_DATA``): a sentence when this page's
+    scores are not the sidebar dataset's (a scored file, or the Training page's
+    model), so the generator's controls, which do not apply, are not shown."""
+    view = state.current(ThresholdState)
+    held = st.session_state.get(SESSION_KEY)
+    if (view.source == "upload" and isinstance(held, ThresholdSession)
+            and held.upload is not None):
+        return (f"This page uses your scored file {held.upload.name}: the dataset "
+                "settings apply to the other pages.")
+    if view.source == "trained" and isinstance(st.session_state.get(
+            "trained_scores"), TrainedScores):
+        return ("This page uses the model trained on the Training page: the dataset "
+                "settings apply to the other pages.")
+    return None
+
+
+OWN_DATA[ThresholdState.KEY] = sidebar_not_in_use
 
 
 def session() -> ThresholdSession:
