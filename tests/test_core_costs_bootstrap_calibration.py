@@ -481,7 +481,7 @@ def test_calibration_bins_match_scikit_learn_for_both_strategies(strategy, n_bin
         calibration_summary(y, s, strategy="kmeans")
 
 
-def _brute_cost(y, s, w, cost, t):
+def _row_cost(y, s, w, cost, t):
     """Mean cost per case flagging ``s >= t``, row by row."""
     flag = s >= t
     cells = np.where(flag, np.where(y == 1, cost.tp, cost.fp),
@@ -512,18 +512,18 @@ def test_the_recommendation_never_loses_to_a_trivial_policy_on_held_out(seed):
     test = core.threshold_sweep(ty, ts, tw)
     rec = recommend(val, test, cost, 0.5)
     candidates = [np.inf, *np.unique(vs)[::-1]]  # every distinct score, largest first
-    val_costs = [_brute_cost(vy, vs, vw, cost, t) for t in candidates]
+    val_costs = [_row_cost(vy, vs, vw, cost, t) for t in candidates]
     assert rec.optimum == candidates[int(np.argmin(val_costs))]
     trivial = {"default": 0.5, "everyone": -np.inf, "no_one": np.inf}
-    rec_cost = _brute_cost(ty, ts, tw, cost, rec.threshold)
+    rec_cost = _row_cost(ty, ts, tw, cost, rec.threshold)
     assert rec_cost == pytest.approx(rec.cost)
     for name, t in trivial.items():
-        other = _brute_cost(ty, ts, tw, cost, t)
+        other = _row_cost(ty, ts, tw, cost, t)
         assert rec_cost <= other + 1e-9, (name, rec)
         assert rec.held_out[name] == pytest.approx(other)
         assert rec.saved_vs(name) >= -1e-9
-    opt_cost = _brute_cost(ty, ts, tw, cost, rec.optimum)
-    beaten = {k for k, t in trivial.items() if _brute_cost(ty, ts, tw, cost, t)
+    opt_cost = _row_cost(ty, ts, tw, cost, rec.optimum)
+    beaten = {k for k, t in trivial.items() if _row_cost(ty, ts, tw, cost, t)
               < opt_cost - 1e-9}
     assert set(rec.beaten_by) == beaten
     assert (rec.policy == "optimum") == (not beaten)
@@ -552,8 +552,8 @@ def test_bootstrap_saving_matches_a_row_resampling_loop():
     slow = []
     for _ in range(2000):
         idx = rng.integers(0, n, n)
-        slow.append(_brute_cost(y[idx], s[idx], np.ones(n), cost, other)
-                    - _brute_cost(y[idx], s[idx], np.ones(n), cost, t))
+        slow.append(_row_cost(y[idx], s[idx], np.ones(n), cost, other)
+                    - _row_cost(y[idx], s[idx], np.ones(n), cost, t))
     slo, shi = np.quantile(slow, [0.05, 0.95])
     assert lo == pytest.approx(slo, abs=0.25 * (shi - slo))
     assert hi == pytest.approx(shi, abs=0.25 * (shi - slo))
@@ -579,18 +579,18 @@ def test_best_under_capacity_against_brute_force(seed):
                            fn=float(rng.integers(1, 200)), tn=0.0)
     cap = float(rng.choice([0.0, 0.05, 0.1, 0.3, 0.5, 1.0]))
     got = best_under_capacity(core.threshold_sweep(y, s, w), cost, cap)
-    best_t, best_c = np.inf, _brute_cost(y, s, w, cost, np.inf)
+    best_t, best_c = np.inf, _row_cost(y, s, w, cost, np.inf)
     for t in np.unique(s)[::-1]:  # every distinct score, largest first
         share = np.sum(w[s >= t]) / np.sum(w)
-        c = _brute_cost(y, s, w, cost, t)
+        c = _row_cost(y, s, w, cost, t)
         if share <= cap + 1e-12 and c < best_c - 1e-12:
             best_t, best_c = t, c
     assert got.threshold == best_t
     assert got.cost == pytest.approx(best_c)
     assert got.flagged <= cap + 1e-12
     assert got.price >= -1e-12
-    free = min([(np.inf, _brute_cost(y, s, w, cost, np.inf))]
-               + [(t, _brute_cost(y, s, w, cost, t)) for t in np.unique(s)],
+    free = min([(np.inf, _row_cost(y, s, w, cost, np.inf))]
+               + [(t, _row_cost(y, s, w, cost, t)) for t in np.unique(s)],
                key=lambda tc: tc[1])
     assert got.optimum_cost == pytest.approx(free[1])
     if cap == 1.0:
