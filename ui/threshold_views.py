@@ -507,7 +507,7 @@ def _on_number(scale: Scale) -> None:
     _show_threshold(scale)  # after the model took (or refused) the typed text
 
 
-def _to_optimum(scale: Scale, optimum: float, top: float) -> None:
+def _to_recommendation(scale: Scale, optimum: float, top: float) -> None:
     # +inf (flag no one) becomes a value just above the highest score
     _set_threshold(optimum if np.isfinite(optimum) else top + scale.step, scale)
 
@@ -525,10 +525,6 @@ class Panel:
     band: tuple[float, float]
     x_title: str
     rec: Recommendation
-
-
-def _to_recommendation(scale: Scale, target: float, top: float) -> None:
-    _to_optimum(scale, target, top)
 
 
 @st.fragment
