@@ -99,7 +99,7 @@ with body:
     if chosen == "uncertainty":
         views.uncertainty_view(sess, panel, boot, is_prob)
     elif chosen == "calibration":
-        views.calibration_view(data.calibration(sess, scores), bayes)
+        views.calibration_view(data.calibration(sess, scores, view.bins), bayes)
     elif chosen == "method":
         views.method_view(analysis)
     elif chosen == "export":

@@ -822,3 +822,18 @@ def test_after_a_scored_upload_the_sidebar_hides_the_generator_controls():
     at.button(key="thr.remove").click().run()
     assert not at.exception
     assert at.sidebar.slider
+
+
+def test_calibration_bins_can_be_quantiles_and_travel_in_the_link():
+    from core.calibration import calibration_summary
+
+    at = _view(_page(), "calibration")
+    ds = core.one_d(n=200, separation=2.0, noise=1.0, balance=0.5, seed=0)
+    p = core.scored.out_of_fold_scores(ds.X, ds.y)
+    uniform = calibration_summary(ds.y, p)
+    assert _metric(at, "Expected calibration error") == f"{uniform.ece:.3f}"
+    at.radio(key="thr.bins").set_value("quantile").run()
+    assert not at.exception
+    quantile = calibration_summary(ds.y, p, strategy="quantile")
+    assert _metric(at, "Expected calibration error") == f"{quantile.ece:.3f}"
+    assert dict(at.query_params)["thr.bins"] == "quantile"

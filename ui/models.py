@@ -153,6 +153,7 @@ class ThresholdState(Model):
     per: int = choice(1_000, PER_CHOICES)
     base_rate: float | None = number(None, 0.001, 0.999, param="base", optional=True)
     cap: float | None = number(None, 0.0, 1.0, param="cap", optional=True)
+    bins: str = choice("uniform", ("uniform", "quantile"))  # calibration bins
     sigmoid: bool = flag(False)
     curves: bool = flag(False)  # the curves with the threshold marked, under it
     view: str = choice("threshold", VIEWS)

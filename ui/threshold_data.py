@@ -498,12 +498,15 @@ def ratio_curve(sess: ThresholdSession, analysis: Analysis):
                           lambda: optimum_by_ratio(analysis.val, RATIOS))
 
 
-def calibration(sess: ThresholdSession, scores: Scores) -> Calibration | None:
+def calibration(sess: ThresholdSession, scores: Scores,
+                strategy: str = "uniform") -> Calibration | None:
     if not scores.are_probabilities:
         return None
     rows = scores.rows
-    return sess.small.get(("calibration", scores.key), lambda: calibration_summary(
-        rows.y_true, rows.scores, rows.sample_weight))
+    return sess.small.get(("calibration", scores.key, strategy),
+                          lambda: calibration_summary(rows.y_true, rows.scores,
+                                                      rows.sample_weight,
+                                                      strategy=strategy))
 
 
 def scale(sess: ThresholdSession, scores: Scores) -> Scale:

@@ -719,6 +719,10 @@ def calibration_view(cal: Calibration | None, bayes: float | None) -> None:
         st.info("Calibration needs probabilities: tick the sigmoid transform above "
                 "to read these scores as probabilities.")
         return
+    st.radio("Bins", ["uniform", "quantile"], horizontal=True,
+             format_func={"uniform": "10 equal widths",
+                          "quantile": "10 equal counts (quantiles)"}.get,
+             **state.bind(ThresholdState, "bins"))
     left, right = st.columns([3, 2])
     with left:
         st.plotly_chart(make_calibration_figure(cal.prob_pred, cal.prob_true,
