@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .data import DataError, read_upload, scored_data
+from .data import DataError, quote, read_upload, scored_data
 from .losses import sigmoid
 
 
@@ -121,8 +121,8 @@ def parse_scored_upload(
     if weight_column is not None and weight_column in (label_column, score_column):
         raise DataError("The weight column must differ from the label and score.")
     y, s, w = scored_data(df, label_column, score_column, weight_column, positive_label)
-    described = f"{name}: label {label_column!r}, score {score_column!r}" + (
-        f", weight {weight_column!r}" if weight_column else ""
+    described = f"{name}: label {quote(label_column)}, score {quote(score_column)}" + (
+        f", weight {quote(weight_column)}" if weight_column else ""
     )
     return ScoredRows(y, s, w, described), columns
 

@@ -215,3 +215,69 @@ def test_labeled_features_errors():
         labeled_features(df.iloc[:0], "label", ["a"])
     with pytest.raises(DataError, match="no rows"):
         scored_data(df.iloc[:0], "label", "a")
+
+
+def test_quote_shows_plain_python_values_on_one_short_line():
+    assert core.data.quote(np.int64(1)) == "1"
+    assert core.data.quote(np.float64(0.5)) == "0.5"
+    assert core.data.quote(np.bool_(True)) == "True"
+    assert core.data.quote("a\nb\x1bc\u202ed") == "'a b c d'"
+    long = core.data.quote("x" * 10_000)
+    assert len(long) <= core.data.QUOTE_CHARS + 2 and long.endswith("…'")
+
+
+@pytest.mark.parametrize(
+    ("column", "limit"),
+    [("score", core.data.SCORE_LIMIT), ("weight", core.data.WEIGHT_LIMIT)],
+)
+def test_scores_and_weights_at_their_bounds(column, limit):
+    for value, ok in ((limit, True), (limit * 1.001, False)):
+        score = value if column == "score" else 0.5
+        weight = value if column == "weight" else 1
+        df = pd.DataFrame({"label": [0, 1, 0, 1], "score": [0.1, 0.9, score, 0.4],
+                           "weight": [1, 1, weight, 1]})
+        if ok:
+            scored_data(df, "label", "score", "weight")
+        else:
+            with pytest.raises(DataError, match=rf"{column} column '{column}' has "
+                               r".* at row 3 \(line 4 of the file\)"):
+                scored_data(df, "label", "score", "weight")
+
+
+def test_features_at_their_bound_and_polynomials_of_them_stay_finite():
+    bound = core.data.FEATURE_LIMIT
+    df = pd.DataFrame({"x": [-bound, bound, 0.0, 1.0], "label": [0, 1, 0, 1]})
+    X, _ = labeled_features(df, "label", ["x"])
+    pre = core.fitting.fit_preprocessor(np.repeat(X, 1000, axis=0), degree=12)
+    assert np.isfinite(pre.mean).all() and np.isfinite(pre.scale).all()
+    df.loc[1, "x"] = bound * 1.001
+    with pytest.raises(DataError, match=r"feature column 'x' has 1.001e\+12 at row 2"):
+        labeled_features(df, "label", ["x"])
+
+
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        (b"\n\nx,,label\n1,2,0\n", r"column 2 has no name in the header \(line 3, "
+         "the first that is not blank"),
+        (b"\n\nx,x\n1,2\n", "more than one column named 'x'"),
+        (b"x;y;\n1;2;\n", "ends with ';'"),
+        (b"0.5,1\n0.2,0\n", "has no header"),
+        ("label,score\n1,0.5\n".encode("utf-16-be"), "UTF-16"),
+        (b'{"a": 1}\n', "is JSON"),
+        (b"x,label\n" + b"1,0\n" * 3 + b"2,\x001\n", "NUL byte on line 5"),
+    ],
+)
+def test_headers_and_formats_named(data, words):
+    with pytest.raises(DataError, match=words):
+        load_table(data)
+
+
+def test_line_numbers_count_blank_lines_before_the_header_and_parquet_has_rows():
+    df = load_table(b"\n\nlabel,score\n1,0.5\n0,abc\n")
+    with pytest.raises(DataError, match=r"row 2 \(line 5 of the file\) has 'abc'"):
+        scored_data(df, "label", "score")
+    buffer = io.BytesIO()
+    pd.DataFrame({"label": [1, 0], "score": [0.5, np.nan]}).to_parquet(buffer)
+    with pytest.raises(DataError, match=r"the first at row 2\.$"):
+        scored_data(load_table(buffer.getvalue()), "label", "score")

@@ -33,7 +33,8 @@ def short_number(v: float) -> str:
 
 
 _PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+# control characters, and the bidirectional overrides that reorder text on screen
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u200e\u200f\u202a-\u202e\u2066-\u2069]+")
 
 
 def short(value: object, limit: int = 60) -> str:

@@ -22,12 +22,17 @@ import pandas as pd
 import streamlit as st
 
 import core
+from core.data import quote
 from ui import state
 from ui.format import plain, short
 from ui.memo import digest
 from ui.models import BUILT_IN, MAX_FILE_NAME, UPLOADED, DatasetState
 
 MAX_UPLOAD_MB = 200  # server.maxUploadSize in .streamlit/config.toml
+# CSV and Parquet are read; the others are accepted only to be told what they are
+# and how to save them as a UTF-8 CSV (the browser would refuse them without a word)
+UPLOAD_TYPES = ("csv", "tsv", "txt", "parquet", "pq", "xlsx", "xls", "json", "jsonl",
+                "zip", "gz")
 UPLOAD = "ds.upload"  # session key of the session's UploadState
 MEMORY = "ds.memory"  # session key: built-in dataset -> its generator settings
 
@@ -153,13 +158,13 @@ def dataset_from_table(df: pd.DataFrame, name: str, label_column=None,
         feature_columns = default_features(df, label_column)
     feature_columns = list(feature_columns)
     if label_column not in df.columns:
-        raise core.DataError(f"{name} has no column {label_column!r}.")
+        raise core.DataError(f"{name} has no column {quote(label_column)}.")
     if positive_label is None:
         positive_label = default_positive(df, label_column)
     X, y = core.labeled_features(df, label_column, feature_columns, positive_label)
     if positive_label is None:  # labeled_features chose it (and validated the labels)
         positive_label = core.default_positive_label(df[label_column])
-    shown = ", ".join(map(str, feature_columns[:4]))
+    shown = ", ".join(short(c, 40) for c in feature_columns[:4])
     if len(feature_columns) > 4:
         shown += f" and {len(feature_columns) - 4} more"
     return core.Dataset(
@@ -167,8 +172,8 @@ def dataset_from_table(df: pd.DataFrame, name: str, label_column=None,
         X,
         y,
         tuple(str(c) for c in feature_columns),
-        f"{len(y)} rows from {name}: label {label_column!r} (positive = "
-        f"{positive_label!r}, {y.mean():.0%} of rows), features {shown}.",
+        f"{len(y)} rows from {name}: label {quote(label_column, 40)} (positive = "
+        f"{quote(positive_label, 40)}, {y.mean():.0%} of rows), features {shown}.",
     )
 
 
@@ -197,6 +202,7 @@ def handle_upload(s: MutableMapping, data: bytes | None, name: str) -> bool:
     Returns success."""
     up = upload_of(s)
     up.ok = up.error = ""
+    name = short(name, MAX_FILE_NAME) or "the file"
     if data is None:  # the file was removed from the box: the dataset stays
         up.name, up.digest, up.table = "", "", None
         return False
@@ -357,7 +363,10 @@ def _on_remove() -> None:
 
 def _on_label() -> None:
     up = upload_of(st.session_state)
-    up.label = st.session_state["ds.upload_label"]
+    label = st.session_state["ds.upload_label"]
+    if up.table is None or label not in up.table.columns:
+        return  # the choice was made for the previous file's columns
+    up.label = label
     up.positive = default_positive(up.table, up.label)
     up.features = [c for c in up.features if c != up.label] or default_features(
         up.table, up.label)
@@ -365,8 +374,13 @@ def _on_label() -> None:
 
 
 def _on_choice(what: str) -> None:
-    setattr(upload_of(st.session_state), what,
-            st.session_state[f"ds.upload_{what}"])
+    up = upload_of(st.session_state)
+    value = st.session_state[f"ds.upload_{what}"]
+    if up.table is None or (what == "features" and not set(value) <= set(
+            up.table.columns)) or (what == "positive" and value not in set(
+            up.table[up.label].dropna())):
+        return  # the choice was made for the previous file's columns
+    setattr(up, what, value)
     apply_columns(st.session_state)
 
 
@@ -391,6 +405,7 @@ def render_sidebar() -> None:
         options.append(UPLOADED)
         labels[UPLOADED] = (up.dataset.name if up.dataset is not None else
                             f"Upload again: {model.file or 'your file'}")
+        labels[UPLOADED] = short(labels[UPLOADED], MAX_FILE_NAME)
     with st.sidebar:
         st.header("Dataset")
         name = st.selectbox("Dataset", options, format_func=labels.__getitem__,
@@ -417,7 +432,7 @@ def _render_upload(up: UploadState) -> None:
                      expanded=up.table is not None or bool(up.error)):
         st.file_uploader(
             "CSV or Parquet file",
-            type=["csv", "tsv", "txt", "parquet", "pq"],
+            type=list(UPLOAD_TYPES),
             key="ds.file_widget",
             on_change=_on_file,
             help=(
@@ -438,12 +453,14 @@ def _render_upload(up: UploadState) -> None:
             for what, value in (("label", up.label), ("features", up.features),
                                 ("positive", up.positive)):
                 state.seed(f"ds.upload_{what}", value)
+            # a file's names and values are shown as text, one line, shortened
             st.selectbox("Label column", columns, key="ds.upload_label",
-                         on_change=_on_label, format_func=str)
+                         on_change=_on_label, format_func=short)
             st.multiselect("Feature columns", columns, key="ds.upload_features",
-                           on_change=_on_choice, args=("features",), format_func=str)
+                           on_change=_on_choice, args=("features",),
+                           format_func=short)
             st.selectbox("Positive label", values, key="ds.upload_positive",
-                         on_change=_on_choice, args=("positive",), format_func=str)
+                         on_change=_on_choice, args=("positive",), format_func=short)
         if up.dataset is not None:
             st.button("Remove the uploaded data", key="ds.remove_upload",
                       on_click=_on_remove, icon=":material/delete:")

@@ -220,7 +220,7 @@ def _upload_widgets(sess: ThresholdSession, view: ThresholdState) -> None:
         on_change=_on_file, args=(sess,),
     )
     if sess.error:
-        st.error(sess.error)
+        st.error(plain(sess.error, 600))
     up = sess.upload
     if up is None:
         st.info("Upload a file with one row per case (label, score), or one row "
