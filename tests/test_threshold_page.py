@@ -641,11 +641,11 @@ def test_a_column_choice_that_cannot_work_keeps_the_previous_one():
 
 @pytest.mark.parametrize(("name", "content", "words"), [
     ("huge_scores.csv", b"label,score\n0,-1e308\n1,1e308\n0,0.5\n1,0.7\n",
-     "scores must lie within"),
+     "The score column 'score' has"),
     ("huge_counts.csv", b"label,score,count\n0,0.2,1e19\n1,0.9,1e19\n0,0.5,1\n",
-     "2**53"),
+     "The weight column 'count' has"),
     ("huge_weights.csv", b"label,score,weight\n0,0.2,1e308\n1,0.9,1e308\n0,0.5,1\n",
-     "2**53"),
+     "The weight column 'weight' has"),
 ])
 def test_numbers_no_widget_can_hold_are_refused_and_the_good_file_kept(
         name, content, words):
@@ -655,7 +655,7 @@ def test_numbers_no_widget_can_hold_are_refused_and_the_good_file_kept(
     good = _metric(at, "Cost-optimal threshold")
     at = _upload(at, name, content)
     assert not at.exception
-    errors = _errors(at)
+    errors = [re.sub(r"\\(.)", r"\1", e) for e in _errors(at)]  # shown as text
     assert errors and words in errors[0], errors
     assert "previous file is still in use" in errors[0]
     assert _metric(at, "Cost-optimal threshold") == good

@@ -54,7 +54,7 @@ from core.thresholds import (
     sample_prevalence,
 )
 from ui import state
-from ui.format import format_threshold, short
+from ui.format import format_threshold
 from ui.memo import Memo, digest, memo
 from ui.models import MAX_COLUMN_NAME, MAX_FILE_NAME, ThresholdState, TrainedScores
 from ui.sidebar import OWN_DATA, Chosen
@@ -185,31 +185,9 @@ def rows_from_table(upload: HeldUpload, label: str, score: str,
     if weight and weight in (label, score):
         raise core.DataError("The weight column must differ from the label and score.")
     y, s, w = core.data.scored_data(upload.table, label, score, weight or None)
-    check_ranges(s, w, score, weight)
     described = f"{upload.name}: label {label!r}, score {score!r}" + (
         f", weight {weight!r}" if weight else "")
     return ScoredRows(y, s, w, described)
-
-
-SCORE_LIMIT = 1e15  # the threshold field's range: every score can be a threshold
-
-
-def check_ranges(scores: np.ndarray, weights: np.ndarray | None, score: str,
-                 weight: str) -> None:
-    """Refuse, in plain words, scores or weights no widget or formula can hold:
-    scores beyond +-1e15 (the threshold's range; +-1e308 would make the slider's
-    step infinite) and weights whose cases cannot be counted (``resample_size``)."""
-    top = float(np.max(np.abs(scores)))
-    if not top <= SCORE_LIMIT:
-        raise core.DataError(
-            f"The score column {short(score)!r} holds {top:.3g}: scores must lie "
-            f"within +-{SCORE_LIMIT:.0e}. Rescale them (probabilities or logits).")
-    if weights is not None:
-        try:
-            resample_size(len(weights), weights)
-        except ValueError as exc:
-            raise core.DataError(
-                f"The weight column {short(weight)!r} cannot be used: {exc}") from None
 
 
 def upload_scores(sess: ThresholdSession, view: ThresholdState) -> Scores | None:
