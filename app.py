@@ -5,7 +5,7 @@ Run with ``streamlit run app.py`` (or ``make run``). Pages live in ``pages/``.
 
 import streamlit as st
 
-from ui import state
+from ui import lessons, presentation, state
 from ui.copy_link import copy_link
 from ui.frame import require_frame
 from ui.memory import start_memory_reaper
@@ -31,15 +31,21 @@ st.set_page_config(
 
 start_memory_reaper()  # closed browser sessions give their memory back
 state.check_url()  # a new session: note link parameters no page knows
+# Registered first, so a lesson's Previous/Next can switch to a page below.
+navigation = st.navigation([
+    st.Page(file, title=title, icon=icon, default=(file == "pages/home.py"))
+    for file, title, icon in PAGES
+])
+lessons.follow(navigation.url_path)  # a lesson button's page
 with st.sidebar:
     copy_link()  # the address bar always holds the view: this copies it
+    presentation.draw_toggle()
 render_sidebar()  # the dataset choice every page shares
+with st.sidebar, st.expander("Lessons", icon=":material/school:"):
+    lessons.draw_starts(where="sidebar")
+presentation.apply()  # its styles, its Exit bar, and the keyboard
 notice = reupload_notice()
 if notice:
     st.warning(notice, icon=":material/upload_file:")
-
-pages = [
-    st.Page(file, title=title, icon=icon, default=(file == "pages/home.py"))
-    for file, title, icon in PAGES
-]
-st.navigation(pages).run()
+lessons.draw_bar()  # the lesson step on screen, if any
+navigation.run()

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .losses import cost_from_logits
+from .losses import cost_and_gradient, cost_from_logits
 from .training import NON_FINITE, iter_train
 
 
@@ -128,10 +128,93 @@ def accuracy(y_true, logits) -> float:
     return float(np.mean((np.asarray(logits) >= 0) == (y == 1)))
 
 
+# ----------------------------------------------------------------------- work bounds
+# One training epoch costs about rows x features multiply-adds per pass (forward
+# and backward: two mat-vecs); Newton's adds the Hessian, rows x features^2, and its
+# solve, features^3. Above EPOCH_BUDGET (about 0.1 s a pass on a busy two-core
+# machine) the epoch is too long to show progress and answer Pause between epochs.
+EPOCH_BUDGET = 20_000_000
+
+
+def epoch_cost(n_rows: int, n_features: int, optimizer: str = "gd") -> int:
+    """Multiply-adds of one epoch of ``optimizer`` on ``(n_rows, n_features)``."""
+    n, d = int(n_rows), max(int(n_features), 1)
+    cost = 2 * n * d
+    if optimizer == "newton":
+        cost += n * d * d + d**3
+    return cost
+
+
+def training_rows(n_rows: int, n_features: int,
+                  budget: int = EPOCH_BUDGET) -> int:
+    """How many training rows keep a gradient epoch within ``budget``."""
+    return min(int(n_rows), max(budget // epoch_cost(1, n_features), 2))
+
+
+def stratified_subsample(y_true, rows: int, seed: int = 0) -> np.ndarray:
+    """About ``rows`` row indices, stratified by class (each class keeps its share
+    and at least one row), seeded, sorted."""
+    y = np.asarray(y_true)
+    rng = np.random.default_rng(seed)
+    picked = []
+    for cls in np.unique(y):
+        idx = np.flatnonzero(y == cls)
+        k = max(1, round(rows * len(idx) / len(y)))
+        picked.append(rng.choice(idx, size=min(k, len(idx)), replace=False))
+    return np.sort(np.concatenate(picked))
+
+
 # ------------------------------------------------------------------------ reference
+# The reference fit's work is bounded before it starts: lbfgs costs about
+# rows x features per function evaluation and a few evaluations per iteration, so
+# rows x features x iterations is its cost. 40 million such units take 1-3 s on a
+# busy two-core machine (degree 12 on 10,000 moons points, uncapped: 126 s).
+REFERENCE_BUDGET = 40_000_000
+REFERENCE_MAX_ITER = 20_000  # what an uncapped fit may take
+REFERENCE_MIN_ITER = 200  # fewer rows rather than fewer iterations below this
+
+
+@dataclass(frozen=True)
+class ReferencePlan:
+    """How much of the data the reference fit may use: ``rows`` of ``n_rows`` (a
+    seeded subsample when fewer) and at most ``max_iter`` lbfgs iterations, so
+    ``rows * n_features * max_iter`` stays within the budget."""
+
+    rows: int
+    n_rows: int
+    n_features: int
+    max_iter: int
+
+    @property
+    def subsampled(self) -> bool:
+        return self.rows < self.n_rows
+
+    @property
+    def cost(self) -> int:
+        return self.rows * self.n_features * self.max_iter
+
+
+def reference_plan(n_rows: int, n_features: int,
+                   budget: int = REFERENCE_BUDGET) -> ReferencePlan:
+    """The bounded plan for a reference fit on ``(n_rows, n_features)`` data: all
+    rows and up to ``REFERENCE_MAX_ITER`` iterations when that fits the budget;
+    else fewer iterations, down to ``REFERENCE_MIN_ITER``; below that, a row
+    subsample of the size the budget allows at ``REFERENCE_MIN_ITER`` iterations."""
+    d = max(int(n_features), 1)
+    n = int(n_rows)
+    rows = min(n, max(budget // (d * REFERENCE_MIN_ITER), 2))
+    max_iter = min(REFERENCE_MAX_ITER, max(budget // (d * max(rows, 1)),
+                                           REFERENCE_MIN_ITER))
+    return ReferencePlan(rows, n, d, int(max_iter))
+
+
 @dataclass(frozen=True)
 class Reference:
-    """scikit-learn's optimum of the same penalised log-loss cost, when it exists."""
+    """scikit-learn's optimum of the same penalised log-loss cost, when it exists.
+
+    ``rows`` and ``n_rows``: the fit used ``rows`` of the ``n_rows`` training rows
+    (a seeded subsample when fewer: see :func:`reference_plan`); ``converged`` is
+    False when it stopped at its iteration cap ``max_iter``."""
 
     finite: bool
     w: np.ndarray | None
@@ -140,6 +223,15 @@ class Reference:
     C: float | None
     # why there is no finite reference: "one_class" or "separable"; "" when finite
     missing: str = ""
+    rows: int = 0
+    n_rows: int = 0
+    max_iter: int = REFERENCE_MAX_ITER
+    converged: bool = True
+
+    @property
+    def capped(self) -> bool:
+        """The fit was bounded: a subsample of the rows or an iteration cap hit."""
+        return self.rows < self.n_rows or not self.converged
 
 
 def sklearn_C(l2: float, n_samples: int) -> float | None:
@@ -175,11 +267,15 @@ def is_separable(X, y_true) -> bool:
     return res.status == 0
 
 
-def reference_optimum(X, y_true, l2: float) -> Reference:
+def reference_optimum(X, y_true, l2: float,
+                      budget: int = REFERENCE_BUDGET) -> Reference:
     """Minimise ``mean log loss + (l2/2)||w||^2`` with scikit-learn (lbfgs, tight tol).
 
     With ``l2 == 0`` and separable data the cost has no minimum (it keeps falling as
     the weights grow), so no finite reference exists: ``missing="separable"``.
+    The work is bounded by ``budget`` (:func:`reference_plan`): above it the fit
+    uses a stratified, seeded row subsample and an iteration cap, and says so in
+    ``rows`` and ``converged``; ``cost`` is then the cost of that fit on all rows.
     """
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression
@@ -187,22 +283,63 @@ def reference_optimum(X, y_true, l2: float) -> Reference:
     X = np.asarray(X, dtype=float)
     y = np.asarray(y_true, dtype=float)
     n = len(y)
+    plan = reference_plan(n, X.shape[1], budget)
+    bounds = {"rows": plan.rows, "n_rows": n, "max_iter": plan.max_iter}
     if len(np.unique(y)) < 2:
-        return Reference(False, None, None, None, None, missing="one_class")
-    C = sklearn_C(l2, n)
-    if C is None and is_separable(X, y):
-        return Reference(False, None, None, None, None, missing="separable")
+        return Reference(False, None, None, None, None, missing="one_class", **bounds)
+    if plan.subsampled:
+        rows = stratified_subsample(y, plan.rows)
+        X_fit, y_fit = X[rows], y[rows]
+        bounds["rows"] = len(rows)
+    else:
+        X_fit, y_fit = X, y
+    C = sklearn_C(l2, len(y_fit))
+    if C is None and is_separable(X_fit, y_fit):
+        return Reference(False, None, None, None, None, missing="separable", **bounds)
     # C = inf is scikit-learn's spelling of "no penalty" (penalty=None is deprecated).
     model = LogisticRegression(
-        C=np.inf if C is None else C, solver="lbfgs", tol=1e-12, max_iter=20_000,
+        C=np.inf if C is None else C, solver="lbfgs", tol=1e-12,
+        max_iter=plan.max_iter,
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        model.fit(X, y)
+        model.fit(X_fit, y_fit)
     w = model.coef_.ravel().astype(float)
     b = float(model.intercept_[0])
     cost = cost_from_logits("log", y, X @ w + b, w, l2)
-    return Reference(True, w, b, cost, C)
+    converged = bool(model.n_iter_[0] < plan.max_iter)
+    return Reference(True, w, b, cost, C, converged=converged, **bounds)
+
+
+def squared_error_optimum(X, y_true, l2: float, start: Reference | None = None
+                          ) -> float | None:
+    """The lowest ``mean (sigmoid(z) - y)^2 + (l2/2)||w||^2`` that L-BFGS finds, as
+    a reference line for MSE runs; None if it finds no finite one.
+
+    MSE through a sigmoid is not convex, so this is a local minimum: L-BFGS starts
+    at the log-loss optimum ``start`` (finite), which lies in the same valley as
+    MSE's own minimum on ordinary data, or at w = 0, b = 0. With separable data and
+    no penalty the cost keeps falling towards 0 as the weights grow; the minimiser
+    stops where its steps no longer lower it, which is the value the runs approach.
+    """
+    from scipy.optimize import minimize
+
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y_true, dtype=float)
+    n_features = X.shape[1]
+    theta0 = np.zeros(n_features + 1)
+    if start is not None and start.finite:
+        theta0 = np.append(np.asarray(start.w, dtype=float), start.b)
+
+    def fun(theta):
+        J, gw, gb = cost_and_gradient("mse", X, y, theta[:-1], theta[-1], l2)
+        return J, np.append(gw, gb)
+
+    with np.errstate(all="ignore"):
+        result = minimize(fun, theta0, jac=True, method="L-BFGS-B",
+                          options={"maxiter": 2_000, "gtol": 1e-10, "ftol": 1e-15})
+    cost = float(result.fun)
+    return cost if np.isfinite(cost) else None
 
 
 def best_validation_epoch(val_cost) -> int | None:

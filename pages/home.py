@@ -2,6 +2,8 @@
 
 import streamlit as st
 
+from ui import lessons
+from ui.figures_home import HOME_FIGURE_TITLE, make_home_figure
 from ui.frame import require_frame
 from ui.state import on_page
 
@@ -39,41 +41,60 @@ SECTIONS = {
 }
 
 st.title("Loss Lab")
-st.markdown(
-    "An interactive lab for **logistic regression**: why we train it with "
-    "**log loss** (binary cross-entropy) rather than mean squared error, what "
-    "gradient descent actually does, and how to turn predicted probabilities into "
-    "decisions that cost the least."
+intro, picture = st.columns([1, 1], vertical_alignment="center")
+with intro:
+    st.markdown(
+        "An interactive lab for **logistic regression**: why we train it with "
+        "**log loss** (binary cross-entropy) rather than mean squared error, what "
+        "gradient descent actually does, and how to turn predicted probabilities "
+        "into decisions that cost the least."
+    )
+    st.markdown("**Start with a lesson**: a guided tour, one step at a time "
+                "(Previous/Next, or the arrow keys).")
+    lessons.draw_starts(where="home")
+with picture:
+    st.markdown(f"**{HOME_FIGURE_TITLE}**: log loss punishes a confident mistake "
+                "without limit, squared error never charges more than 1.")
+    st.plotly_chart(make_home_figure(), key="home_figure", theme=None,
+                    config={"displayModeBar": False, "staticPlot": True})
+
+# (icon, heading, what it teaches)
+COLUMNS = (
+    (":material/school:", "Learn",
+     "Why **binary cross-entropy, not MSE**. With a sigmoid output, squared error "
+     "gives a non-convex cost whose gradient vanishes exactly when the model is "
+     "confidently wrong. Log loss is convex in the weights and punishes confident "
+     "mistakes without limit, so gradient descent keeps learning."),
+    (":material/model_training:", "Train",
+     "**Live gradient descent.** Follow the weights across the cost surface epoch "
+     "by epoch, compare plain gradient descent, SGD, momentum, Adam and Newton "
+     "steps, and see what too large a learning rate does."),
+    (":material/tune:", "Decide",
+     "**Threshold and business cost.** A probability is not a decision. Give each "
+     "kind of mistake a price, sweep the threshold and pick the one with the "
+     "lowest expected cost, on the demo data or on a file of your own."),
 )
 
-learn, train, decide = st.columns(3)
-with learn:
-    st.subheader(":material/school: Learn")
-    st.markdown(
-        "Why **binary cross-entropy, not MSE**. With a sigmoid output, squared error "
-        "gives a non-convex cost whose gradient vanishes exactly when the model is "
-        "confidently wrong. Log loss is convex in the weights and punishes "
-        "confident mistakes without limit, so gradient descent keeps learning."
-    )
-with train:
-    st.subheader(":material/model_training: Train")
-    st.markdown(
-        "**Live gradient descent.** Follow the weights across the cost surface "
-        "epoch by epoch, compare plain gradient descent, SGD, momentum, Adam and "
-        "Newton steps, and see what too large a learning rate does."
-    )
-with decide:
-    st.subheader(":material/tune: Decide")
-    st.markdown(
-        "**Threshold and business cost.** A probability is not a decision. Give "
-        "each kind of mistake a price, sweep the threshold and pick the one with "
-        "the lowest expected cost, on the demo data or on a file of your own."
-    )
+for column, (icon, section, words) in zip(st.columns(3), COLUMNS, strict=True):
+    with column, st.container(border=True, height="stretch"):
+        st.subheader(f"{icon} {section}")
+        st.markdown(words)
+        # Each page link is drawn as a button (styled below), so it looks like
+        # something to click; its label and icon come from the page in app.py.
+        with st.container(key=f"home_links_{section.lower()}"):
+            for file, blurb in SECTIONS[section]:
+                st.page_link(file, width="stretch")
+                st.caption(blurb)
 
-st.divider()
-st.subheader("Where to go")
-for section, pages in SECTIONS.items():
-    for file, blurb in pages:
-        # The label and icon come from the page registered in app.py.
-        st.page_link(file)
-        st.caption(f"{section}: {blurb}")
+st.html("""<style>
+[class*="st-key-home_links_"] a[data-testid="stPageLink-NavLink"] {
+  border: 1px solid #0072B2; border-radius: 0.5rem; background: #F2F4F7;
+  padding: 0.35rem 0.75rem; }
+[class*="st-key-home_links_"] a[data-testid="stPageLink-NavLink"] p {
+  color: #0072B2; font-weight: 600; }
+[class*="st-key-home_links_"] a[data-testid="stPageLink-NavLink"]:hover {
+  background: #0072B2; }
+[class*="st-key-home_links_"] a[data-testid="stPageLink-NavLink"]:hover p,
+[class*="st-key-home_links_"] a[data-testid="stPageLink-NavLink"]:hover span {
+  color: #FFFFFF; }
+</style>""")

@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui.format import plain
 from ui.frame import require_frame
 from ui.models import TrainingState
+from ui.presentation import presenting
 from ui.sidebar import chosen_data
 from ui.state import on_page, update
 from ui.training_session import BATCH_S, session, sync
@@ -31,6 +33,7 @@ from ui.training_views import (
     draw_buttons,
     draw_controls,
     draw_stories,
+    draw_update_rule,
     model_area,
     open_story_link,
     training_area,
@@ -49,21 +52,34 @@ if session() is None and model.story:
 
 chosen = chosen_data()
 dataset = chosen.dataset
+present = presenting()
 
-st.title("Training")
-st.markdown(
-    "Watch gradient descent fit a logistic regression, epoch by epoch. The default "
-    "starts **log loss and MSE from the same point** (w, b) = (-4, 4), where the "
-    "model is confidently wrong: log loss walks straight to the optimum while MSE "
-    "crawls over a flat plateau."
-)
-draw_stories()
-draw_controls(model, dataset.n_features)
+# On a projector the chart must start high: the title shares a line with the
+# update rule, the settings fold away, and the buttons and stories share one row.
+if present:  # (the right end of the title row holds the Exit bar)
+    title, rule, _ = st.columns([1, 2.2, 1.3], vertical_alignment="center")
+    title.title("Training")
+    with rule:
+        draw_update_rule(compact=True)
+else:
+    intro, rule = st.columns([3, 2])
+    with intro:
+        st.title("Training")
+        st.markdown(
+            "Watch gradient descent fit a logistic regression, epoch by epoch. The "
+            "default starts **log loss and MSE from the same point** (w, b) = "
+            "(-4, 4), where the model is confidently wrong: log loss walks straight "
+            "to the optimum while MSE crawls over a flat plateau."
+        )
+    with rule:
+        draw_update_rule()
+    draw_stories()
+    draw_controls(model, dataset.n_features)
 
 try:
     sess = sync(model, chosen)
 except ValueError as err:
-    st.error(f"These settings cannot be trained: {err}")
+    st.error(f"These settings cannot be trained: {plain(err, 400)}")
     st.stop()
 
 if sess.start_pending:  # a story was chosen: run it live from the start
@@ -79,7 +95,15 @@ if "log" in sess.runs:
     with st.spinner("Fitting the scikit-learn reference…"):
         reference = sess.reference()
 
-draw_buttons(sess, dataset.name)
+with st.container(horizontal=True, gap="small", vertical_alignment="center",
+                  key="tr_buttons"):
+    draw_buttons(sess, dataset.name)
+    if present:
+        draw_stories(compact=True)
+        with st.popover("Settings", icon=":material/tune:"):
+            draw_controls(model, dataset.n_features)
+if sess.prep.bound_note:
+    st.caption(f":material/speed: {sess.prep.bound_note}")
 
 running = sess.status == "running"
 st.fragment(run_every=BATCH_S if running else None)(training_area)(reference)

@@ -4,11 +4,15 @@ Streamlit without what the reaper needs means no reaping, never an exception."""
 import gc
 import threading
 import weakref
+from types import SimpleNamespace
 
 import pytest
 from conftest import APP_PATH
+from streamlit.runtime.fragment import MemoryFragmentStorage
 from streamlit.runtime.memory_session_storage import MemorySessionStorage
 from streamlit.runtime.runtime import Runtime
+from streamlit.runtime.state.common import WidgetMetadata
+from streamlit.runtime.state.safe_session_state import SafeSessionState
 from streamlit.runtime.state.session_state import SessionState
 from streamlit.testing.v1 import AppTest
 
@@ -155,6 +159,34 @@ def test_a_closed_session_still_referenced_gets_its_state_emptied():
     assert lingering.fragments == {}
 
 
+def test_a_closed_session_still_referenced_lets_go_of_its_widget_callbacks():
+    # SessionState.clear() keeps the widgets' metadata: each callback and its args.
+    # The Threshold page's buttons get its ThresholdSession (the uploaded table, its
+    # rows and sweeps), which a closed session kept (~450 MB after 1e7 rows).
+    rt, clock = FakeRuntime(), Clock()
+    reaper, _ = make(rt, clock=clock)
+    rt.connect("s")
+    state = SessionState()
+    sess = Payload()  # stands for the page's ThresholdSession
+    state.register_widget(WidgetMetadata(
+        "remove", lambda v: v, lambda v: v, "trigger_value",
+        callback=lambda sess: None, callback_args=(sess,)), user_key="thr.remove")
+    held = weakref.ref(sess)
+    del sess
+    ctx = SimpleNamespace(session_state=SafeSessionState(state, lambda: None),
+                          fragment_storage=MemoryFragmentStorage())
+    reaper.track("s", *memory.session_holders(ctx))
+    lingering = state  # the runtime loop's variable keeps the closed session
+    rt.disconnect("s")
+    reaper.tick()
+    clock.now += GRACE
+    gc.collect()
+    assert held() is not None  # kept for a reconnect meanwhile
+    assert reaper.tick() == ["s"]
+    assert held() is None
+    assert lingering is state
+
+
 def test_a_holder_that_cannot_be_emptied_does_not_stop_the_others():
     class Broken:
         def clear(self):
@@ -275,6 +307,8 @@ def test_streamlit_still_offers_what_the_reaper_uses():
     # the premise: Streamlit keeps a disconnected session 2 minutes for a reconnect
     storage = MemorySessionStorage()
     assert storage._cache.ttl == 120
+    # what session_holders empties: widget callbacks outlive SessionState.clear()
+    assert isinstance(SessionState()._new_widget_state.widget_metadata, dict)
 
 
 def _reapers():

@@ -15,6 +15,7 @@ from ui.figures_training import (
     LIVE_EARLY_EPOCHS,
     METRIC_POINTS,
     make_live_data,
+    make_metrics_option,
     thin,
 )
 from ui.models import TrainedScores, TrainingState
@@ -64,9 +65,11 @@ def metrics_option(at) -> dict:
     return json.loads(chart.proto.spec)
 
 
-def series(at, name: str) -> np.ndarray:
-    """One line of the metrics chart as an (n, 2) array of (epoch, value)."""
-    (found,) = [s for s in metrics_option(at)["series"] if s["name"] == name]
+def series(at, name: str, panel: int = 0) -> np.ndarray:
+    """One line of the metrics chart as an (n, 2) array of (epoch, value): the one
+    named ``name`` on panel ``panel`` (a run's training lines share a name)."""
+    (found,) = [s for s in metrics_option(at)["series"]
+                if s["name"] == name and s["xAxisIndex"] == panel]
     return np.asarray(found["data"], dtype=float).reshape(-1, 2)
 
 
@@ -163,18 +166,26 @@ def test_first_view_from_app_py_tells_the_story():
     assert value == "< 1e-12" or abs(float(value)) < 1e-6
     # the drawn lines are the runs' histories (thinned, 5 significant digits)
     run = session(at).runs["log"].arrays()
-    cost = series(at, "log loss: training cost")
+    cost = series(at, "log loss: training")
     idx = thin(301, METRIC_POINTS)
     assert cost[0, 0] == 0 and cost[-1, 0] == 300 and len(cost) == len(idx) <= 300
     np.testing.assert_array_equal(cost[:, 0], run["epoch"][idx])
     np.testing.assert_allclose(cost[:, 1], run["cost"][idx], rtol=1e-4)
-    grad = series(at, "MSE: gradient norm")
+    grad = series(at, "MSE: gradient norm", panel=3)
     mse = session(at).runs["mse"].arrays()
     assert np.all(mse["grad_norm"] > 0)
     np.testing.assert_allclose(grad[:, 1], np.log10(mse["grad_norm"][idx]),
                                rtol=1e-4, atol=1e-9)
     legend = option["legend"]["data"]
-    assert "log loss: training cost" in legend and "MSE: gradient norm" not in legend
+    assert "log loss: training" in legend and "MSE: gradient norm" not in legend
+    # each cost on its own panel and axis, MSE with its own optimum
+    assert [t["text"] for t in option["title"][:4]] == [
+        "Log-loss cost", "MSE cost", "Accuracy", "Gradient norm"]
+    mse_cost = series(at, "MSE: training", panel=1)
+    np.testing.assert_allclose(mse_cost[-1, 1], mse["cost"][-1], rtol=1e-4)
+    (lowest,) = [n for n in legend if isinstance(n, str)
+                 and n.startswith("lowest MSE cost")]
+    assert float(lowest.split("=")[1]) <= mse["cost"][-1] + 1e-9
     assert_charts_finite(at)
 
 
@@ -633,3 +644,68 @@ def test_an_uploads_reference_and_surfaces_stay_in_the_session(monkeypatch):
     assert built_in.prep.shared and built_in.prep.digest != upload.prep.digest
     built_in.reference()
     assert shared_calls == ["tr.reference"]
+
+
+def _history(n: int, scale: float = 1.0) -> dict:
+    ep = np.arange(float(n))
+    return {"epoch": ep, "cost": np.linspace(4.4, 0.4, n) * scale,
+            "val_loss": np.linspace(4.5, 0.5, n) * scale,
+            "train_acc": np.linspace(0.5, 0.9, n), "val_acc": np.linspace(0.5, 0.8, n),
+            "grad_norm": np.ones(n)}
+
+
+def test_metrics_legend_names_line_styles_and_each_cost_has_its_own_axis():
+    runs = {"log": _history(6), "mse": _history(6, 0.1)}
+    option = make_metrics_option(runs, reference_cost=0.38, mse_reference_cost=0.12,
+                                 epochs=6)
+    legend = [n for n in option["legend"]["data"] if isinstance(n, str)]
+    assert "log loss: training" in legend and "log loss: validation" in legend
+    assert not any("validation loss" in n for n in legend)
+    by_name = {}
+    for s in option["series"]:
+        by_name.setdefault(s["name"], set()).add(s["xAxisIndex"])
+    # the dotted validation entry stands for the validation cost and accuracy
+    assert by_name["log loss: validation"] == {0, 2}
+    assert by_name["MSE: validation"] == {1, 2}
+    assert by_name["lowest MSE cost = 0.1200"] == {1}
+    assert by_name["scikit-learn optimum J* = 0.3800"] == {0}
+    assert [a["name"] for a in option["yAxis"][:2]] == ["cost J (log loss)",
+                                                        "cost J (MSE)"]
+    live = make_live_data(runs, reference_cost=0.38, mse_reference_cost=0.12,
+                          epochs=6, start=0, run="r", reveal_s=0.25)
+    assert len(live["panels"]) == 4 and live["panels"][2]["y_max"] == 1
+    assert {h["panel"] for h in live["hlines"]} == {0, 1}
+    only_log = make_metrics_option({"log": _history(6)}, epochs=6)
+    assert len(only_log["grid"]) == 3
+
+
+def test_the_x_axis_follows_the_epochs_a_diverged_run_ran():
+    from types import SimpleNamespace
+
+    from ui.training_views import x_axis_epochs
+
+    def sess(*runs):
+        return SimpleNamespace(settings=SimpleNamespace(epochs=100), runs={
+            f"r{i}": SimpleNamespace(diverged=d, epochs_run=e)
+            for i, (d, e) in enumerate(runs)})
+
+    assert x_axis_epochs(sess((True, 6))) == 6
+    assert x_axis_epochs(sess((True, 6), (False, 40))) == 100
+    assert x_axis_epochs(sess((False, 40))) == 100
+    option = make_metrics_option({"log": _history(7)}, epochs=6)
+    assert option["xAxis"][0]["max"] == 6
+
+
+def test_squared_error_optimum_is_a_stationary_point_below_the_runs():
+    from core import cost_and_gradient, one_d
+    from core.fitting import reference_optimum, squared_error_optimum
+
+    ds = one_d(n=200, separation=2.0, noise=1.0, balance=0.5, seed=0)
+    ref = reference_optimum(ds.X, ds.y, 0.0)
+    best = squared_error_optimum(ds.X, ds.y, 0.0, ref)
+    at_log_optimum, _, _ = cost_and_gradient("mse", ds.X, ds.y, ref.w, ref.b)
+    assert best <= at_log_optimum
+    # no point near it is lower
+    for dw in (-0.05, 0.05):
+        J, _, _ = cost_and_gradient("mse", ds.X, ds.y, ref.w + dw, ref.b)
+        assert best <= J

@@ -82,3 +82,20 @@ def reference_message(reference) -> str:
     C = reference.C
     c_text = "no penalty" if C is None else f"C = 1/(l2 n) = {C:.4g}"
     return f"scikit-learn LogisticRegression ({c_text}): J* = {reference.cost:.6f}"
+
+
+def reference_bound_message(reference) -> str | None:
+    """What the reference fit left out to stay within its work budget (None when it
+    used every row and converged)."""
+    if reference is None or not reference.capped:
+        return None
+    parts = []
+    if reference.rows < reference.n_rows:
+        parts.append(f"on a {reference.rows:,}-row subsample of the "
+                     f"{reference.n_rows:,} training rows")
+    if not reference.converged:
+        parts.append(f"stopped at {reference.max_iter:,} iterations, before it "
+                     "converged")
+    return ("To answer within a few seconds, the scikit-learn reference was fitted "
+            + " and ".join(parts) + ": read it as a close guide, not the exact "
+            "optimum.")

@@ -26,6 +26,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from core.contour import zero_segments
+from ui.format import for_chart, short
 from ui.style import (
     BASE_FONT_SIZE,
     BLACK,
@@ -151,20 +152,30 @@ def _echarts_line(data, *, name, colour, grid, dashed=False, width=3) -> dict:
             "emphasis": {"disabled": True}}
 
 
+def _grid_lefts(n_panels: int) -> tuple[tuple[float, ...], float]:
+    """Left edges and width (percent of the chart) of ``n_panels`` side by side."""
+    if n_panels == 3:
+        return _GRID_LEFT, _GRID_WIDTH
+    step = 94.0 / n_panels
+    return tuple(5.0 + i * step for i in range(n_panels)), step - 7.5
+
+
 @lru_cache(maxsize=64)
-def _metrics_frame(x_end: float) -> dict:
-    """The fixed part of the metrics option (grids, axes, titles, legend)."""
+def _metrics_frame(x_end: float, panels: tuple = ()) -> dict:
+    """The fixed part of the metrics option (grids, axes, titles, legend) for
+    ``panels`` ((title, y axis name), ...; the three of ``PANELS`` by default)."""
+    panels = panels or PANELS
     font = {"fontFamily": FONT_FAMILY, "color": BLACK}
     axis_label = {"fontSize": BASE_FONT_SIZE - 3, "color": BLACK, "hideOverlap": True}
     axis_name = {"fontSize": BASE_FONT_SIZE - 1, "color": BLACK}
     split = {"lineStyle": {"color": "#E5E5E5"}}
     grids, x_axes, y_axes, titles = [], [], [], []
-    panel_titles = ("Cost per epoch", "Accuracy", "Gradient norm")
-    y_names = ("cost J", "accuracy", "log10 ||gradient||")
-    for i, left in enumerate(_GRID_LEFT):
-        grids.append({"left": f"{left}%", "width": f"{_GRID_WIDTH}%", "top": 50,
+    lefts, width = _grid_lefts(len(panels))
+    for i, left in enumerate(lefts):
+        title, y_name = panels[i]
+        grids.append({"left": f"{left}%", "width": f"{width}%", "top": 50,
                       "bottom": 100})
-        titles.append({"text": panel_titles[i], "left": f"{left + _GRID_WIDTH / 2}%",
+        titles.append({"text": title, "left": f"{left + width / 2}%",
                        "textAlign": "center", "top": 8,
                        "textStyle": {**font, "fontSize": 17, "fontWeight": "normal"}})
         x_axes.append({"type": "value", "gridIndex": i, "min": 0, "max": x_end,
@@ -172,11 +183,11 @@ def _metrics_frame(x_end: float) -> dict:
                        "nameTextStyle": axis_name, "axisLabel": axis_label,
                        "splitLine": split,
                        "axisLine": {"onZero": False, "lineStyle": {"color": BLACK}}})
-        y_axis = {"type": "value", "gridIndex": i, "name": y_names[i],
+        y_axis = {"type": "value", "gridIndex": i, "name": y_name,
                   "nameLocation": "middle", "nameGap": 48, "nameTextStyle": axis_name,
                   "axisLabel": axis_label, "splitLine": split, "scale": True,
                   "axisLine": {"show": True, "lineStyle": {"color": BLACK}}}
-        if i == 1:
+        if y_name == "accuracy":
             y_axis |= {"min": 0, "max": 1, "scale": False}
         y_axes.append(y_axis)
     return {
@@ -196,25 +207,50 @@ def _metrics_frame(x_end: float) -> dict:
 
 PANELS = (("Cost per epoch", "cost J"), ("Accuracy", "accuracy"),
           ("Gradient norm", "log10 ||gradient||"))
+# Both losses: each cost on its own panel and axis (log loss starts near 4.4 where
+# MSE stays below 1, so one axis would flatten MSE's curve to a line).
+SPLIT_PANELS = (("Log-loss cost", "cost J (log loss)"), ("MSE cost", "cost J (MSE)"),
+                *PANELS[1:])
+
+
+def metric_panels(runs: dict) -> tuple:
+    """The panels of the metrics chart for these runs."""
+    return SPLIT_PANELS if _split(runs) else PANELS
+
+
+def _split(runs: dict) -> bool:
+    return {"log", "mse"} <= set(runs)
+
+
+def _cost_panel(runs: dict, loss: str) -> int:
+    """The panel that holds ``loss``'s cost."""
+    return 1 if _split(runs) and loss == "mse" else 0
 
 
 def _metric_lines(runs: dict):
     """Every line of the metrics chart: ``(loss, name, panel, dashed, in_legend,
-    epochs, values)``; the gradient norm as log10 (short tick labels: -8 is 1e-8)."""
+    epochs, values)``; the gradient norm as log10 (short tick labels: -8 is 1e-8).
+    A run's training lines share one name and its validation lines another (cost
+    and accuracy), so the legend entry of each line style names what it stands for
+    and toggles both."""
+    shift = 1 if _split(runs) else 0
     for loss, h in runs.items():
         label = LOSS_LABEL[loss]
         ep = np.asarray(h["epoch"], dtype=float)
         has_val = len(h["val_loss"]) > 0
-        panels = [("cost", f"{label}: training cost", 0, False, True)]
+        cost = _cost_panel(runs, loss)
+        train, val = f"{label}: training", f"{label}: validation"
+        panels = [("cost", train, cost, False, True)]
         if has_val:
-            panels.append(("val_loss", f"{label}: validation loss", 0, True, True))
-        panels.append(("train_acc", f"{label}: training accuracy", 1, False, False))
+            panels.append(("val_loss", val, cost, True, True))
+        panels.append(("train_acc", train, 1 + shift, False, False))
         if has_val:
-            panels.append(("val_acc", f"{label}: validation accuracy", 1, True, False))
-        panels.append(("grad_norm", f"{label}: gradient norm", 2, False, False))
+            panels.append(("val_acc", val, 1 + shift, True, False))
+        panels.append(("grad_norm", f"{label}: gradient norm", 2 + shift, False,
+                       False))
         for field, name, panel, dashed, in_legend in panels:
             values = np.asarray(h[field], dtype=float)
-            if panel == 2:
+            if panel == 2 + shift:
                 with np.errstate(divide="ignore", invalid="ignore"):
                     values = np.log10(np.where(values > 0, values, np.nan))
             yield loss, name, panel, dashed, in_legend, ep, values
@@ -252,9 +288,21 @@ def _x_end(runs: dict, epochs: int | None) -> float:
     return max(float(epochs or 0), last, 1.0)
 
 
+def _references(runs: dict, reference_cost, mse_reference_cost):
+    """``(legend name, cost, panel)`` of each finite reference line."""
+    if reference_cost is not None and np.isfinite(reference_cost):
+        ref = float(reference_cost)
+        yield f"scikit-learn optimum J* = {ref:.4f}", ref, 0
+    if ("mse" in runs and mse_reference_cost is not None
+            and np.isfinite(mse_reference_cost)):
+        ref = float(mse_reference_cost)
+        yield f"lowest MSE cost = {ref:.4f}", ref, _cost_panel(runs, "mse")
+
+
 def make_metrics_option(runs: dict, *, reference_cost: float | None = None,
                         best_epochs: dict | None = None,
-                        epochs: int | None = None) -> dict:
+                        epochs: int | None = None,
+                        mse_reference_cost: float | None = None) -> dict:
     """Cost, accuracy and gradient norm (as log10) per epoch, side by side, as an
     ECharts option for ``st.echarts_chart`` (about 400 px high).
 
@@ -266,7 +314,12 @@ def make_metrics_option(runs: dict, *, reference_cost: float | None = None,
     reference_cost : scikit-learn's optimum of the log-loss cost, drawn dashed on the
         cost panel with the gap to the log-loss run's last cost.
     best_epochs : {loss: epoch index of the lowest validation loss or None}, marked.
-    epochs : the planned number of epochs, so the x axis does not jump while running.
+    epochs : the planned number of epochs, so the x axis does not jump while running
+        (a run that stopped early, such as a diverged one, passes its own end).
+    mse_reference_cost : the lowest MSE cost (``core.fitting.squared_error_optimum``),
+        drawn dashed on the MSE cost panel.
+
+    With both losses each cost has its own panel and axis (see ``SPLIT_PANELS``).
     """
     series, legend = [], []
     for loss, name, panel, dashed, in_legend, ep, values in _metric_lines(runs):
@@ -275,10 +328,11 @@ def make_metrics_option(runs: dict, *, reference_cost: float | None = None,
                                     dashed=dashed))
         if in_legend:
             legend.append(name)
-    for _, name, epoch, value in _best_marks(runs, best_epochs or {}):
+    for loss, name, epoch, value in _best_marks(runs, best_epochs or {}):
+        panel = _cost_panel(runs, loss)
         series.append({"type": "scatter", "name": name,
-                       "data": _pairs([epoch], [value]), "xAxisIndex": 0,
-                       "yAxisIndex": 0, "z": 5,
+                       "data": _pairs([epoch], [value]), "xAxisIndex": panel,
+                       "yAxisIndex": panel, "z": 5,
                        "symbol": STAR_SYMBOL, "symbolSize": 20,
                        "itemStyle": {"color": REDDISH_PURPLE,
                                      "borderColor": BLACK, "borderWidth": 1}})
@@ -287,19 +341,20 @@ def make_metrics_option(runs: dict, *, reference_cost: float | None = None,
             "opacity": 1, "color": REDDISH_PURPLE, "borderColor": BLACK,
             "borderWidth": 0.5}})
     x_end = _x_end(runs, epochs)
-    option = copy.deepcopy(_metrics_frame(x_end))
-    if reference_cost is not None and np.isfinite(reference_cost):
-        ref = float(reference_cost)
-        name = f"scikit-learn optimum J* = {ref:.4f}"
+    panels = metric_panels(runs)
+    option = copy.deepcopy(_metrics_frame(x_end, panels))
+    for name, ref, panel in _references(runs, reference_cost, mse_reference_cost):
         line = _echarts_line([[0.0, ref], [x_end, ref]], name=name, colour=BLACK,
-                             grid=0, width=2)
+                             grid=panel, width=2)
         line["lineStyle"]["type"] = "dashed"
         series.append(line)
         legend.append(name)
-        text = _gap_note(runs, ref)
+    if reference_cost is not None and np.isfinite(reference_cost):
+        text = _gap_note(runs, float(reference_cost))
         if text:
+            lefts, width = _grid_lefts(len(panels))
             option["title"].append({
-                "text": text, "right": f"{100 - _GRID_LEFT[0] - _GRID_WIDTH}%",
+                "text": text, "right": f"{100 - lefts[0] - width}%",
                 "top": 54, "backgroundColor":
                 "rgba(255,255,255,0.8)", "textStyle": {
                     "fontFamily": FONT_FAMILY, "fontSize": 14,
@@ -401,7 +456,8 @@ def _live_boundary(runs: dict, *, start: int, grid: tuple, grid_features: np.nda
                        "colour": LOSS_COLOUR[loss]})
     finite = np.all(np.isfinite(X), axis=1)
     return {"title": "Decision boundary over the data", "height": height,
-            "x_name": feature_names[0], "y_name": feature_names[1],
+            # drawn with the canvas's fillText: inert text, only shortened
+            "x_name": short(feature_names[0]), "y_name": short(feature_names[1]),
             "x_range": [float(g1.min()), float(g1.max())],
             "y_range": [float(g2.min()), float(g2.max())],
             "points": {"x": _sig(X[finite, 0]).tolist(),
@@ -418,8 +474,10 @@ def make_live_data(runs: dict, *, reference_cost: float | None = None,
                    running: bool = True,
                    surfaces: dict | None = None, start_point=None,
                    reference_point=None, boundary: dict | None = None,
-                   height: int = 330) -> dict:
-    """The live chart's data (``ui.live_chart``): the same lines as
+                   height: int = 330,
+                   mse_reference_cost: float | None = None,
+                   model_height: int | None = None) -> dict:
+    """The live chart's data (``ui.live_chart``): the same lines and panels as
     :func:`make_metrics_option`, for a player that reveals epochs ``start`` onwards
     over ``reveal_s`` seconds.
 
@@ -433,8 +491,10 @@ def make_live_data(runs: dict, *, reference_cost: float | None = None,
     ({loss: (w_values, b_values, J)}, 1-D data) it also gets the (w, b) paths over
     them, with ``start_point`` and ``reference_point`` marked; with ``boundary``
     (2-D data: the keywords of :func:`_live_boundary` but ``runs`` and ``start``) the
-    moving decision boundaries over the points.
+    moving decision boundaries over the points; ``model_height`` (pixels) sets the
+    height of those views (presentation mode makes everything fit one screen).
     """
+    model_kw = {} if model_height is None else {"height": int(model_height)}
     step = max(1, -(-int(epochs) // METRIC_POINTS))
     lines, legend = [], []
     for loss, name, panel, dashed, in_legend, ep, values in _metric_lines(runs):
@@ -445,19 +505,22 @@ def make_live_data(runs: dict, *, reference_cost: float | None = None,
             legend.append({"name": name, "colour": LOSS_COLOUR[loss],
                            "dashed": dashed})
     marks = []
-    for _, name, epoch, value in _best_marks(runs, best_epochs or {}):
-        marks.append({"panel": 0, "x": epoch, "y": value, "colour": REDDISH_PURPLE})
+    for loss, name, epoch, value in _best_marks(runs, best_epochs or {}):
+        marks.append({"panel": _cost_panel(runs, loss), "x": epoch, "y": value,
+                      "colour": REDDISH_PURPLE})
         legend.append({"name": name, "colour": REDDISH_PURPLE, "star": True,
                        "epoch": epoch})  # listed once the player shows that epoch
     panels = [{"title": title, "y_name": y_name, "y_min": None, "y_max": None,
-               "notes": []} for title, y_name in PANELS]
-    panels[1] |= {"y_min": 0, "y_max": 1}
+               "notes": []} for title, y_name in metric_panels(runs)]
+    for panel in panels:
+        if panel["y_name"] == "accuracy":
+            panel |= {"y_min": 0, "y_max": 1}
     hlines = []
+    for name, ref, panel in _references(runs, reference_cost, mse_reference_cost):
+        hlines.append({"panel": panel, "y": ref, "colour": BLACK})
+        legend.append({"name": name, "colour": BLACK, "ref": True})
     if reference_cost is not None and np.isfinite(reference_cost):
         ref = float(reference_cost)
-        hlines.append({"panel": 0, "y": ref, "colour": BLACK})
-        legend.append({"name": f"scikit-learn optimum J* = {ref:.4f}",
-                       "colour": BLACK, "ref": True})
         if "log" in runs:  # the gap at each epoch of this batch, shown with it
             h = runs["log"]
             panels[0]["notes"] = [
@@ -473,9 +536,9 @@ def make_live_data(runs: dict, *, reference_cost: float | None = None,
             "hlines": hlines, "marks": marks, "legend": legend,
             "paths": None if surfaces is None else _live_paths(
                 runs, surfaces, start=start, step=step, start_point=start_point,
-                reference_point=reference_point),
+                reference_point=reference_point, **model_kw),
             "boundary": None if boundary is None else _live_boundary(
-                runs, start=start, **boundary),
+                runs, start=start, **boundary, **model_kw),
             "alt": "Live training chart: " + "; ".join(
                 f"{p['title']} ({p['y_name']}) against epoch" for p in panels)}
 
@@ -586,9 +649,10 @@ def _boundary_layout(feature_names: tuple, ranges: tuple | None, height: int) ->
     if ranges is not None:
         fig.update_xaxes(range=list(ranges[:2]))
         fig.update_yaxes(range=list(ranges[2:]))
+    # Column names are user text: shown as text, never as Plotly's HTML-like tags.
     fig = apply_style(fig, title="Decision boundary over the data",
-                      x_title=feature_names[0], y_title=feature_names[1],
-                      height=height)
+                      x_title=for_chart(feature_names[0]),
+                      y_title=for_chart(feature_names[1]), height=height)
     fig.update_layout(legend={"orientation": "v", "x": 1.02, "y": 1},
                       margin={"l": 70, "r": 20, "t": 60, "b": 60},
                       uirevision="boundary")
@@ -661,7 +725,9 @@ def make_weights_figure(weights: dict, feature_names, height: int = 420) -> go.F
         keep = np.isfinite(w)
         traces.append({
             "type": "bar",
-            "x": [n for n, k in zip(feature_names, keep, strict=True) if k],
+            # user text: escaped, so a name like <a href=...> is no link
+            "x": [for_chart(n) for n, k in zip(feature_names, keep, strict=True)
+                  if k],
             "y": _round(w[keep]), "name": f"{LOSS_LABEL[loss]} weights",
             "marker": {"color": LOSS_COLOUR[loss]},
         })

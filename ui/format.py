@@ -43,11 +43,21 @@ def short(value: object, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+# GitHub-flavoured Markdown links bare URLs and e-mail addresses in the text that
+# remains after escapes are applied ("http\\:\\/\\/host" still becomes a link), so an
+# invisible word joiner (U+2060) breaks each pattern where it is recognised.
+WORD_JOINER = "\u2060"
+_AUTOLINK = re.compile(r"(?i)(?<=https:/)(?=/)|(?<=http:/)(?=/)|(?<=www)(?=\.)|(?=@)")
+
+
 def plain(value: object, limit: int = 200) -> str:
     """``value`` ready to sit inside Markdown as literal text: shortened, on one
     line, every ASCII punctuation character backslash-escaped (CommonMark's escape),
-    so no emphasis, link, image, HTML, LaTeX ``$`` or code can start in it."""
-    return _PUNCTUATION.sub(r"\\\1", short(value, limit))
+    so no emphasis, link, image, HTML, LaTeX ``$`` or code can start in it; bare
+    URLs and e-mail addresses get an invisible word joiner, so none becomes a
+    link."""
+    text = _AUTOLINK.sub(WORD_JOINER, short(value, limit))
+    return _PUNCTUATION.sub(r"\\\1", text)
 
 
 def for_chart(value: object, limit: int = 60) -> str:

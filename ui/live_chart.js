@@ -236,7 +236,7 @@ function drawBoundary(p) {
   // the points change only with the data or the size: drawn once, then copied
   const dpr = window.devicePixelRatio || 1;
   const key = `${p.data.static_key}|${b.x1 - b.x0}|${b.y1 - b.y0}|${dpr}`;
-  if (p.pointsKey !== key) {
+  if (p.pointsKey !== key || !p.points.width || !p.points.height) {
     p.pointsKey = key;
     p.points = document.createElement("canvas");
     p.points.width = p.pathCanvas.width; p.points.height = p.pathCanvas.height;
@@ -255,7 +255,7 @@ function drawBoundary(p) {
   }
   ctx.save();
   ctx.setTransform(1, 0, 0, 1, 0, 0);
-  ctx.drawImage(p.points, 0, 0);
+  if (p.points.width && p.points.height) ctx.drawImage(p.points, 0, 0);
   ctx.restore();
   ctx.lineWidth = 4;
   for (const run of view.boundaries) {
@@ -275,9 +275,10 @@ function drawBoundary(p) {
 // Each surface as a small image, one pixel a grid cell: white (low) to grey (high).
 function shades(view) {
   return view.panels.map((panel) => {
-    const rows = panel.shade.length, cols = panel.shade[0].length;
+    const rows = panel.shade.length, cols = rows ? panel.shade[0].length : 0;
     const img = document.createElement("canvas");
     img.width = cols; img.height = rows;
+    if (!rows || !cols) return img;  // nothing to shade; drawPaths skips it
     const ctx = img.getContext("2d");
     const pixels = ctx.createImageData(cols, rows);
     for (let r = 0; r < rows; r++) {
@@ -292,11 +293,22 @@ function shades(view) {
   });
 }
 
+// A canvas with no size (hidden, collapsed, or not laid out yet) cannot be drawn
+// on or copied from (drawImage throws for a 0-wide canvas): it is skipped, and the
+// ResizeObserver draws it when it gets a size again.
+function drawable(canvas) {
+  return canvas.isConnected && canvas.clientWidth > 0 && canvas.clientHeight > 0;
+}
+
 function draw(p) {
+  if (!p.data) return;
   legend(p.legend, p.data.legend.filter((e) => !(e.epoch > p.shown)));
-  drawMetrics(p);
-  if (p.data.paths) drawPaths(p);
-  if (p.data.boundary) drawBoundary(p);
+  if (drawable(p.canvas)) drawMetrics(p);
+  if (drawable(p.pathCanvas)) {
+    if (p.data.paths && p.shades.length && p.shades.every((s) => s.width && s.height))
+      drawPaths(p);
+    if (p.data.boundary) drawBoundary(p);
+  }
   // the epoch on screen, for the reader and for the tests
   p.canvas.dataset.shown = String(Math.floor(p.shown));
 }
@@ -353,7 +365,14 @@ function create(parent) {
   parent.appendChild(root);
   const p = { canvas, legend: legendBox, pathCanvas, pathLegend, data: null, shown: 0,
               run: null, frame: null, shades: [] };
-  new ResizeObserver(() => { if (p.data) draw(p); }).observe(canvas);
+  // Redraw when either canvas changes size (shown again after being hidden); in
+  // an animation frame, so a resize loop cannot throw "ResizeObserver loop".
+  const observer = new ResizeObserver(() => {
+    if (p.resizeFrame) return;
+    p.resizeFrame = requestAnimationFrame(() => { p.resizeFrame = null; draw(p); });
+  });
+  observer.observe(canvas);
+  observer.observe(pathCanvas);
   return p;
 }
 

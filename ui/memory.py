@@ -18,8 +18,12 @@ seconds (more often with a grace under 30 s):
    ``Runtime.close_session`` on Streamlit's event loop, the way Streamlit closes a
    session itself: its session state, uploaded files and media go; a tab that comes
    back after that gets a fresh session, as it would after Streamlit's own 2 minutes;
-3. empties each closed session's ``SessionState`` and its fragment storage (the
-   Threshold page's slider fragment keeps its arguments: the rows and sweeps).
+3. empties each closed session's ``SessionState``, its widgets' metadata (which
+   ``SessionState.clear()`` keeps: every widget callback with its arguments; the
+   Threshold page's buttons and column choices get its ``ThresholdSession``, so the
+   uploaded table, its rows and sweeps, about 450 MB after a 1e7-row upload) and
+   its fragment storage (the Threshold page's slider fragment keeps its arguments:
+   the rows and sweeps).
    Streamlit's runtime loop keeps the last session it sent messages to in a local
    variable until another session connects, so on a quiet server a closed session
    would otherwise keep all of that alive (about 700 MB after a 1e7-row upload);
@@ -225,6 +229,20 @@ class SessionReaper:
             self.tick()
 
 
+def session_holders(ctx: Any) -> tuple:
+    """What a session (its script run context ``ctx``) keeps data in, to empty
+    once it is closed: its ``SessionState``; its widgets' metadata, which
+    ``SessionState.clear()`` leaves, and with it every widget callback and its
+    arguments (the Threshold page's Remove button and column choices get the
+    page's ``ThresholdSession``: the uploaded table, its rows and sweeps); its
+    fragment storage. Private attributes: what this Streamlit lacks is skipped."""
+    session_state = getattr(ctx.session_state, "_state", None)
+    widgets = getattr(session_state, "_new_widget_state", None)
+    metadata = getattr(widgets, "widget_metadata", None)
+    return (session_state, metadata if isinstance(metadata, dict) else None,
+            getattr(ctx, "fragment_storage", None))
+
+
 _reaper: SessionReaper | None = None
 _start_lock = threading.Lock()
 
@@ -261,10 +279,7 @@ def start_memory_reaper() -> SessionReaper | None:
                                               name=THREAD_NAME, daemon=True)
                     thread.reaper = _reaper  # type: ignore[attr-defined]
                     thread.start()
-        # the session's SessionState (a private attribute; without it, that is not
-        # emptied) and its fragment storage
-        _reaper.track(ctx.session_id, getattr(ctx.session_state, "_state", None),
-                      getattr(ctx, "fragment_storage", None))
+        _reaper.track(ctx.session_id, *session_holders(ctx))
         return _reaper
     except Exception:
         _LOGGER.warning("Loss Lab's session reaper could not start; closed browser "

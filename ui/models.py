@@ -130,7 +130,7 @@ class TrainedScores:
 
 
 # ---------------------------------------------------------------------- threshold
-SOURCES = ("builtin", "trained", "upload")
+SOURCES = ("builtin", "trained", "upload", "warehouse")
 PER_CHOICES = (1, 100, 1_000, 10_000, 100_000, 1_000_000)
 VIEWS = ("threshold", "uncertainty", "calibration", "method", "export")
 MONEY_LIMIT = 1e12
@@ -162,3 +162,25 @@ class ThresholdState(Model):
     label_column: str = text("", MAX_COLUMN_NAME, param="label")
     score_column: str = text("", MAX_COLUMN_NAME, param="score")
     weight_column: str = text("", MAX_COLUMN_NAME, param="weight")
+
+
+# ---------------------------------------------------------------------- warehouse
+WAREHOUSE_KINDS = ("database", "folder", "upload")
+
+
+@dataclass(frozen=True)
+class WarehouseState(Model):
+    """The Threshold page's "database or data folder" source (``ui/warehouse.py``):
+    where the rows are (``kind``: the configured database, the server's data folder,
+    or a large upload), which table or file, its columns (weight and segment ""
+    for none), the optional filter, and the segment shown ("" for all)."""
+
+    KEY = "wh"
+    kind: str = choice("database", WAREHOUSE_KINDS)
+    table: str = text("", 2 * MAX_COLUMN_NAME + 1)
+    label: str = text("", MAX_COLUMN_NAME)
+    score: str = text("", MAX_COLUMN_NAME)
+    weight: str = text("", MAX_COLUMN_NAME)
+    segment: str = text("", MAX_COLUMN_NAME)
+    where: str = text("", 500)
+    part: str = text("", 200)

@@ -41,7 +41,7 @@ DATASETS = {
     "tumour": (
         "Tumour size (toy, 6 points)",
         (),
-        "The classic toy set: sizes 0 to 5, the three largest malignant.",
+        "",  # its description (below) says it all
     ),
     "one_d": (
         "1-D overlapping classes",
@@ -417,12 +417,20 @@ def render_sidebar() -> None:
             st.caption(plain(own, 300))
             _render_upload(up)
             return
-        if name in DATASETS:
+        if name in DATASETS and DATASETS[name][2]:
             st.caption(DATASETS[name][2])
         for control in DATASETS.get(name, ("", ()))[1]:
             label, low, high, step = CONTROLS[control]
-            widget = st.number_input if control == "seed" else st.slider
-            widget(label, low, high, step=step, **state.bind(DatasetState, control))
+            if control == "seed":
+                # No min or max here: the browser would clamp a typed value to
+                # them silently; the model refuses it and says why instead.
+                st.number_input(f"{label} ({low} to {high:,})",
+                                value=getattr(state.current(DatasetState), control),
+                                step=step, **state.bind(DatasetState, control))
+            else:
+                st.slider(label, low, high, step=step,
+                          **state.bind(DatasetState, control))
+        state.show_refusals(DatasetState)
         st.caption(plain(current_dataset().description, 400))
         _render_upload(up)
 

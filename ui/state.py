@@ -28,12 +28,16 @@ from typing import Any, ClassVar, TypeVar
 
 import streamlit as st
 
+from ui.format import plain
+
 MAX_PARAM_CHARS = 120  # a longer URL value is refused before it is parsed
 MAX_NAME_SHOWN = 24  # how much of an unknown parameter's name a notice quotes
 _NOTICE = "_state_url_notice"  # parameters ignored when the session started
 _NOTICE_ON = "_state_url_notice_on"  # the page the notice is shown on
 _PAGE = "_state_page_model"  # the KEY of the model of the page on screen
 PAGE_KEY = _PAGE  # for modules that ask which page is on screen (ui/sidebar.py)
+_REFUSED = "_state_refused"  # widget key -> why the value typed there was refused
+MAX_VALUE_SHOWN = 80  # how much of a refused value a message quotes
 _MISSING = object()
 
 M = TypeVar("M", bound="Model")
@@ -259,6 +263,8 @@ def on_page(cls: type[M] | None) -> M | None:
     notice = url_notice(page)
     if notice:
         st.warning(notice, icon=":material/link_off:")
+    if cls is not None:
+        show_refusals(cls)
     return model
 
 
@@ -307,11 +313,41 @@ def _from_widget(cls: type[Model], name: str, then: Callable | None) -> None:
         value = tuple(value)
     try:
         update(cls, **{name: value})
-    except ValueError:
-        st.session_state[key] = getattr(current(cls), name)
+    except ValueError as exc:
+        kept = getattr(current(cls), name)
+        st.session_state[key] = kept
+        st.session_state.setdefault(_REFUSED, {})[key] = _refusal(name, value, kept,
+                                                                  exc)
         return
     if then is not None:
         then()
+
+
+def _refusal(name: str, value, kept, exc: Exception) -> str:
+    """Words (Markdown-safe) for a widget value the model refused: what was typed
+    (at most ``MAX_VALUE_SHOWN`` characters), why, and the value kept."""
+    why = str(exc).split(": ", 1)[-1]
+    shown = _fmt_number(value) if isinstance(value, numbers.Real) else value
+    return (f"{plain(name.replace('_', ' ').capitalize())}: "
+            f"“{plain(shown, MAX_VALUE_SHOWN)}” is {plain(why)}, so it stays "
+            f"{plain(_fmt_number(kept))}.")
+
+
+def refusals(cls: type[Model]) -> list[str]:
+    """The messages about values refused by ``cls``'s widgets since the last run
+    (each shown once: reading them clears them)."""
+    pending = st.session_state.get(_REFUSED)
+    if not pending:
+        return []
+    prefix = f"{cls.KEY}."
+    mine = [key for key in pending if key.startswith(prefix)]
+    return [pending.pop(key) for key in mine]
+
+
+def show_refusals(cls: type[Model]) -> None:
+    """Say why a value typed into one of ``cls``'s widgets was not used."""
+    for words in refusals(cls):
+        st.warning(words, icon=":material/block:")
 
 
 def _safe_name(name: str) -> str:

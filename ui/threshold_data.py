@@ -224,6 +224,11 @@ def receive_file(sess: ThresholdSession, data: bytes, name: str) -> None:
     and say why not. The column choice is guessed, except when the file is the one
     a link asked for (same name and rows): then the link's choice and threshold
     are kept."""
+    from ui import warehouse  # a large file is read by DuckDB, not pandas
+
+    if len(data) > warehouse.BIG_UPLOAD_BYTES:
+        sess.error = warehouse.receive_big_file(data, _clean(name, MAX_FILE_NAME))
+        return
     sha = hashlib.sha256(data).hexdigest()
     name = _clean(name, MAX_FILE_NAME)
     if sess.upload is not None and (sess.upload.sha256, sess.upload.name) == (sha,

@@ -29,7 +29,7 @@ from core.thresholds import (
     cost_ratio,
     sample_prevalence,
 )
-from ui import state
+from ui import state, warehouse
 from ui import threshold_data as data
 from ui.exports import (
     DecisionFacts,
@@ -58,6 +58,7 @@ SOURCE_NAMES = {
     "builtin": "Logistic regression on the sidebar dataset",
     "trained": "The model trained on the Training page",
     "upload": "Upload a scored file",
+    "warehouse": "Your database or the server's data folder",
 }
 VIEW_NAMES = {
     "threshold": "Decide",
@@ -187,6 +188,8 @@ def choose_scores(sess: ThresholdSession, view: ThresholdState, chosen: Chosen,
         if show:
             _upload_widgets(sess, view)
         got = data.upload_scores(sess, state.current(ThresholdState))
+    elif view.source == "warehouse":
+        got = warehouse.scores(show)
     if got is None:
         got = data.builtin_scores(chosen)
         if view.source != "builtin" and show:

@@ -26,11 +26,15 @@ import numpy as np
 import streamlit as st
 
 from core.fitting import (
+    EPOCH_BUDGET,
     LiveRun,
     Preprocessor,
+    epoch_cost,
     fit_preprocessor,
     reference_optimum,
+    stratified_subsample,
     train_validation_split,
+    training_rows,
 )
 from core.slices import surface_window
 from core.surface import penalised_surface
@@ -47,6 +51,9 @@ FIRST_VISIT_BUDGET_S = 2.0
 SURFACE_GRID = 51
 BOUNDARY_GRID = 70
 MAX_POINTS_DRAWN = 2000
+# A cost surface costs rows x grid^2 loss evaluations: at most this many (about
+# 1 s); above it the surfaces are drawn from a seeded subsample of the rows.
+SURFACE_BUDGET = 30_000_000
 
 
 # ---------------------------------------------------------------------- settings
@@ -116,6 +123,7 @@ class Prepared:
     grid: tuple | None = None  # 2-D: (g1, g2)
     grid_features: np.ndarray | None = None  # 2-D: the grid through the preprocessing
     window: tuple | None = None  # 1-D: (w_lo, w_hi, b_lo, b_hi) of the surfaces
+    bound_note: str = ""  # what was left out to keep an epoch within its budget
 
     @property
     def n_rows(self) -> int:
@@ -127,6 +135,16 @@ def prepare(chosen: Chosen, signature: Signature) -> Prepared:
     dataset = chosen.dataset
     X_raw, y = dataset.X, dataset.y
     train_idx, val_idx = train_validation_split(y, signature.val_share, signature.seed)
+    bound_note = ""
+    n_model = _model_features(X_raw.shape[1], signature.degree)
+    keep = training_rows(len(train_idx), n_model)
+    if keep < len(train_idx):  # an epoch would take too long: fewer training rows
+        n_train = len(train_idx)
+        train_idx = train_idx[stratified_subsample(y[train_idx], keep,
+                                                   signature.seed)]
+        bound_note = (f"To keep each epoch short, training uses a seeded "
+                      f"{len(train_idx):,}-row subsample of the {n_train:,} training "
+                      f"rows ({n_model:,} features).")
     pre = fit_preprocessor(X_raw[train_idx], signature.degree, signature.standardise,
                            dataset.feature_names)
     X_train = pre.transform(X_raw[train_idx])
@@ -143,6 +161,7 @@ def prepare(chosen: Chosen, signature: Signature) -> Prepared:
         feature_scale=float(X_train.std(axis=0).max()),
         digest=digest(signature),  # the split and preprocessing of these data
         shared=chosen.shared,
+        bound_note=bound_note,
     )
     if X_raw.shape[1] == 2:
         # Draw at most MAX_POINTS_DRAWN points (a fixed, seeded subset).
@@ -161,8 +180,38 @@ def prepare(chosen: Chosen, signature: Signature) -> Prepared:
     return prep
 
 
+def _model_features(n_inputs: int, degree: int) -> int:
+    """Columns of the polynomial features of ``n_inputs`` inputs (no bias)."""
+    from math import comb
+
+    return comb(n_inputs + degree, degree) - 1
+
+
+def newton_refusal(prep: Prepared, optimizer: str) -> str | None:
+    """Words when one Newton epoch on these data would take too long to answer
+    Pause between epochs (the Hessian costs rows x features^2)."""
+    if optimizer != "newton":
+        return None
+    n, d = prep.X.shape
+    cost = epoch_cost(n, d, "newton")
+    if cost <= 20 * EPOCH_BUDGET:
+        return None
+    return (f"Newton's method needs a {d:,} x {d:,} Hessian from {n:,} rows every "
+            f"epoch (about {cost / EPOCH_BUDGET / 10:.0f} s each here): choose "
+            "gradient descent, momentum or Adam for data this wide.")
+
+
 # ------------------------------------------------------------------------ caches
+def surface_rows(n_rows: int) -> int:
+    """How many rows the cost surfaces are computed from (all, or a subsample)."""
+    return min(n_rows, SURFACE_BUDGET // (SURFACE_GRID * SURFACE_GRID))
+
+
 def _surface(x, y, window: tuple, loss: str, l2: float):
+    rows = surface_rows(len(y))
+    if len(y) > rows:  # a seeded subsample bounds the work; the shape is the same
+        keep = stratified_subsample(y, rows)
+        x, y = x[keep], y[keep]
     w_values = np.linspace(window[0], window[1], SURFACE_GRID)
     b_values = np.linspace(window[2], window[3], SURFACE_GRID)
     return w_values, b_values, penalised_surface(x, y, w_values, b_values, loss, l2)
@@ -317,6 +366,9 @@ def sync(model: TrainingState, chosen: Chosen, *, start_pending: bool = False
     old = session()
     if old is None or old.signature != signature:
         prep = prepare(chosen, signature)
+        refusal = newton_refusal(prep, settings.optimizer)
+        if refusal:
+            raise ValueError(refusal)
         new = TrainingSession(signature, prep, settings, {})
         new.new_runs()
         if old is not None:
@@ -329,5 +381,8 @@ def sync(model: TrainingState, chosen: Chosen, *, start_pending: bool = False
             new.run_to_end(FIRST_VISIT_BUDGET_S)
         return new
     if old.settings != settings:
+        refusal = newton_refusal(old.prep, settings.optimizer)
+        if refusal:
+            raise ValueError(refusal)
         old.retune(settings)
     return old

@@ -20,11 +20,12 @@ import numpy as np
 import streamlit as st
 
 from core import sigmoid
-from core.fitting import best_validation_epoch, is_overfitting
+from core.fitting import best_validation_epoch, is_overfitting, squared_error_optimum
 from ui.advice import (
     OPTIMIZER_NAMES,
     describe_rise,
     explain_divergence,
+    reference_bound_message,
     reference_message,
 )
 from ui.exports import model_export
@@ -38,6 +39,7 @@ from ui.figures_training import (
 )
 from ui.format import plain
 from ui.live_chart import live_chart
+from ui.memo import memo
 from ui.models import (
     BATCH_VALUES,
     EPOCH_VALUES,
@@ -48,6 +50,7 @@ from ui.models import (
     TrainedScores,
     TrainingState,
 )
+from ui.presentation import presenting
 from ui.sidebar import choose_dataset
 from ui.state import bind, current, save, update
 from ui.training_session import (
@@ -55,10 +58,16 @@ from ui.training_session import (
     STATUS_WORDS,
     TrainingSession,
     session,
+    surface_rows,
 )
 
 MODEL_FRAME_S = 1.0  # while running, data with > 2 features redraw their weights
 METRICS_HEIGHT = 400
+# Presentation mode at 1280x720: the metrics, the paths or boundaries and their
+# legends, under one row of buttons, fit the screen.
+PRESENT_METRICS_HEIGHT = 300
+PRESENT_LIVE_HEIGHT = 200
+PRESENT_MODEL_HEIGHT = 210
 CHART_KW = {"config": {"displayModeBar": False}, "theme": None}
 # While running the model views are static pictures: no hover or zoom layers to
 # build, so each redraw blocks the browser for less time.
@@ -106,12 +115,19 @@ def open_story_link(name: str) -> TrainingState:
     return model
 
 
-def draw_stories() -> None:
+def draw_stories(*, compact: bool = False) -> None:
+    """A button per story, each as wide as its label (they wrap on a narrow
+    screen rather than cut their labels short)."""
+    if compact:  # in the caller's row of buttons
+        for name, (label, _, _) in STORIES.items():
+            st.button(label, key=f"tr_story_{name}", on_click=start_story,
+                      args=(name,), width="content", icon=":material/slideshow:")
+        return
     st.markdown("**Show a story** (sets the dataset and controls, then runs):")
-    for col, (name, (label, _, _)) in zip(st.columns(len(STORIES)), STORIES.items(),
-                                          strict=True):
-        col.button(label, key=f"tr_story_{name}", on_click=start_story, args=(name,),
-                   width="stretch")
+    with st.container(horizontal=True, gap="small", key="tr_stories"):
+        for name, (label, _, _) in STORIES.items():
+            st.button(label, key=f"tr_story_{name}", on_click=start_story,
+                      args=(name,), width="content")
 
 
 def _by_hand() -> None:
@@ -133,14 +149,17 @@ def _bind(field: str, options: list | None = None) -> dict:
 
 # ----------------------------------------------------------------------- controls
 def draw_controls(model: TrainingState, n_features: int) -> None:
-    c1, c2, c3, c4 = st.columns([1.3, 1, 1, 1])
-    c1.radio("Loss", list(LOSS_MODES), format_func=LOSS_MODES.get, horizontal=True,
-             **_bind("loss", list(LOSS_MODES)))
-    c2.selectbox("Optimizer", list(OPTIMIZER_NAMES), format_func=OPTIMIZER_NAMES.get,
-                 **_bind("optimizer", list(OPTIMIZER_NAMES)))
-    c3.select_slider("Learning rate (log scale)", LR_VALUES,
-                     format_func=lambda v: f"{v:g}", **_bind("lr"))
-    c4.select_slider("Epochs", EPOCH_VALUES, **_bind("epochs"))
+    # A wrapping row of fixed widths: on a narrow screen a control moves to the
+    # next line instead of cutting its text ("gradient des").
+    with st.container(horizontal=True, gap="medium", key="tr_main_controls"):
+        st.radio("Loss", list(LOSS_MODES), format_func=LOSS_MODES.get,
+                 horizontal=True, width="content", **_bind("loss", list(LOSS_MODES)))
+        st.selectbox("Optimizer", list(OPTIMIZER_NAMES),
+                     format_func=OPTIMIZER_NAMES.get, width=220,
+                     **_bind("optimizer", list(OPTIMIZER_NAMES)))
+        st.select_slider("Learning rate (log scale)", LR_VALUES, width=230,
+                         format_func=lambda v: f"{v:g}", **_bind("lr"))
+        st.select_slider("Epochs", EPOCH_VALUES, width=230, **_bind("epochs"))
     with st.expander("More settings: L2, features, start point, validation, seed, "
                      "speed"):
         e1, e2, e3, e4 = st.columns(4)
@@ -160,7 +179,9 @@ def draw_controls(model: TrainingState, n_features: int) -> None:
         e3.toggle("Standardise features", **_bind("standardise"),
                   help="Scale each feature to mean 0 and standard deviation 1, "
                        "using the training rows only.")
-        e3.number_input("Seed (split and SGD shuffling)", 0, 10_000, step=1,
+        # No min or max: the browser would clamp a typed value to them silently;
+        # the model refuses it and says why (above the controls) instead.
+        e3.number_input("Seed (split and SGD shuffling), 0 to 10,000", step=1,
                         **_bind("seed"))
         if model.optimizer == "sgd":
             e4.select_slider("Batch size (SGD)", BATCH_VALUES, **_bind("batch"))
@@ -187,20 +208,42 @@ def _on_reset() -> None:
 
 
 def draw_buttons(sess: TrainingSession, data_name: str) -> None:
-    b1, b2, b3, b4, _ = st.columns([1, 1, 1, 1, 3])
+    """Run/Pause, Step, Reset (each as wide as its label) and the data's name."""
     if sess.status == "running":
-        b1.button(":material/pause: Pause", key="tr_pause", on_click=_on_pause,
-                  type="primary", width="stretch")
+        st.button(":material/pause: Pause", key="tr_pause", on_click=_on_pause,
+                  type="primary", width="content", help="Key: space")
     else:
         label = (":material/replay: Run again" if sess.status == "finished"
                  else ":material/play_arrow: Run")
-        b1.button(label, key="tr_run", on_click=_on_run, type="primary",
-                  width="stretch")
-    b2.button(":material/skip_next: Step", key="tr_step", on_click=_on_step,
-              disabled=sess.status in ("running", "finished"), width="stretch")
-    b3.button(":material/restart_alt: Reset", key="tr_reset", on_click=_on_reset,
-              width="stretch")
-    b4.caption(f"Data: {plain(data_name)}")  # an upload's file name
+        st.button(label, key="tr_run", on_click=_on_run, type="primary",
+                  width="content", help="Key: space")
+    st.button(":material/skip_next: Step", key="tr_step", on_click=_on_step,
+              disabled=sess.status in ("running", "finished"), width="content",
+              help="Key: right arrow")
+    st.button(":material/restart_alt: Reset", key="tr_reset", on_click=_on_reset,
+              width="content")
+    st.caption(f"Data: {plain(data_name)}")  # an upload's file name
+
+
+UPDATE_RULE = r"w \leftarrow w - \eta\,\nabla_w J"
+LOG_LOSS_GRADIENT = r"\nabla_w J = \tfrac{1}{m}\, X^{\top}(p - y)"
+
+
+def draw_update_rule(*, compact: bool = False) -> None:
+    """The update every optimizer refines, and the log-loss gradient it follows:
+    the errors p - y, weighted by the inputs (``core.losses.cost_and_gradient``).
+    ``compact``: on one line, without the words."""
+    if compact:
+        st.latex(r"w \leftarrow w - \eta\,\nabla_w J, \quad "
+                 r"\nabla_w J = \tfrac{1}{m} X^{\top}(p - y)")
+        return
+    st.latex(UPDATE_RULE)
+    st.latex(LOG_LOSS_GRADIENT)
+    st.caption("p = sigmoid(Xw + b) are the model's probabilities, y the labels, m "
+               "the rows, eta the learning rate; b moves by eta times the mean of "
+               "p - y. For MSE the errors p - y are "
+               "multiplied by p(1 - p) first, which is why it crawls where the "
+               "model is confidently wrong.")
 
 
 # ---------------------------------------------------------------------- live part
@@ -244,6 +287,9 @@ def draw_messages(sess: TrainingSession, histories: dict, reference,
             "plateau; log loss's gradient p - y stays large there.")
     if reference is not None and not reference.finite and "log" in sess.runs:
         st.caption(reference_message(reference))
+    bound = reference_bound_message(reference) if "log" in sess.runs else None
+    if bound:
+        st.caption(f":material/speed: {bound}")
 
 
 def _reference_point(reference) -> tuple | None:
@@ -260,14 +306,20 @@ def live_view(sess: TrainingSession, reference, batch: tuple | None = None) -> N
     histories = {loss: run.arrays() for loss, run in runs.items()}
     best = {loss: None if runs[loss].diverged else best_validation_epoch(h["val_loss"])
             for loss, h in histories.items()}
+    present = presenting()
     st.markdown(status_line(sess))
-    draw_messages(sess, histories, reference, best)
+    if not present:  # on a projector the chart comes first, the words under it
+        draw_messages(sess, histories, reference, best)
     ref_cost = reference.cost if reference is not None and reference.finite else None
     chart_kw = {"reference_cost": ref_cost, "best_epochs": best,
-                "epochs": sess.settings.epochs}
+                "epochs": x_axis_epochs(sess),
+                "mse_reference_cost": mse_reference(sess, reference)}
     if batch is None:
         st.echarts_chart(make_metrics_option(histories, **chart_kw),
-                         key="tr_metrics_chart", height=METRICS_HEIGHT, theme=None)
+                         key="tr_metrics_chart", theme=None,
+                         height=PRESENT_METRICS_HEIGHT if present else METRICS_HEIGHT)
+        if present:
+            draw_messages(sess, histories, reference, best)
         return
     start, elapsed = batch
     if prep.n_inputs == 1:  # the (w, b) paths move with the epochs
@@ -278,10 +330,34 @@ def live_view(sess: TrainingSession, reference, batch: tuple | None = None) -> N
                                 "points": prep.points,
                                 "feature_names": prep.pre.input_names}
     static = repr((sess.signature, sess.settings.l2)).encode()
+    if present:
+        chart_kw |= {"height": PRESENT_LIVE_HEIGHT,
+                     "model_height": PRESENT_MODEL_HEIGHT}
     live_chart(make_live_data(histories, start=start, reveal_s=elapsed,
                               run=str(id(next(iter(runs.values())))),
                               static_key=hashlib.blake2b(static).hexdigest(),
                               **chart_kw), key="tr_live_chart")
+    if present:
+        draw_messages(sess, histories, reference, best)
+
+
+def x_axis_epochs(sess: TrainingSession) -> int:
+    """The epochs the x axis spans: the planned ones, or, once every run has
+    diverged (stopped early for good), the epochs they ran."""
+    runs = sess.runs.values()
+    if runs and all(run.diverged for run in runs):
+        return max(1, max(run.epochs_run for run in runs))
+    return sess.settings.epochs
+
+
+def mse_reference(sess: TrainingSession, reference) -> float | None:
+    """The lowest MSE cost on the training rows (a reference line for MSE runs)."""
+    if "mse" not in sess.runs:
+        return None
+    p, l2 = sess.prep, sess.settings.l2
+    return memo("tr.mse_reference", (p.digest, l2),
+                lambda: squared_error_optimum(p.X, p.y, l2, reference),
+                shared=p.shared)
 
 
 def training_area(reference) -> None:
@@ -317,9 +393,13 @@ def model_view(sess: TrainingSession, reference) -> None:
         scaled = (" w multiplies the standardised feature (switch standardisation "
                   "off under 'More settings' to use the raw one)."
                   if prep.pre.standardise else "")
+        rows = surface_rows(len(prep.y))
+        sub = (f" The shading is computed on a seeded {rows:,}-row subsample of the "
+               f"{len(prep.y):,} training rows, to answer quickly."
+               if rows < len(prep.y) else "")
         st.caption("Shading: the cost J(w, b) of each loss, darker is higher. The x "
                    "marks the common start, the star scikit-learn's log-loss "
-                   f"optimum.{scaled}")
+                   f"optimum.{scaled}{sub}")
     elif prep.n_inputs == 2 and not running:
         g1, g2 = prep.grid
         logits = {loss: (prep.grid_features @ run.w + run.b).reshape(len(g2), len(g1))

@@ -1,0 +1,368 @@
+"""Scores where they live: the per-score aggregate a threshold decision needs, built
+in SQL, and the sweep from it.
+
+A sweep needs, per distinct score, only the weighted number of positives and of
+negatives. :func:`aggregate_sql` writes the one ``GROUP BY`` statement that makes
+them in the database (DuckDB over a file, or the user's own database), so billions of
+rows never leave it; :func:`sweep_from_aggregate` turns the few thousand resulting
+rows into the same :class:`core.thresholds.Sweep` as :func:`threshold_sweep` on the
+raw rows.
+
+**Exact, then binned.** Up to ``cap`` distinct scores the aggregate groups by the
+score itself, and the sweep is *equal* to the raw rows' sweep (float64 sums of
+counts or integer weights are exact up to 2**53; the order of a database's sums of
+fractional weights may differ in the last bit). Beyond the cap the scores are
+grouped into bins of width ``resolution`` (``FLOOR(score / resolution)``) and each
+bin is represented by its *smallest* score: "flag when score >= that score" flags
+exactly the cases in that bin and above, so every point of the binned sweep is still
+an exact point of the raw sweep; only thresholds strictly inside a bin are missing.
+:func:`binning_error` bounds what that can cost: at most the most expensive bin's
+cases decided the other way.
+
+**SQL text is built from quoted identifiers only.** Names go through
+:func:`quote_ident` (double quotes, doubled inside, nothing else allowed to end
+them); the optional filter is parsed by :func:`parse_filter` into
+``column op literal [AND ...]`` with a whitelist of operators and literals that are
+numbers or quoted strings, never pasted. No user text reaches the statement
+otherwise.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from .data import DataError
+from .thresholds import CostMatrix, Sweep
+
+DEFAULT_CAP = 1_000_000  # distinct scores kept exactly
+DEFAULT_RESOLUTION = 1e-6  # bin width beyond the cap
+MAX_NAME = 120
+MAX_FILTER = 500
+OPERATORS = ("=", "!=", "<>", "<=", ">=", "<", ">")
+
+
+# ---------------------------------------------------------------------------------
+# Identifiers and the filter
+# ---------------------------------------------------------------------------------
+
+
+def quote_ident(name: str) -> str:
+    """``name`` as one SQL identifier: in double quotes, inner quotes doubled.
+
+    A quoted identifier cannot end early, so quotes, semicolons and comment marks
+    in it are just characters of the name. NUL and other control characters (which
+    no real name holds and some drivers cut at) are refused.
+    """
+    if not isinstance(name, str) or not name:
+        raise DataError("A table or column name cannot be empty.")
+    if len(name) > MAX_NAME:
+        raise DataError(f"A table or column name is longer than {MAX_NAME} "
+                        "characters.")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
+        raise DataError("A table or column name holds a control character.")
+    return '"' + name.replace('"', '""') + '"'
+
+
+def relation_sql(*parts: str) -> str:
+    """A schema-qualified relation, every part quoted: ``"schema"."table"``."""
+    return ".".join(quote_ident(p) for p in parts)
+
+
+def quote_literal(value: str) -> str:
+    """A SQL string literal: single quotes, inner ones doubled; no control
+    characters and no backslash (whose meaning depends on the database's
+    settings)."""
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value) or "\\" in value:
+        raise DataError("A text value in the filter holds a control character or a "
+                        "backslash.")
+    return "'" + value.replace("'", "''") + "'"
+
+
+@dataclass(frozen=True)
+class Condition:
+    """``column op value``: one comparison of the filter."""
+
+    column: str
+    op: str
+    value: float | str
+
+    def sql(self) -> str:
+        op = "<>" if self.op == "!=" else self.op
+        if isinstance(self.value, str):
+            literal = quote_literal(self.value)
+        else:
+            literal = repr(float(self.value))
+        return f"{quote_ident(self.column)} {op} {literal}"
+
+
+_TOKEN = re.compile(
+    r"""\s*(?:
+        (?P<ident>"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_]*)
+      | (?P<op><=|>=|<>|!=|=|<|>)
+      | (?P<number>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)
+      | (?P<string>'(?:[^']|'')*')
+    )""",
+    re.VERBOSE,
+)
+
+
+def parse_filter(text: str, columns) -> tuple[Condition, ...]:
+    """The filter ``column op literal [AND column op literal ...]`` as conditions.
+
+    ``column`` is one of ``columns`` (bare, or in double quotes when it has other
+    characters); ``op`` one of ``= != <> < <= > >=``; the literal a number or a
+    'single-quoted' text. Anything else (a semicolon, a comment, a function, OR,
+    a second statement) is refused with where it stops making sense.
+    """
+    text = (text or "").strip()
+    if not text:
+        return ()
+    if len(text) > MAX_FILTER:
+        raise DataError(f"The filter is longer than {MAX_FILTER} characters.")
+    known = set(columns)
+    tokens: list[tuple[str, str, int]] = []
+    pos = 0
+    while pos < len(text):
+        if text[pos:].strip() == "":
+            break
+        m = _TOKEN.match(text, pos)
+        if m is None or m.end() == pos:
+            raise DataError(f"The filter cannot be read at character {pos + 1}: "
+                            "write column op value, joined by AND (for example "
+                            "region = 'north' AND amount > 100).")
+        kind = m.lastgroup
+        tokens.append((kind, m.group(kind), pos))
+        pos = m.end()
+    out = []
+    i = 0
+    while True:
+        if i + 3 > len(tokens):
+            raise DataError("The filter ends too early: each condition is "
+                            "column op value.")
+        (k1, col, p1), (k2, op, p2), (k3, lit, p3) = tokens[i:i + 3]
+        if k1 != "ident":
+            raise DataError(f"The filter expects a column name at character {p1 + 1}.")
+        name = col[1:-1].replace('""', '"') if col.startswith('"') else col
+        if name not in known:
+            raise DataError("The filter names a column that is not in the table.")
+        if k2 != "op" or op not in OPERATORS:
+            raise DataError(f"The filter expects one of {' '.join(OPERATORS)} at "
+                            f"character {p2 + 1}.")
+        if k3 == "number":
+            value: float | str = float(lit)
+            if not math.isfinite(value):
+                raise DataError("The filter's number is not finite.")
+        elif k3 == "string":
+            value = lit[1:-1].replace("''", "'")
+        else:
+            raise DataError(f"The filter expects a number or a 'text' at character "
+                            f"{p3 + 1}.")
+        cond = Condition(name, op, value)
+        cond.sql()  # refuses a literal that cannot be written
+        out.append(cond)
+        i += 3
+        if i == len(tokens):
+            return tuple(out)
+        kind, word, p = tokens[i]
+        if kind != "ident" or word.upper() != "AND":
+            raise DataError(f"The filter expects AND at character {p + 1}.")
+        i += 1
+
+
+# ---------------------------------------------------------------------------------
+# The statement
+# ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AggregateQuery:
+    """What to aggregate: a relation (already quoted SQL) and column names."""
+
+    relation: str
+    label: str
+    score: str
+    weight: str | None = None
+    segment: str | None = None
+    where: tuple[Condition, ...] = ()
+
+    def sql(self, resolution: float | None = None, limit: int | None = None) -> str:
+        """The ``GROUP BY`` statement: one row per distinct score (and segment), or
+        per bin of width ``resolution``; at most ``limit`` rows when given.
+
+        Columns out: ``score`` (the bin's smallest score), ``pos``, ``neg``
+        (weights of label 1 and 0), ``n_rows``, ``bad`` (rows whose label is not
+        0/1 or whose score or weight is missing), ``min_w`` (smallest weight),
+        and ``segment`` when asked.
+        """
+        names = [self.label, self.score, self.weight, self.segment]
+        used = [n for n in names if n]
+        if len(set(used)) != len(used):
+            raise DataError("The label, score, weight and segment must be different "
+                            "columns.")
+        y = f"CAST({quote_ident(self.label)} AS DOUBLE PRECISION)"
+        s = f"CAST({quote_ident(self.score)} AS DOUBLE PRECISION)"
+        w = (f"CAST({quote_ident(self.weight)} AS DOUBLE PRECISION)"
+             if self.weight else "1")
+        if resolution is None:
+            key = s
+        else:
+            if not (resolution > 0 and math.isfinite(resolution)):
+                raise ValueError("The resolution must be a positive number.")
+            key = f"FLOOR({s} / {float(resolution)!r})"
+        seg = quote_ident(self.segment) if self.segment else None
+        select = [
+            f"MIN({s}) AS score",
+            f"SUM(CASE WHEN {y} = 1 THEN {w} ELSE 0 END) AS pos",
+            f"SUM(CASE WHEN {y} = 0 THEN {w} ELSE 0 END) AS neg",
+            "COUNT(*) AS n_rows",
+            (f"SUM(CASE WHEN {y} IN (0, 1) AND {w} IS NOT NULL THEN 0 ELSE 1 END) "
+             "AS bad" if self.weight else
+             f"SUM(CASE WHEN {y} IN (0, 1) THEN 0 ELSE 1 END) AS bad"),
+            f"MIN({w}) AS min_w" if self.weight else "1 AS min_w",
+        ]
+        group = [key]
+        if seg:
+            select.append(f"CAST({seg} AS VARCHAR(200)) AS segment")
+            group.append(seg)
+        where = [f"{s} IS NOT NULL", *(c.sql() for c in self.where)]
+        text = (f"SELECT {', '.join(select)}\nFROM {self.relation}\n"
+                f"WHERE {' AND '.join(where)}\nGROUP BY {', '.join(group)}")
+        if limit is not None:
+            text += f"\nLIMIT {int(limit)}"
+        return text
+
+
+# ---------------------------------------------------------------------------------
+# The aggregate and its sweep
+# ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    """Per distinct score (or score bin) and segment: positive and negative weight
+    and the number of rows, highest score first. ``resolution`` is None when
+    exact, else the bin width."""
+
+    scores: np.ndarray
+    pos: np.ndarray
+    neg: np.ndarray
+    n_rows: np.ndarray
+    segments: np.ndarray | None = None
+    resolution: float | None = None
+    sql: str = ""
+
+    @property
+    def total_rows(self) -> int:
+        return int(self.n_rows.sum())
+
+    @property
+    def exact(self) -> bool:
+        return self.resolution is None
+
+    def only(self, segment: str) -> Aggregate:
+        """The aggregate of one segment."""
+        if self.segments is None:
+            raise ValueError("This aggregate has no segments.")
+        keep = self.segments == segment
+        return Aggregate(self.scores[keep], self.pos[keep], self.neg[keep],
+                         self.n_rows[keep], None, self.resolution, self.sql)
+
+    def to_rows(self):
+        """(y_true, scores, sample_weight): one row per (score, label) with weight
+        > 0, for everything that works on weighted rows (split, bootstrap,
+        calibration)."""
+        merged = merge_segments(self)
+        has_p, has_n = merged.pos > 0, merged.neg > 0
+        y = np.concatenate([np.ones(int(has_p.sum())), np.zeros(int(has_n.sum()))])
+        s = np.concatenate([merged.scores[has_p], merged.scores[has_n]])
+        w = np.concatenate([merged.pos[has_p], merged.neg[has_n]])
+        return y, s, w
+
+
+def merge_segments(agg: Aggregate) -> Aggregate:
+    """One row per distinct score across segments, highest first."""
+    uniq, inv = np.unique(agg.scores, return_inverse=True)
+    n = len(uniq)
+
+    def add(values):
+        return np.bincount(inv, weights=values, minlength=n)[::-1]
+
+    return Aggregate(uniq[::-1].astype(float), add(agg.pos), add(agg.neg),
+                     np.bincount(inv, weights=agg.n_rows, minlength=n)[::-1]
+                     .astype(np.int64), None, agg.resolution, agg.sql)
+
+
+def _floats(column) -> np.ndarray:
+    """A result column as float64 (None, NULL or a masked entry as NaN)."""
+    if isinstance(column, np.ma.MaskedArray):
+        return np.ma.filled(column.astype(float), np.nan)
+    try:
+        return np.asarray(column, dtype=float)
+    except TypeError:
+        return np.array([np.nan if v is None else float(v) for v in column])
+
+
+def from_result(columns, *, segmented: bool, resolution: float | None,
+                sql: str) -> Aggregate:
+    """The :class:`Aggregate` from the statement's result, given as columns (one
+    sequence or array per column, in the order of :meth:`AggregateQuery.sql`);
+    ``DataError`` when the data cannot be swept (labels other than 0/1, missing or
+    negative weights, non-finite scores, one class only)."""
+    columns = list(columns)
+    scores = _floats(columns[0])
+    if scores.size == 0:
+        raise DataError("The table (after the filter) has no rows with a score.")
+    pos, neg = np.nan_to_num(_floats(columns[1])), np.nan_to_num(_floats(columns[2]))
+    n_rows = _floats(columns[3]).astype(np.int64)
+    bad = int(np.nansum(_floats(columns[4])))
+    min_w = _floats(columns[5])
+    if bad:
+        raise DataError(f"{bad:,} rows have a label other than 0 or 1, or a missing "
+                        "weight: choose another label column, or filter them out.")
+    if not np.all(np.isfinite(scores)):
+        raise DataError("Some scores are not finite numbers (NaN or infinity).")
+    if np.any(min_w < 0):
+        raise DataError("Some weights are negative.")
+    if not (pos.sum() > 0 and neg.sum() > 0):
+        raise DataError("The rows hold only one class: a threshold needs both "
+                        "positives (1) and negatives (0).")
+    segments = None
+    if segmented:
+        raw = columns[6]
+        if isinstance(raw, np.ma.MaskedArray):
+            raw = raw.filled("")
+        segments = np.asarray(["" if v is None else str(v) for v in raw],
+                              dtype=object)
+    order = np.argsort(-scores, kind="stable")
+    return Aggregate(scores[order], pos[order], neg[order], n_rows[order],
+                     None if segments is None else segments[order], resolution, sql)
+
+
+def sweep_from_aggregate(agg: Aggregate) -> Sweep:
+    """The :class:`Sweep` of the rows the aggregate stands for: equal to
+    ``threshold_sweep`` on those rows when exact (see the module's docstring)."""
+    merged = merge_segments(agg)  # also sorts, highest first, and joins ties
+    p, q, s = merged.pos, merged.neg, merged.scores
+    tp = np.concatenate(([0.0], np.cumsum(p)))
+    fp = np.concatenate(([0.0], np.cumsum(q)))
+    return Sweep(np.concatenate(([np.inf], s)), tp, fp, tp[-1] - tp, fp[-1] - fp)
+
+
+def binning_error(agg: Aggregate, cost: CostMatrix, per: int = 1_000) -> float:
+    """The largest possible cost error, per ``per`` cases, of a binned aggregate.
+
+    A threshold strictly inside a bin decides some of the bin's cases the other
+    way than the bin's smallest score does; at worst all of them: each positive
+    moves between TP and FN (``|fn - tp|``), each negative between FP and TN
+    (``|fp - tn|``). 0 when the aggregate is exact.
+    """
+    if agg.exact:
+        return 0.0
+    merged = merge_segments(agg)
+    worst = (merged.pos * abs(cost.fn - cost.tp) + merged.neg * abs(cost.fp - cost.tn))
+    total = float(merged.pos.sum() + merged.neg.sum())
+    return float(worst.max() / total * per)
