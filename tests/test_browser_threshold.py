@@ -244,3 +244,20 @@ def test_the_decision_fits_one_1280x720_screen(app_server, page):
         for name, locator in parts.items():
             expect(locator).to_be_visible()
             _inside(page, locator, f"{name} (sidebar {sidebar})")
+
+
+def test_the_decision_fits_1280x720_in_presentation_mode(app_server, page):
+    page.set_viewport_size({"width": 1280, "height": 720})
+    open_page(page, app_server)
+    open_page(page, f"{app_server}/threshold?app.present=1")
+    assert_no_exception(page)
+    main = page.get_by_test_id("stMainBlockContainer")
+    page.screenshot(path=ARTIFACTS / "threshold_1280x720_present.png")
+    for name, locator in (
+            ("headline", page.get_by_test_id("stAlertContentSuccess")),
+            ("headline metrics", main.locator(".st-key-thr_headline")),
+            ("cost matrix", main.locator(".st-key-thr_cost_matrix")),
+            ("slider", _threshold_slider(page)),
+            ("P/R chart", main.get_by_test_id("stPlotlyChart").first)):
+        expect(locator).to_be_visible()
+        _inside(page, locator, f"{name} (presentation mode)")
