@@ -347,7 +347,7 @@ def test_every_hostile_file_through_the_threshold_page_keeps_the_loaded_scores()
             kept = _optimum(at)
             continue
         assert at.error, name
-        error = at.error[0].value
+        error = _shown(at.error[0].value)  # shown as text: Markdown-escaped
         assert _words(outcome) in error, (name, error)
         assert "previous file is still in use" in error, name
         assert _optimum(at) == kept, name
