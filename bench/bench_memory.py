@@ -130,7 +130,7 @@ def upload(page: Page, data: Path) -> float:
     """Choose the upload source, upload ``data``; seconds until the page names it."""
     main = page.get_by_test_id("stMainBlockContainer")
     (main.get_by_test_id("stExpander")
-     .filter(has_text="Scores, costs and production base rate")
+     .filter(has_text="Scores, currency and production base rate")
      .locator("summary").click())
     main.get_by_text("Upload a scored file").click()
     idle(page)

@@ -72,9 +72,9 @@ def _time_moves(page: Page, slider, start: float, moves: int,
 
 
 def _settings(main_block):
-    """The header of the folded "Scores, costs and production base rate" section."""
+    """The header of the folded "Scores, currency and production base rate" section."""
     return (main_block.get_by_test_id("stExpander")
-            .filter(has_text="Scores, costs and production base rate")
+            .filter(has_text="Scores, currency and production base rate")
             .locator("summary"))
 
 

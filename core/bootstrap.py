@@ -39,6 +39,51 @@ class BootstrapResult:
         return self._band(self.costs)
 
 
+MAX_RESAMPLE = 2**53  # cases per resample: float64 counts stay exact below this
+
+
+@dataclass(frozen=True)
+class ResampleSize:
+    """How many cases one bootstrap resample draws, and why.
+
+    ``kind`` is ``"rows"`` (no weights: one case per row), ``"counts"`` (every weight
+    a whole number: a row with weight 3 stands for 3 cases, so the resample draws
+    their sum) or ``"importance"`` (real-valued weights: they say how much each row
+    matters, not how many cases it is, so the resample draws Kish's effective sample
+    size ``(sum w)^2 / sum w^2``; equal weights of any size give the number of rows).
+    """
+
+    n: int
+    kind: str
+
+
+def resample_size(n_rows: int, sample_weight=None) -> ResampleSize:
+    """The :class:`ResampleSize` of rows with optional weights (see its docstring).
+
+    Raises ``ValueError`` when the cases would not fit in exact float64 counts
+    (more than ``2**53``), or the weights are not finite and positive in total.
+    """
+    if sample_weight is None:
+        return ResampleSize(max(int(n_rows), 1), "rows")
+    w = np.asarray(sample_weight, dtype=float).ravel()
+    if not np.all(np.isfinite(w)) or np.any(w < 0):
+        raise ValueError("Weights must be finite and not negative.")
+    top = float(w.max()) if w.size else 0.0
+    if top <= 0:
+        raise ValueError("The weights add up to zero.")
+    if top > MAX_RESAMPLE or np.all(w == np.round(w)):
+        # a float that large is a whole number: counts, and too many of them
+        total = top if top > MAX_RESAMPLE else float(np.sum(w))
+        if not total <= MAX_RESAMPLE:
+            raise ValueError(
+                f"The counts add up to {total:.3g} cases, more than 2**53 (about "
+                "9e15), beyond which they cannot be counted exactly.")
+        return ResampleSize(max(int(total), 1), "counts")
+    scaled = w / top  # scale-free, and no overflow in the squares
+    ess = float(np.sum(scaled)) ** 2 / float(np.sum(scaled * scaled))
+    return ResampleSize(max(round(ess), 1), "importance")
+
+
 def _grid_rows(sweep: Sweep, cost: CostMatrix, max_grid: int) -> np.ndarray:
     """Sweep rows used as candidate thresholds: all of them when there are at most
     ``max_grid``, else evenly spaced rows plus the full-data optimum."""
@@ -62,11 +107,13 @@ def bootstrap_counts(
     weight. ``pos[b, j]`` and ``neg[b, j]`` are the positives and negatives that fall
     at or above ``grid_thresholds[j]`` but below the previous one, in resample
     ``b``; column 0 (``+inf``) is always empty. ``n_cases`` defaults to the total
-    weight rounded (right for counts); pass the number of rows when the weights are
-    not frequencies.
+    weight rounded (right for counts); pass :func:`resample_size` ``.n`` when the
+    weights are not frequencies.
     """
     if n_boot < 1:
         raise ValueError("Need at least one bootstrap resample.")
+    if n_cases is not None and not 1 <= n_cases <= MAX_RESAMPLE:
+        raise ValueError("A resample must draw between 1 and 2**53 cases.")
     rows = _grid_rows(sweep, cost, max_grid)
     tp_g, fp_g = sweep.tp[rows], sweep.fp[rows]
     # weight of each cell: cases between consecutive grid rows
@@ -74,6 +121,8 @@ def bootstrap_counts(
     cells = np.clip(cells, 0.0, None)
     total = cells.sum()
     if n_cases is None:
+        if not sweep.total <= MAX_RESAMPLE:
+            raise ValueError("A resample must draw between 1 and 2**53 cases.")
         n_cases = round(sweep.total)
     n_cases = max(int(n_cases), 1)
     rng = np.random.default_rng(seed)
@@ -115,3 +164,48 @@ def bootstrap_optimum(
         grid_size=len(thresholds),
         exact_grid=len(thresholds) == len(sweep.thresholds),
     )
+
+
+def bootstrap_saving(
+    sweep: Sweep, cost: CostMatrix, threshold: float, other: float,
+    n_boot: int = 1000, seed: int = 0, n_cases: int | None = None,
+    level: float = 0.9,
+) -> tuple[float, float]:
+    """Central ``level`` bootstrap interval of the mean cost per case saved by
+    ``threshold`` instead of ``other`` (``cost(other) - cost(threshold)``).
+
+    Both thresholds are fixed (chosen elsewhere), so only the evaluation cases are
+    resampled: the two thresholds cut each class into at most three score ranges,
+    and one resample is one multinomial draw of ``n_cases`` over those six cells
+    (``n_cases`` as in :func:`bootstrap_counts`). Exact and O(n_boot).
+    """
+    if n_boot < 1:
+        raise ValueError("Need at least one bootstrap resample.")
+    if n_cases is None:
+        if not sweep.total <= MAX_RESAMPLE:
+            raise ValueError("A resample must draw between 1 and 2**53 cases.")
+        n_cases = round(sweep.total)
+    if not 1 <= n_cases <= MAX_RESAMPLE:
+        raise ValueError("A resample must draw between 1 and 2**53 cases.")
+    i, j = sweep.index_at(threshold), sweep.index_at(other)
+    lo, hi = min(i, j), max(i, j)  # higher row index: more cases flagged
+    P, N = sweep.tp[0] + sweep.fn[0], sweep.fp[0] + sweep.tn[0]
+    pos = np.array([sweep.tp[lo], sweep.tp[hi] - sweep.tp[lo], P - sweep.tp[hi]])
+    neg = np.array([sweep.fp[lo], sweep.fp[hi] - sweep.fp[lo], N - sweep.fp[hi]])
+    cells = np.clip(np.concatenate([pos, neg]), 0.0, None)
+    rng = np.random.default_rng(seed)
+    draws = rng.multinomial(int(n_cases), cells / cells.sum(),
+                            size=n_boot).astype(float)
+    p, n = draws[:, :3], draws[:, 3:]
+
+    def mean_cost(k: int) -> np.ndarray:
+        """Cost per case flagging the first ``k`` score ranges (1 or 2)."""
+        tp, fp = p[:, :k].sum(1), n[:, :k].sum(1)
+        fn, tn = p[:, k:].sum(1), n[:, k:].sum(1)
+        return (tp * cost.tp + fp * cost.fp + fn * cost.fn + tn * cost.tn) / n_cases
+
+    k_t, k_o = (1, 2) if i <= j else (2, 1)
+    saved = np.sort(mean_cost(k_o) - mean_cost(k_t))
+    alpha = (1.0 - level) / 2.0
+    return (float(saved[math.floor(alpha * (n_boot - 1))]),
+            float(saved[math.ceil((1.0 - alpha) * (n_boot - 1))]))

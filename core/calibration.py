@@ -23,16 +23,43 @@ class Calibration:
 LOG_LOSS_EPS = 1e-15
 
 
+STRATEGIES = ("uniform", "quantile")
+
+
+def bin_edges(probs, n_bins: int = 10, strategy: str = "uniform",
+              sample_weight=None) -> np.ndarray:
+    """The ``n_bins + 1`` bin edges of scikit-learn's ``calibration_curve``.
+
+    ``"uniform"``: ``np.linspace(0, 1, n_bins + 1)``. ``"quantile"``: the
+    ``0, 1/n_bins, ..., 1`` percentiles of the probabilities (``np.percentile``'s
+    linear interpolation, as scikit-learn); with weights, weighted percentiles
+    (``method="inverted_cdf"``, the only one NumPy weighs), so a count column bins
+    like the rows it stands for. Repeated edges make empty bins, which are dropped.
+    """
+    if strategy not in STRATEGIES:
+        raise ValueError(f"The binning strategy must be one of {STRATEGIES}.")
+    if n_bins < 1:
+        raise ValueError("Need at least one bin.")
+    if strategy == "uniform":
+        return np.linspace(0.0, 1.0, n_bins + 1)
+    q = np.linspace(0.0, 100.0, n_bins + 1)
+    p = np.asarray(probs, dtype=float).ravel()
+    if sample_weight is None:
+        return np.percentile(p, q)
+    return np.percentile(p, q, weights=np.asarray(sample_weight, float).ravel(),
+                         method="inverted_cdf")
+
+
 def calibration_summary(
-    y_true, probs, sample_weight=None, n_bins: int = 10
+    y_true, probs, sample_weight=None, n_bins: int = 10, strategy: str = "uniform"
 ) -> Calibration:
     """Brier score, log loss and a reliability table for probabilities.
 
-    Bins are those of scikit-learn's ``calibration_curve(strategy="uniform")``,
-    weighted: edges ``np.linspace(0, 1, n_bins + 1)``, and a probability that equals
-    an inner edge goes to the bin below it (``searchsorted`` with ``side="left"``;
-    with 10 bins, 0.1 is in the first bin and 0.2 in the second); empty bins are
-    dropped. Log loss clips probabilities to ``[1e-15, 1 - 1e-15]`` so a confident
+    Bins are those of scikit-learn's ``calibration_curve(strategy=...)``, weighted:
+    edges from :func:`bin_edges`, and a probability that equals an inner edge goes
+    to the bin below it (``searchsorted`` with ``side="left"``; with 10 uniform
+    bins, 0.1 is in the first bin and 0.2 in the second); empty bins are dropped.
+    Log loss clips probabilities to ``[1e-15, 1 - 1e-15]`` so a confident
     mistake costs about 34.5 rather than infinity.
     """
     y = np.asarray(y_true, dtype=float).ravel()
@@ -44,7 +71,7 @@ def calibration_summary(
     brier = float(np.sum(w * (p - y) ** 2) / total)
     pc = np.clip(p, LOG_LOSS_EPS, 1 - LOG_LOSS_EPS)
     ll = float(-np.sum(w * (y * np.log(pc) + (1 - y) * np.log1p(-pc))) / total)
-    edges = np.linspace(0.0, 1.0, n_bins + 1)
+    edges = bin_edges(p, n_bins, strategy, sample_weight)
     idx = np.searchsorted(edges[1:-1], p, side="left")
     bw = np.bincount(idx, weights=w, minlength=n_bins)
     by = np.bincount(idx, weights=w * y, minlength=n_bins)

@@ -246,6 +246,32 @@ def bayes_threshold(cost: CostMatrix) -> float:
     return num / den
 
 
+def adjusted_bayes_threshold(
+    threshold: float, sample_prevalence: float, deployment_prevalence: float
+) -> float:
+    """The Bayes threshold for probabilities calibrated at base rate ``pi`` (the
+    data's), used where the base rate is ``pi'`` (production).
+
+    Bayes' rule moves every probability's odds by the ratio of the prior odds:
+    ``p'/(1-p') = p/(1-p) * [pi'/(1-pi')] / [pi/(1-pi)]``. Flagging when
+    ``p' >= t*`` is therefore flagging when
+    ``p/(1-p) >= [t*/(1-t*)] * [pi/(1-pi)] / [pi'/(1-pi')]``; the returned value is
+    that odds bound turned back into a probability. Worked in log-odds so no odds
+    overflow. A threshold outside (0, 1) (flag everyone, or no one) is returned
+    unchanged: no base rate changes that decision.
+    """
+    t = float(threshold)
+    pi, pi_new = float(sample_prevalence), float(deployment_prevalence)
+    for name, v in (("sample", pi), ("deployment", pi_new)):
+        if not 0.0 < v < 1.0:
+            raise ValueError(f"The {name} prevalence must be strictly between 0 and 1.")
+    if not 0.0 < t < 1.0:
+        return t
+    log_odds = (np.log(t) - np.log1p(-t)) + (np.log(pi) - np.log1p(-pi)) - (
+        np.log(pi_new) - np.log1p(-pi_new))
+    return float(1.0 / (1.0 + np.exp(-log_odds)))
+
+
 def bayes_rule_applies(cost: CostMatrix) -> bool:
     """True when "flag when ``p >= bayes_threshold(cost)``" is the cost-optimal rule
     for calibrated probabilities, i.e. ``(c_fp - c_tn) + (c_fn - c_tp) > 0``: mistakes
@@ -333,6 +359,106 @@ def compare_costs(
         flag_no_one=float(c[0]),
         default_threshold=float(default_threshold),
     )
+
+
+POLICIES = ("optimum", "default", "everyone", "no_one")
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """What to adopt, and the held-out check that chose it.
+
+    ``optimum`` is the cost-optimal threshold on the validation half. It is
+    recommended unless a trivial policy (the default threshold, flagging everyone,
+    flagging no one) costs strictly less on the held-out half; then the cheapest of
+    those is, and ``beaten_by`` names every policy that beat the optimum.
+    ``held_out`` and ``validation`` hold each policy's mean cost per case.
+    """
+
+    policy: str  # one of POLICIES
+    threshold: float
+    optimum: float
+    thresholds: dict[str, float]
+    held_out: dict[str, float]
+    validation: dict[str, float]
+    beaten_by: tuple[str, ...]
+
+    @property
+    def cost(self) -> float:
+        """Held-out mean cost per case of the recommendation."""
+        return self.held_out[self.policy]
+
+    def saved_vs(self, policy: str, per: float = 1.0) -> float:
+        """Held-out money saved per ``per`` cases by the recommendation against
+        ``policy``; never negative for a trivial policy."""
+        return (self.held_out[policy] - self.cost) * per
+
+
+def recommend(val: Sweep, test: Sweep, cost: CostMatrix,
+              default_threshold: float = 0.5) -> Recommendation:
+    """Choose on validation, check on held-out: the validation optimum, unless a
+    trivial policy beats it on ``test`` (see :class:`Recommendation`).
+
+    "Flag everyone" is the lowest score of either half (every case is at or above
+    it); "flag no one" is ``+inf``. A tie keeps the optimum, so with one half for
+    both (``val is test``) the optimum always stands, as it should.
+    """
+    everyone = float(min(val.thresholds[-1], test.thresholds[-1]))
+    thresholds = {"optimum": best_threshold(val, cost),
+                  "default": float(default_threshold), "everyone": everyone,
+                  "no_one": float(np.inf)}
+    held_out = {k: cost_at(test, cost, t) for k, t in thresholds.items()}
+    validation = {k: cost_at(val, cost, t) for k, t in thresholds.items()}
+    scale = max(abs(v) for v in held_out.values()) or 1.0
+    tol = 1e-12 * scale  # float noise is no win
+    beaten = tuple(k for k in POLICIES[1:]
+                   if held_out[k] < held_out["optimum"] - tol)
+    policy = min(beaten, key=held_out.get) if beaten else "optimum"
+    return Recommendation(policy, thresholds[policy], thresholds["optimum"],
+                          thresholds, held_out, validation, beaten)
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """The cheapest threshold that flags at most a share of the cases, and what
+    the cap costs against the unconstrained optimum (mean costs per case)."""
+
+    max_share: float
+    threshold: float
+    cost: float
+    flagged: float  # share flagged at ``threshold``
+    optimum: float
+    optimum_cost: float
+
+    @property
+    def binding(self) -> bool:
+        """True when the unconstrained optimum flags more than the cap allows."""
+        return self.threshold != self.optimum
+
+    @property
+    def price(self) -> float:
+        """Extra mean cost per case the cap causes (0 when it does not bind)."""
+        return self.cost - self.optimum_cost
+
+
+def best_under_capacity(sweep: Sweep, cost: CostMatrix,
+                        max_share: float) -> Capacity:
+    """The lowest-cost sweep threshold whose share flagged, ``(TP + FP) / total``,
+    is at most ``max_share`` (the largest threshold on ties, as
+    :func:`best_threshold`). Flagging no one (``+inf``) always fits, so there is
+    always an answer. Exact: every sweep row is a candidate.
+    """
+    share = float(max_share)
+    if not 0.0 <= share <= 1.0:
+        raise ValueError("The capacity must be a share between 0 and 1.")
+    c = expected_cost(sweep, cost)
+    flagged = (sweep.tp + sweep.fp) / sweep.total
+    fits = flagged <= share * (1 + 1e-12)  # float noise is no excess
+    masked = np.where(fits, c, np.inf)
+    i, best = int(np.argmin(masked)), int(np.argmin(c))
+    return Capacity(share, float(sweep.thresholds[i]), float(c[i]),
+                    float(flagged[i]), float(sweep.thresholds[best]),
+                    float(c[best]))
 
 
 def cost_ratio(cost: CostMatrix) -> float | None:

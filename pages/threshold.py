@@ -6,6 +6,11 @@ the views are drawn by ``ui/threshold_views.py``. The sweep of every threshold i
 computed once per data and score choice; a slider move only looks the threshold up
 (one binary search) inside an ``st.fragment``, so it stays instant on a million
 uploaded rows.
+
+The decision fits one 1280x720 screen: the headline, then the cost matrix, the
+slider and the confusion matrix beside one chart of precision, recall, F1 and the
+expected cost. Where the scores come from and the production base rate sit in a
+folded section under it.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from __future__ import annotations
 import streamlit as st
 
 import core
-from core.thresholds import bayes_rule_applies
+from core.thresholds import adjusted_bayes_threshold, bayes_rule_applies
 from ui import state
 from ui import threshold_data as data
 from ui import threshold_views as views
@@ -26,27 +31,29 @@ require_frame()  # before any element: the page must run inside app.py
 view = state.on_page(ThresholdState)
 sess = data.session()
 
-st.title("Threshold & business cost")
-st.markdown(
-    "A model gives a **score**; a decision needs a **threshold**. Price each kind "
-    "of mistake, and the threshold that costs the least follows from the data."
-)
+# Screen order: title and view choice, headline, the chosen view, then the settings.
+with st.container(horizontal=True, vertical_alignment="center", gap="medium"):
+    st.subheader("Threshold & business cost", anchor=False, width="content", help=(
+        "A model gives a **score**; a decision needs a **threshold**. Price each "
+        "kind of mistake, and the threshold that costs the least follows from the "
+        "data."))
+    chosen = views.choose_view()
 headline = st.container()
+body = st.container()
 
-# 1. The scores, the prices of each decision and the production base rate. Folded by
-#    default: the summary line under the headline says what is set, and a folded
-#    section sends nothing (the browser re-renders every block on each slider move).
-settings = st.expander("Scores, costs and production base rate",
+# 1. The scores and the production base rate. Folded by default: the summary line
+#    under the headline says what is set, and a folded section sends nothing.
+settings = st.expander("Scores, currency and production base rate",
                        icon=":material/settings:", key="thr_settings",
                        on_change="rerun")
 show = bool(settings.open)
 with settings:
-    col_data, col_cost, col_base = (st.columns([5, 4, 3.5], gap="large") if show
+    col_data, col_cost, col_base = (st.columns([5, 3, 3.5], gap="large") if show
                                     else (st.empty(),) * 3)
     with col_data:
         scores = views.choose_scores(sess, view, chosen_data(), show)
     with col_cost:
-        views.cost_inputs(show)
+        views.money_settings(show)
 view = state.current(ThresholdState)  # as the widgets above left it
 
 # 2. New scores start at the scale's default threshold; a link's threshold, or the
@@ -60,6 +67,8 @@ with st.spinner("Sweeping every threshold..."):
     analysis = data.analyse(sess, scores, view.base_rate)
 with col_base:
     views.base_rate_input(view, analysis.sample_prevalence, show)
+    views.capacity_input(state.current(ThresholdState), show)
+view = state.current(ThresholdState)
 
 cost = views.cost_of(view)
 cash = views.Money(view.currency, view.per)
@@ -68,30 +77,37 @@ scale = data.scale(sess, scores)
 is_prob = scores.are_probabilities
 # With FP - TN + FN - TP <= 0 no "flag when p >= t" rule is optimal: no Bayes line.
 bayes = core.bayes_threshold(cost) if is_prob and bayes_rule_applies(cost) else None
+if bayes is not None and view.base_rate is not None:  # probabilities calibrated at
+    bayes = adjusted_bayes_threshold(  # the data's base rate, used at production's
+        bayes, analysis.sample_prevalence, view.base_rate)
 with st.spinner("Bootstrapping the optimum..."):
     boot = data.bootstrap(sess, analysis, cost)
 
-# 4. The headline: the cost-optimal threshold and what it saves on held-out data.
+# 4. The headline: the recommendation, checked on the held-out half against the
+#    trivial policies, and what it saves with its bootstrap interval.
+rec = data.recommendation(sess, analysis, cost, scale.default)
 with headline:
     views.reupload_notice(sess, view)
-    views.headline(analysis, curves, cost, scale, cash, is_prob)
-    views.summary(analysis, cost, cash)
+    views.headline(analysis, curves, rec, data.saving_band(
+        sess, analysis, cost, rec, scale.default), scale, cash, is_prob)
 
 panel = views.Panel(analysis, curves, cost, cash, scale, bayes, boot.threshold_band,
-                    "threshold" if is_prob else "threshold (score scale)")
+                    "threshold" if is_prob else "threshold (score scale)", rec)
 
 # 5. One view at a time: only the chosen one is drawn and sent.
-chosen = views.choose_view()
-if chosen == "uncertainty":
-    views.uncertainty_view(sess, panel, boot, is_prob)
-elif chosen == "calibration":
-    views.calibration_view(data.calibration(sess, scores), bayes)
-elif chosen == "method":
-    views.method_view(analysis)
-elif chosen == "export":
-    views.export_view(panel, boot, data.calibration(sess, scores),
-                      views.threshold_of(view, scale))
-else:
-    views.threshold_controls(panel)
-    views.threshold_panel(sess, panel)
-    views.cost_chart(sess, panel)
+with body:
+    if chosen == "uncertainty":
+        views.uncertainty_view(sess, panel, boot, is_prob)
+    elif chosen == "calibration":
+        views.calibration_view(data.calibration(sess, scores, view.bins), bayes)
+    elif chosen == "method":
+        views.method_view(analysis)
+    elif chosen == "export":
+        views.export_view(sess, panel, views.threshold_of(view, scale))
+    else:
+        views.threshold_panel(sess, panel)
+        if view.cap is not None:
+            views.capacity_note(data.capacity(sess, analysis, cost, view.cap),
+                                scale, cash)
+        views.curves_toggle()
+    views.summary(analysis, cost, cash, data.resample(analysis))

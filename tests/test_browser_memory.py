@@ -40,7 +40,7 @@ def test_a_closed_session_releases_its_upload(browser, tmp_path):
         open_page(page, f"{url}/threshold")
         main = page.get_by_test_id("stMainBlockContainer")
         (main.get_by_test_id("stExpander")
-         .filter(has_text="Scores, costs and production base rate")
+         .filter(has_text="Scores, currency and production base rate")
          .locator("summary").click())
         main.get_by_text("Upload a scored file").click()
         main.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(data))

@@ -34,25 +34,25 @@ def test_default_view_and_keyboard_slider(app_server, page):
     wait_for_app_run(page)
     expect(slider).to_have_value("0.503")
     expect(page.get_by_text("At threshold 0.503")).to_be_visible()
-    page.get_by_role("button", name="Go to the optimum").click()
+    page.get_by_role("button", name="Go to the recommendation").click()
     wait_for_app_run(page)
     assert_no_exception(page)
     main = page.get_by_test_id("stMainBlockContainer")
-    expect(main.get_by_test_id("stPlotlyChart")).to_have_count(1)  # the cost curve
-    # the curves with the current threshold marked, redrawn while switched on
-    page.get_by_text("Show the curves with the threshold marked").click()
+    expect(main.get_by_test_id("stPlotlyChart")).to_have_count(1)  # the decision
+    # the PR and ROC curves with the current threshold marked, while switched on
+    page.get_by_text("Show the precision-recall and ROC curves").click()
     wait_for_app_run(page)
-    expect(main.get_by_test_id("stPlotlyChart")).to_have_count(5)
+    expect(main.get_by_test_id("stPlotlyChart")).to_have_count(3)
     slider.focus()
     page.keyboard.press("ArrowLeft")
     wait_for_app_run(page)
     assert_no_exception(page)
-    expect(main.get_by_test_id("stPlotlyChart")).to_have_count(5)
+    expect(main.get_by_test_id("stPlotlyChart")).to_have_count(3)
     # the other views are drawn only when chosen
-    main.get_by_test_id("stButtonGroup").get_by_text("How sure is the optimum").click()
+    main.get_by_test_id("stButtonGroup").get_by_text("How sure").click()
     wait_for_app_run(page)
     expect(main.get_by_test_id("stPlotlyChart")).to_have_count(2)
-    main.get_by_test_id("stButtonGroup").get_by_text("Threshold & cost").click()
+    main.get_by_test_id("stButtonGroup").get_by_text("Decide").click()
     wait_for_app_run(page)
     expect(_threshold_slider(page)).to_be_visible()
     page.set_viewport_size({"width": 1400, "height": 3000})
@@ -74,7 +74,7 @@ def test_real_uploads_good_then_bad(app_server, page, tmp_path):
     _open(page, app_server)
     main = page.get_by_test_id("stMainBlockContainer")
     main.get_by_test_id("stExpander").filter(
-        has_text="Scores, costs and production base rate").locator("summary").click()
+        has_text="Scores, currency and production base rate").locator("summary").click()
     main.get_by_text("Upload a scored file").click()
     wait_for_app_run(page)
     uploader = main.get_by_test_id("stFileUploaderDropzoneInput")
@@ -103,7 +103,7 @@ def test_real_uploads_good_then_bad(app_server, page, tmp_path):
 
 
 def _number(main, label: str):
-    return main.get_by_test_id("stNumberInput").filter(has_text=label).locator("input")
+    return main.get_by_label(label)
 
 
 def _type(page, box, value: str) -> None:
@@ -114,7 +114,7 @@ def _type(page, box, value: str) -> None:
 
 def _settings(main):
     return main.get_by_test_id("stExpander").filter(
-        has_text="Scores, costs and production base rate").locator("summary")
+        has_text="Scores, currency and production base rate").locator("summary")
 
 
 def _scored_file(tmp_path, n=5000):
@@ -147,7 +147,7 @@ def test_settings_last_and_the_link_travels(app_server, page, browser, tmp_path)
     wait_for_app_run(page)
     assert_no_exception(page)
     expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
-    _type(page, _number(main, "FP: negative flagged"), "25")
+    _type(page, _number(main, "FP: false alarm"), "25")
     _type(page, _number(main, "FN: positive missed"), "80")
     main.get_by_text("Different in production").click()
     wait_for_app_run(page)
@@ -170,11 +170,11 @@ def test_settings_last_and_the_link_travels(app_server, page, browser, tmp_path)
     assert page.get_by_test_id("stAlertContentSuccess").inner_text() == headline
     assert main.get_by_text("Costs per case:").inner_text() == caption
     expect(page.get_by_text("At threshold 0.37", exact=True)).to_be_visible()
-    expect(_number(main, "Exact threshold")).to_have_value("0.370000")
+    expect(_number(main, "Exact threshold")).to_have_value("0.37")
     _settings(main).click()
     wait_for_app_run(page)
-    expect(_number(main, "FP: negative flagged")).to_have_value("25.00")
-    expect(_number(main, "Share of positives expected")).to_have_value("0.050")
+    expect(_number(main, "FP: false alarm")).to_have_value("25")
+    expect(_number(main, "Share of positives expected")).to_have_value("0.05")
     expect(main.get_by_text("In use: meeting_scores.csv (5,000 rows)")).to_be_visible()
     _shots(page, "threshold_settings")
     url = page.url
@@ -192,11 +192,11 @@ def test_settings_last_and_the_link_travels(app_server, page, browser, tmp_path)
         expect(asked).to_be_visible()
         assert (main2.get_by_text("Costs per case:").inner_text().split("Costs")[1]
                 == caption.split("Costs")[1])
-        expect(_number(main2, "Exact threshold")).to_have_value("0.370000")
+        expect(_number(main2, "Exact threshold")).to_have_value("0.37")
         _shots(other, "threshold_link")
         _settings(main2).click()
         wait_for_app_run(other)
-        expect(_number(main2, "FN: positive missed")).to_have_value("80.00")
+        expect(_number(main2, "FN: positive missed")).to_have_value("80")
         main2.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(scored))
         expect(main2.get_by_text("In use: meeting_scores.csv")).to_be_visible(
             timeout=30_000)
@@ -204,6 +204,60 @@ def test_settings_last_and_the_link_travels(app_server, page, browser, tmp_path)
         assert_no_exception(other)
         assert other.get_by_test_id("stAlertContentSuccess").inner_text() == headline
         expect(main2.get_by_text("File: meeting_scores.csv")).to_have_count(0)
-        expect(_number(main2, "Exact threshold")).to_have_value("0.370000")
+        expect(_number(main2, "Exact threshold")).to_have_value("0.37")
     finally:
         context.close()
+
+
+def _inside(page, locator, name: str) -> None:
+    box = locator.bounding_box()
+    view = page.viewport_size
+    assert box is not None, name
+    assert box["x"] >= 0 and box["y"] >= 0, (name, box)
+    assert box["x"] + box["width"] <= view["width"] + 1, (name, box)
+    assert box["y"] + box["height"] <= view["height"] + 1, (name, box)
+
+
+def test_the_decision_fits_one_1280x720_screen(app_server, page):
+    """Headline, cost matrix, slider and the precision/recall chart inside the
+    viewport without scrolling, with the sidebar and without it."""
+    page.set_viewport_size({"width": 1280, "height": 720})
+    _open(page, app_server)
+    assert_no_exception(page)
+    main = page.get_by_test_id("stMainBlockContainer")
+    parts = {
+        "headline": page.get_by_test_id("stAlertContentSuccess"),
+        "headline metrics": main.locator(".st-key-thr_headline"),
+        "cost matrix": main.locator(".st-key-thr_cost_matrix"),
+        "slider": _threshold_slider(page),
+        "P/R chart": main.get_by_test_id("stPlotlyChart").first,
+    }
+    for sidebar in ("shown", "collapsed"):
+        if sidebar == "collapsed":
+            page.get_by_test_id("stSidebar").hover()
+            page.get_by_test_id("stSidebarCollapseButton").locator("button").click(
+                force=True)
+            page.wait_for_timeout(600)
+        page.evaluate("window.scrollTo(0, 0)")
+        page.wait_for_timeout(300)
+        page.screenshot(path=ARTIFACTS / f"threshold_1280x720_sidebar_{sidebar}.png")
+        for name, locator in parts.items():
+            expect(locator).to_be_visible()
+            _inside(page, locator, f"{name} (sidebar {sidebar})")
+
+
+def test_the_decision_fits_1280x720_in_presentation_mode(app_server, page):
+    page.set_viewport_size({"width": 1280, "height": 720})
+    open_page(page, app_server)
+    open_page(page, f"{app_server}/threshold?app.present=1")
+    assert_no_exception(page)
+    main = page.get_by_test_id("stMainBlockContainer")
+    page.screenshot(path=ARTIFACTS / "threshold_1280x720_present.png")
+    for name, locator in (
+            ("headline", page.get_by_test_id("stAlertContentSuccess")),
+            ("headline metrics", main.locator(".st-key-thr_headline")),
+            ("cost matrix", main.locator(".st-key-thr_cost_matrix")),
+            ("slider", _threshold_slider(page)),
+            ("P/R chart", main.get_by_test_id("stPlotlyChart").first)):
+        expect(locator).to_be_visible()
+        _inside(page, locator, f"{name} (presentation mode)")

@@ -379,3 +379,221 @@ def test_plot_rows_bounds_points():
     assert len(plot_rows(10)) == 10
     r = plot_rows(1_000_001, 2000)
     assert len(r) <= 2000 and r[0] == 0 and r[-1] == 1_000_000
+
+
+# ---------------------------------------------------------------- issue 11 oracles
+
+
+def test_adjusted_bayes_threshold_matches_the_reweighted_empirical_optimum():
+    """Oracle: on large calibrated data, re-weighted to a production base rate, the
+    empirical cost-optimal threshold is the odds-adjusted Bayes threshold."""
+    from core.thresholds import adjusted_bayes_threshold
+
+    rng = np.random.default_rng(21)
+    p = rng.beta(2.0, 3.0, 400_000)  # calibrated: y ~ Bernoulli(p)
+    y = (rng.random(p.size) < p).astype(float)
+    sweep = core.threshold_sweep(y, np.round(p, 3))
+    pi = sample_prevalence(sweep)
+    cost = core.CostMatrix(fp=1.0, fn=3.0)  # t* = 0.25
+    for prod in (0.02, 0.1, 0.6):
+        t_adj = adjusted_bayes_threshold(core.bayes_threshold(cost), pi, prod)
+        empirical = core.best_threshold(reweight_sweep(sweep, prod), cost)
+        assert empirical == pytest.approx(t_adj, abs=0.03), prod
+    # the formula itself, by hand: odds(t') = odds(t*) * odds(pi) / odds(pi')
+    t = adjusted_bayes_threshold(0.25, 0.4, 0.02)
+    assert t / (1 - t) == pytest.approx((1 / 3) * (0.4 / 0.6) / (0.02 / 0.98))
+    assert adjusted_bayes_threshold(0.25, 0.3, 0.3) == pytest.approx(0.25)
+    assert adjusted_bayes_threshold(-0.5, 0.3, 0.1) == -0.5  # flag everyone stays
+    assert adjusted_bayes_threshold(1.5, 0.3, 0.1) == 1.5
+    assert 0 < adjusted_bayes_threshold(1e-300, 0.999, 0.001) < 1
+    with pytest.raises(ValueError, match="prevalence"):
+        adjusted_bayes_threshold(0.25, 0.0, 0.1)
+
+
+def test_resample_size_reads_counts_as_frequencies_and_reals_as_importance():
+    from core.bootstrap import resample_size
+
+    assert (resample_size(7).n, resample_size(7).kind) == (7, "rows")
+    assert resample_size(3, np.array([2.0, 5.0, 1.0])).kind == "counts"
+    assert resample_size(3, np.array([2.0, 5.0, 1.0])).n == 8
+    equal = resample_size(4, np.full(4, 0.25))
+    assert (equal.n, equal.kind) == (4, "importance")  # Kish: equal weights = rows
+    assert resample_size(2, np.array([3e-300, 7e-300])).n == 2  # no underflow
+    with pytest.raises(ValueError, match="2\\*\\*53"):
+        resample_size(2, np.array([1e308, 1e308]))  # no overflow either
+    skew = resample_size(4, np.array([0.5, 0.5, 0.5, 10.5]))
+    assert skew.kind == "importance" and skew.n == 1  # (12)^2 / 110.75 = 1.3
+    with pytest.raises(ValueError, match="2\\*\\*53"):
+        resample_size(2, np.array([1e19, 1.0]))
+    with pytest.raises(ValueError, match="finite"):
+        resample_size(2, np.array([np.inf, 1.0]))
+
+
+def test_weights_summing_to_one_bootstrap_like_the_same_rows_unweighted():
+    """The brief's case: a weight column summing to 1 once drew one case per
+    resample (band 0.494 to +inf, cost $0 to $0)."""
+    from core.bootstrap import resample_size
+
+    rng = np.random.default_rng(3)
+    n = 2000
+    y = (rng.random(n) < 0.4).astype(float)
+    s = np.round(1 / (1 + np.exp(-(2.5 * y - 1.2 + rng.normal(0, 1, n)))), 3)
+    w = np.full(n, 1.0 / n)
+    cost = core.CostMatrix(fp=1.0, fn=1.0)
+    plain_sweep, weighted = core.threshold_sweep(y, s), core.threshold_sweep(y, s, w)
+    size = resample_size(n, w)
+    assert size.kind == "importance" and size.n == n
+    a = bootstrap_optimum(plain_sweep, cost, n_boot=400, seed=1)
+    b = bootstrap_optimum(weighted, cost, n_boot=400, seed=2, n_cases=size.n)
+    for lo_hi_a, lo_hi_b in ((a.threshold_band, b.threshold_band),
+                             (a.cost_band, b.cost_band)):
+        assert np.all(np.isfinite(lo_hi_b))
+        assert lo_hi_b[0] < lo_hi_b[1]
+        np.testing.assert_allclose(lo_hi_b, lo_hi_a, atol=0.04)
+    with pytest.raises(ValueError, match="2\\*\\*53"):
+        bootstrap_optimum(core.threshold_sweep(y[:4], s[:4], np.full(4, 1e19)), cost)
+
+
+@pytest.mark.parametrize("strategy", ["uniform", "quantile"])
+@pytest.mark.parametrize("n_bins", [2, 3, 5, 10])
+def test_calibration_bins_match_scikit_learn_for_both_strategies(strategy, n_bins):
+    rng = np.random.default_rng(n_bins)
+    s = np.array([0.1, 0.1, 0.2, 0.2, 0.3, 0.3, 0.5, 0.5])
+    y = np.array([0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0])
+    p = np.round(rng.uniform(0, 1, 500), 2)  # ties and edges
+    yp = (rng.random(p.size) < p).astype(float)
+    for scores, labels in ((s, y), (p, yp)):
+        cal = calibration_summary(labels, scores, n_bins=n_bins, strategy=strategy)
+        true, pred = calibration_curve(labels, scores, n_bins=n_bins,
+                                       strategy=strategy)
+        np.testing.assert_allclose(cal.prob_pred, pred, rtol=1e-14)
+        np.testing.assert_allclose(cal.prob_true, true, rtol=1e-14)
+        assert cal.bin_weight.sum() == len(scores)
+    # integer weights bin like the duplicated rows they stand for
+    w = rng.integers(1, 4, p.size).astype(float)
+    rep = np.repeat(np.arange(p.size), w.astype(int))
+    cw = calibration_summary(yp, p, w, n_bins=n_bins, strategy=strategy)
+    cr = calibration_summary(yp[rep], p[rep], n_bins=n_bins, strategy=strategy)
+    if strategy == "uniform":
+        np.testing.assert_allclose(cw.prob_true, cr.prob_true)
+    assert cw.bin_weight.sum() == len(rep)
+    with pytest.raises(ValueError, match="strategy"):
+        calibration_summary(y, s, strategy="kmeans")
+
+
+def _row_cost(y, s, w, cost, t):
+    """Mean cost per case flagging ``s >= t``, row by row."""
+    flag = s >= t
+    cells = np.where(flag, np.where(y == 1, cost.tp, cost.fp),
+                     np.where(y == 1, cost.fn, cost.tn))
+    return float(np.sum(w * cells) / np.sum(w))
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_recommendation_never_loses_to_a_trivial_policy_on_held_out(seed):
+    """Brute force over every distinct score: the validation optimum, and the
+    recommendation's held-out cost against flag everyone, flag no one and 0.5."""
+    from core.thresholds import recommend
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(8, 60))
+    y = (rng.random(n) < rng.uniform(0.05, 0.6)).astype(float)
+    y[:2] = [0.0, 1.0]
+    s = np.round(np.clip(0.3 * y + rng.normal(0.35, 0.25, n), 0, 1), 2)
+    w = rng.integers(1, 4, n).astype(float) if seed % 2 else np.ones(n)
+    half = rng.random(n) < 0.5
+    half[:2] = [True, False]
+    cost = [core.CostMatrix(fp=5, fn=200), core.CostMatrix(fp=10, fn=30),
+            core.CostMatrix(tp=-50, fp=20, fn=0, tn=0),
+            core.CostMatrix(fp=1, fn=1)][seed % 4]
+    vy, vs, vw = y[half], s[half], w[half]
+    ty, ts, tw = y[~half], s[~half], w[~half]
+    val = core.threshold_sweep(vy, vs, vw)
+    test = core.threshold_sweep(ty, ts, tw)
+    rec = recommend(val, test, cost, 0.5)
+    candidates = [np.inf, *np.unique(vs)[::-1]]  # every distinct score, largest first
+    val_costs = [_row_cost(vy, vs, vw, cost, t) for t in candidates]
+    assert rec.optimum == candidates[int(np.argmin(val_costs))]
+    trivial = {"default": 0.5, "everyone": -np.inf, "no_one": np.inf}
+    rec_cost = _row_cost(ty, ts, tw, cost, rec.threshold)
+    assert rec_cost == pytest.approx(rec.cost)
+    for name, t in trivial.items():
+        other = _row_cost(ty, ts, tw, cost, t)
+        assert rec_cost <= other + 1e-9, (name, rec)
+        assert rec.held_out[name] == pytest.approx(other)
+        assert rec.saved_vs(name) >= -1e-9
+    opt_cost = _row_cost(ty, ts, tw, cost, rec.optimum)
+    beaten = {k for k, t in trivial.items() if _row_cost(ty, ts, tw, cost, t)
+              < opt_cost - 1e-9}
+    assert set(rec.beaten_by) == beaten
+    assert (rec.policy == "optimum") == (not beaten)
+
+
+def test_the_recommendation_on_one_half_keeps_the_optimum():
+    from core.thresholds import recommend
+
+    y, s, w = _data(ties=True, weights=True)
+    sweep = core.threshold_sweep(y, s, w)
+    rec = recommend(sweep, sweep, core.CostMatrix(fp=5, fn=200))
+    assert rec.policy == "optimum" and rec.beaten_by == ()
+
+
+def test_bootstrap_saving_matches_a_row_resampling_loop():
+    from core.bootstrap import bootstrap_saving
+
+    rng = np.random.default_rng(8)
+    n = 800
+    y = (rng.random(n) < 0.3).astype(float)
+    s = np.round(1 / (1 + np.exp(-(2 * y - 1 + rng.normal(0, 1, n)))), 2)
+    cost = core.CostMatrix(fp=10, fn=30)
+    sweep = core.threshold_sweep(y, s)
+    t, other = 0.3, 0.5
+    lo, hi = bootstrap_saving(sweep, cost, t, other, n_boot=2000, seed=0)
+    slow = []
+    for _ in range(2000):
+        idx = rng.integers(0, n, n)
+        slow.append(_row_cost(y[idx], s[idx], np.ones(n), cost, other)
+                    - _row_cost(y[idx], s[idx], np.ones(n), cost, t))
+    slo, shi = np.quantile(slow, [0.05, 0.95])
+    assert lo == pytest.approx(slo, abs=0.25 * (shi - slo))
+    assert hi == pytest.approx(shi, abs=0.25 * (shi - slo))
+    point = cost_at(sweep, cost, other) - cost_at(sweep, cost, t)
+    assert lo < point < hi
+    assert bootstrap_saving(sweep, cost, t, t) == (0.0, 0.0)
+    # the sign flips with the order
+    r_lo, r_hi = bootstrap_saving(sweep, cost, other, t, n_boot=2000, seed=0)
+    assert (r_lo, r_hi) == pytest.approx((-hi, -lo), abs=0.3 * (hi - lo))
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_best_under_capacity_against_brute_force(seed):
+    from core.thresholds import best_under_capacity
+
+    rng = np.random.default_rng(100 + seed)
+    n = int(rng.integers(5, 80))
+    y = (rng.random(n) < rng.uniform(0.1, 0.7)).astype(float)
+    s = np.round(rng.random(n), 2)
+    w = rng.integers(1, 5, n).astype(float) if seed % 2 else np.ones(n)
+    cost = core.CostMatrix(tp=float(rng.integers(-20, 1)),
+                           fp=float(rng.integers(1, 20)),
+                           fn=float(rng.integers(1, 200)), tn=0.0)
+    cap = float(rng.choice([0.0, 0.05, 0.1, 0.3, 0.5, 1.0]))
+    got = best_under_capacity(core.threshold_sweep(y, s, w), cost, cap)
+    best_t, best_c = np.inf, _row_cost(y, s, w, cost, np.inf)
+    for t in np.unique(s)[::-1]:  # every distinct score, largest first
+        share = np.sum(w[s >= t]) / np.sum(w)
+        c = _row_cost(y, s, w, cost, t)
+        if share <= cap + 1e-12 and c < best_c - 1e-12:
+            best_t, best_c = t, c
+    assert got.threshold == best_t
+    assert got.cost == pytest.approx(best_c)
+    assert got.flagged <= cap + 1e-12
+    assert got.price >= -1e-12
+    free = min([(np.inf, _row_cost(y, s, w, cost, np.inf))]
+               + [(t, _row_cost(y, s, w, cost, t)) for t in np.unique(s)],
+               key=lambda tc: tc[1])
+    assert got.optimum_cost == pytest.approx(free[1])
+    if cap == 1.0:
+        assert not got.binding and got.price == pytest.approx(0.0)
+    with pytest.raises(ValueError, match="share"):
+        best_under_capacity(core.threshold_sweep(y, s), cost, 1.5)

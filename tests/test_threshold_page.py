@@ -67,6 +67,16 @@ def _metric(at, label_start: str) -> str:
     raise AssertionError(f"no metric {label_start!r}: {[m.label for m in at.metric]}")
 
 
+def _num(text: str) -> float:
+    """A number field's text as a number."""
+    return float(text)
+
+
+def _shown(text: str) -> float:
+    """A threshold as the page prints it, read back as a number."""
+    return np.inf if text.startswith("+inf") else float(text)
+
+
 def _expected_default_story():
     """The headline numbers recomputed from core, independently of the page."""
     ds = core.one_d(n=200, separation=2.0, noise=1.0, balance=0.5, seed=0)
@@ -83,18 +93,20 @@ def test_default_view_tells_the_story():
     at = _page()
     opt, comp, _, _ = _expected_default_story()
     story = at.success[0].value
-    assert f"cost-optimal threshold **{opt:.3g}**" in story
+    shown = re.search(r"cost-optimal threshold \*\*([^*]+)\*\*", story).group(1)
+    assert float(shown) == pytest.approx(opt, rel=5e-4)
     # "$" is escaped in Markdown (a bare one would start LaTeX math)
     saved = money(comp.saved_vs("default", 1000)).replace("$", "\\$")
-    assert f"save {saved} per 1,000" in story
-    assert "held-out test half" in story
-    assert _metric(at, "Cost-optimal threshold") == f"{opt:.4g}"
+    assert f"saves **{saved} per 1,000 cases** (90% bootstrap interval" in story
+    assert "on the held-out half; chosen on the validation half" in story
+    assert _shown(_metric(at, "Cost-optimal threshold")) == pytest.approx(opt, rel=5e-4)
     assert _metric(at, "Saved vs flag everyone") == money(
         comp.saved_vs("everyone", 1000))
     assert _metric(at, "Saved vs flag no one") == money(comp.saved_vs("no_one", 1000))
     # the slider starts at 0.5, the metrics table shows both parts
     assert at.slider(key="thr.slider").value == pytest.approx(0.5)
     assert any(m.value.startswith("**At threshold 0.5**") for m in at.markdown)
+    assert _metric(at, "Cost-optimal threshold (recommended)")
     table = _table(at)
     assert list(table.columns) == ["Validation", "Held-out test"]
     _, _, sv, st_ = _expected_default_story()
@@ -113,7 +125,7 @@ def test_slider_ends_and_go_to_optimum():
     table = _table(at)
     assert table.loc["Recall", "Validation"] == "1.000"
     assert table.loc["Share flagged", "Held-out test"] == "100.0%"
-    assert at.number_input(key="thr.number").value == 0.0
+    assert _num(at.text_input(key="thr.number").value) == 0.0
     at.slider(key="thr.slider").set_value(1.0).run()
     assert not at.exception
     table = _table(at)
@@ -122,13 +134,13 @@ def test_slider_ends_and_go_to_optimum():
     at.button(key="thr.to_optimum").click().run()
     assert not at.exception
     assert at.session_state["thr"].threshold == opt
-    assert at.number_input(key="thr.number").value == pytest.approx(opt)
+    assert _num(at.text_input(key="thr.number").value) == pytest.approx(opt)
     table = _table(at)
     cost = core.CostMatrix(tp=0.0, fp=10.0, fn=30.0, tn=0.0)
     expected = core.thresholds.cost_at(st_, cost, opt) * 1000
     assert table.loc["Cost per 1,000 cases", "Held-out test"] == money(expected)
     # an exact value typed in the number input
-    at.number_input(key="thr.number").set_value(0.123456).run()
+    at.text_input(key="thr.number").input(str(0.123456)).run()
     assert at.session_state["thr"].threshold == pytest.approx(0.123456)
     assert at.slider(key="thr.slider").value == pytest.approx(0.123)
 
@@ -137,19 +149,19 @@ def test_every_cost_cell_including_gains_and_all_zeros():
     at = _page()
     for key, value in (("thr.cost_tp", -40.0), ("thr.cost_fp", 25.0),
                        ("thr.cost_fn", 60.0), ("thr.cost_tn", -1.5)):
-        at.number_input(key=key).set_value(value).run()
+        at.text_input(key=key).input(str(value)).run()
         assert not at.exception
         assert not _errors(at)
     cost = core.CostMatrix(tp=-40.0, fp=25.0, fn=60.0, tn=-1.5)
     _, _, sv, _ = _expected_default_story()
-    assert _metric(at, "Cost-optimal threshold") == (
-        f"{core.best_threshold(sv, cost):.4g}")
+    assert _shown(_metric(at, "Cost-optimal threshold")) == pytest.approx(
+        core.best_threshold(sv, cost), rel=5e-4)
     for key in ("thr.cost_tp", "thr.cost_fp", "thr.cost_fn", "thr.cost_tn"):
-        at.number_input(key=key).set_value(0.0).run()
+        at.text_input(key=key).input(str(0.0)).run()
         assert not at.exception
     assert "every threshold costs the same" in _text(at)
     # a gain for every decision and costs that favour flagging no one
-    at.number_input(key="thr.cost_fp").set_value(1000.0).run()
+    at.text_input(key="thr.cost_fp").input(str(1000.0)).run()
     assert not at.exception
     assert _metric(at, "Cost-optimal threshold") == "+inf (flag no one)"
     at.button(key="thr.to_optimum").click().run()
@@ -161,7 +173,7 @@ def test_prevalence_reweighting_changes_precision_not_recall():
     at = _page()
     before = _table(at)
     at.checkbox(key="thr.base_on").check().run()
-    at.number_input(key="thr.base_rate").set_value(0.1).run()
+    at.text_input(key="thr.base_rate").input(str(0.1)).run()
     assert not at.exception
     after = _table(at)
     assert after.loc["Recall", "Validation"] == before.loc["Recall", "Validation"]
@@ -251,8 +263,8 @@ def test_trained_scores_are_used_when_present():
     val, _ = split_scored(ScoredRows(y, p))
     sv = core.threshold_sweep(val.y_true, val.scores)
     cost = core.CostMatrix(tp=0.0, fp=10.0, fn=30.0, tn=0.0)
-    assert _metric(at, "Cost-optimal threshold") == (
-        f"{core.best_threshold(sv, cost):.4g}")
+    assert _shown(_metric(at, "Cost-optimal threshold")) == pytest.approx(
+        core.best_threshold(sv, cost), rel=5e-4)
 
 
 def test_tiny_data_say_they_cannot_hold_out():
@@ -267,9 +279,9 @@ def test_tiny_data_say_they_cannot_hold_out():
 
 def test_folded_settings_draw_nothing_and_keep_every_value():
     at = _page()
-    at.number_input(key="thr.cost_fn").set_value(55.0).run()
+    at.text_input(key="thr.cost_fn").input(str(55.0)).run()
     at.checkbox(key="thr.base_on").check().run()
-    at.number_input(key="thr.base_rate").set_value(0.2).run()
+    at.text_input(key="thr.base_rate").input(str(0.2)).run()
     at.text_input(key="thr.currency").set_value("EUR").run()
     data, y, s = _good_file()
     at = _upload(at, "scores.csv", data)
@@ -280,8 +292,11 @@ def test_folded_settings_draw_nothing_and_keep_every_value():
     at.run()
     assert not at.exception and not _errors(at)
     # nothing of the section is sent while it is folded...
-    assert not [w for w in at.number_input if w.key.startswith("thr.cost")]
+    assert not [w for w in at.text_input if w.key in ("thr.currency",
+                                                       "thr.base_rate")]
     assert not at.radio
+    # ...but the cost matrix is always on the decision screen
+    assert _num(at.text_input(key="thr.cost_fn").value) == 55.0
     # ...and the page still uses every setting: same optimum, same numbers
     val, _ = split_scored(ScoredRows(y.astype(float), s))
     rw = core.thresholds.reweight_sweep(core.threshold_sweep(val.y_true, val.scores),
@@ -295,8 +310,8 @@ def test_folded_settings_draw_nothing_and_keep_every_value():
     assert _metric(at, "Cost-optimal threshold") == opened
     at.session_state["thr_settings"] = True
     at.run()
-    assert at.number_input(key="thr.cost_fn").value == 55.0
-    assert at.number_input(key="thr.base_rate").value == pytest.approx(0.2)
+    assert _num(at.text_input(key="thr.cost_fn").value) == 55.0
+    assert _num(at.text_input(key="thr.base_rate").value) == pytest.approx(0.2)
     assert at.radio(key="thr.source").value == "upload"
 
 
@@ -362,7 +377,7 @@ WIDGETS = ("thr.cost_tp", "thr.cost_fp", "thr.cost_fn", "thr.cost_tn", "thr.numb
 
 
 def _widgets(at) -> dict:
-    values = {key: at.number_input(key=key).value for key in WIDGETS}
+    values = {key: _num(at.text_input(key=key).value) for key in WIDGETS}
     values["thr.slider"] = at.slider(key="thr.slider").value
     values["thr.currency"] = at.text_input(key="thr.currency").value
     values["thr.per"] = at.selectbox(key="thr.per").value
@@ -375,12 +390,12 @@ def _widgets(at) -> dict:
 def _set_everything(at) -> AppTest:
     for key, value in (("thr.cost_tp", -5.0), ("thr.cost_fp", 25.0),
                        ("thr.cost_fn", 60.0), ("thr.cost_tn", 1.5)):
-        at.number_input(key=key).set_value(value).run()
+        at.text_input(key=key).input(str(value)).run()
     at.text_input(key="thr.currency").set_value("EUR").run()
     at.selectbox(key="thr.per").set_value(10_000).run()
     at.checkbox(key="thr.base_on").check().run()
-    at.number_input(key="thr.base_rate").set_value(0.2).run()
-    at.number_input(key="thr.number").set_value(0.123456).run()
+    at.text_input(key="thr.base_rate").input(str(0.2)).run()
+    at.text_input(key="thr.number").input(str(0.123456)).run()
     assert not at.exception and not _errors(at)
     return at
 
@@ -392,7 +407,7 @@ def test_a_link_restores_the_view_numbers_included():
     assert params["thr.fp"] == "25" and params["thr.base"] == "0.2"
     shown, widgets = _headline(at), _widgets(at)
     assert widgets["thr.slider"] == pytest.approx(0.123)
-    assert "**At threshold 0.1235**" in _text(at)
+    assert "**At threshold 0.123456**" in _text(at)  # digits that tell scores apart
 
     fresh = _fresh(params)
     assert _widgets(fresh) == widgets
@@ -439,7 +454,8 @@ def test_malformed_links_fall_back_to_defaults(params, ignored):
     assert "<script>" not in text and "<img" not in text
     if ignored:  # the default story, numbers included
         opt, _, _, _ = _expected_default_story()
-        assert _metric(at, "Cost-optimal threshold") == f"{opt:.4g}"
+        assert _shown(_metric(at, "Cost-optimal threshold")) == pytest.approx(
+            opt, rel=5e-4)
     else:
         assert "Costs per case: TP \\*\\*\\$\\*\\*0.00" in "\n".join(
             c.value for c in at.caption)
@@ -449,7 +465,7 @@ def test_settings_survive_a_visit_to_training():
     at = _set_everything(_page())
     data, _, _ = _good_file()
     _upload(at, "scores.csv", data)
-    at.number_input(key="thr.number").set_value(0.41).run()
+    at.text_input(key="thr.number").input(str(0.41)).run()
     widgets, shown, params = _widgets(at), _headline(at), dict(at.query_params)
     at.switch_page("pages/training.py").run()
     assert not at.exception
@@ -467,8 +483,8 @@ def test_a_link_made_with_an_upload_asks_for_the_file_again():
     at = _page()
     data, _, _ = _good_file()
     _upload(at, "scores.csv", data)
-    at.number_input(key="thr.cost_fn").set_value(45.0).run()
-    at.number_input(key="thr.number").set_value(0.37).run()
+    at.text_input(key="thr.cost_fn").input(str(45.0)).run()
+    at.text_input(key="thr.number").input(str(0.37)).run()
     params, shown = dict(at.query_params), _headline(at)
     assert params["thr.file"] == "scores.csv" and params["thr.rows"] == "400"
 
@@ -477,11 +493,11 @@ def test_a_link_made_with_an_upload_asks_for_the_file_again():
     notice = fresh.get("text")
     assert any(t.value == "File: scores.csv (400 rows)" for t in notice)
     assert "Upload the scored file this link was made with again" in _text(fresh)
-    assert fresh.number_input(key="thr.cost_fn").value == 45.0
+    assert _num(fresh.text_input(key="thr.cost_fn").value) == 45.0
     # the same file again: the link's threshold and numbers come back
     _upload(fresh, "scores.csv", data)
     assert not fresh.exception and not _errors(fresh)
-    assert fresh.number_input(key="thr.number").value == pytest.approx(0.37)
+    assert _num(fresh.text_input(key="thr.number").value) == pytest.approx(0.37)
     assert _headline(fresh) == shown
     assert "Upload the scored file" not in _text(fresh)
 
@@ -526,7 +542,8 @@ def test_two_people_with_files_of_the_same_name_see_their_own_optimum():
             ("data.csv", data, "text/csv")).run()
         at.switch_page(PAGE).run()
         assert not at.exception
-        assert _metric(at, "Cost-optimal threshold") == f"{opt:.4g}"
+        assert _shown(_metric(at, "Cost-optimal threshold")) == pytest.approx(
+            opt, rel=5e-4)
         people.append(at)
     # the first person corrects the file and uploads it again under the same name
     first = people[0]
@@ -535,7 +552,8 @@ def test_two_people_with_files_of_the_same_name_see_their_own_optimum():
     first.file_uploader(key="ds.file_widget").set_value(
         ("data.csv", data, "text/csv")).run()
     first.switch_page(PAGE).run()
-    assert _metric(first, "Cost-optimal threshold") == f"{opt:.4g}"
+    assert _shown(_metric(first, "Cost-optimal threshold")) == pytest.approx(
+        opt, rel=5e-4)
 
     # scored files uploaded on the page itself
     files = [_scored_twin(seed) for seed in (0, 1, 2)]
@@ -544,12 +562,15 @@ def test_two_people_with_files_of_the_same_name_see_their_own_optimum():
     for data, opt in files[:2]:
         at = _upload(_page(), "data.csv", data)
         assert not _errors(at)
-        assert _metric(at, "Cost-optimal threshold") == f"{opt:.4g}"
+        assert _shown(_metric(at, "Cost-optimal threshold")) == pytest.approx(
+            opt, rel=5e-4)
         people.append(at)
     data, opt = files[2]
     _upload(people[0], "data.csv", data)
-    assert _metric(people[0], "Cost-optimal threshold") == f"{opt:.4g}"
-    assert _metric(people[1], "Cost-optimal threshold") == f"{files[1][1]:.4g}"
+    assert _shown(_metric(people[0], "Cost-optimal threshold")) == pytest.approx(
+        opt, rel=5e-4)
+    assert _shown(_metric(people[1], "Cost-optimal threshold")) == pytest.approx(
+        files[1][1], rel=5e-4)
 
 
 def test_removing_the_file_lets_go_of_everything_made_from_it():
@@ -613,3 +634,206 @@ def test_a_column_choice_that_cannot_work_keeps_the_previous_one():
     assert at.selectbox(key="thr.score_column").value == "score"
     assert at.session_state["thr"].score_column == "score"
     assert _metric(at, "Cost-optimal threshold") == opt
+
+
+# ------------------------------------------------------- issue 11/12: wrong numbers
+
+
+@pytest.mark.parametrize(("name", "content", "words"), [
+    ("huge_scores.csv", b"label,score\n0,-1e308\n1,1e308\n0,0.5\n1,0.7\n",
+     "The score column 'score' has"),
+    ("huge_counts.csv", b"label,score,count\n0,0.2,1e19\n1,0.9,1e19\n0,0.5,1\n",
+     "The weight column 'count' has"),
+    ("huge_weights.csv", b"label,score,weight\n0,0.2,1e308\n1,0.9,1e308\n0,0.5,1\n",
+     "The weight column 'weight' has"),
+])
+def test_numbers_no_widget_can_hold_are_refused_and_the_good_file_kept(
+        name, content, words):
+    at = _page()
+    data, _, _ = _good_file()
+    at = _upload(at, "scores.csv", data)
+    good = _metric(at, "Cost-optimal threshold")
+    at = _upload(at, name, content)
+    assert not at.exception
+    errors = [re.sub(r"\\(.)", r"\1", e) for e in _errors(at)]  # shown as text
+    assert errors and words in errors[0], errors
+    assert "previous file is still in use" in errors[0]
+    assert _metric(at, "Cost-optimal threshold") == good
+    assert at.slider(key="thr.slider").step == pytest.approx(0.001)
+
+
+def test_the_page_says_how_it_read_the_weights():
+    at = _page()
+    rng = np.random.default_rng(5)
+    n = 300
+    y = (rng.random(n) < 0.4).astype(int)
+    s = np.round(rng.random(n) * 0.5 + 0.4 * y, 3)
+    counts = "\n".join(f"{a},{b},{k}" for a, b, k in
+                       zip(y, s, rng.integers(1, 5, n), strict=True))
+    at = _upload(at, "counts.csv", ("label,score,count\n" + counts).encode())
+    assert not _errors(at)
+    assert "read as counts" in _text(at)
+    frac = "\n".join(f"{a},{b},{1 / n!r}" for a, b in zip(y, s, strict=True))
+    at = _upload(at, "frac.csv", ("label,score,weight\n" + frac).encode())
+    assert not _errors(at)
+    assert "read as importance weights" in _text(at)
+    assert "effective sample size" in _text(at)
+    _view(at, "uncertainty")  # no longer one case per resample: a finite band
+    band = _text(at).split("falls between")[1].split("in 90%")[0]
+    assert "+inf" not in band and "$0.00 and $0.00" not in band, band
+
+
+def test_the_bayes_threshold_moves_with_the_production_base_rate():
+    from core.thresholds import adjusted_bayes_threshold
+
+    at = _page()
+    _view(at, "calibration")
+    assert "= 0.25 is" in _text(at)
+    at.checkbox(key="thr.base_on").check().run()
+    at.text_input(key="thr.base_rate").input(str(0.02)).run()
+    assert not at.exception
+    _, _, sv, _ = _expected_default_story()
+    want = adjusted_bayes_threshold(0.25, core.thresholds.sample_prevalence(sv), 0.02)
+    assert want > 0.8
+    assert f"= {want:.3g}" in _text(at)
+
+
+def test_the_headline_never_shows_a_loss_to_a_trivial_policy_as_a_win():
+    """The brief's case, FP $5 / FN $200: the validation optimum lost to flagging
+    everyone on the held-out half under a green banner."""
+    from core.thresholds import recommend
+
+    at = _page()
+    at.text_input(key="thr.cost_fp").input(str(5.0)).run()
+    at.text_input(key="thr.cost_fn").input(str(200.0)).run()
+    assert not at.exception
+    _, _, sv, st_ = _expected_default_story()
+    cost = core.CostMatrix(tp=0.0, fp=5.0, fn=200.0, tn=0.0)
+    rec = recommend(sv, st_, cost, 0.5)
+    for label in ("Saved vs 0.5", "Saved vs flag everyone", "Saved vs flag no one"):
+        assert not _metric(at, label).startswith("-"), label
+    if rec.policy == "optimum":
+        assert at.success and not at.warning
+    else:
+        warning = at.warning[0].value
+        assert "costs more on the held-out half than flagging everyone" in warning
+        assert "Recommended instead" in warning
+        assert not any("Recommended:" in s.value for s in at.success)
+    label = ("Cost-optimal threshold (recommended)" if rec.policy == "optimum"
+             else "Recommended threshold")
+    assert _shown(_metric(at, label)) == pytest.approx(rec.threshold, rel=5e-4)
+
+
+def test_threshold_digits_tell_neighbouring_scores_apart():
+    from ui.format import format_threshold
+    from ui.threshold_data import make_scale, threshold_digits
+
+    rng = np.random.default_rng(0)
+    for scores in (rng.random(5000), np.round(rng.random(500), 2),
+                   np.array([0.29051, 0.29052, 0.5]), rng.normal(0, 30, 3000),
+                   np.array([1e14, 1e14 + 1.0]), np.array([0.0, 5e-324])):
+        d = threshold_digits(scores)
+        u = np.unique(scores)
+        shown = {format_threshold(t, d) for t in u}
+        assert len(shown) == len(u), d
+        assert 4 <= d <= 17
+        assert make_scale(scores).text(u[0]) == format_threshold(u[0], d)
+    assert threshold_digits(np.round(rng.random(500), 2)) <= 4
+
+
+JUNK = ["abc", "nan", "NaN", "inf", "-inf", "1e400", "", "   ", "1e13", "-1e13",
+        "12abc", "0x10", "=1+1", "$5", "1e306", "x" * 5000]
+
+
+@pytest.mark.parametrize(("key", "field", "good"), [
+    ("thr.cost_tp", "cost_tp", 0.0), ("thr.cost_fp", "cost_fp", 10.0),
+    ("thr.cost_fn", "cost_fn", 30.0), ("thr.cost_tn", "cost_tn", 0.0),
+    ("thr.base_rate", "base_rate", 0.2), ("thr.number", "threshold", 0.37),
+])
+def test_junk_typed_into_a_number_field_keeps_the_previous_value(key, field, good):
+    at = _page()
+    if field == "base_rate":
+        at.checkbox(key="thr.base_on").check().run()
+    at.text_input(key=key).input(str(good)).run()
+    assert getattr(at.session_state["thr"], field) == good
+    headline = _headline(at)
+    # a threshold of 1e13 is a threshold (flag no one), not junk
+    for junk in [j for j in JUNK if field != "threshold" or "e13" not in j]:
+        at.text_input(key=key).input(junk).run()
+        assert not at.exception, junk
+        assert getattr(at.session_state["thr"], field) == good, junk
+        assert _num(at.text_input(key=key).value) == good, junk
+        said = [re.sub(r"\\(.)", r"\1", c.value) for c in at.caption
+                if "Not applied" in c.value]
+        assert said and f"kept {good:g}" in said[0], (junk, said)
+        assert len(said[0]) < 300  # a long paste is quoted short
+        assert _headline(at) == headline, junk
+    # a good value clears the message
+    at.text_input(key=key).input("1,000" if field.startswith("cost") else "0.3").run()
+    assert not [c for c in at.caption if "Not applied" in c.value]
+    assert getattr(at.session_state["thr"], field) == (
+        1000.0 if field.startswith("cost") else 0.3)
+
+
+def test_a_huge_typed_threshold_is_applied_or_refused_never_ignored():
+    at = _page()
+    at.text_input(key="thr.number").input("1e13").run()
+    assert at.session_state["thr"].threshold == 1e13
+    assert _table(at).loc["Share flagged", "Validation"] == "0.0%"
+    assert at.slider(key="thr.slider").value == 1.0
+    at.text_input(key="thr.number").input("1e306").run()
+    assert not at.exception
+    assert at.session_state["thr"].threshold == 1e13
+    said = " ".join(c.value for c in at.caption if "Not applied" in c.value)
+    assert "1e\\+15" in said or "1e+15" in said
+
+
+def test_a_capacity_cap_gives_the_best_threshold_under_it_and_its_price():
+    from core.thresholds import best_under_capacity
+
+    at = _page()
+    at.checkbox(key="thr.cap_on").check().run()
+    at.text_input(key="thr.cap").input("0.05").run()
+    assert not at.exception
+    assert at.session_state["thr"].cap == 0.05
+    _, _, sv, _ = _expected_default_story()
+    cost = core.CostMatrix(tp=0.0, fp=10.0, fn=30.0, tn=0.0)
+    cap = best_under_capacity(sv, cost, 0.05)
+    assert cap.binding
+    note = re.sub(r"\\(.)", r"\1", at.warning[0].value)
+    assert f"the cap costs **{money(cap.price * 1000)} per 1,000 cases**" in note
+    shown = float(re.search(r"use \*\*([^*]+)\*\*", note).group(1))
+    assert shown == pytest.approx(cap.threshold, rel=5e-4)
+    assert dict(at.query_params)["thr.cap"] == "0.05"  # the cap travels in the link
+    at.text_input(key="thr.cap").input("2").run()  # out of range: kept, said why
+    assert at.session_state["thr"].cap == 0.05
+    assert any("Not applied" in c.value for c in at.caption)
+
+
+def test_after_a_scored_upload_the_sidebar_hides_the_generator_controls():
+    at = _page()
+    assert at.sidebar.slider  # the 1-D generator's controls apply to these scores
+    data, _, _ = _good_file()
+    at = _upload(at, "scores.csv", data)
+    assert not at.exception
+    assert not at.sidebar.slider and not at.sidebar.number_input
+    said = " ".join(c.value for c in at.sidebar.caption)
+    assert "uses your scored file scores" in re.sub(r"\\(.)", r"\1", said)
+    at.button(key="thr.remove").click().run()
+    assert not at.exception
+    assert at.sidebar.slider
+
+
+def test_calibration_bins_can_be_quantiles_and_travel_in_the_link():
+    from core.calibration import calibration_summary
+
+    at = _view(_page(), "calibration")
+    ds = core.one_d(n=200, separation=2.0, noise=1.0, balance=0.5, seed=0)
+    p = core.scored.out_of_fold_scores(ds.X, ds.y)
+    uniform = calibration_summary(ds.y, p)
+    assert _metric(at, "Expected calibration error") == f"{uniform.ece:.3f}"
+    at.radio(key="thr.bins").set_value("quantile").run()
+    assert not at.exception
+    quantile = calibration_summary(ds.y, p, strategy="quantile")
+    assert _metric(at, "Expected calibration error") == f"{quantile.ece:.3f}"
+    assert dict(at.query_params)["thr.bins"] == "quantile"

@@ -3,14 +3,27 @@ spreadsheet), the one-page Markdown decision memo, and a trained model as JSON."
 
 from __future__ import annotations
 
+import csv
+import hashlib
+import html
+import io
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 from core.bootstrap import BootstrapResult
 from core.calibration import Calibration
 from core.fitting import Preprocessor, polynomial_features
-from core.thresholds import Comparison, CostMatrix, Sweep, expected_cost, rates
-from ui.format import format_threshold, money, plain
+from core.thresholds import (
+    Comparison,
+    CostMatrix,
+    Recommendation,
+    Sweep,
+    expected_cost,
+    rates,
+)
+from ui.format import format_threshold, money, plain, short
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -191,3 +204,219 @@ def export_logits(export: dict, X) -> np.ndarray:
     Xp, _ = polynomial_features(X, int(pre["polynomial_degree"]))
     Z = (Xp - np.asarray(pre["mean"])) / np.asarray(pre["scale"])
     return Z @ np.asarray(export["w"]) + float(export["b"])
+
+
+# ---------------------------------------------------------------------------------
+# The Threshold page's decision exports: CSV of both halves, plain-text memo and a
+# self-contained HTML report. User text is written as text (never markup).
+# ---------------------------------------------------------------------------------
+
+POLICY_NAMES = {"optimum": "cost-optimal threshold", "default": "default threshold",
+                "everyone": "flag everyone", "no_one": "flag no one"}
+
+
+@dataclass(frozen=True)
+class DecisionFacts:
+    """Everything a decision export says, computed once on the page."""
+
+    made: str  # UTC date and time
+    source: str  # where the scores come from (user text)
+    file_name: str  # "" for a built-in dataset
+    n_rows: int
+    n_cases: float
+    positives: float
+    content_sha256: str
+    base_rate: str  # in words
+    weights: str  # how weights were read, in words ("" without weights)
+    cost: CostMatrix
+    currency: str
+    per: int
+    digits: int
+    threshold: float  # the one the page shows (the slider's)
+    recommendation: Recommendation
+    saving_band: tuple[float, float]  # per case, vs the default
+    default_threshold: float
+    split: bool
+
+    def t(self, value: float) -> str:
+        return format_threshold(value, self.digits)
+
+    def money(self, value: float) -> str:
+        return money(value, short(self.currency, 5))
+
+
+def content_sha256(y_true, scores, sample_weight=None) -> str:
+    """SHA-256 of the scored rows' values (labels, scores, weights) as float64."""
+    h = hashlib.sha256()
+    for a in (y_true, scores, sample_weight):
+        if a is not None:
+            h.update(np.ascontiguousarray(a, dtype=np.float64).tobytes())
+        h.update(b"|")
+    return h.hexdigest()
+
+
+def _count_text(v: float) -> str:
+    return f"{v:.0f}" if float(v).is_integer() else f"{v:.6g}"
+
+
+def decision_csv(facts: DecisionFacts, halves: dict[str, Sweep]) -> bytes:
+    """The threshold table of each half (``{"validation": sweep, "held-out": ...}``)
+    as CSV: a ``#`` header block (cost matrix, currency, data, date), then one row
+    per distinct score of each half, highest first (flagging no one is no row).
+
+    Counts are whole numbers when the weights are; costs are per ``facts.per``
+    cases, as on screen; thresholds have the page's digits. Every text cell and the
+    header block are neutralised against spreadsheet formulas.
+    """
+    c, cur = facts.cost, neutralise_cell(short(facts.currency, 5))
+    head = [
+        "Loss Lab threshold table",
+        f"made {facts.made}",
+        f"data: {short(facts.source, 120)}; {facts.n_rows} rows; "
+        f"sha256 {facts.content_sha256}",
+        f"currency: {cur}; costs per case: TP {c.tp:g}; FP {c.fp:g}; FN {c.fn:g}; "
+        f"TN {c.tn:g}",
+        f"expected_cost is per {facts.per} cases; a case is flagged when its score is"
+        " at or above the threshold",
+    ]
+    out = io.StringIO()
+    for line in head:  # one cell per line, starting with "#": never a formula
+        out.write("# " + line.replace(",", ";").replace('"', "'") + "\n")
+    writer = csv.writer(out, lineterminator="\n")
+    cost_col = f"expected_cost_per_{facts.per}"
+    writer.writerow(["half", "threshold", "tp", "fp", "fn", "tn", "precision",
+                     "recall", "f1", "flagged", cost_col])
+    for half, sweep in halves.items():
+        r = rates(sweep)
+        ec = expected_cost(sweep, facts.cost) * facts.per
+        for i in range(1, len(sweep.thresholds)):  # row 0 is +inf: flag no one
+            writer.writerow([
+                neutralise_cell(half), format_threshold(sweep.thresholds[i],
+                                                        facts.digits),
+                *(_count_text(x[i]) for x in (sweep.tp, sweep.fp, sweep.fn,
+                                               sweep.tn)),
+                f"{r['precision'][i]:.6f}", f"{r['recall'][i]:.6f}",
+                f"{r['f1'][i]:.6f}", f"{r['flagged'][i]:.6f}", f"{ec[i]:.6f}",
+            ])
+    return out.getvalue().encode("utf-8")
+
+
+def _recommendation_lines(f: DecisionFacts) -> list[str]:
+    rec, per = f.recommendation, f.per
+    basis = ("held-out half (the threshold was chosen on the validation half)"
+             if f.split else "same rows it was chosen on (too few to hold out)")
+    lo, hi = f.saving_band
+    lines = [f"Recommendation: {POLICY_NAMES[rec.policy]}, threshold "
+             f"{f.t(rec.threshold)}."]
+    if rec.policy == "optimum":
+        lines.append(
+            f"It saves {f.money(rec.saved_vs('default', per))} per {per:,} cases "
+            f"against {f.default_threshold:g} on the {basis}; 90% bootstrap "
+            f"interval {f.money(lo * per)} to {f.money(hi * per)}.")
+    else:
+        lines.append(
+            f"The cost-optimal threshold on the validation half, "
+            f"{f.t(rec.optimum)}, costs more on the held-out half than "
+            + ", ".join(POLICY_NAMES[b] for b in rec.beaten_by) + "; the cheapest "
+            "of those is recommended instead.")
+    return lines
+
+
+def _check_rows(f: DecisionFacts) -> list[tuple[str, str, str, str]]:
+    """(policy, threshold, validation cost, held-out cost) per ``per`` cases."""
+    rec, per = f.recommendation, f.per
+    return [(POLICY_NAMES[k], f.t(rec.thresholds[k]),
+             f.money(rec.validation[k] * per), f.money(rec.held_out[k] * per))
+            for k in ("optimum", "default", "everyone", "no_one")]
+
+
+def decision_memo_text(f: DecisionFacts, metrics: dict[str, dict[str, float]]) -> str:
+    """The decision memo as Markdown that reads as plain text: no escapes (user
+    text is shortened to one line and shown as is; nothing renders it), a date,
+    the data, the cost matrix, the recommendation with its interval, the held-out
+    check and the metrics at ``f.threshold``."""
+    c, per = f.cost, f.per
+    name = short(f.file_name or f.source, 120)
+    lines = [
+        "# Decision memo: classification threshold", "",
+        f"Made {f.made} with Loss Lab.", "",
+        "## Data",
+        f"- Scores: {short(f.source, 200)}",
+        f"- File: {name}; {f.n_rows:,} rows, {f.n_cases:,.0f} cases, "
+        f"{f.positives:,.0f} positive; SHA-256 {f.content_sha256}",
+        f"- Positives in production: {f.base_rate}",
+    ]
+    if f.weights:
+        lines.append(f"- Weights: {f.weights}")
+    lines += [
+        "", f"## Cost matrix ({short(f.currency, 5)} per case; a gain is negative)",
+        "", "|                 | flagged   | not flagged |",
+        "|-----------------|-----------|-------------|",
+        f"| actual positive | TP {f.money(c.tp):<6} | FN {f.money(c.fn):<8} |",
+        f"| actual negative | FP {f.money(c.fp):<6} | TN {f.money(c.tn):<8} |",
+        "", "## Recommendation", "", *_recommendation_lines(f), "",
+        f"## Held-out check (cost per {per:,} cases)", "",
+        "| policy | threshold | validation | held-out |", "|---|---|---:|---:|",
+        *(f"| {a} | {b} | {v} | {h} |" for a, b, v, h in _check_rows(f)), "",
+        f"## At threshold {f.t(f.threshold)}", "",
+        "| part | precision | recall | F1 | flagged |", "|---|---:|---:|---:|---:|",
+    ]
+    for part, mt in metrics.items():
+        lines.append(f"| {part} | {mt['precision']:.3f} | {mt['recall']:.3f} | "
+                     f"{mt['f1']:.3f} | {mt['flagged']:.1%} |")
+    return "\n".join(lines) + "\n"
+
+
+def decision_report_html(f: DecisionFacts, metrics: dict[str, dict[str, float]],
+                         figure) -> str:
+    """One self-contained HTML file that opens offline: Plotly's JavaScript
+    inlined, every user text escaped."""
+    e = html.escape
+    c = f.cost
+    rows = "".join(f"<tr><td>{e(a)}</td><td>{e(b)}</td><td>{e(v)}</td>"
+                   f"<td>{e(h)}</td></tr>" for a, b, v, h in _check_rows(f))
+    mrows = "".join(
+        f"<tr><td>{e(p)}</td><td>{m['precision']:.3f}</td><td>{m['recall']:.3f}"
+        f"</td><td>{m['f1']:.3f}</td><td>{m['flagged']:.1%}</td></tr>"
+        for p, m in metrics.items())
+    chart = figure.to_html(full_html=False, include_plotlyjs=True,
+                           config={"displaylogo": False})
+    rec = "".join(f"<p id='recommendation'>{e(x)}</p>" if i == 0 else f"<p>{e(x)}</p>"
+                  for i, x in enumerate(_recommendation_lines(f)))
+    lo, hi = f.saving_band
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>Decision report: classification threshold</title>
+<style>body{{font-family:sans-serif;max-width:980px;margin:2em auto;color:#222}}
+table{{border-collapse:collapse}}td,th{{border:1px solid #bbb;padding:4px 10px}}</style>
+</head><body>
+<h1>Decision report: classification threshold</h1>
+<p>Made {e(f.made)} with Loss Lab.</p>
+<h2>Data</h2>
+<ul><li>Scores: {e(short(f.source, 200))}</li>
+<li>File: {e(short(f.file_name or "(built-in dataset)", 120))}</li>
+<li>Rows: <span id="rows">{f.n_rows}</span>; cases {f.n_cases:,.0f}; positives
+<span id="positives">{f.positives:,.0f}</span></li>
+<li>SHA-256: <code id="sha256">{f.content_sha256}</code></li>
+<li>Positives in production: {e(f.base_rate)}</li>
+{f"<li>Weights: {e(f.weights)}</li>" if f.weights else ""}</ul>
+<h2>Cost matrix ({e(short(f.currency, 5))} per case)</h2>
+<table id="cost-matrix"><tr><th></th><th>flagged</th><th>not flagged</th></tr>
+<tr><th>actual positive</th><td data-cell="tp">{c.tp:g}</td>
+<td data-cell="fn">{c.fn:g}</td></tr>
+<tr><th>actual negative</th><td data-cell="fp">{c.fp:g}</td>
+<td data-cell="tn">{c.tn:g}</td></tr></table>
+<h2>Recommendation</h2>{rec}
+<p>Saving against {f.default_threshold:g}, 90% bootstrap interval per {f.per:,}
+cases: <span id="interval-low">{lo * f.per:.6g}</span> to
+<span id="interval-high">{hi * f.per:.6g}</span>.</p>
+<h2>Held-out check (cost per {f.per:,} cases)</h2>
+<table id="held-out-check"><tr><th>policy</th><th>threshold</th><th>validation</th>
+<th>held-out</th></tr>{rows}</table>
+<h2>At threshold {e(f.t(f.threshold))}</h2>
+<table><tr><th>part</th><th>precision</th><th>recall</th><th>F1</th>
+<th>flagged</th></tr>{mrows}</table>
+<h2>Precision, recall, F1 and expected cost</h2>
+{chart}
+</body></html>
+"""

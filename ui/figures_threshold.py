@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 from ui.style import (
     BLACK,
@@ -162,6 +163,86 @@ def make_cost_figure(
     return _legend_below(fig)
 
 
+DECISION_HEIGHT = 340
+DECISION_POINTS = 250
+
+
+def money_tick_format(values) -> str:
+    """One d3 format for every tick and hover of a money axis: whole amounts,
+    unless every amount is below 100 (then cents)."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    return ",.0f" if v.size and np.max(np.abs(v)) >= 100 else ",.2f"
+
+
+def _marker_line(fig: go.Figure, x: float, name: str, color: str, dash: str,
+                 label: str) -> None:
+    """A vertical line through both panels, as a named layout shape (a shape has
+    no legend entry to leave behind), labelled at the top."""
+    fig.add_shape(type="line", x0=x, x1=x, xref="x", y0=0, y1=1, yref="paper",
+                  name=name, line={"color": color, "dash": dash, "width": 2})
+    fig.add_annotation(x=x, y=1.0, xref="x", yref="paper", text=label, name=name,
+                       showarrow=False, yanchor="bottom", font={"color": color})
+
+
+def make_decision_figure(
+    thresholds, precision, recall, f1, cost, *, recommended: float,
+    current: float, currency: str = "$", per: int = 1000,
+    band: tuple[float, float] | None = None, x_title: str = "threshold",
+    height: int = DECISION_HEIGHT,
+) -> go.Figure:
+    """Precision, recall and F1 over the threshold, the expected cost per ``per``
+    cases under them on the same x axis; the recommendation and the current
+    threshold are vertical lines through both (:func:`move_current_line` moves the
+    current one). The money axis starts at 0 and has one tick format."""
+    t, p, r, f, c = _finite(thresholds, precision, recall, f1, cost)
+    if len(t) > DECISION_POINTS:  # redrawn on every slider move: keep it light
+        keep = np.unique(np.linspace(0, len(t) - 1, DECISION_POINTS).round()
+                         .astype(np.int64))
+        t, p, r, f, c = (a[keep] for a in (t, p, r, f, c))
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08)
+    for y, name, color, dash in ((p, "precision", BLUE, "solid"),
+                                 (r, "recall", VERMILLION, "dash"),
+                                 (f, "F1", BLUISH_GREEN, "dot")):
+        fig.add_trace(go.Scatter(x=t, y=y, mode="lines", name=name,
+                                 line={"color": color, "dash": dash, "width": 2.5},
+                                 hovertemplate=f"{name} %{{y:.3f}}<extra></extra>"),
+                      row=1, col=1)
+    fmt = money_tick_format(c)
+    fig.add_trace(go.Scatter(
+        x=t, y=c, mode="lines", name=f"cost per {per:,}",
+        line={"color": BLACK, "width": 2.5},
+        hovertemplate=f"{currency}%{{y:{fmt}}}<extra></extra>"), row=2, col=1)
+    if band is not None and all(np.isfinite(band)) and band[1] > band[0]:
+        fig.add_vrect(x0=band[0], x1=band[1], fillcolor=SKY_BLUE, opacity=0.25,
+                      line_width=0, row=2, col=1)
+    if np.isfinite(recommended):
+        _marker_line(fig, recommended, "recommended", BLUISH_GREEN, "dash",
+                     "recommended")
+    x = current if np.isfinite(current) else (t.max() if t.size else 0.0)
+    _marker_line(fig, x, "current", THRESHOLD, "solid", "current")
+    fig.update_yaxes(range=[0, 1.02], title_text="value", row=1, col=1)
+    fig.update_yaxes(rangemode="tozero", tickprefix=currency, tickformat=fmt,
+                     title_text=f"cost per {per:,}", row=2, col=1)
+    fig = apply_style(fig, height=height)
+    fig.update_xaxes(title_text=x_title, row=2, col=1)
+    fig.update_xaxes(showspikes=True, spikemode="across", spikethickness=1)
+    fig.update_layout(margin={"l": 70, "r": 10, "t": 40, "b": 40},
+                      hovermode="x unified",
+                      legend={"orientation": "h", "yanchor": "bottom", "y": 1.07,
+                              "x": 0, "xanchor": "left", "font": {"size": 12},
+                              "itemwidth": 30})
+    return fig
+
+
+def move_current_line(fig: go.Figure, x: float) -> go.Figure:
+    """Move the current-threshold line and its label in place."""
+    if np.isfinite(x):
+        fig.update_shapes({"x0": x, "x1": x}, selector={"name": "current"})
+        fig.update_annotations({"x": x}, selector={"name": "current"})
+    return fig
+
+
 def make_ratio_figure(ratios, empirical, bayes, current_ratio: float | None,
                       current_optimum: float | None) -> go.Figure:
     """Optimal threshold against the FN/FP regret ratio (log scale)."""
@@ -255,9 +336,11 @@ __all__ = [
     "make_bootstrap_figure",
     "make_calibration_figure",
     "make_cost_figure",
+    "make_decision_figure",
     "make_metrics_figure",
     "make_pr_figure",
     "make_ratio_figure",
     "make_roc_figure",
     "move_current",
+    "move_current_line",
 ]

@@ -16,11 +16,13 @@ def money(value: float, currency: str = "$") -> str:
     return f"{sign}{currency}{v:,.{digits}f}"
 
 
-def format_threshold(t: float) -> str:
-    """A threshold for people: four significant digits; ``+inf`` means flag no one."""
+def format_threshold(t: float, digits: int = 4) -> str:
+    """A threshold for people: ``digits`` significant digits (four by default; the
+    Threshold page passes as many as its scores need to stay apart); ``+inf``
+    means flag no one."""
     if math.isinf(t) and t > 0:
         return "+inf (flag no one)"
-    return f"{t:.4g}"
+    return f"{t:.{digits}g}"
 
 
 def short_number(v: float) -> str:

@@ -161,7 +161,8 @@ MONEY_LIMIT = 1e12
 @dataclass(frozen=True)
 class ThresholdState(Model):
     """``threshold`` None is the scale's default (0.5, or 0 for raw scores);
-    ``base_rate`` None means production looks like the data."""
+    ``base_rate`` None means production looks like the data; ``cap`` None means no
+    cap on the share of cases flagged."""
 
     KEY = "thr"
     source: str = choice("builtin", SOURCES, param="src")
@@ -173,6 +174,8 @@ class ThresholdState(Model):
     currency: str = text("$", 5, param="cur")
     per: int = choice(1_000, PER_CHOICES)
     base_rate: float | None = number(None, 0.001, 0.999, param="base", optional=True)
+    cap: float | None = number(None, 0.0, 1.0, param="cap", optional=True)
+    bins: str = choice("uniform", ("uniform", "quantile"))  # calibration bins
     sigmoid: bool = flag(False)
     curves: bool = flag(False)  # the curves with the threshold marked, under it
     view: str = choice("threshold", VIEWS)

@@ -15,7 +15,7 @@ once, identified by the SHA-256 of its bytes.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field, replace
 
 import pandas as pd
@@ -399,6 +399,17 @@ def _on_choice(what: str) -> None:
     apply_columns(st.session_state)
 
 
+# A page that can use data of its own (the Threshold page's scored file) registers
+# a check here, by its model's KEY: it returns a sentence naming the data in use when
+# the sidebar's dataset does not apply to that page, else None.
+OWN_DATA: dict[str, Callable[[], str | None]] = {}
+
+
+def _own_data() -> str | None:
+    check = OWN_DATA.get(st.session_state.get(state.PAGE_KEY))
+    return check() if check is not None else None
+
+
 def render_sidebar() -> None:
     """Dataset picker, the generator controls of the chosen dataset, the upload."""
     model = state.current(DatasetState)
@@ -416,6 +427,11 @@ def render_sidebar() -> None:
                             label_visibility="collapsed",
                             **state.bind(DatasetState, "name") | {
                                 "on_change": _on_name, "args": ()})
+        own = _own_data()
+        if own is not None:  # the generator's controls do not apply to this page
+            st.caption(plain(own, 300))
+            _render_upload(up)
+            return
         if name in DATASETS and DATASETS[name][2]:
             st.caption(DATASETS[name][2])
         for control in DATASETS.get(name, ("", ()))[1]:

@@ -35,6 +35,7 @@ MAX_NAME_SHOWN = 24  # how much of an unknown parameter's name a notice quotes
 _NOTICE = "_state_url_notice"  # parameters ignored when the session started
 _NOTICE_ON = "_state_url_notice_on"  # the page the notice is shown on
 _PAGE = "_state_page_model"  # the KEY of the model of the page on screen
+PAGE_KEY = _PAGE  # for modules that ask which page is on screen (ui/sidebar.py)
 _REFUSED = "_state_refused"  # widget key -> why the value typed there was refused
 MAX_VALUE_SHOWN = 80  # how much of a refused value a message quotes
 _MISSING = object()

@@ -17,6 +17,7 @@ share a result.
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -24,7 +25,13 @@ import pandas as pd
 import streamlit as st
 
 import core
-from core.bootstrap import BootstrapResult, bootstrap_optimum
+from core.bootstrap import (
+    BootstrapResult,
+    ResampleSize,
+    bootstrap_optimum,
+    bootstrap_saving,
+    resample_size,
+)
 from core.calibration import Calibration, calibration_summary
 from core.scored import (
     ScoredRows,
@@ -36,22 +43,28 @@ from core.scored import (
     to_probabilities,
 )
 from core.thresholds import (
+    Capacity,
+    Recommendation,
     average_precision,
+    best_under_capacity,
     optimum_by_ratio,
+    recommend,
     reweight_sweep,
     roc_auc,
     sample_prevalence,
 )
 from ui import state
+from ui.format import format_threshold
 from ui.memo import Memo, digest, memo
 from ui.models import MAX_COLUMN_NAME, MAX_FILE_NAME, ThresholdState, TrainedScores
-from ui.sidebar import Chosen
+from ui.sidebar import OWN_DATA, Chosen
 
 SESSION_KEY = "_thr_session"
 BIG_ENTRIES = 4  # rows, splits and sweeps: up to a few arrays of the data's length
 SMALL_ENTRIES = 48  # curves, bootstrap, figures: a few thousand numbers each
 MAX_PLOT_POINTS = 800
 N_BOOT = 300
+N_BOOT_SAVING = 2000  # six cells per resample: cheap
 RATIOS = np.logspace(-2, 2, 81)
 SLIDER_STEPS = 1_000
 
@@ -85,6 +98,26 @@ class ThresholdSession:
     trained: tuple[object, str] | None = None  # (TrainedScores, its key)
     big: Memo = field(default_factory=lambda: Memo(BIG_ENTRIES))
     small: Memo = field(default_factory=lambda: Memo(SMALL_ENTRIES))
+
+
+def sidebar_not_in_use() -> str | None:
+    """For the sidebar (``ui.sidebar.OWN_DATA``): a sentence when this page's
+    scores are not the sidebar dataset's (a scored file, or the Training page's
+    model), so the generator's controls, which do not apply, are not shown."""
+    view = state.current(ThresholdState)
+    held = st.session_state.get(SESSION_KEY)
+    if (view.source == "upload" and isinstance(held, ThresholdSession)
+            and held.upload is not None):
+        return (f"This page uses your scored file {held.upload.name}: the dataset "
+                "settings apply to the other pages.")
+    if view.source == "trained" and isinstance(st.session_state.get(
+            "trained_scores"), TrainedScores):
+        return ("This page uses the model trained on the Training page: the dataset "
+                "settings apply to the other pages.")
+    return None
+
+
+OWN_DATA[ThresholdState.KEY] = sidebar_not_in_use
 
 
 def session() -> ThresholdSession:
@@ -272,12 +305,18 @@ def check_columns(sess: ThresholdSession, previous: tuple[str, str, str]) -> Non
 
 @dataclass(frozen=True)
 class Scale:
-    """The threshold's scale: [0, 1] for probabilities, else the scores' range."""
+    """The threshold's scale: [0, 1] for probabilities, else the scores' range, and
+    the significant digits that tell any two neighbouring distinct scores apart."""
 
     lo: float
     hi: float
     step: float
     default: float
+    digits: int = 4
+
+    def text(self, t: float) -> str:
+        """The one way a threshold is written on the page and in every export."""
+        return format_threshold(t, self.digits)
 
     def snap(self, value: float) -> float:
         """The slider position closest to ``value``."""
@@ -287,7 +326,29 @@ class Scale:
         return float(np.clip(round(snapped, 10), self.lo, self.hi))
 
 
+MIN_DIGITS, MAX_DIGITS = 4, 17  # 17 significant digits tell any two floats apart
+
+
+def threshold_digits(scores: np.ndarray) -> int:
+    """Fewest significant digits (at least 4) that print every two neighbouring
+    distinct scores differently: rounding ``m`` to ``d`` digits moves it by at most
+    half of ``m 10**(1 - d)``, so ``d >= 1 + log10(m / gap)`` keeps neighbours
+    ``gap`` apart distinct."""
+    u = np.unique(np.asarray(scores, dtype=float))
+    if len(u) < 2:
+        return MIN_DIGITS
+    gaps = np.diff(u)
+    mags = np.maximum(np.abs(u[1:]), np.abs(u[:-1]))
+    with np.errstate(divide="ignore", over="ignore"):
+        worst = float(np.max(mags / gaps))
+    if not np.isfinite(worst):
+        return MAX_DIGITS
+    need = 1 + math.ceil(math.log10(max(worst, 1.0)))
+    return int(min(max(need, MIN_DIGITS), MAX_DIGITS))
+
+
 def make_scale(scores: np.ndarray) -> Scale:
+    digits = threshold_digits(scores)
     if scores_are_probabilities(scores):
         lo, hi, default = 0.0, 1.0, 0.5
     else:
@@ -295,7 +356,7 @@ def make_scale(scores: np.ndarray) -> Scale:
         if hi <= lo:
             hi = lo + 1.0
         default = float(np.clip(0.0, lo, hi))  # logit 0 is probability 0.5
-    return Scale(lo, hi, (hi - lo) / SLIDER_STEPS, default)
+    return Scale(lo, hi, (hi - lo) / SLIDER_STEPS, default, digits)
 
 
 @dataclass(frozen=True)
@@ -375,13 +436,44 @@ def curves(sess: ThresholdSession, analysis: Analysis, cost: core.CostMatrix,
                           lambda: _curves(analysis.val, cost, per))
 
 
+def resample(analysis: Analysis) -> ResampleSize:
+    """Cases per bootstrap resample of the validation half: counts as frequencies,
+    real-valued weights as importance weights (``core.bootstrap.resample_size``)."""
+    rows = analysis.val_rows
+    return resample_size(rows.n_rows, rows.sample_weight)
+
+
 def bootstrap(sess: ThresholdSession, analysis: Analysis,
               cost: core.CostMatrix) -> BootstrapResult:
-    n_cases = max(round(analysis.val_rows.n_cases), 1)
+    n_cases = resample(analysis).n
     return sess.small.get(
         ("boot", analysis.key, cost),
         lambda: bootstrap_optimum(analysis.val, cost, n_boot=N_BOOT, seed=0,
                                   n_cases=n_cases))
+
+
+def recommendation(sess: ThresholdSession, analysis: Analysis, cost: core.CostMatrix,
+                   default: float) -> Recommendation:
+    return sess.small.get(("recommend", analysis.key, cost, default),
+                          lambda: recommend(analysis.val, analysis.test, cost, default))
+
+
+def saving_band(sess: ThresholdSession, analysis: Analysis, cost: core.CostMatrix,
+                rec: Recommendation, default: float) -> tuple[float, float]:
+    """90% bootstrap interval of the held-out money saved per case by the
+    recommendation against the default threshold (held-out cases resampled)."""
+    rows = analysis.test_rows
+    n_cases = resample_size(rows.n_rows, rows.sample_weight).n
+    return sess.small.get(
+        ("saving", analysis.key, cost, rec.threshold, default),
+        lambda: bootstrap_saving(analysis.test, cost, rec.threshold, default,
+                                 n_boot=N_BOOT_SAVING, seed=0, n_cases=n_cases))
+
+
+def capacity(sess: ThresholdSession, analysis: Analysis, cost: core.CostMatrix,
+             max_share: float) -> Capacity:
+    return sess.small.get(("capacity", analysis.key, cost, max_share),
+                          lambda: best_under_capacity(analysis.val, cost, max_share))
 
 
 def ratio_curve(sess: ThresholdSession, analysis: Analysis):
@@ -389,12 +481,15 @@ def ratio_curve(sess: ThresholdSession, analysis: Analysis):
                           lambda: optimum_by_ratio(analysis.val, RATIOS))
 
 
-def calibration(sess: ThresholdSession, scores: Scores) -> Calibration | None:
+def calibration(sess: ThresholdSession, scores: Scores,
+                strategy: str = "uniform") -> Calibration | None:
     if not scores.are_probabilities:
         return None
     rows = scores.rows
-    return sess.small.get(("calibration", scores.key), lambda: calibration_summary(
-        rows.y_true, rows.scores, rows.sample_weight))
+    return sess.small.get(("calibration", scores.key, strategy),
+                          lambda: calibration_summary(rows.y_true, rows.scores,
+                                                      rows.sample_weight,
+                                                      strategy=strategy))
 
 
 def scale(sess: ThresholdSession, scores: Scores) -> Scale:

@@ -10,31 +10,45 @@ User text (file and column names, the currency) goes through
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import partial
 
 import numpy as np
 import streamlit as st
 
 import core
-from core.bootstrap import BootstrapResult
+from core.bootstrap import BootstrapResult, ResampleSize
 from core.calibration import Calibration
-from core.scored import ScoredRows
-from core.thresholds import compare_costs, cost_at, cost_ratio, sample_prevalence
+from core.thresholds import (
+    Capacity,
+    Recommendation,
+    cost_at,
+    cost_ratio,
+    sample_prevalence,
+)
 from ui import state, warehouse
 from ui import threshold_data as data
-from ui.exports import decision_memo, safe_csv, threshold_table
+from ui.exports import (
+    DecisionFacts,
+    content_sha256,
+    decision_csv,
+    decision_memo_text,
+    decision_report_html,
+)
 from ui.figures_threshold import (
     make_bootstrap_figure,
     make_calibration_figure,
-    make_cost_figure,
-    make_metrics_figure,
+    make_decision_figure,
     make_pr_figure,
     make_ratio_figure,
     make_roc_figure,
     move_current,
+    move_current_line,
 )
-from ui.format import format_threshold, money, plain
+from ui.format import money, plain, short
 from ui.models import PER_CHOICES, ThresholdState
 from ui.sidebar import Chosen
 from ui.threshold_data import Analysis, Curves, Scale, Scores, ThresholdSession
@@ -47,10 +61,10 @@ SOURCE_NAMES = {
     "warehouse": "Your database or the server's data folder",
 }
 VIEW_NAMES = {
-    "threshold": "Threshold & cost",
-    "uncertainty": "How sure is the optimum",
+    "threshold": "Decide",
+    "uncertainty": "How sure",
     "calibration": "Calibration",
-    "method": "Method & data",
+    "method": "Method",
     "export": "Export",
 }
 SLIDER_KEY, NUMBER_KEY = "thr.slider", "thr.number"
@@ -80,6 +94,73 @@ def _seed(key: str, value) -> None:
     differ (writing a live widget's key on every run could swallow a move)."""
     if st.session_state.get(key) != value:
         st.session_state[key] = value
+
+
+MESSAGES = "_thr_messages"  # field -> why the last text typed there was refused
+
+
+def parse_number(text: str) -> float:
+    """A number typed by a person: spaces, thousands commas and underscores
+    allowed; anything else, NaN or an infinity raises ``ValueError`` in words
+    (quoting at most 80 characters of what was typed)."""
+    cleaned = str(text).strip().replace(",", "").replace("_", "").replace(" ", "")
+    quoted = short(text, 80)
+    if not cleaned:
+        raise ValueError("the box is empty")
+    try:
+        value = float(cleaned)
+    except ValueError:
+        raise ValueError(f'"{quoted}" is not a number') from None
+    if not math.isfinite(value):
+        raise ValueError(f'"{quoted}" is not a finite number')
+    return value
+
+
+def number_text(value: float | None) -> str:
+    """How a number field shows a value: exact, without trailing zeros."""
+    return "" if value is None else f"{value:.15g}"
+
+
+def _messages() -> dict:
+    got = st.session_state.get(MESSAGES)
+    if not isinstance(got, dict):
+        got = st.session_state[MESSAGES] = {}
+    return got
+
+
+def _typed(name: str, key: str, then: Callable | None) -> None:
+    """A number field changed: parse and check it against the model; refused
+    text puts the previous value back and leaves the reason for the page."""
+    text = st.session_state[key]
+    before = getattr(state.current(ThresholdState), name)
+    try:
+        state.update(ThresholdState, **{name: parse_number(text)})
+    except ValueError as exc:
+        reason = str(exc).replace("outside", "it must lie between").replace(" to ",
+                                                                             " and ")
+        kept = number_text(before) or "the default"
+        _messages()[name] = f"{reason}: kept {kept}."
+        st.session_state[key] = number_text(before)
+        return
+    _messages().pop(name, None)
+    if then is not None:
+        then()
+
+
+def number_field(label: str, name: str, *, then: Callable | None = None,
+                 key: str | None = None, fallback: float | None = None,
+                 **kwargs) -> None:
+    """A text box for a number field of the model: whatever is typed is parsed
+    and checked (finite, in the field's range) before the model or a formula sees
+    it; junk keeps the previous value and says why under the box."""
+    key = key or f"thr.{name}"
+    value = getattr(state.current(ThresholdState), name)
+    state.seed(key, number_text(fallback if value is None else value))
+    st.text_input(label, key=key, on_change=_typed, args=(name, key, then),
+                  **kwargs)
+    why = _messages().get(name)
+    if why:
+        st.caption(f":material/error: Not applied: {plain(why, 160)}")
 
 
 # ---------------------------------------------------------------------------------
@@ -173,30 +254,48 @@ def reupload_notice(sess: ThresholdSession, view: ThresholdState) -> None:
         return
     with st.container(border=True, key="thr_reupload"):
         st.markdown(":material/upload_file: **Upload the scored file this link was "
-                    "made with again** (under *Scores, costs and production base "
+                    "made with again** (under *Scores, currency and production base "
                     "rate*); until then the sidebar dataset is shown.")
         rows = f" ({view.rows:,} rows)" if view.rows is not None else ""
         st.text(f"File: {view.file}{rows}")
 
 
-def cost_inputs(show: bool) -> None:
+COST_CELLS = (("cost_tp", "TP: positive flagged"),
+              ("cost_fn", "FN: positive missed"),
+              ("cost_fp", "FP: false alarm"),
+              ("cost_tn", "TN: negative left alone"))
+
+
+def cost_matrix() -> None:
+    """The 2x2 cost matrix, laid out like the confusion matrix (rows: actual
+    positive, actual negative; columns: flagged, not flagged), always on screen."""
+    with st.container(key="thr_cost_matrix", gap="small"):
+        st.markdown(f"**Cost per case** ({plain(current_currency())}; a gain is "
+                    "negative)")
+        rows = (("actual positive", COST_CELLS[:2]),
+                ("actual negative", COST_CELLS[2:]))
+        head = st.columns([1.1, 1, 1], gap="small", vertical_alignment="bottom")
+        head[1].caption("flagged")
+        head[2].caption("not flagged")
+        for row_name, cells in rows:
+            cols = st.columns([1.1, 1, 1], gap="small", vertical_alignment="center")
+            cols[0].caption(row_name)
+            for col, (name, label) in zip(cols[1:], cells, strict=True):
+                with col:
+                    number_field(label, name, label_visibility="collapsed",
+                                 placeholder=label.split(":")[0])
+
+
+def current_currency() -> str:
+    return state.current(ThresholdState).currency
+
+
+def money_settings(show: bool) -> None:
     if not show:
         return
-    st.markdown("**Cost of each decision** (a gain is a negative cost)")
-    c1, c2 = st.columns(2)
-    money_input = {"step": 1.0, "format": "%.2f", "min_value": -1e12,
-                   "max_value": 1e12}
-    c1.number_input("TP: positive flagged", **money_input,
-                    **state.bind(ThresholdState, "cost_tp"))
-    c2.number_input("FN: positive missed", **money_input,
-                    **state.bind(ThresholdState, "cost_fn"))
-    c1.number_input("FP: negative flagged (false alarm)", **money_input,
-                    **state.bind(ThresholdState, "cost_fp"))
-    c2.number_input("TN: negative left alone", **money_input,
-                    **state.bind(ThresholdState, "cost_tn"))
-    c3, c4 = st.columns(2)
-    c3.text_input("Currency", max_chars=5, **state.bind(ThresholdState, "currency"))
-    c4.selectbox("Show money per", PER_CHOICES, format_func=lambda n: f"{n:,} cases",
+    st.markdown("**Money**")
+    st.text_input("Currency", max_chars=5, **state.bind(ThresholdState, "currency"))
+    st.selectbox("Show money per", PER_CHOICES, format_func=lambda n: f"{n:,} cases",
                  **state.bind(ThresholdState, "per"))
 
 
@@ -204,6 +303,41 @@ def _on_base_toggle(sample_p: float) -> None:
     on = st.session_state["thr.base_on"]
     guess = float(np.clip(round(sample_p, 3) or 0.5, 0.001, 0.999))
     state.update(ThresholdState, base_rate=guess if on else None)
+
+
+def _on_cap_toggle() -> None:
+    on = st.session_state["thr.cap_on"]
+    state.update(ThresholdState, cap=0.1 if on else None)
+
+
+def capacity_input(view: ThresholdState, show: bool) -> None:
+    if not show:
+        return
+    st.markdown("**Capacity**")
+    _seed("thr.cap_on", view.cap is not None)
+    st.checkbox("Cap the share of cases flagged", key="thr.cap_on",
+                on_change=_on_cap_toggle)
+    if view.cap is not None:
+        number_field("Largest share flagged (0 to 1; 0.05 is 5%)", "cap")
+
+
+def capacity_note(cap: Capacity, scale: Scale, cash: Money) -> None:
+    """What the cap allows and what it costs, on the validation half where the
+    threshold is chosen."""
+    per = cash.per
+    if not cap.binding:
+        st.info(f"Capacity: the cost-optimal threshold {scale.text(cap.optimum)} "
+                f"already flags at most {cap.max_share:.1%} of cases: the cap costs "
+                "nothing.", icon=":material/inventory:")
+        return
+    st.warning(
+        f"Capacity: to flag at most {cap.max_share:.1%} of cases, use "
+        f"**{scale.text(cap.threshold)}** (flags {cap.flagged:.1%}). It costs "
+        f"{cash.md(cap.cost * per)} per {per:,} cases against "
+        f"{cash.md(cap.optimum_cost * per)} at the unconstrained optimum "
+        f"{scale.text(cap.optimum)}: the cap costs **{cash.md(cap.price * per)} per "
+        f"{per:,} cases** (validation half, where the threshold is chosen).",
+        icon=":material/inventory:")
 
 
 def base_rate_input(view: ThresholdState, sample_p: float, show: bool) -> None:
@@ -216,9 +350,8 @@ def base_rate_input(view: ThresholdState, sample_p: float, show: bool) -> None:
                 on_change=_on_base_toggle, args=(sample_p,))
     if view.base_rate is None:
         return
-    pi = st.number_input("Share of positives expected in production",
-                         min_value=0.001, max_value=0.999, step=0.001, format="%.3f",
-                         **state.bind(ThresholdState, "base_rate"))
+    number_field("Share of positives expected in production", "base_rate")
+    pi = state.current(ThresholdState).base_rate or sample_p
     st.caption(
         f"Every metric and cost below is re-weighted: positives count "
         f"{pi / sample_p:.3g} times (pi / p_sample) and negatives "
@@ -231,39 +364,95 @@ def base_rate_input(view: ThresholdState, sample_p: float, show: bool) -> None:
 # ---------------------------------------------------------------------------------
 
 
-def headline(analysis: Analysis, curves: Curves, cost: core.CostMatrix,
-             scale: Scale, cash: Money, is_prob: bool) -> None:
+POLICY_WORDS = {
+    "everyone": "flagging everyone",
+    "no_one": "flagging no one",
+}
+
+
+def _policy_words(policy: str, rec: Recommendation, scale: Scale,
+                  default: str) -> str:
+    if policy == "optimum":
+        return f"the cost-optimal threshold **{scale.text(rec.optimum)}**"
+    if policy == "default":
+        return f"the default threshold **{default}**"
+    return f"**{POLICY_WORDS[policy]}**"
+
+
+def headline(analysis: Analysis, curves: Curves, rec: Recommendation,
+             band: tuple[float, float], scale: Scale, cash: Money,
+             is_prob: bool) -> None:
+    """The recommendation and what it saves, all measured on the held-out half;
+    the validation half is named only as where the threshold was chosen. A
+    recommendation that loses to a trivial policy there is never shown as a win:
+    the page says so and recommends what wins."""
     if curves.flat:
         st.info("With these costs every threshold costs the same: there is nothing "
                 "to optimise. Give the mistakes different prices.")
         return
-    opt, per = curves.optimum, cash.per
-    comp = compare_costs(analysis.test, cost, opt, scale.default)
+    per = cash.per
     default = "0.5" if is_prob else "0 (probability 0.5)"
-    where = ("on the held-out test half (the threshold was chosen on the validation "
-             "half)" if analysis.split else
+    where = ("on the held-out half; chosen on the validation half"
+             if analysis.split else
              "on the same rows it was chosen on: too few cases to hold some out, so "
              "expect these savings to be optimistic")
-    saved = comp.saved_vs("default", per)
-    what = "save" if saved >= 0 else "lose"
-    opt_words = ("flagging no one" if not np.isfinite(opt)
-                 else f"the cost-optimal threshold **{opt:.3g}**")
-    st.success(
-        f"At {opt_words} you **{what} {cash.md(abs(saved))} per {per:,} "
-        f"cases** compared with {default}, measured {where}.",
-        icon=":material/savings:",
-    )
+    words = _policy_words(rec.policy, rec, scale, default)
+    if rec.policy == "optimum":
+        saved = rec.saved_vs("default", per)
+        lo, hi = band[0] * per, band[1] * per
+        interval = ("" if lo == hi else
+                    f" (90% bootstrap interval {cash.md(lo)} to {cash.md(hi)})")
+        st.success(
+            f"Recommended: {words}. It saves **{cash.md(saved)} per {per:,} "
+            f"cases**{interval} against {default}, {where}.",
+            icon=":material/savings:",
+        )
+    else:
+        beaten = ", ".join(_policy_words(b, rec, scale, default).replace("**", "")
+                           for b in rec.beaten_by)
+        st.warning(
+            f"The cost-optimal threshold on the validation half, "
+            f"{scale.text(rec.optimum)}, costs more on the held-out half than "
+            f"{beaten}: {cash.md(rec.held_out['optimum'] * per)} against "
+            f"{cash.md(rec.cost * per)} per {per:,} cases. Recommended instead: "
+            f"{words}. The data cannot back a finer threshold: more data, or "
+            "another look at the costs.",
+            icon=":material/warning:",
+        )
     # one horizontal block instead of four columns: fewer blocks to re-render
-    with st.container(horizontal=True, gap="medium"):
-        st.metric("Cost-optimal threshold", format_threshold(opt))
-        st.metric(f"Saved vs {default.split()[0]} (per {per:,})", cash.text(saved))
-        st.metric(f"Saved vs flag everyone (per {per:,})",
-                  cash.text(comp.saved_vs("everyone", per)))
-        st.metric(f"Saved vs flag no one (per {per:,})",
-                  cash.text(comp.saved_vs("no_one", per)))
+    with st.container(horizontal=True, gap="medium", key="thr_headline"):
+        if rec.policy == "optimum":
+            st.metric("Cost-optimal threshold (recommended)",
+                      scale.text(rec.threshold),
+                      help="Chosen on the validation half, checked on the held-out "
+                           "half against 0.5, flagging everyone and no one.")
+        else:
+            st.metric("Recommended threshold", scale.text(rec.threshold))
+        basis = f"held-out, per {per:,}"
+        st.metric(f"Saved vs {default.split()[0]}", cash.text(rec.saved_vs(
+            "default", per)), help=basis)
+        st.metric("Saved vs flag everyone", cash.text(rec.saved_vs("everyone", per)),
+                  help=basis)
+        st.metric("Saved vs flag no one", cash.text(rec.saved_vs("no_one", per)),
+                  help=basis)
+        if rec.policy != "optimum":
+            st.metric("Cost-optimal threshold (validation half)",
+                      scale.text(rec.optimum), help="Chosen on the validation half; "
+                      "it loses on the held-out half.")
 
 
-def summary(analysis: Analysis, cost: core.CostMatrix, cash: Money) -> None:
+WEIGHT_READING = {
+    "rows": "",
+    "counts": " The weight column holds whole numbers: read as counts (a row with "
+              "weight 3 is 3 cases).",
+    "importance": " The weight column holds fractions: read as importance weights "
+                  "(how much each row matters, not how many cases it is); the "
+                  "bootstrap draws their effective sample size, {n:,} cases.",
+}
+
+
+def summary(analysis: Analysis, cost: core.CostMatrix, cash: Money,
+            size: ResampleSize) -> None:
     """One line under the headline: what the numbers above are made of."""
     rows = analysis.rows
     base = (f"{analysis.prevalence:.1%} in production (re-weighted)"
@@ -274,7 +463,8 @@ def summary(analysis: Analysis, cost: core.CostMatrix, cash: Money) -> None:
         "Costs per case: "
         f"TP {cash.md(cost.tp)}, FP {cash.md(cost.fp)}, FN {cash.md(cost.fn)}, "
         f"TN {cash.md(cost.tn)}. Positives: {base}. Change them under "
-        "**Scores, costs and production base rate**."
+        "**Scores, currency and production base rate**."
+        + WEIGHT_READING[size.kind].format(n=size.n)
     )
 
 
@@ -302,8 +492,13 @@ def _set_threshold(value: float | None, scale: Scale) -> None:
         state.update(ThresholdState, threshold=float(value))
     except ValueError:
         pass
+    _messages().pop("threshold", None)
+    _show_threshold(scale)
+
+
+def _show_threshold(scale: Scale) -> None:
     t = threshold_of(state.current(ThresholdState), scale)
-    st.session_state[NUMBER_KEY] = t
+    st.session_state[NUMBER_KEY] = number_text(t)
     st.session_state[SLIDER_KEY] = scale.snap(t)
 
 
@@ -312,10 +507,10 @@ def _on_slider(scale: Scale) -> None:
 
 
 def _on_number(scale: Scale) -> None:
-    _set_threshold(st.session_state[NUMBER_KEY], scale)
+    _show_threshold(scale)  # after the model took (or refused) the typed text
 
 
-def _to_optimum(scale: Scale, optimum: float, top: float) -> None:
+def _to_recommendation(scale: Scale, optimum: float, top: float) -> None:
     # +inf (flag no one) becomes a value just above the highest score
     _set_threshold(optimum if np.isfinite(optimum) else top + scale.step, scale)
 
@@ -332,30 +527,21 @@ class Panel:
     bayes: float | None
     band: tuple[float, float]
     x_title: str
-
-
-def threshold_controls(panel: Panel) -> None:
-    """The button and the toggle around the slider live outside its fragment: they
-    are rarely used (a click reruns the page), and a move then sends two elements
-    fewer."""
-    with st.container(horizontal=True, vertical_alignment="center", gap="large"):
-        st.button("Go to the optimum", key="thr.to_optimum", on_click=_to_optimum,
-                  args=(panel.scale, panel.curves.optimum, panel.analysis.top_score),
-                  type="primary", icon=":material/my_location:")
-        st.toggle("Show the curves with the threshold marked (redrawn on every "
-                  "move)", **state.bind(ThresholdState, "curves"))
+    rec: Recommendation
 
 
 @st.fragment
 def threshold_panel(sess: ThresholdSession, panel: Panel) -> None:
-    """Slider and everything that depends on it: reruns alone when the threshold
-    moves. Only lookups (one binary search per part) and text, so a move repaints
-    as fast as a bare slider; nothing is hashed.
+    """The decision screen: the cost matrix, the slider and the confusion matrix
+    beside one chart of precision, recall, F1 and the expected cost. Reruns alone
+    when the threshold moves: lookups (one binary search per part), text and one
+    small figure whose current-threshold line moves; nothing is hashed.
 
-    Every block and element sent here costs the browser a re-render of the page
-    around the fragment, so the panel is a few elements in two rows, and all the
-    numbers are computed before the first one is sent."""
+    A cost typed here changes everything on the page: the fragment then hands over
+    to a full rerun before drawing."""
     view = state.current(ThresholdState)
+    if cost_of(view) != panel.cost:
+        st.rerun(scope="app")
     scale, a = panel.scale, panel.analysis
     t = threshold_of(view, scale)
     val, test = core.metrics_at(a.val, t), core.metrics_at(a.test, t)
@@ -363,24 +549,43 @@ def threshold_panel(sess: ThresholdSession, panel: Panel) -> None:
     val_cost = cost_at(a.val, panel.cost, t) * per
     test_cost = cost_at(a.test, panel.cost, t) * per
     table = _metrics_markdown(panel, t, val, test, val_cost, test_cost)
-    text = _outcome_markdown(panel, test if a.split else val, val_cost)
+    text = _outcome_markdown(panel, test if a.split else val,
+                             test_cost if a.split else val_cost)
 
-    _seed(SLIDER_KEY, scale.snap(t))
-    _seed(NUMBER_KEY, t)
-    with st.container(horizontal=True, vertical_alignment="bottom", gap="medium"):
+    left, right = st.columns([2, 3], gap="medium")
+    with left:
+        cost_matrix()
+        _seed(SLIDER_KEY, scale.snap(t))
         st.slider("Threshold: flag a case when its score is at or above it",
                   scale.lo, scale.hi, step=scale.step, key=SLIDER_KEY,
                   on_change=_on_slider, args=(scale,), format="%.3f")
-        st.number_input("Exact threshold", key=NUMBER_KEY, step=scale.step,
-                        format="%.6f", on_change=_on_number, args=(scale,),
-                        width=170)
-    # a stable key: tests and the benchmark read the displayed value here
-    with st.container(key="thr_at", horizontal=True, gap="large", wrap=False):
-        # Markdown tables: static text, cheaper to repaint than st.table
-        st.markdown(table, width=420)
+        with st.container(horizontal=True, vertical_alignment="bottom",
+                          gap="small"):
+            number_field("Exact threshold", "threshold", key=NUMBER_KEY,
+                         fallback=t, then=partial(_on_number, scale))
+            st.button("Go to the recommendation", key="thr.to_optimum",
+                      on_click=_to_recommendation,
+                      args=(scale, panel.rec.threshold, a.top_score),
+                      icon=":material/my_location:")
         st.markdown(text)
+    with right:
+        c = panel.curves
+        fig = _figure(sess, "fig_decision", panel, lambda: make_decision_figure(
+            c.thresholds, c.precision, c.recall, c.f1, c.cost,
+            recommended=panel.rec.threshold, current=t, currency=panel.cash.currency,
+            per=per, band=panel.band, x_title=panel.x_title))
+        st.plotly_chart(move_current_line(fig, t), key="thr.fig_decision",
+                        config=CONFIG, theme=None)
+        # a stable key: tests and the benchmark read the displayed value here
+        with st.container(key="thr_at"):
+            st.markdown(table)
     if view.curves:
         _live_curves(sess, panel, t, val)
+
+
+def curves_toggle() -> None:
+    st.toggle("Show the precision-recall and ROC curves with the threshold marked "
+              "(redrawn on every move)", **state.bind(ThresholdState, "curves"))
 
 
 def _metrics_markdown(panel: Panel, t: float, val: dict, test: dict, val_cost: float,
@@ -393,7 +598,7 @@ def _metrics_markdown(panel: Panel, t: float, val: dict, test: dict, val_cost: f
     parts = [("Validation" if split else "All rows (in-sample)", val, val_cost)]
     if split:
         parts.append(("Held-out test", test, test_cost))
-    lines = [f"**At threshold {t:.4g}**", "",
+    lines = [f"**At threshold {panel.scale.text(t)}**", "",
              "| | " + " | ".join(name for name, _, _ in parts) + " |",
              "|---|" + "---:|" * len(parts)]
     for k, label in names:
@@ -420,21 +625,23 @@ def _confusion_markdown(m: dict) -> str:
     )
 
 
-def _outcome_markdown(panel: Panel, shown: dict, val_cost: float) -> str:
-    """One Markdown element: the confusion matrix and the cost."""
-    curves, cash = panel.curves, panel.cash
-    part = "held-out test half" if panel.analysis.split else "all rows"
-    extra = val_cost - curves.optimum_cost * cash.per
+def _outcome_markdown(panel: Panel, shown: dict, shown_cost: float) -> str:
+    """One Markdown element: the confusion matrix and the cost, on the held-out
+    half (the basis of the headline), against the recommendation's."""
+    rec, cash = panel.rec, panel.cash
+    split = panel.analysis.split
+    part = "held-out half" if split else "all rows"
+    extra = shown_cost - rec.cost * cash.per
     return (
         f"**Confusion matrix** ({part}"
         + (", re-weighted to the production base rate"
            if panel.analysis.prevalence is not None else "") + ")\n\n"
         + _confusion_markdown(shown) + "\n\n"
-        + "Expected cost at this threshold: "
-        f"**{cash.md(val_cost)} per {cash.per:,} cases** on the validation data, "
-        + (f"{cash.md(extra)} more than at the optimum "
-           f"{format_threshold(curves.optimum)}." if extra > 1e-9 * cash.per else
-           "the lowest possible (this is a cost-optimal threshold).")
+        + f"Cost here: **{cash.md(shown_cost)} per {cash.per:,} cases** ({part}), "
+        + (f"{cash.md(extra)} more than at the recommendation "
+           f"{panel.scale.text(rec.threshold)}." if extra > 1e-9 * cash.per else
+           f"{cash.md(-extra)} less than at the recommendation." if extra < -1e-9
+           * cash.per else "the same as at the recommendation.")
     )
 
 
@@ -447,21 +654,8 @@ def _figure(sess: ThresholdSession, name: str, panel: Panel, make):
 
 
 def _live_curves(sess: ThresholdSession, panel: Panel, t: float, val: dict) -> None:
-    c, cash = panel.curves, panel.cash
-    a, b = st.columns(2)
-    with a:
-        fig = _figure(sess, "fig_cost_live", panel, lambda: make_cost_figure(
-            c.thresholds, c.cost, optimum=c.optimum,
-            optimum_cost=c.optimum_cost * cash.per, current=t, bayes=panel.bayes,
-            band=panel.band, currency=cash.currency, per=cash.per,
-            x_title=panel.x_title))
-        move_current(fig, t, name=f"current threshold {t:.3g}")
-        st.plotly_chart(fig, key="thr.fig_cost_live", config=CONFIG, theme=None)
-    with b:
-        fig = _figure(sess, "fig_metrics", panel, lambda: make_metrics_figure(
-            c.thresholds, c.precision, c.recall, c.f1, t, x_title=panel.x_title))
-        st.plotly_chart(move_current(fig, t), key="thr.fig_metrics", config=CONFIG,
-                        theme=None)
+    """The PR and ROC curves (validation half), the current threshold marked."""
+    c = panel.curves
     c1, c2 = st.columns(2)
     with c1:
         fig = _figure(sess, "fig_pr", panel, lambda: make_pr_figure(
@@ -474,22 +668,6 @@ def _live_curves(sess: ThresholdSession, panel: Panel, t: float, val: dict) -> N
             c.fpr, c.recall, c.auc, val["fpr"], val["recall"]))
         st.plotly_chart(move_current(fig, val["fpr"], val["recall"]),
                         key="thr.fig_roc", config=CONFIG, theme=None)
-
-
-def cost_chart(sess: ThresholdSession, panel: Panel) -> None:
-    """The expected-cost curve with the optimum, the Bayes threshold, the bootstrap
-    band and the default threshold: nothing here depends on the slider."""
-    c, cash = panel.curves, panel.cash
-    if c.flat:
-        st.info("All thresholds cost the same with these costs.")
-    fig = _figure(sess, "fig_cost", panel, lambda: make_cost_figure(
-        c.thresholds, c.cost, optimum=c.optimum,
-        optimum_cost=c.optimum_cost * cash.per, current=None,
-        reference=panel.scale.default, bayes=panel.bayes, band=panel.band,
-        currency=cash.currency, per=cash.per, x_title=panel.x_title))
-    st.plotly_chart(fig, key="thr.fig_cost", config=CONFIG, theme=None)
-    st.caption("Expected cost on the validation data, where the threshold is chosen. "
-               "Shaded: where the optimum falls in 90% of bootstrap resamples.")
 
 
 # ---------------------------------------------------------------------------------
@@ -505,7 +683,7 @@ def uncertainty_view(sess: ThresholdSession, panel: Panel,
     st.markdown(
         f"Resampling the validation cases {len(boot.thresholds)} times (with "
         f"replacement, seed 0), the cost-optimal threshold falls between "
-        f"**{format_threshold(lo)}** and **{format_threshold(hi)}** in 90% of "
+        f"**{panel.scale.text(lo)}** and **{panel.scale.text(hi)}** in 90% of "
         f"resamples, and its cost between **{cash.md(clo * cash.per)}** and "
         f"**{cash.md(chi * cash.per)}** per {cash.per:,} cases. A wide band means "
         "the data cannot pin the threshold down: more data, or a flat cost curve where "
@@ -544,6 +722,10 @@ def calibration_view(cal: Calibration | None, bayes: float | None) -> None:
         st.info("Calibration needs probabilities: tick the sigmoid transform above "
                 "to read these scores as probabilities.")
         return
+    st.radio("Bins", ["uniform", "quantile"], horizontal=True,
+             format_func={"uniform": "10 equal widths",
+                          "quantile": "10 equal counts (quantiles)"}.get,
+             **state.bind(ThresholdState, "bins"))
     left, right = st.columns([3, 2])
     with left:
         st.plotly_chart(make_calibration_figure(cal.prob_pred, cal.prob_true,
@@ -598,52 +780,76 @@ def method_view(analysis: Analysis) -> None:
     )
 
 
-def _memo_text(panel: Panel, boot: BootstrapResult, cal: Calibration | None,
-               t: float) -> str:
-    """The decision memo for threshold ``t``."""
+def decision_facts(sess: ThresholdSession, panel: Panel, t: float) -> DecisionFacts:
+    """What every decision export says, at threshold ``t`` (the page's)."""
+    a, view = panel.analysis, state.current(ThresholdState)
+    rows = a.rows
+    size = data.resample(a)
+    upload = sess.upload if view.source == "upload" else None
+    base = (f"{a.prevalence:.1%} (re-weighted from {a.sample_prevalence:.1%} in the "
+            "data)" if a.prevalence is not None else
+            f"{a.sample_prevalence:.1%}, as in the data")
+    weights = {"rows": "", "counts": "whole numbers, read as counts",
+               "importance": "fractions, read as importance weights (effective "
+               f"sample size {size.n:,})"}[size.kind]
+    positives = float(np.sum(rows.y_true * (1.0 if rows.sample_weight is None
+                                            else rows.sample_weight)))
+    return DecisionFacts(
+        made=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        source=rows.source, file_name=upload.name if upload else "",
+        n_rows=rows.n_rows, n_cases=rows.n_cases, positives=positives,
+        content_sha256=content_sha256(rows.y_true, rows.scores, rows.sample_weight),
+        base_rate=base, weights=weights, cost=panel.cost,
+        currency=panel.cash.currency, per=panel.cash.per, digits=panel.scale.digits,
+        threshold=t, recommendation=panel.rec,
+        saving_band=data.saving_band(sess, a, panel.cost, panel.rec,
+                                     panel.scale.default),
+        default_threshold=panel.scale.default, split=a.split)
+
+
+def _export_metrics(panel: Panel, t: float) -> dict[str, dict[str, float]]:
     a = panel.analysis
-    metrics = {"validation" if a.split else "all rows": core.metrics_at(a.val, t)}
-    if a.split:
-        metrics["held-out test"] = core.metrics_at(a.test, t)
-    evaluation = ("threshold chosen on a validation half, costs reported on a "
-                  "held-out test half" if a.split else
-                  "chosen and evaluated on the same rows (too few to hold out)")
-    rows: ScoredRows = a.rows
-    return decision_memo(
-        data_description=rows.source, n_rows=rows.n_rows, n_cases=rows.n_cases,
-        sample_prevalence=a.sample_prevalence,
-        deployment_prevalence=(a.prevalence if a.prevalence is not None
-                               else a.sample_prevalence),
-        cost=panel.cost, currency=panel.cash.currency, per=panel.cash.per,
-        threshold=t, optimum=panel.curves.optimum, bayes=panel.bayes,
-        evaluation=evaluation, metrics=metrics,
-        comparison=compare_costs(a.test, panel.cost, t, panel.scale.default),
-        bootstrap=boot, calibration=cal,
-    )
+    if not a.split:
+        return {"all rows": core.metrics_at(a.val, t)}
+    return {"validation": core.metrics_at(a.val, t),
+            "held-out": core.metrics_at(a.test, t)}
 
 
-def export_view(panel: Panel, boot: BootstrapResult, cal: Calibration | None,
-                t: float) -> None:
-    """CSV of every threshold and a memo at threshold ``t`` (the slider's), both
-    made when the button is clicked."""
+def _report_figure(panel: Panel, t: float):
+    c = panel.curves
+    return make_decision_figure(
+        c.thresholds, c.precision, c.recall, c.f1, c.cost,
+        recommended=panel.rec.threshold, current=t, currency=panel.cash.currency,
+        per=panel.cash.per, band=panel.band, x_title=panel.x_title, height=520)
+
+
+def export_view(sess: ThresholdSession, panel: Panel, t: float) -> None:
+    """Three files for threshold ``t`` (the one on the slider): the threshold
+    table of both halves (CSV), the memo (Markdown that reads as plain text; the
+    preview below is the file itself) and a self-contained HTML report."""
+    facts = decision_facts(sess, panel, t)
+    metrics = _export_metrics(panel, t)
+    memo = decision_memo_text(facts, metrics)
     st.markdown(
-        "Hand the decision over: the full threshold table (every distinct score of "
-        "the validation data; text cells that a spreadsheet could run as a formula "
-        "are neutralised, numbers stay numbers) as CSV, and a one-page decision "
-        "memo for **the threshold on the slider**."
-    )
-    c1, c2 = st.columns(2)
-    val, cost = panel.analysis.val, panel.cost
+        f"Everything here is for **the threshold on the slider, "
+        f"{panel.scale.text(t)}**. The CSV holds every distinct score of both "
+        "halves (text cells a spreadsheet could run as a formula are neutralised); "
+        "the HTML report opens offline, charts included.")
+    halves = ({"validation": panel.analysis.val, "held-out": panel.analysis.test}
+              if panel.analysis.split else {"all rows": panel.analysis.val})
+    c1, c2, c3 = st.columns(3)
     c1.download_button(
-        "Threshold table (CSV)", data=lambda: safe_csv(threshold_table(val, cost)),
+        "Threshold table (CSV)", data=lambda: decision_csv(facts, halves),
         file_name="threshold_table.csv", mime="text/csv", key="thr.dl_csv",
-        on_click="ignore", icon=":material/table:",
-    )
+        on_click="ignore", icon=":material/table:")
     c2.download_button(
-        "Decision memo (Markdown)", data=lambda: _memo_text(panel, boot, cal, t),
-        file_name="decision_memo.md", mime="text/markdown", key="thr.dl_memo",
-        on_click="ignore", icon=":material/description:",
-    )
-    with st.expander("Preview: the memo at the cost-optimal threshold"):
-        opt = panel.curves.optimum
-        st.markdown(_memo_text(panel, boot, cal, opt if np.isfinite(opt) else np.inf))
+        "Decision memo (Markdown)", data=memo, file_name="decision_memo.md",
+        mime="text/markdown", key="thr.dl_memo", on_click="ignore",
+        icon=":material/description:")
+    c3.download_button(
+        "Decision report (HTML)",
+        data=lambda: decision_report_html(facts, metrics, _report_figure(panel, t)),
+        file_name="decision_report.html", mime="text/html", key="thr.dl_html",
+        on_click="ignore", icon=":material/web:")
+    st.caption("Preview: the memo exactly as downloaded.")
+    st.code(memo, language=None, height=360)
