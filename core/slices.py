@@ -4,8 +4,11 @@ the story."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
+from . import surface
 from .training import train
 
 INTERCEPT = "b"  # the name of the intercept when choosing surface parameters
@@ -107,3 +110,43 @@ def surface_window(points, pad: float = 0.6, min_half_width: float = 4.0):
     centre, half = (lo + hi) / 2, np.maximum((hi - lo) / 2 * (1 + pad), min_half_width)
     return (centre[0] - half[0], centre[0] + half[0],
             centre[1] - half[1], centre[1] + half[1])
+
+
+# ---------------------------------------------------------------------------------
+# Both losses' surfaces over a slice
+# ---------------------------------------------------------------------------------
+
+LOSSES = ("mse", "log")
+
+
+def _both(compute):
+    """``compute(loss)`` for both losses at once, one thread each: NumPy releases the
+    GIL in its loops, so the two surfaces take the time of one on two cores."""
+    with ThreadPoolExecutor(len(LOSSES)) as pool:
+        return dict(zip(LOSSES, pool.map(compute, LOSSES), strict=True))
+
+
+def surface_pair(X, y, w_opt, b_opt, first, second, a_range, c_range, resolution):
+    """Both surfaces on the grid and their grid minima."""
+    a = np.linspace(*a_range, resolution)
+    c = np.linspace(*c_range, resolution)
+    u, v, offset = slice_model(X, w_opt, b_opt, first, second)
+    one_feature = X.shape[1] == 1 and (first, second) == (0, 1)
+
+    def grid(loss):
+        if one_feature:  # z = w x + b: the core's optimised surface
+            return surface.cost_surface(X[:, 0], y, a, c, loss)
+        return surface.cost_grid(u, v, offset, y, a, c, loss)
+
+    J = _both(grid)
+    return a, c, J, {loss: surface.grid_minimum(J[loss], a, c) for loss in LOSSES}
+
+
+def bending_pair(X, y, w_opt, b_opt, first, second, a_range, c_range, resolution):
+    """Where each surface bends downward, and its smallest Hessian eigenvalue."""
+    a = np.linspace(*a_range, resolution)
+    c = np.linspace(*c_range, resolution)
+    u, v, offset = slice_model(X, w_opt, b_opt, first, second)
+    k = _both(lambda loss: surface.curvature_grid(u, v, offset, y, a, c, loss))
+    return ({loss: k[loss].downward() for loss in k},
+            {loss: float(k[loss].low.min()) for loss in k})

@@ -1,11 +1,8 @@
 """Cost surfaces: J(w, b) under squared error and under log loss, side by side."""
 
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 import streamlit as st
 
-import core
 from core import slices, surface
 from ui.figures_loss import (
     add_slice_line,
@@ -32,41 +29,7 @@ RANGE_FACTOR = 5  # the range sliders reach this many default half-widths
 # Grid cells x samples (both losses) above which the page says it will take a
 # moment and draws the surfaces before their colouring.
 SLOW_ELEMENTS = 20_000_000
-LOSSES = ("mse", "log")
 VIEW_OF = "cs.view_of"  # the data and parameters the ranges in the model belong to
-
-
-def both(compute):
-    """``compute(loss)`` for both losses at once, one thread each: NumPy releases the
-    GIL in its loops, so the two surfaces take the time of one on two cores."""
-    with ThreadPoolExecutor(len(LOSSES)) as pool:
-        return dict(zip(LOSSES, pool.map(compute, LOSSES), strict=True))
-
-
-def surfaces(X, y, w_opt, b_opt, first, second, a_range, c_range, resolution):
-    """Both surfaces on the grid and their grid minima."""
-    a = np.linspace(*a_range, resolution)
-    c = np.linspace(*c_range, resolution)
-    u, v, offset = slices.slice_model(X, w_opt, b_opt, first, second)
-    one_feature = X.shape[1] == 1 and (first, second) == (0, 1)
-
-    def grid(loss):
-        if one_feature:  # z = w x + b: the core's optimised surface
-            return core.cost_surface(X[:, 0], y, a, c, loss)
-        return surface.cost_grid(u, v, offset, y, a, c, loss)
-
-    J = both(grid)
-    return a, c, J, {loss: surface.grid_minimum(J[loss], a, c) for loss in LOSSES}
-
-
-def bending(X, y, w_opt, b_opt, first, second, a_range, c_range, resolution):
-    """Where each surface bends downward, and its smallest Hessian eigenvalue."""
-    a = np.linspace(*a_range, resolution)
-    c = np.linspace(*c_range, resolution)
-    u, v, offset = slices.slice_model(X, w_opt, b_opt, first, second)
-    k = both(lambda loss: surface.curvature_grid(u, v, offset, y, a, c, loss))
-    return ({loss: k[loss].downward() for loss in k},
-            {loss: float(k[loss].low.min()) for loss in k})
 
 
 st.title("Cost surfaces")
@@ -151,7 +114,7 @@ key = (data.key, *args[4:])
 slow = resolution * resolution * n * 2 > SLOW_ELEMENTS
 with st.spinner(f"Computing a {resolution} x {resolution} grid over {n:,} examples..."
                 if slow else "Computing the surfaces..."):
-    a, c, J, minima = memo("cs.surfaces", key, lambda: surfaces(*args),
+    a, c, J, minima = memo("cs.surfaces", key, lambda: slices.surface_pair(*args),
                            shared=data.shared)
 min_points = {loss: (m.a, m.c, m.cost) for loss, m in minima.items()}
 height = 430 if present else 600
@@ -183,7 +146,8 @@ if slow and key not in drawn:
         key="cs_surfaces_preview",
     )
 with st.spinner("Finding where each surface bends downward..."):
-    down, low = memo("cs.bending", key, lambda: bending(*args), shared=data.shared)
+    down, low = memo("cs.bending", key, lambda: slices.bending_pair(*args),
+                     shared=data.shared)
 drawn.add(key)
 
 share = {loss: float(down[loss].mean()) for loss in down}
