@@ -70,7 +70,7 @@ def test_choose_a_postgres_table_and_the_page_answers(pg_app, page):
     open_page(page, f"{base_url}/threshold")
     main = page.get_by_test_id("stMainBlockContainer")
     main.get_by_test_id("stExpander").filter(
-        has_text="Scores, costs and production base rate").locator("summary").click()
+        has_text="Scores, currency and production base rate").locator("summary").click()
     wait_for_app_run(page)
     main.get_by_text("Your database or the server's data folder").click()
     wait_for_app_run(page)
