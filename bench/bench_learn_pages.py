@@ -27,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness import CHROMIUM_ARGS, streamlit_server, write_bare_app
+from harness import CHROMIUM_ARGS, IDLE_JS, streamlit_server, write_bare_app
 from playwright.sync_api import Page, sync_playwright
 
 BOUNDS = {"load": 2.0, "slice": 2.0, "w_range": 4.0, "z": 2.0}
@@ -37,13 +37,6 @@ BARE_APP = '''import streamlit as st
 st.slider("Value", 0.0, 1.0, 0.5, step=0.001, key="s", format="%.3f")
 st.container(key="bare_at").markdown(f"At value {st.session_state['s']:.4g}")
 '''
-
-IDLE_JS = """() => {
-  const app = document.querySelector('[data-testid="stApp"]');
-  return !!app && app.dataset.testScriptState === 'notRunning'
-    && app.dataset.testConnectionState === 'CONNECTED'
-    && !document.querySelector('[data-testid="stSkeleton"]');
-}"""
 
 # idle, and the text of `selector` contains `text`
 SHOWS_JS = """([selector, text]) => {

@@ -31,7 +31,7 @@ import urllib.request
 from pathlib import Path
 
 import numpy as np
-from harness import CHROMIUM_ARGS, streamlit_process
+from harness import CHROMIUM_ARGS, streamlit_process, wait_idle
 from playwright.sync_api import Browser, Page, sync_playwright
 
 BOUND_MB = 200
@@ -104,25 +104,12 @@ def write_scored(path: Path, rows: int) -> None:
                        fmt=["%d", "%.6f"], delimiter=",")
 
 
-def idle(page: Page, timeout_ms: int = 600_000) -> None:
-    page.wait_for_timeout(300)
-    page.wait_for_function(
-        """() => {
-          const app = document.querySelector('[data-testid="stApp"]');
-          return app && app.dataset.testScriptState === 'notRunning'
-            && app.dataset.testConnectionState === 'CONNECTED'
-            && !document.querySelector('[data-testid="stSkeleton"]');
-        }""",
-        timeout=timeout_ms,
-    )
-
-
 def open_threshold(browser: Browser, url: str) -> tuple[object, Page]:
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     context.set_default_timeout(120_000)
     page = context.new_page()
     page.goto(f"{url}/threshold")
-    idle(page)
+    wait_idle(page, 600_000)
     return context, page
 
 
@@ -133,11 +120,11 @@ def upload(page: Page, data: Path) -> float:
      .filter(has_text="Scores, currency and production base rate")
      .locator("summary").click())
     main.get_by_text("Upload a scored file").click()
-    idle(page)
+    wait_idle(page, 600_000)
     t = time.perf_counter()
     main.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(data))
     main.get_by_text(f"Scores: {data.name}").wait_for(timeout=900_000)
-    idle(page)
+    wait_idle(page, 600_000)
     if (page.get_by_test_id("stException").count()
             or page.get_by_test_id("stAlertContentError").count()):
         raise SystemExit(f"The page shows an error after uploading {data.name}.")

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from harness import CHROMIUM_ARGS, streamlit_server, write_bare_app
+from harness import CHROMIUM_ARGS, streamlit_server, wait_idle, write_bare_app
 from playwright.sync_api import Page, sync_playwright
 
 BOUND = 1.5
@@ -41,19 +41,6 @@ WAIT_JS = """([text]) => {
   const shown = document.querySelector('.st-key-thr_at');
   return !!shown && shown.textContent.includes(text);
 }"""
-
-
-def _idle(page: Page, timeout_ms: int = 120_000) -> None:
-    page.wait_for_timeout(300)
-    page.wait_for_function(
-        """() => {
-          const app = document.querySelector('[data-testid="stApp"]');
-          return app && app.dataset.testScriptState === 'notRunning'
-            && app.dataset.testConnectionState === 'CONNECTED'
-            && !document.querySelector('[data-testid="stSkeleton"]');
-        }""",
-        timeout=timeout_ms,
-    )
 
 
 def _time_moves(page: Page, slider, start: float, moves: int,
@@ -116,7 +103,7 @@ def main() -> int:
 
                 # the bare one-slider app
                 page.goto(bare_url)
-                _idle(page)
+                wait_idle(page)
                 slider = page.get_by_role("slider")
                 _time_moves(page, slider, 0.5, args.warmup, 0.001)
                 bare_ms = _time_moves(page, slider, 0.5 + args.warmup * 0.001,
@@ -124,25 +111,25 @@ def main() -> int:
 
                 # the real page with the uploaded file
                 page.goto(app_url)
-                _idle(page)
+                wait_idle(page)
                 page.goto(f"{app_url}/threshold")
-                _idle(page)
+                wait_idle(page)
                 main_block = page.get_by_test_id("stMainBlockContainer")
                 _settings(main_block).click()
                 main_block.get_by_text("Upload a scored file").click()
-                _idle(page)
+                wait_idle(page)
                 t = time.perf_counter()
                 main_block.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
                     str(data))
                 # the summary under the headline names the file once it is in use
                 main_block.get_by_text("Scores: scored_1e6.csv").wait_for(
                     timeout=300_000)
-                _idle(page, 300_000)
+                wait_idle(page, 300_000)
                 print(f"upload, parse, sweeps, bootstrap and first paint: "
                       f"{time.perf_counter() - t:.1f} s")
                 # back to the default view: settings folded away
                 _settings(main_block).click()
-                _idle(page)
+                wait_idle(page)
                 errors = page.get_by_test_id("stAlertContentError").count()
                 if errors or page.get_by_test_id("stException").count():
                     raise SystemExit("The page shows an error after the upload.")

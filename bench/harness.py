@@ -113,3 +113,18 @@ def write_bare_app(directory: Path, name: str, source: str) -> Path:
     script = directory / name
     script.write_text(source)
     return script
+
+
+# The app finished its run, is connected, and drew every element (no skeletons).
+IDLE_JS = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return !!app && app.dataset.testScriptState === 'notRunning'
+    && app.dataset.testConnectionState === 'CONNECTED'
+    && !document.querySelector('[data-testid="stSkeleton"]');
+}"""
+
+
+def wait_idle(page, timeout_ms: int = 120_000) -> None:
+    """Block until the app in Playwright ``page`` is idle (a rerun's start first)."""
+    page.wait_for_timeout(300)
+    page.wait_for_function(IDLE_JS, timeout=timeout_ms)
