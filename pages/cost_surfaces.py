@@ -17,12 +17,12 @@ from ui.frame import require_frame
 from ui.loss_views import cached_figure
 from ui.memo import memo
 from ui.models import CostSurfacesState as State
-from ui.models import FrameState
+from ui.presentation import presenting
 from ui.sidebar import chosen_data
 from ui.state import bind, current, ignore, on_page, update
 
 require_frame()  # before any element: the page must run inside app.py
-present = current(FrameState).present  # before on_page rewrites the URL
+present = presenting()
 on_page(State)
 
 RANGE_FACTOR = 5  # the range sliders reach this many default half-widths

@@ -25,12 +25,12 @@ from ui.loss_views import (
     stability_rows,
 )
 from ui.memo import memo
-from ui.models import FrameState
 from ui.models import LossFunctionsState as State
-from ui.state import bind, current, on_page
+from ui.presentation import presenting
+from ui.state import bind, on_page
 
 require_frame()  # before any element: the page must run inside app.py
-present = current(FrameState).present  # before on_page rewrites the URL
+present = presenting()
 on_page(State)
 
 st.title("Loss functions")
