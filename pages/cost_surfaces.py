@@ -8,18 +8,18 @@ from ui.figures_loss import (
     add_slice_line,
     make_contour_pair_figure,
     make_slice_figure,
-    make_surface_pair_figure,
     refill_slice,
-    refill_surface_pair,
+    surface_pair_data,
 )
 from ui.format import for_chart, plain, short
 from ui.frame import require_frame
 from ui.loss_views import cached_figure
-from ui.memo import memo
+from ui.memo import digest, memo
 from ui.models import CostSurfacesState as State
 from ui.presentation import presenting
 from ui.sidebar import chosen_data
 from ui.state import bind, current, ignore, on_page, update
+from ui.surface_chart import surface_chart
 
 require_frame()  # before any element: the page must run inside app.py
 present = presenting()
@@ -117,7 +117,7 @@ with st.spinner(f"Computing a {resolution} x {resolution} grid over {n:,} exampl
     a, c, J, minima = memo("cs.surfaces", key, lambda: slices.surface_pair(*args),
                            shared=data.shared)
 min_points = {loss: (m.a, m.c, m.cost) for loss, m in minima.items()}
-height = 430 if present else 600
+height = 430 if present else 520
 
 
 def write_j() -> None:
@@ -136,33 +136,30 @@ chart, notice = st.empty(), st.empty()
 # On big requests the surfaces show first and the colouring follows: the Hessian
 # costs about as much again as the surfaces themselves.
 drawn = st.session_state.setdefault("cs.bending_done", set())
+
+
+def draw_surfaces(downward, chart_key: str) -> None:
+    """Both surfaces in the chart slot (user text as plain text: the canvas draws
+    no markup)."""
+    with chart:
+        surface_chart(surface_pair_data(
+            a, c, J, downward, min_points, a_title=short(names[first]),
+            c_title=short(names[second]), log_z=log_z, height=height,
+            version=digest(key, log_z, height, chart_key)), key=chart_key)
+
+
 if slow and key not in drawn:
-    no_bending = {loss: np.zeros(J[loss].shape, dtype=bool) for loss in J}
     notice.info("Surfaces ready; now finding where each one bends downward...",
                 icon=":material/hourglass_top:")
-    chart.plotly_chart(
-        make_surface_pair_figure(a, c, J, no_bending, min_points, a_title=a_title,
-                                 c_title=c_title, log_z=log_z, height=height),
-        key="cs_surfaces_preview",
-    )
+    draw_surfaces({loss: np.zeros(J[loss].shape, dtype=bool) for loss in J},
+                  "cs_surfaces_preview")
 with st.spinner("Finding where each surface bends downward..."):
     down, low = memo("cs.bending", key, lambda: slices.bending_pair(*args),
                      shared=data.shared)
 drawn.add(key)
 
 share = {loss: float(down[loss].mean()) for loss in down}
-# The figure is built (and validated by Plotly, the slow part) once per layout:
-# new numbers are poured into that skeleton, so a new range or grid costs the
-# surfaces, not the figure.
-skeleton = memo("cs.surfaces_skeleton", (a_title, c_title, log_z, height),
-                lambda: make_surface_pair_figure(
-                    a, c, J, down, min_points, a_title=a_title, c_title=c_title,
-                    log_z=log_z, height=height).to_dict(),
-                shared=data.shared)
-chart.plotly_chart(
-    refill_surface_pair(skeleton, a, c, J, down, min_points, log_z=log_z),
-    key="cs_surfaces",
-)
+draw_surfaces(down, "cs_surfaces")
 notice.markdown(
     f"**What to notice:** the MSE surface (left) has flat plateaus where the "
     f"sigmoid saturates and bends downward (red) over **{share['mse']:.0%}** of "

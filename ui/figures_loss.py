@@ -6,6 +6,8 @@ and no arithmetic beyond arranging what ``core`` computed.
 
 from __future__ import annotations
 
+import base64
+
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -21,11 +23,11 @@ from ui.style import (
 )
 
 # Where a surface bends downward (a negative Hessian eigenvalue) it is drawn in
-# reds, elsewhere in blues; both shaded by height so the shape stays readable.
+# reds, elsewhere in blues; both shaded by height so the shape stays readable
+# (light low, dark high; ui/surface_chart.js draws the surfaces with these).
 CONCAVE_COLOUR = "#C0392B"
-UPWARD_SCALE = ((0.0, "#DCEBF7"), (0.5, "#08306B"))
-DOWNWARD_SCALE = ((0.5001, "#FDD0C2"), (1.0, "#99000D"))
-SURFACE_COLOURSCALE = [list(pair) for pair in (*UPWARD_SCALE, *DOWNWARD_SCALE)]
+UPWARD_SCALE = ("#DCEBF7", "#08306B")
+DOWNWARD_SCALE = ("#FDD0C2", "#99000D")
 FAILURE_SYMBOL = "x"
 SUBTITLE_SIZE = BASE_FONT_SIZE + 2
 
@@ -281,133 +283,37 @@ def make_stability_figure(
 # ---------------------------------------------------------------------------
 
 
-def _surface_colour(J: np.ndarray, downward: np.ndarray, log_z: bool) -> np.ndarray:
-    """Height in [0, 0.5] where the surface bends upward, 0.5 + height/2 where it
-    bends downward: one colour scale carries both the shape and the concavity."""
-    h = np.log10(np.maximum(J, 1e-300)) if log_z else J
-    span = float(np.ptp(h)) or 1.0
-    height = (h - float(np.min(h))) / span
-    return np.where(downward, 0.5 + 0.5 * height, 0.5 * height)
+SURFACE_ORDER = (("mse", "Squared error (MSE) with sigmoid"), ("log", "Log loss"))
 
 
-SURFACE_ORDER = ("mse", "log")  # the panels of the surface and contour pairs
-
-
-def surface_pair_values(a_values, c_values, surfaces, downward, minima, *,
-                        log_z: bool) -> tuple[list[dict], dict]:
-    """What :func:`make_surface_pair_figure` draws that depends on the numbers: the
-    data of each trace (in trace order; the two legend swatches have none) and of
-    each scene's J axis. Everything else depends only on the titles, the log toggle
-    and the height, so :func:`refill_surface_pair` can reuse a built figure."""
-    traces, scenes = [], {}
-    for col, loss in enumerate(SURFACE_ORDER, start=1):
-        J = surfaces[loss]
+def surface_pair_data(a_values, c_values, surfaces, downward, minima, *, a_title: str,
+                      c_title: str, log_z: bool, height: int, version: str) -> dict:
+    """What ``ui/surface_chart.js`` draws: MSE and log-loss surfaces side by side,
+    each grid point's J (float32, base64) and whether the surface bends downward
+    there (uint8, base64), each grid minimum, the axis titles (plain text: the
+    canvas draws text, never markup) and, on a log J axis, a few nice ticks.
+    ``surfaces[loss]`` has shape ``(n_c, n_a)``; ``version`` names the content."""
+    panels, z_ticks = [], {}
+    for loss, title in SURFACE_ORDER:
+        J = np.asarray(surfaces[loss], dtype="<f4")
         a, c, j = minima[loss]
-        traces += [{"x": a_values, "y": c_values, "z": J,
-                    "surfacecolor": _surface_colour(J, downward[loss], log_z)},
-                   {"x": [a], "y": [c], "z": [j]}]
+        panels.append({
+            "loss": loss, "title": title, "minimum": [float(a), float(c), float(j)],
+            "J": base64.b64encode(np.ascontiguousarray(J).tobytes()).decode(),
+            "down": base64.b64encode(np.ascontiguousarray(
+                downward[loss], dtype=np.uint8).tobytes()).decode(),
+            "alt": (f"{title}: the cost J over {a_title} from {a_values[0]:.3g} to "
+                    f"{a_values[-1]:.3g} and {c_title} from {c_values[0]:.3g} to "
+                    f"{c_values[-1]:.3g}; grid minimum J = {j:.4g} at {a_title} = "
+                    f"{a:.3g}, {c_title} = {c:.3g}"),
+        })
         if log_z:
-            ticks = log_ticks(J)
-            scenes["scene" if col == 1 else f"scene{col}"] = {
-                "tickvals": ticks, "ticktext": [f"{t:g}" for t in ticks]}
-    return [*traces, {}, {}], scenes
-
-
-def refill_surface_pair(skeleton: dict, a_values, c_values, surfaces, downward,
-                        minima, *, log_z: bool) -> go.Figure:
-    """A surface pair from ``skeleton`` (``make_surface_pair_figure(...).to_dict()``
-    with the same titles, log toggle and height) and new numbers, without Plotly's
-    validation (the skeleton was validated when it was built): milliseconds
-    instead of most of a second."""
-    traces, scenes = surface_pair_values(a_values, c_values, surfaces, downward,
-                                         minima, log_z=log_z)
-    layout = dict(skeleton["layout"])
-    for scene, z_axis in scenes.items():
-        layout[scene] = {**layout[scene], "zaxis": {**layout[scene]["zaxis"],
-                                                    **z_axis}}
-    data = [{**old, **new} for old, new in zip(skeleton["data"], traces,
-                                               strict=True)]
-    return go.Figure({"data": data, "layout": layout}, _validate=False)
-
-
-def make_surface_pair_figure(
-    a_values: np.ndarray,
-    c_values: np.ndarray,
-    surfaces: dict[str, np.ndarray],
-    downward: dict[str, np.ndarray],
-    minima: dict[str, tuple[float, float, float]],
-    *,
-    a_title: str,
-    c_title: str,
-    log_z: bool = False,
-    height: int = 640,
-) -> go.Figure:
-    """MSE and log-loss surfaces side by side, red where each bends downward, each
-    with its grid minimum marked. ``surfaces[loss]`` has shape ``(n_c, n_a)``."""
-    order = (("mse", "Squared error (MSE) with sigmoid"), ("log", "Log loss"))
-    values, scene_ticks = surface_pair_values(a_values, c_values, surfaces,
-                                              downward, minima, log_z=log_z)
-    fig = make_subplots(
-        rows=1, cols=2, specs=[[{"type": "scene"}, {"type": "scene"}]],
-        subplot_titles=[title for _, title in order], horizontal_spacing=0.02,
-    )
-    for col, (_, name) in enumerate(order, start=1):
-        fig.add_trace(
-            go.Surface(
-                **values[2 * (col - 1)],
-                colorscale=SURFACE_COLOURSCALE, cmin=0.0, cmax=1.0, showscale=False,
-                name=name,
-                hovertemplate=f"{a_title}=%{{x:.4g}}<br>{c_title}=%{{y:.4g}}<br>"
-                f"J=%{{z:.5g}}<extra>{name}</extra>",
-                contours={"z": {"show": False}},
-            ),
-            row=1, col=col,
-        )
-        fig.add_trace(
-            go.Scatter3d(
-                **values[2 * col - 1], mode="markers", name="grid minimum",
-                marker={"size": 7, "color": "#F0E442", "symbol": "diamond",
-                        "line": {"color": BLACK, "width": 2}},
-                showlegend=col == 1,
-                hovertemplate=f"minimum of {name}<br>{a_title}=%{{x:.4g}}<br>"
-                f"{c_title}=%{{y:.4g}}<br>J=%{{z:.5g}}<extra></extra>",
-            ),
-            row=1, col=col,
-        )
-    # Legend entries for the two colours (a surface has no legend swatch of its own).
-    for colour, text in (("#2F6DB0", "curves upward (convex here)"),
-                         (CONCAVE_COLOUR, "curves downward (negative eigenvalue)")):
-        fig.add_trace(
-            go.Scatter3d(x=[None], y=[None], z=[None], mode="markers", name=text,
-                         marker={"size": 10, "color": colour, "symbol": "square"}),
-            row=1, col=1,
-        )
-    fig = apply_style(fig, x_title=a_title, y_title=c_title, z_title="cost J",
-                      height=height)
-    scenes = {}
-    for col in (1, 2):
-        scene = "scene" if col == 1 else f"scene{col}"
-        z_axis = {"title": {"text": "cost J (log)" if log_z else "cost J"},
-                  "nticks": 5}
-        if log_z:
-            z_axis |= {"type": "log", **scene_ticks[scene]}
-        scenes[scene] = {
-            "xaxis": {"title": {"text": a_title}, "nticks": 5},
-            "yaxis": {"title": {"text": c_title}, "nticks": 5},
-            "zaxis": z_axis,
-            # a little further out than Plotly's default: no tick label is cut off
-            "camera": {"eye": {"x": -1.7, "y": -1.7, "z": 1.1}},
-            "aspectmode": "cube",
-        }
-    fig.update_layout(**scenes, legend={"orientation": "h", "y": -0.02, "x": 0},
-                      margin={"l": 10, "r": 10, "t": 50, "b": 40})
-    fig.update_scenes(
-        xaxis_title_font_size=BASE_FONT_SIZE, yaxis_title_font_size=BASE_FONT_SIZE,
-        zaxis_title_font_size=BASE_FONT_SIZE, xaxis_tickfont_size=BASE_FONT_SIZE - 2,
-        yaxis_tickfont_size=BASE_FONT_SIZE - 2, zaxis_tickfont_size=BASE_FONT_SIZE - 2,
-    )
-    _subplot_titles(fig)
-    return fig
+            z_ticks[loss] = log_ticks(np.asarray(surfaces[loss]))
+    return {"version": version, "height": int(height), "log_z": bool(log_z),
+            "a": [float(v) for v in a_values], "c": [float(v) for v in c_values],
+            "a_title": a_title, "c_title": c_title,
+            "z_title": "cost J (log)" if log_z else "cost J",
+            "panels": panels, "z_ticks": z_ticks}
 
 
 def make_contour_pair_figure(
