@@ -6,7 +6,9 @@ Playwright, both servers running side by side in the same run.
   until the app is idle and its charts are drawn; against the bare app's load;
 - Cost surfaces: the slice slider moved one step (ArrowRight) until its heading
   shows the new position; a w-range change (the first range slider's upper thumb
-  one step) at 101 x 101 over 200 points until the new surfaces are drawn;
+  one step) at 101 x 101 over 200 points until the minima's text has changed, the
+  app is idle and the surface pair (``ui/surface_chart.js``) has drawn the new w
+  range (its ``data-a-range``, and ``data-drawn`` equal to the data it was given);
 - Loss functions: the z slider moved one step until the point's line shows it;
 - against the bare slider moved one step until its text shows the new value.
 
@@ -46,13 +48,15 @@ SHOWS_JS = """([selector, text]) => {
     .some(el => el.textContent.includes(text));
 }"""
 
-# idle, and `count` Plotly charts have drawn (an SVG, and a WebGL canvas for 3-D)
-CHARTS_JS = """([count, gl]) => {
+# idle, `count` Plotly charts have drawn (an SVG each) and, with `surfaces`, the
+# surface pair (ui/surface_chart.js) has drawn the data it was last given
+CHARTS_JS = """([count, surfaces]) => {
   const app = document.querySelector('[data-testid="stApp"]');
   if (!app || app.dataset.testScriptState !== 'notRunning') return false;
   const charts = document.querySelectorAll('[data-testid="stPlotlyChart"] .main-svg');
-  const canvases = document.querySelectorAll('.gl-container canvas');
-  return charts.length >= count && canvases.length >= gl;
+  const pair = document.querySelector('.ll-surfaces');
+  return charts.length >= count
+    && (!surfaces || (!!pair && pair.dataset.drawn === pair.dataset.version));
 }"""
 
 
@@ -67,26 +71,37 @@ def _load(page: Page, url: str, wait) -> float:
     return time.perf_counter() - t0
 
 
-CHANGED_JS = """([selector, marker, before]) => {
+# idle, the text of the element matching `selector` that holds `marker` changed
+# and, with `range` (the surfaces' w range before), the surface pair has drawn a
+# new w range
+CHANGED_JS = """([selector, marker, before, range]) => {
   const app = document.querySelector('[data-testid="stApp"]');
   if (!app || app.dataset.testScriptState !== 'notRunning') return false;
   const el = [...document.querySelectorAll(selector)]
     .find(e => e.textContent.includes(marker));
-  return !!el && el.textContent !== before;
+  if (!el || el.textContent === before) return false;
+  if (range === null) return true;
+  const pair = document.querySelector('.ll-surfaces');
+  return !!pair && pair.dataset.aRange !== range
+    && pair.dataset.drawn === pair.dataset.version;
 }"""
 
 
-def _press(page: Page, thumb, selector: str, marker: str) -> float:
+def _press(page: Page, thumb, selector: str, marker: str,
+           surfaces: bool = False) -> float:
     """One ArrowRight on ``thumb``, timed until the element matching ``selector``
-    whose text holds ``marker`` shows a new text and the app is idle."""
+    whose text holds ``marker`` shows a new text and the app is idle; with
+    ``surfaces``, also until the surface pair has drawn its new w range."""
     before = page.evaluate(
         """([selector, marker]) => [...document.querySelectorAll(selector)]
              .find(e => e.textContent.includes(marker)).textContent""",
         [selector, marker])
+    w_range = (page.evaluate("() => document.querySelector('.ll-surfaces')"
+                             ".dataset.aRange") if surfaces else None)
     thumb.focus()
     t0 = time.perf_counter()
     page.keyboard.press("ArrowRight")
-    page.wait_for_function(CHANGED_JS, arg=[selector, marker, before],
+    page.wait_for_function(CHANGED_JS, arg=[selector, marker, before, w_range],
                            polling="raf", timeout=120_000)
     return time.perf_counter() - t0
 
@@ -122,11 +137,11 @@ def main() -> int:
                 page.wait_for_function(SHOWS_JS, arg=[".st-key-bare_at", "At value"],
                                        timeout=120_000)
 
-            def charts(count: int, gl: int = 0):
-                return lambda: page.wait_for_function(CHARTS_JS, arg=[count, gl],
+            def charts(count: int, surfaces: bool = False):
+                return lambda: page.wait_for_function(CHARTS_JS, arg=[count, surfaces],
                                                       timeout=120_000)
 
-            pages = {"loss_functions": charts(3), "cost_surfaces": charts(3, 2)}
+            pages = {"loss_functions": charts(3), "cost_surfaces": charts(2, True)}
             # warm the server: the frame once, then each page once
             page.goto(app_url)
             idle()
@@ -169,7 +184,8 @@ def main() -> int:
             # Cost surfaces: the w range's upper end, one step each (new surfaces)
             thumb = _thumb(page, "from / to", 1)
             moves = [_press(page, thumb, '[data-testid="stMarkdown"]',
-                            "lowest grid point") for _ in range(args.moves + 1)]
+                            "lowest grid point", surfaces=True)
+                     for _ in range(args.moves + 1)]
             results["w range"] = (_median_ms(moves[1:]), bare_move)
             browser.close()
 
