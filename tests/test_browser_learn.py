@@ -46,14 +46,6 @@ def _drag_slider(page, label: str, presses: int, key: str = "ArrowRight") -> Non
     wait_for_app_run(page)
 
 
-def _webgl_canvases(chart) -> int:
-    """Canvases of 3-D scenes that were given a drawing buffer."""
-    return chart.evaluate(
-        """el => [...el.querySelectorAll('.gl-container canvas')]
-                 .filter(c => c.width > 0 && c.height > 0).length"""
-    )
-
-
 def test_loss_functions_page_draws_and_reacts(app_server, page):
     _open(page, f"{app_server}/loss_functions")
     assert_no_exception(page)
@@ -83,19 +75,71 @@ def test_loss_functions_page_draws_and_reacts(app_server, page):
     _screenshot(page, "loss_functions_log_axis.png")
 
 
-def test_cost_surfaces_page_draws_two_webgl_surfaces(app_server, page):
+# How many pixels of each surface canvas are not white, and a checksum of them.
+CANVAS_INK_JS = """root => [...root.querySelectorAll('canvas')].map(c => {
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  let ink = 0, sum = 0;
+  for (let k = 0; k < d.length; k += 4) {
+    if (d[k] < 250 || d[k + 1] < 250 || d[k + 2] < 250) {
+      ink++;
+      sum = (sum * 31 + d[k] + 7 * d[k + 2]) % 1000003;
+    }
+  }
+  return [ink / (c.width * c.height), sum];
+})"""
+
+
+def _surfaces_drawn(page):
+    """The surface pair (ui/surface_chart.js) once it has drawn its latest data."""
+    page.wait_for_function(
+        """() => { const r = document.querySelector('.ll-surfaces');
+                   return !!r && r.dataset.drawn === r.dataset.version; }""")
+    return page.locator(".ll-surfaces")
+
+
+def test_cost_surfaces_page_draws_both_surfaces_and_follows_the_w_range(
+        app_server, page):
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.set_viewport_size({"width": 1440, "height": 900})
     _open(page, f"{app_server}/cost_surfaces")
     assert_no_exception(page)
-    charts = page.get_by_test_id("stPlotlyChart")
-    expect(charts).to_have_count(3)
-    surfaces = charts.first
-    surfaces.scroll_into_view_if_needed()
-    expect(surfaces.locator(".gl-container canvas").first).to_be_attached()
-    page.wait_for_timeout(500)  # let WebGL draw before the screenshot
-    assert _webgl_canvases(surfaces) >= 2
+    expect(page.get_by_test_id("stPlotlyChart")).to_have_count(2)  # contours, slice
+    pair = _surfaces_drawn(page)
+    pair.scroll_into_view_if_needed()
+    assert pair.get_attribute("data-a-range") == "-6,6"
+    assert pair.get_attribute("data-resolution") == "101x101"
+    ink = pair.evaluate(CANVAS_INK_JS)
+    assert len(ink) == 2 and all(share > 0.1 for share, _ in ink), ink
+    for name in ("curves downward (negative eigenvalue)", "grid minimum"):
+        expect(pair.get_by_text(name)).to_be_visible()
     expect(page.get_by_text("What to notice")).to_be_visible()
+    pair.screenshot(path=ARTIFACTS / "cost_surfaces_3d.png")
+
+    # the w range's upper end, five steps: both surfaces redrawn over the new range
+    slider = page.get_by_test_id("stSlider").filter(has_text="from / to").first
+    slider.get_by_role("slider").nth(1).focus()
+    for _ in range(5):
+        page.keyboard.press("ArrowRight")
+    wait_for_app_run(page)
+    pair = _surfaces_drawn(page)
+    low, high = map(float, pair.get_attribute("data-a-range").split(","))
+    shown = float(slider.get_by_role("slider").nth(1).get_attribute("aria-valuenow"))
+    assert low == -6 and high == pytest.approx(shown) and high > 6
+    moved = pair.evaluate(CANVAS_INK_JS)
+    assert all(new != old for (_, new), (_, old) in zip(moved, ink, strict=True))
+
+    # dragging one surface turns both
+    box = pair.locator("canvas").first.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 2 + 80, box["y"] + box["height"] / 2,
+                    steps=4)
+    page.mouse.up()
+    page.wait_for_timeout(300)
+    turned = pair.evaluate(CANVAS_INK_JS)
+    assert all(new != old for (_, new), (_, old) in zip(turned, moved, strict=True))
     _screenshot(page, "cost_surfaces.png")
-    surfaces.screenshot(path=ARTIFACTS / "cost_surfaces_3d.png")
 
     heading = page.get_by_role("heading", name=re.compile("A slice along"))
     before = heading.inner_text()
@@ -104,6 +148,7 @@ def test_cost_surfaces_page_draws_two_webgl_surfaces(app_server, page):
     assert after != before
     assert_no_exception(page)
     _screenshot(page, "cost_surfaces_moved.png")
+    assert errors == []
 
 
 def _upload(page, path) -> None:
@@ -176,17 +221,22 @@ def test_presenting_loss_functions_curves_and_point_controls_fit_1280x720(
 
 
 def test_presenting_cost_surfaces_both_3d_surfaces_fit_1280x720(app_server, page):
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
     page.set_viewport_size({"width": 1280, "height": 720})
     open_page(page, f"{app_server}/?app.present=1")  # the session starts presenting
     open_page(page, f"{app_server}/cost_surfaces?app.present=1")
     assert_no_exception(page)
     size = page.viewport_size
-    surfaces = page.get_by_test_id("stPlotlyChart").first
-    expect(surfaces.locator(".gl-container canvas").first).to_be_attached()
-    page.wait_for_timeout(800)  # let WebGL draw
+    pair = _surfaces_drawn(page)
     page.screenshot(path=ARTIFACTS / "present_cost_surfaces_1280x720.png")
-    assert _webgl_canvases(surfaces) >= 2
-    # the two scenes share one chart: the chart inside the viewport is both inside
-    chart_box = surfaces.bounding_box()
-    assert _inside(chart_box, size), chart_box
-    assert chart_box["width"] > 0.6 * size["width"]
+    canvases = pair.locator("canvas")
+    expect(canvases).to_have_count(2)
+    for k in range(2):
+        box = canvases.nth(k).bounding_box()
+        assert _inside(box, size), (k, box)
+        assert box["width"] > 0.3 * size["width"] and box["height"] > 300, box
+    assert all(share > 0.1 for share, _ in pair.evaluate(CANVAS_INK_JS))
+    legend = pair.get_by_text("grid minimum")
+    assert _inside(legend.bounding_box(), size)
+    assert errors == []

@@ -1,6 +1,8 @@
 """AppTest of the "Loss functions" and "Cost surfaces" pages, every control at its
 ends, every dataset; plus the figure builders without a browser."""
 
+import base64
+import json
 import math
 import re
 
@@ -168,12 +170,41 @@ def _mse_share(text: str) -> float:
     return float(re.search(r"over \*\*(\d+)%\*\*", text).group(1))
 
 
+def _surfaces(at) -> dict:
+    """The data the surface pair component (ui/surface_chart.js) was given."""
+    (chart,) = [c for c in at.get("bidi_component")
+                if c.proto.component_name == "loss_lab_surface_pair"]
+    return json.loads(chart.proto.json)
+
+
+def _decoded(panel: dict, n_c: int, n_a: int):
+    J = np.frombuffer(base64.b64decode(panel["J"]), dtype="<f4").reshape(n_c, n_a)
+    down = np.frombuffer(base64.b64decode(panel["down"]), dtype=np.uint8)
+    return J, down.reshape(n_c, n_a).astype(bool)
+
+
 def test_cost_page_default_tells_the_story():
     at = _page("pages/cost_surfaces.py")
     notice = _notice(at)
     assert _mse_share(notice) > 50  # MSE bends downward over most of the grid
     assert "(0%)" in notice  # log loss nowhere
-    assert len(at.get("plotly_chart")) == 3
+    assert len(at.get("plotly_chart")) == 2  # contours and slice; surfaces below
+    data = _surfaces(at)
+    assert (data["a"][0], data["a"][-1], len(data["a"])) == (-6.0, 6.0, 101)
+    assert [p["loss"] for p in data["panels"]] == ["mse", "log"]
+    assert data["z_title"] == "cost J" and not data["log_z"]
+    ds = core.one_d()
+    for panel in data["panels"]:
+        J, down = _decoded(panel, len(data["c"]), len(data["a"]))
+        expected = core.cost_surface(ds.X[:, 0], ds.y, np.array(data["a"]),
+                                     np.array(data["c"]), panel["loss"])
+        np.testing.assert_allclose(J, expected, rtol=1e-6)
+        share = round(100 * down.mean())
+        if panel["loss"] == "mse":
+            assert share == _mse_share(notice)
+        else:
+            assert share == 0
+        assert panel["minimum"][2] == pytest.approx(float(expected.min()))
     assert at.slider(key="cs.resolution").value == 101
     assert at.slider(key="cs.a_range").value == (-6.0, 6.0)
     caption = next(c.value for c in at.caption if "Second differences" in c.value)
@@ -248,7 +279,26 @@ def _fonts_readable(fig) -> None:
             assert layout_axis.tickfont.size >= 14
 
 
-def test_surface_figure_has_two_scenes_red_where_concave_and_minima():
+def test_cost_page_range_change_and_log_axis_reach_the_surfaces():
+    at = _page("pages/cost_surfaces.py")
+    at.slider(key="cs.a_range").set_value((-3.0, 4.5)).run()
+    at.slider(key="cs.resolution").set_value(51).run()
+    data = _surfaces(at)
+    assert (data["a"][0], data["a"][-1], len(data["a"]), len(data["c"])) == (
+        -3.0, 4.5, 51, 51)
+    before = data["version"]
+    at.toggle(key="cs.log_z").set_value(True).run()
+    data = _surfaces(at)
+    assert data["log_z"] and data["z_title"] == "cost J (log)"
+    assert data["version"] != before
+    for panel in data["panels"]:
+        J, _ = _decoded(panel, 51, 51)
+        ticks = data["z_ticks"][panel["loss"]]
+        assert 1 <= len(ticks) <= 6  # not piled up
+        assert J.min() * 0.99 <= min(ticks) and max(ticks) <= J.max() * 1.01
+
+
+def test_surface_pair_data_red_where_concave_and_minima():
     ds = core.one_d()
     x = ds.X[:, 0]
     a, c = np.linspace(-6, 6, 31), np.linspace(-10, 10, 21)
@@ -260,31 +310,23 @@ def test_surface_figure_has_two_scenes_red_where_concave_and_minima():
         m = surface.grid_minimum(J[loss], a, c)
         minima[loss] = (m.a, m.c, m.cost)
 
-    fig = figures_loss.make_surface_pair_figure(a, c, J, down, minima,
-                                                a_title="w", c_title="b")
+    data = figures_loss.surface_pair_data(
+        a, c, J, down, minima, a_title="<b>w</b>", c_title="b", log_z=False,
+        height=400, version="v1")
 
-    surfaces = [t for t in fig.data if t.type == "surface"]
-    assert len(surfaces) == 2
-    assert {surfaces[0].scene, surfaces[1].scene} == {"scene", "scene2"}
-    mse_colour = np.asarray(surfaces[0].surfacecolor)
-    log_colour = np.asarray(surfaces[1].surfacecolor)
-    np.testing.assert_array_equal(mse_colour > 0.5, down["mse"])
-    assert not (log_colour > 0.5).any()
-    assert "J=%{z" in surfaces[0].hovertemplate
-    markers = [
-        t for t in fig.data if t.type == "scatter3d" and t.name == "grid minimum"
-    ]
-    assert [tuple(t.x) + tuple(t.y) for t in markers] == [
-        (minima["mse"][0], minima["mse"][1]), (minima["log"][0], minima["log"][1])
-    ]
-    assert fig.layout.scene.zaxis.title.text == "cost J"
-    assert fig.layout.scene.xaxis.tickfont.size >= 14
-    _fonts_readable(fig)
-    log_fig = figures_loss.make_surface_pair_figure(a, c, J, down, minima,
-                                                    a_title="w", c_title="b",
-                                                    log_z=True)
-    assert log_fig.layout.scene2.zaxis.type == "log"
-    assert len(log_fig.layout.scene2.zaxis.tickvals) <= 6  # not piled up
+    json.dumps(data)  # what the component gets is plain JSON
+    assert data["a"] == list(a) and data["c"] == list(c)
+    assert data["a_title"] == "<b>w</b>"  # drawn as text on a canvas, not markup
+    for panel, loss in zip(data["panels"], ("mse", "log"), strict=True):
+        assert panel["loss"] == loss
+        got_J, got_down = _decoded(panel, len(c), len(a))
+        np.testing.assert_allclose(got_J, J[loss], rtol=1e-6)
+        np.testing.assert_array_equal(got_down, down[loss])
+        assert panel["minimum"] == list(minima[loss])
+        assert f"{minima[loss][2]:.4g}" in panel["alt"]
+    assert _decoded(data["panels"][0], len(c), len(a))[1].any()  # MSE bends down
+    assert not _decoded(data["panels"][1], len(c), len(a))[1].any()
+    assert data["z_ticks"] == {}
 
 
 def test_stability_figure_marks_failures():
@@ -366,27 +408,6 @@ def test_cost_page_with_generator_settings_at_their_extremes():
         text = " ".join(m.value for m in at.markdown)
         minima = re.findall(r"lowest grid point J = ([-\d.e+]+)", text)
         assert len(minima) == 2 and all(np.isfinite(float(v)) for v in minima)
-
-
-@pytest.mark.parametrize("log_z", [False, True])
-def test_a_refilled_surface_pair_is_the_built_one(log_z):
-    import json
-
-    x = core.one_d(n=200).X[:, 0]
-    y = core.one_d(n=200).y
-
-    def numbers(lo):
-        a, c = np.linspace(lo, 6, 41), np.linspace(-6, 6, 41)
-        J = {loss: core.cost_surface(x, y, a, c, loss) for loss in ("mse", "log")}
-        return a, c, J, {k: J[k] > 0.5 for k in J}, {
-            k: (float(a[3]), float(c[4]), float(J[k].min())) for k in J}
-
-    kw = {"a_title": "w", "c_title": "b", "log_z": log_z}
-    skeleton = figures_loss.make_surface_pair_figure(*numbers(-6.0), **kw).to_dict()
-    refilled = figures_loss.refill_surface_pair(skeleton, *numbers(-2.0),
-                                                log_z=log_z)
-    built = figures_loss.make_surface_pair_figure(*numbers(-2.0), **kw)
-    assert json.loads(refilled.to_json()) == json.loads(built.to_json())
 
 
 def test_log_ticks_are_few_and_nice():
