@@ -117,7 +117,7 @@ with st.spinner(f"Computing a {resolution} x {resolution} grid over {n:,} exampl
     a, c, J, minima = memo("cs.surfaces", key, lambda: slices.surface_pair(*args),
                            shared=data.shared)
 min_points = {loss: (m.a, m.c, m.cost) for loss, m in minima.items()}
-height = 430 if present else 520
+height = 430 if present else 480
 
 
 def write_j() -> None:
