@@ -15,7 +15,9 @@ const LEVELS = 48, SHADES = 8; // colour levels by height, and by light
 const MIN_COLOUR = "#F0E442";
 
 function decode(b64, Type) {
-  const bytes = Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0));
+  const text = atob(b64);
+  const bytes = new Uint8Array(text.length);
+  for (let k = 0; k < text.length; k++) bytes[k] = text.charCodeAt(k);
   return new Type(bytes.buffer);
 }
 
@@ -98,7 +100,7 @@ function prepare(panel, data) {
     : niceTicks(lo, hi, 4);
   const zOf = (value) => (2 * (value - lo)) / span - 1;
   const m = panel.minimum;
-  return { na, nc, X, Y, Z, level, normal, lo, hi, ticks, zOf,
+  return { na, nc, J, X, Y, Z, level, normal, lo, hi, ticks, zOf,
            min: [(2 * (m[0] - data.a[0])) / (data.a[na - 1] - data.a[0]) - 1,
                  (2 * (m[1] - data.c[0])) / (data.c[nc - 1] - data.c[0]) - 1,
                  zOf(data.log_z ? Math.log10(Math.max(m[2], 1e-30)) : m[2])] };
@@ -356,7 +358,7 @@ function create(parent) {
       const d = chart.data;
       if (q === null || q < 0) { readout.textContent = ""; return; }
       const na = d.a.length, i = q % na, j = (q - i) / na;
-      const J = chart.values[k][q];
+      const J = chart.geometry[k].J[q];
       readout.textContent = `${d.panels[k].title}: ${d.a_title} = ${fmt(d.a[i])}, ` +
         `${d.c_title} = ${fmt(d.c[j])}, J = ${Number(J.toPrecision(5))}`;
     });
@@ -377,7 +379,6 @@ export default function (component) {
   if (chart.data && chart.data.version === data.version) return;
   chart.data = data;
   chart.geometry = data.panels.map((panel) => prepare(panel, data));
-  chart.values = data.panels.map((panel) => decode(panel.J, Float32Array));
   const root = chart.root;
   root.dataset.version = data.version;
   root.dataset.aRange = `${data.a[0]},${data.a[data.a.length - 1]}`;
