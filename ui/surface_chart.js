@@ -386,7 +386,7 @@ export default function (component) {
   root.dataset.resolution = `${data.a.length}x${data.c.length}`;
   root.dataset.logZ = String(!!data.log_z);
   chart.canvases.forEach((c, k) => {
-    c.style.height = `${data.height}px`;
+    c.style.maxHeight = `${data.height}px`;  // and no taller than its width allows
     c.setAttribute("aria-label", data.panels[k].alt);
   });
   if (chart.frame !== null) cancelAnimationFrame(chart.frame);

@@ -15,8 +15,8 @@ import streamlit as st
 
 _CSS = """
 .ll-surfaces .ll-surface-row { display: flex; gap: 8px; }
-.ll-surfaces canvas { display: block; width: 50%; min-width: 0; cursor: grab;
-  touch-action: none; }
+.ll-surfaces canvas { display: block; width: 50%; min-width: 0; aspect-ratio: 1.1;
+  cursor: grab; touch-action: none; }
 .ll-surfaces .ll-legend { display: flex; flex-wrap: wrap; gap: 4px 18px;
   padding: 2px 10px; font-size: 15px; color: #000000; }
 .ll-surfaces .ll-legend-item { display: inline-flex; align-items: center; gap: 6px; }
