@@ -214,8 +214,9 @@ function drawPanel(chart, k) {
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.fillStyle = "#FFFFFF";
   ctx.fillRect(0, 0, width, height);
-  const P = projector(view, { x0: MARGIN.left, x1: width - MARGIN.right,
-                               y0: MARGIN.top, y1: height - MARGIN.bottom });
+  const side = Math.min(1, width / 480);  // narrow panels: narrower margins
+  const P = projector(view, { x0: MARGIN.left * side, x1: width - MARGIN.right * side,
+                               y0: MARGIN.top, y1: height - MARGIN.bottom * side });
   axes(ctx, g, P, data, panel.title, [data.a_title, data.c_title, data.z_title]);
   // project every grid point once
   const { na, nc, X, Y, Z } = g;
