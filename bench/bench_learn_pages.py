@@ -183,10 +183,16 @@ def main() -> int:
 
             # Cost surfaces: the w range's upper end, one step each (new surfaces)
             thumb = _thumb(page, "from / to", 1)
-            moves = [_press(page, thumb, '[data-testid="stMarkdown"]',
-                            "lowest grid point", surfaces=True)
-                     for _ in range(args.moves + 1)]
+            moves, draws = [], []
+            for _ in range(args.moves + 1):
+                moves.append(_press(page, thumb, '[data-testid="stMarkdown"]',
+                                    "lowest grid point", surfaces=True))
+                draws.append(float(page.evaluate(
+                    "() => document.querySelector('.ll-surfaces').dataset.drawMs")))
             results["w range"] = (_median_ms(moves[1:]), bare_move)
+            print(f"of which the surface pair's canvas drawing: median "
+                  f"{statistics.median(draws[1:]):.0f} ms (ui/surface_chart.js, "
+                  "both 101 x 101 surfaces)", flush=True)
             browser.close()
 
     failed = False
