@@ -8,16 +8,27 @@ rows never leave it; :func:`sweep_from_aggregate` turns the few thousand resulti
 rows into the same :class:`core.thresholds.Sweep` as :func:`threshold_sweep` on the
 raw rows.
 
+**Checked, then grouped.** :meth:`AggregateQuery.checks_sql` first counts, in one
+row, the rows that cannot be swept (a label other than 0/1, a score that is not a
+finite number, a weight that is missing, negative or not finite) and the scores'
+range (and, where the engine has one, an estimate of how many distinct scores there
+are); nothing is grouped unless every row is usable. The ``GROUP BY`` then needs
+only the smallest score, the positives and the row count per group (``neg`` is
+``COUNT(*) - SUM(label)``, or ``SUM((1 - label) * weight)`` with weights): each
+aggregate of a group costs a random memory access per row, so fewer aggregates is
+most of the speed.
+
 **Exact, then binned.** Up to ``cap`` distinct scores the aggregate groups by the
 score itself, and the sweep is *equal* to the raw rows' sweep (float64 sums of
 counts or integer weights are exact up to 2**53; the order of a database's sums of
 fractional weights may differ in the last bit). Beyond the cap the scores are
-grouped into bins of width ``resolution`` (``FLOOR(score / resolution)``) and each
-bin is represented by its *smallest* score: "flag when score >= that score" flags
-exactly the cases in that bin and above, so every point of the binned sweep is still
-an exact point of the raw sweep; only thresholds strictly inside a bin are missing.
-:func:`binning_error` bounds what that can cost: at most the most expensive bin's
-cases decided the other way.
+grouped into bins of width ``resolution`` (``FLOOR(score / resolution)``, as an
+integer when it fits: DuckDB then counts into a plain array instead of a hash table)
+and each bin is represented by its *smallest* score: "flag when score >= that score"
+flags exactly the cases in that bin and above, so every point of the binned sweep is
+still an exact point of the raw sweep; only thresholds strictly inside a bin are
+missing. :func:`binning_error` bounds what that can cost: at most the most expensive
+bin's cases decided the other way.
 
 **SQL text is built from quoted identifiers only.** Names go through
 :func:`quote_ident` (double quotes, doubled inside, nothing else allowed to end
@@ -189,15 +200,9 @@ class AggregateQuery:
     segment: str | None = None
     where: tuple[Condition, ...] = ()
 
-    def sql(self, resolution: float | None = None, limit: int | None = None) -> str:
-        """The ``GROUP BY`` statement: one row per distinct score (and segment), or
-        per bin of width ``resolution``; at most ``limit`` rows when given.
-
-        Columns out: ``score`` (the bin's smallest score), ``pos``, ``neg``
-        (weights of label 1 and 0), ``n_rows``, ``bad`` (rows whose label is not
-        0/1 or whose score or weight is missing), ``min_w`` (smallest weight),
-        and ``segment`` when asked.
-        """
+    def _parts(self) -> tuple[str, str, str | None, str]:
+        """The label, score and weight as DOUBLE PRECISION expressions (weight None
+        without a weight column), and the ``FROM ... WHERE`` text."""
         names = [self.label, self.score, self.weight, self.segment]
         used = [n for n in names if n]
         if len(set(used)) != len(used):
@@ -206,34 +211,108 @@ class AggregateQuery:
         y = f"CAST({quote_ident(self.label)} AS DOUBLE PRECISION)"
         s = f"CAST({quote_ident(self.score)} AS DOUBLE PRECISION)"
         w = (f"CAST({quote_ident(self.weight)} AS DOUBLE PRECISION)"
-             if self.weight else "1")
+             if self.weight else None)
+        where = [f"{s} IS NOT NULL", *(c.sql() for c in self.where)]
+        return y, s, w, f"FROM {self.relation}\nWHERE {' AND '.join(where)}"
+
+    def checks_sql(self, distinct: str | None = None) -> str:
+        """One row about the rows to aggregate: ``n_rows``, ``bad_label`` (label not
+        0 or 1, or missing), ``bad_score`` (NaN or infinite), ``bad_weight``
+        (missing, negative, NaN or infinite), ``lo`` and ``hi`` (smallest and
+        largest score) and, when the engine has an estimate of distinct values (its
+        function's name as ``distinct``, e.g. DuckDB's ``approx_count_distinct``),
+        ``distinct``. NaN sorts above every number in DuckDB and PostgreSQL, so
+        ``ABS(x) < Infinity`` is false for NaN and both infinities."""
+        y, s, w, source = self._parts()
+        inf = "CAST('Infinity' AS DOUBLE PRECISION)"
+        select = [
+            "COUNT(*) AS n_rows",
+            f"SUM(CASE WHEN {y} IN (0, 1) THEN 0 ELSE 1 END) AS bad_label",
+            f"SUM(CASE WHEN ABS({s}) < {inf} THEN 0 ELSE 1 END) AS bad_score",
+            (f"SUM(CASE WHEN {w} >= 0 AND {w} < {inf} THEN 0 ELSE 1 END)"
+             if w else "0") + " AS bad_weight",
+            f"MIN({s}) AS lo",
+            f"MAX({s}) AS hi",
+        ]
+        if distinct:
+            if not re.fullmatch(r"[a-z_]+", distinct):
+                raise ValueError("distinct must be a function's name.")
+            select.append(f"{distinct}({s}) AS distinct_scores")
+        return f"SELECT {', '.join(select)}\n{source}"
+
+    def sql(self, resolution: float | None = None, limit: int | None = None, *,
+            integer_bins: bool = True) -> str:
+        """The ``GROUP BY`` statement: one row per distinct score (and segment), or
+        per bin of width ``resolution``; at most ``limit`` rows when given.
+
+        Columns out: ``score`` (the group's smallest score), ``pos``, ``neg``
+        (weights of label 1 and 0), ``n_rows``, and ``segment`` when asked. It
+        assumes the rows passed :meth:`checks_sql` (labels 0/1, finite scores and
+        weights). Bins are numbered by a ``BIGINT`` when ``integer_bins`` (every
+        ``|score| / resolution`` below 2**53, see :func:`integer_bins_fit`), else
+        by the floored DOUBLE: the same bins either way.
+        """
+        y, s, w, source = self._parts()
         if resolution is None:
             key = s
         else:
             if not (resolution > 0 and math.isfinite(resolution)):
                 raise ValueError("The resolution must be a positive number.")
             key = f"FLOOR({s} / {float(resolution)!r})"
-        seg = quote_ident(self.segment) if self.segment else None
-        select = [
-            f"MIN({s}) AS score",
-            f"SUM(CASE WHEN {y} = 1 THEN {w} ELSE 0 END) AS pos",
-            f"SUM(CASE WHEN {y} = 0 THEN {w} ELSE 0 END) AS neg",
-            "COUNT(*) AS n_rows",
-            (f"SUM(CASE WHEN {y} IN (0, 1) AND {w} IS NOT NULL THEN 0 ELSE 1 END) "
-             "AS bad" if self.weight else
-             f"SUM(CASE WHEN {y} IN (0, 1) THEN 0 ELSE 1 END) AS bad"),
-            f"MIN({w}) AS min_w" if self.weight else "1 AS min_w",
-        ]
+            if integer_bins:
+                key = f"CAST({key} AS BIGINT)"
+        if w:
+            pos, neg = f"SUM({y} * {w})", f"SUM((1 - {y}) * {w})"
+        else:
+            pos, neg = f"SUM({y})", f"COUNT(*) - SUM({y})"
+        select = [f"MIN({s}) AS score", f"{pos} AS pos", f"{neg} AS neg",
+                  "COUNT(*) AS n_rows"]
         group = [key]
-        if seg:
+        if self.segment:
+            seg = quote_ident(self.segment)
             select.append(f"CAST({seg} AS VARCHAR(200)) AS segment")
             group.append(seg)
-        where = [f"{s} IS NOT NULL", *(c.sql() for c in self.where)]
-        text = (f"SELECT {', '.join(select)}\nFROM {self.relation}\n"
-                f"WHERE {' AND '.join(where)}\nGROUP BY {', '.join(group)}")
+        text = f"SELECT {', '.join(select)}\n{source}\nGROUP BY {', '.join(group)}"
         if limit is not None:
             text += f"\nLIMIT {int(limit)}"
         return text
+
+
+def integer_bins_fit(lo: float, hi: float, resolution: float) -> bool:
+    """Whether every score in ``[lo, hi]`` has its bin number below 2**53 in size,
+    where a DOUBLE holds it exactly and a ``BIGINT`` holds it."""
+    return max(abs(lo), abs(hi)) / resolution < 2.0**53
+
+
+@dataclass(frozen=True)
+class Checks:
+    """The one row of :meth:`AggregateQuery.checks_sql`, checked."""
+
+    n_rows: int
+    lo: float
+    hi: float
+    distinct: float | None = None
+
+
+def checks_from_result(columns) -> Checks:
+    """The :class:`Checks` from the checks statement's result (one row, as
+    columns), or ``DataError`` saying which rows cannot be swept."""
+    row = [_floats(c)[0] if len(c) else np.nan for c in columns]
+    n_rows = int(np.nan_to_num(row[0]))
+    bad_label, bad_score, bad_weight = (int(np.nan_to_num(v)) for v in row[1:4])
+    if n_rows == 0:
+        raise DataError("The table (after the filter) has no rows with a score.")
+    if bad_label:
+        raise DataError(f"{bad_label:,} rows have a label other than 0 or 1 (or none): "
+                        "choose another label column, or filter them out.")
+    if bad_score:
+        raise DataError(f"{bad_score:,} scores are not finite numbers (NaN or "
+                        "infinity): filter them out.")
+    if bad_weight:
+        raise DataError(f"{bad_weight:,} rows have a missing, negative or infinite "
+                        "weight: choose another weight column, or filter them out.")
+    distinct = float(row[6]) if len(row) > 6 else None
+    return Checks(n_rows, float(row[4]), float(row[5]), distinct)
 
 
 # ---------------------------------------------------------------------------------
@@ -284,7 +363,11 @@ class Aggregate:
 
 
 def merge_segments(agg: Aggregate) -> Aggregate:
-    """One row per distinct score across segments, highest first."""
+    """One row per distinct score across segments, highest first (``agg`` itself
+    when it already is that)."""
+    s = agg.scores
+    if agg.segments is None and np.all(s[1:] < s[:-1]):
+        return agg
     uniq, inv = np.unique(agg.scores, return_inverse=True)
     n = len(uniq)
 
@@ -310,34 +393,27 @@ def from_result(columns, *, segmented: bool, resolution: float | None,
                 sql: str) -> Aggregate:
     """The :class:`Aggregate` from the statement's result, given as columns (one
     sequence or array per column, in the order of :meth:`AggregateQuery.sql`);
-    ``DataError`` when the data cannot be swept (labels other than 0/1, missing or
-    negative weights, non-finite scores, one class only)."""
+    ``DataError`` when the data cannot be swept (no rows, non-finite scores, one
+    class only). Labels and weights were checked by the checks statement."""
     columns = list(columns)
     scores = _floats(columns[0])
     if scores.size == 0:
         raise DataError("The table (after the filter) has no rows with a score.")
     pos, neg = np.nan_to_num(_floats(columns[1])), np.nan_to_num(_floats(columns[2]))
     n_rows = _floats(columns[3]).astype(np.int64)
-    bad = int(np.nansum(_floats(columns[4])))
-    min_w = _floats(columns[5])
-    if bad:
-        raise DataError(f"{bad:,} rows have a label other than 0 or 1, or a missing "
-                        "weight: choose another label column, or filter them out.")
     if not np.all(np.isfinite(scores)):
         raise DataError("Some scores are not finite numbers (NaN or infinity).")
-    if np.any(min_w < 0):
-        raise DataError("Some weights are negative.")
     if not (pos.sum() > 0 and neg.sum() > 0):
         raise DataError("The rows hold only one class: a threshold needs both "
                         "positives (1) and negatives (0).")
     segments = None
     if segmented:
-        raw = columns[6]
+        raw = columns[4]
         if isinstance(raw, np.ma.MaskedArray):
             raw = raw.filled("")
         segments = np.asarray(["" if v is None else str(v) for v in raw],
                               dtype=object)
-    order = np.argsort(-scores, kind="stable")
+    order = np.argsort(-scores)  # groups: no two equal scores unless segmented
     return Aggregate(scores[order], pos[order], neg[order], n_rows[order],
                      None if segments is None else segments[order], resolution, sql)
 

@@ -183,18 +183,130 @@ def test_beyond_the_cap_scores_are_binned_with_a_stated_bound(rows, parquet):
     assert binning_error(numpy_aggregate(y, s, w), cost) == 0.0
 
 
-def test_run_aggregate_asks_for_one_row_more_than_the_cap():
+def fake_engine(n_scores, *, rows=None, lo=0.0, hi=1.0, distinct=None):
+    """An ``execute`` answering the checks, the exact attempt (``n_scores``
+    groups of 2 rows) and the binned statement (one group), and the statements
+    it saw."""
     seen = []
 
     def execute(sql):
         seen.append(sql)
-        rows = ([(0.5, 1, 1, 2, 0, 1)] if "FLOOR" in sql else
-                [(i / 10, 1, 1, 2, 0, 1) for i in range(4)])
-        return [list(c) for c in zip(*rows, strict=True)]
+        if "bad_label" in sql:
+            row = [rows if rows is not None else 2 * n_scores, 0, 0, 0, lo, hi]
+            return [[v] for v in (row if distinct is None else [*row, distinct])]
+        groups = ([(0.5, 1, 1, 2)] if "FLOOR" in sql else
+                  [(i / 10, 1, 1, 2) for i in range(n_scores)])
+        return [list(c) for c in zip(*groups, strict=True)]
 
-    agg = run_aggregate(execute, AggregateQuery('"t"', "y", "s"), cap=3)
-    assert seen[0].endswith("LIMIT 4") and "FLOOR" in seen[1]
-    assert not agg.exact
+    return execute, seen
+
+
+def test_run_aggregate_checks_first_then_asks_for_one_row_more_than_the_cap():
+    query = AggregateQuery('"t"', "y", "s")
+    execute, seen = fake_engine(4, rows=2)
+    agg = run_aggregate(execute, query, cap=3)
+    assert "bad_label" in seen[0] and "distinct" not in seen[0]
+    assert seen[1].endswith("LIMIT 4")
+    assert "CAST(FLOOR(" in seen[2] and "AS BIGINT)" in seen[2]
+    assert not agg.exact and len(seen) == 3
+    execute, seen = fake_engine(3)
+    assert run_aggregate(execute, query, cap=3).exact and len(seen) == 2
+    # an estimate clearly above the cap goes straight to the bins
+    execute, seen = fake_engine(3, rows=2, distinct=1e6)
+    assert not run_aggregate(execute, query, cap=3, distinct="approx").exact
+    assert "approx(CAST" in seen[0] and len(seen) == 2 and "FLOOR" in seen[1]
+    # bin numbers that a BIGINT cannot hold exactly stay DOUBLE: the same bins
+    execute, seen = fake_engine(3, rows=2, hi=1e15, distinct=1e6)
+    run_aggregate(execute, query, cap=3, distinct="approx")
+    assert "FLOOR(" in seen[1] and "BIGINT" not in seen[1]
+    # a total that is not the checks' count: the rows changed in between
+    execute, seen = fake_engine(3, rows=7)
+    with pytest.raises(DataError, match="changed"):
+        run_aggregate(execute, query, cap=3)
+
+
+BAD_ROWS = {  # column -> (values with unusable rows, the message)
+    "label": ([0, 1, 2, 1, 0, 1], "1 rows have a label other than 0 or 1"),
+    "score": ([0.1, float("nan"), 0.3, float("inf"), 0.5, 0.6],
+              "2 scores are not finite"),
+    "weight": ([1.0, -1.0, None, 1.0, float("inf"), 2.0],
+               "3 rows have a missing, negative or infinite weight"),
+}
+
+
+def test_rows_that_cannot_be_swept_are_counted_and_nothing_is_grouped(pg, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    import sqlalchemy as sa
+
+    good = {"label": [0, 1, 0, 1, 0, 1], "score": [0.1, 0.2, 0.3, 0.4, 0.5, 0.6],
+            "weight": [1.0] * 6}
+    for column, (values, message) in BAD_ROWS.items():
+        table = dict(good, **{column: values})
+        path = tmp_path / f"bad_{column}.parquet"
+        pq.write_table(pa.table({k: pa.array(v, pa.float64())  # None: NULL
+                                 for k, v in table.items()}), path)
+        duck = FileSource(path)
+        seen = []
+
+        def execute(sql, duck=duck, seen=seen):
+            seen.append(sql)
+            return duck.execute(sql)
+
+        query = AggregateQuery(duck.relation, "label", "score", "weight")
+        try:
+            with pytest.raises(DataError, match=message):
+                run_aggregate(execute, query, distinct="approx_count_distinct")
+        finally:
+            duck.close()
+        assert len(seen) == 1 and "GROUP BY" not in seen[0]
+        with pg.engine.begin() as con:
+            con.exec_driver_sql("DROP TABLE IF EXISTS bad")
+            con.exec_driver_sql("CREATE TABLE bad (label float8, score float8, "
+                                "weight float8)")
+            con.execute(sa.text("INSERT INTO bad VALUES (:label, :score, :weight)"),
+                        [dict(zip(table, r, strict=True))
+                         for r in zip(*table.values(), strict=True)])
+        with pytest.raises(DataError, match=message):
+            pg.aggregate(AggregateQuery(relation_sql("bad"), "label", "score",
+                                        "weight"))
+
+
+def test_duckdb_counts_bins_of_scores_in_0_1_into_an_array(parquet):
+    """The binned statement groups by an integer bin number whose range DuckDB
+    knows from the file's statistics: a perfect hash (an array), not a hash
+    table. A wider range (or a DOUBLE bin number) falls back to hashing."""
+    duck = FileSource(parquet)
+    try:
+        query = AggregateQuery(duck.relation, "label", "score", "weight")
+
+        def plan(sql):
+            return duck._con.execute("EXPLAIN " + sql).fetchall()[0][1]
+
+        assert "Perfect Hash Group By" in plan(query.sql(resolution=1e-6))
+        assert "Perfect Hash Group By" not in plan(
+            query.sql(resolution=1e-6, integer_bins=False))
+        assert "Perfect Hash Group By" not in plan(query.sql(resolution=1e-8))
+    finally:
+        duck.close()
+
+
+def test_duckdb_progress_spans_both_statements_and_never_goes_back(parquet):
+    duck = FileSource(parquet)
+    real, seen = duck.execute, []
+
+    def execute(sql):
+        for p in (0.0, 50.0, 100.0, -1.0):
+            duck._query_progress = lambda p=p: p
+            seen.append(duck.progress())
+        return real(sql)
+
+    duck.execute = execute
+    try:
+        duck.aggregate(AggregateQuery(duck.relation, "label", "score"))
+    finally:
+        duck.close()
+    assert seen == pytest.approx([0.0, 0.05, 0.1, 0.1, 0.1, 0.55, 1.0, 1.0])
 
 
 # ---------------------------------------------------------------------------------
@@ -304,6 +416,21 @@ def test_the_transaction_is_read_only(pg):
     with pytest.raises(DataError, match="read-only"):
         pg.execute("CREATE TABLE nope (x int)")
     assert "nope" not in [t.name for t in pg.tables()]
+
+
+def test_duckdb_aggregate_is_cancelled_while_it_runs(tmp_path):
+    duck = FileSource(tmp_path / "x.parquet")
+    endless = ("(SELECT range % 2 AS label, random() AS score "
+               "FROM range(100000000000)) AS t")
+    job = Job(lambda: duck.aggregate(AggregateQuery(endless, "label", "score")),
+              duck.cancel, duck.progress)
+    deadline = time.monotonic() + 10
+    while duck._query_progress() < 0 and time.monotonic() < deadline:
+        time.sleep(0.05)  # until the statement runs
+    job.cancel()
+    job.wait(10)
+    assert job.state == "cancelled"
+    duck.close()
 
 
 def test_duckdb_interrupt_is_a_cancel(tmp_path):
