@@ -215,14 +215,15 @@ class AggregateQuery:
         where = [f"{s} IS NOT NULL", *(c.sql() for c in self.where)]
         return y, s, w, f"FROM {self.relation}\nWHERE {' AND '.join(where)}"
 
-    def checks_sql(self, distinct: str | None = None) -> str:
+    def checks_sql(self, resolution: float, distinct: str | None = None) -> str:
         """One row about the rows to aggregate: ``n_rows``, ``bad_label`` (label not
         0 or 1, or missing), ``bad_score`` (NaN or infinite), ``bad_weight``
-        (missing, negative, NaN or infinite), ``lo`` and ``hi`` (smallest and
-        largest score) and, when the engine has an estimate of distinct values (its
-        function's name as ``distinct``, e.g. DuckDB's ``approx_count_distinct``),
-        ``distinct``. NaN sorts above every number in DuckDB and PostgreSQL, so
-        ``ABS(x) < Infinity`` is false for NaN and both infinities."""
+        (missing, negative, NaN or infinite), ``wide`` (scores whose bin number at
+        ``resolution`` a ``BIGINT`` may not hold) and, when the engine has an
+        estimate of distinct values (its function's name as ``distinct``, e.g.
+        DuckDB's ``approx_count_distinct``), ``distinct_scores``. NaN sorts above
+        every number in DuckDB and PostgreSQL, so ``ABS(x) < Infinity`` is false
+        for NaN and both infinities."""
         y, s, w, source = self._parts()
         inf = "CAST('Infinity' AS DOUBLE PRECISION)"
         select = [
@@ -231,8 +232,8 @@ class AggregateQuery:
             f"SUM(CASE WHEN ABS({s}) < {inf} THEN 0 ELSE 1 END) AS bad_score",
             (f"SUM(CASE WHEN {w} >= 0 AND {w} < {inf} THEN 0 ELSE 1 END)"
              if w else "0") + " AS bad_weight",
-            f"MIN({s}) AS lo",
-            f"MAX({s}) AS hi",
+            f"SUM(CASE WHEN ABS({s}) < {_check_resolution(resolution) * 2.0**62!r} "
+            "THEN 0 ELSE 1 END) AS wide",
         ]
         if distinct:
             if not re.fullmatch(r"[a-z_]+", distinct):
@@ -249,16 +250,14 @@ class AggregateQuery:
         (weights of label 1 and 0), ``n_rows``, and ``segment`` when asked. It
         assumes the rows passed :meth:`checks_sql` (labels 0/1, finite scores and
         weights). Bins are numbered by a ``BIGINT`` when ``integer_bins`` (every
-        ``|score| / resolution`` below 2**53, see :func:`integer_bins_fit`), else
-        by the floored DOUBLE: the same bins either way.
+        ``|score| / resolution`` below 2**62: the checks' ``wide`` is 0), else by
+        the floored DOUBLE: the same bins either way.
         """
         y, s, w, source = self._parts()
         if resolution is None:
             key = s
         else:
-            if not (resolution > 0 and math.isfinite(resolution)):
-                raise ValueError("The resolution must be a positive number.")
-            key = f"FLOOR({s} / {float(resolution)!r})"
+            key = f"FLOOR({s} / {_check_resolution(resolution)!r})"
             if integer_bins:
                 key = f"CAST({key} AS BIGINT)"
         if w:
@@ -278,28 +277,28 @@ class AggregateQuery:
         return text
 
 
-def integer_bins_fit(lo: float, hi: float, resolution: float) -> bool:
-    """Whether every score in ``[lo, hi]`` has its bin number below 2**53 in size,
-    where a DOUBLE holds it exactly and a ``BIGINT`` holds it."""
-    return max(abs(lo), abs(hi)) / resolution < 2.0**53
+def _check_resolution(resolution: float) -> float:
+    resolution = float(resolution)
+    if not (resolution > 0 and math.isfinite(resolution)):
+        raise ValueError("The resolution must be a positive number.")
+    return resolution
 
 
 @dataclass(frozen=True)
 class Checks:
-    """The one row of :meth:`AggregateQuery.checks_sql`, checked."""
+    """The one row of :meth:`AggregateQuery.checks_sql`, checked: the number of
+    rows, whether every bin number fits a ``BIGINT``, the distinct estimate."""
 
     n_rows: int
-    lo: float
-    hi: float
+    integer_bins: bool = True
     distinct: float | None = None
 
 
 def checks_from_result(columns) -> Checks:
     """The :class:`Checks` from the checks statement's result (one row, as
     columns), or ``DataError`` saying which rows cannot be swept."""
-    row = [_floats(c)[0] if len(c) else np.nan for c in columns]
-    n_rows = int(np.nan_to_num(row[0]))
-    bad_label, bad_score, bad_weight = (int(np.nan_to_num(v)) for v in row[1:4])
+    n_rows, bad_label, bad_score, bad_weight, wide = (
+        int(np.nan_to_num(_floats(c)[0])) if len(c) else 0 for c in columns[:5])
     if n_rows == 0:
         raise DataError("The table (after the filter) has no rows with a score.")
     if bad_label:
@@ -311,8 +310,8 @@ def checks_from_result(columns) -> Checks:
     if bad_weight:
         raise DataError(f"{bad_weight:,} rows have a missing, negative or infinite "
                         "weight: choose another weight column, or filter them out.")
-    distinct = float(row[6]) if len(row) > 6 else None
-    return Checks(n_rows, float(row[4]), float(row[5]), distinct)
+    distinct = float(_floats(columns[5])[0]) if len(columns) > 5 else None
+    return Checks(n_rows, wide == 0, distinct)
 
 
 # ---------------------------------------------------------------------------------

@@ -41,7 +41,6 @@ from .aggregate import (
     AggregateQuery,
     checks_from_result,
     from_result,
-    integer_bins_fit,
     quote_literal,
     relation_sql,
 )
@@ -117,7 +116,7 @@ def run_aggregate(execute: Callable[[str], list], query: AggregateQuery, *,
     (see :meth:`AggregateQuery.checks_sql`); an estimate clearly above the cap skips
     the exact attempt. All statements should see the same rows (one snapshot);
     a total that differs from the checks' count is refused."""
-    checks = checks_from_result(execute(query.checks_sql(distinct)))
+    checks = checks_from_result(execute(query.checks_sql(resolution, distinct)))
     segmented = query.segment is not None
     agg = None
     if checks.distinct is None or checks.distinct <= cap * 1.1:
@@ -128,8 +127,7 @@ def run_aggregate(execute: Callable[[str], list], query: AggregateQuery, *,
         if n_scores <= cap:
             agg = from_result(columns, segmented=segmented, resolution=None, sql=sql)
     if agg is None:
-        sql = query.sql(resolution=resolution, integer_bins=integer_bins_fit(
-            checks.lo, checks.hi, resolution))
+        sql = query.sql(resolution=resolution, integer_bins=checks.integer_bins)
         agg = from_result(execute(sql), segmented=segmented, resolution=resolution,
                           sql=sql)
     if agg.total_rows != checks.n_rows:

@@ -183,7 +183,7 @@ def test_beyond_the_cap_scores_are_binned_with_a_stated_bound(rows, parquet):
     assert binning_error(numpy_aggregate(y, s, w), cost) == 0.0
 
 
-def fake_engine(n_scores, *, rows=None, lo=0.0, hi=1.0, distinct=None):
+def fake_engine(n_scores, *, rows=None, wide=0, distinct=None):
     """An ``execute`` answering the checks, the exact attempt (``n_scores``
     groups of 2 rows) and the binned statement (one group), and the statements
     it saw."""
@@ -192,7 +192,7 @@ def fake_engine(n_scores, *, rows=None, lo=0.0, hi=1.0, distinct=None):
     def execute(sql):
         seen.append(sql)
         if "bad_label" in sql:
-            row = [rows if rows is not None else 2 * n_scores, 0, 0, 0, lo, hi]
+            row = [rows if rows is not None else 2 * n_scores, 0, 0, 0, wide]
             return [[v] for v in (row if distinct is None else [*row, distinct])]
         groups = ([(0.5, 1, 1, 2)] if "FLOOR" in sql else
                   [(i / 10, 1, 1, 2) for i in range(n_scores)])
@@ -216,7 +216,7 @@ def test_run_aggregate_checks_first_then_asks_for_one_row_more_than_the_cap():
     assert not run_aggregate(execute, query, cap=3, distinct="approx").exact
     assert "approx(CAST" in seen[0] and len(seen) == 2 and "FLOOR" in seen[1]
     # bin numbers that a BIGINT cannot hold exactly stay DOUBLE: the same bins
-    execute, seen = fake_engine(3, rows=2, hi=1e15, distinct=1e6)
+    execute, seen = fake_engine(3, rows=2, wide=1, distinct=1e6)
     run_aggregate(execute, query, cap=3, distinct="approx")
     assert "FLOOR(" in seen[1] and "BIGINT" not in seen[1]
     # a total that is not the checks' count: the rows changed in between
@@ -270,6 +270,32 @@ def test_rows_that_cannot_be_swept_are_counted_and_nothing_is_grouped(pg, tmp_pa
         with pytest.raises(DataError, match=message):
             pg.aggregate(AggregateQuery(relation_sql("bad"), "label", "score",
                                         "weight"))
+
+
+def test_scores_beyond_a_bigint_bin_number_are_binned_as_doubles(pg, tmp_path):
+    """|score| / resolution above 2**62: the bin number stays a DOUBLE (a BIGINT
+    would overflow); the binned sweep's points are still the raw sweep's."""
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 2, 500)
+    s = np.round(rng.normal(0, 1, 500), 2)
+    s[:3] = (1e18, -1e18, 2e18)  # bin numbers 1e19 and more at 0.1
+    raw = core.threshold_sweep(y, s)
+    path = tmp_path / "wide.parquet"
+    pd.DataFrame({"label": y, "score": s}).to_parquet(path)
+    load_scored(pg.engine.url.render_as_string(hide_password=False), "wide", y, s)
+    duck = FileSource(path)
+    try:
+        for src, rel in ((duck, duck.relation), (pg, relation_sql("wide"))):
+            agg = src.aggregate(AggregateQuery(rel, "label", "score"), cap=50,
+                                resolution=0.1)
+            assert not agg.exact and "FLOOR(" in agg.sql and "BIGINT" not in agg.sql
+            binned = sweep_from_aggregate(agg)
+            idx = [raw.index_at(t) for t in binned.thresholds]
+            for name in ("tp", "fp", "fn", "tn"):
+                np.testing.assert_array_equal(getattr(binned, name),
+                                              getattr(raw, name)[idx])
+    finally:
+        duck.close()
 
 
 def test_duckdb_counts_bins_of_scores_in_0_1_into_an_array(parquet):
