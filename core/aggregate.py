@@ -10,25 +10,27 @@ raw rows.
 
 **Checked, then grouped.** :meth:`AggregateQuery.checks_sql` first counts, in one
 row, the rows that cannot be swept (a label other than 0/1, a score that is not a
-finite number, a weight that is missing, negative or not finite) and the scores'
-range (and, where the engine has one, an estimate of how many distinct scores there
-are); nothing is grouped unless every row is usable. The ``GROUP BY`` then needs
-only the smallest score, the positives and the row count per group (``neg`` is
-``COUNT(*) - SUM(label)``, or ``SUM((1 - label) * weight)`` with weights): each
-aggregate of a group costs a random memory access per row, so fewer aggregates is
-most of the speed.
+finite number, a weight that is missing, negative or not finite) and (where the
+engine has one) estimates how many distinct scores there are; nothing is grouped
+unless every row is usable. The ``GROUP BY`` then needs only two aggregates per
+group, ``SUM(label)`` and ``COUNT(*)`` (``neg`` is their difference; with weights
+``SUM(label * weight)`` and ``SUM((1 - label) * weight)``), and the score is the
+group's key, not an aggregate: each aggregate of a group costs a random memory
+access per row, so fewer aggregates is most of the speed.
 
 **Exact, then binned.** Up to ``cap`` distinct scores the aggregate groups by the
 score itself, and the sweep is *equal* to the raw rows' sweep (float64 sums of
 counts or integer weights are exact up to 2**53; the order of a database's sums of
 fractional weights may differ in the last bit). Beyond the cap the scores are
-grouped into bins of width ``resolution`` (``FLOOR(score / resolution)``, as an
-integer when it fits: DuckDB then counts into a plain array instead of a hash table)
-and each bin is represented by its *smallest* score: "flag when score >= that score"
-flags exactly the cases in that bin and above, so every point of the binned sweep is
-still an exact point of the raw sweep; only thresholds strictly inside a bin are
-missing. :func:`binning_error` bounds what that can cost: at most the most expensive
-bin's cases decided the other way.
+grouped into bins of width ``resolution``, a power of two (2**-20, about 9.5e-7, by
+default): bin ``k = FLOOR(score * 2**20)`` (a ``BIGINT``, which DuckDB counts into
+a plain array instead of a hash table). Multiplying by a power of two is exact, so
+``FLOOR(score * 2**20) >= k`` exactly when ``score >= k * 2**-20``: each bin is
+represented by its lower edge ``k * 2**-20``, and "flag when score >= edge" flags
+exactly the cases in that bin and above. Every point of the binned sweep is still
+an exact point of the raw sweep; only thresholds strictly inside a bin are missing.
+:func:`binning_error` bounds what that can cost: at most the most expensive bin's
+cases decided the other way.
 
 **SQL text is built from quoted identifiers only.** Names go through
 :func:`quote_ident` (double quotes, doubled inside, nothing else allowed to end
@@ -50,7 +52,8 @@ from .data import DataError
 from .thresholds import CostMatrix, Sweep
 
 DEFAULT_CAP = 1_000_000  # distinct scores kept exactly
-DEFAULT_RESOLUTION = 1e-6  # bin width beyond the cap
+DEFAULT_RESOLUTION = 2.0**-20  # bin width beyond the cap (about 9.5e-7)
+MAX_SCORE = 2.0**1000  # larger scores are refused: score * 2**20 stays finite
 MAX_NAME = 120
 MAX_FILTER = 500
 OPERATORS = ("=", "!=", "<>", "<=", ">=", "<", ">")
@@ -217,19 +220,20 @@ class AggregateQuery:
 
     def checks_sql(self, resolution: float, distinct: str | None = None) -> str:
         """One row about the rows to aggregate: ``n_rows``, ``bad_label`` (label not
-        0 or 1, or missing), ``bad_score`` (NaN or infinite), ``bad_weight``
-        (missing, negative, NaN or infinite), ``wide`` (scores whose bin number at
-        ``resolution`` a ``BIGINT`` may not hold) and, when the engine has an
+        0 or 1, or missing), ``bad_score`` (NaN, infinite or beyond
+        :data:`MAX_SCORE`), ``bad_weight`` (missing, negative, NaN or infinite),
+        ``wide`` (scores whose bin number at ``resolution`` may not fit a
+        ``BIGINT``: ``|score| / resolution`` 2**62 or more) and, when the engine has an
         estimate of distinct values (its function's name as ``distinct``, e.g.
         DuckDB's ``approx_count_distinct``), ``distinct_scores``. NaN sorts above
-        every number in DuckDB and PostgreSQL, so ``ABS(x) < Infinity`` is false
-        for NaN and both infinities."""
+        every number in DuckDB and PostgreSQL, so ``ABS(x) < bound`` is false for
+        NaN and both infinities."""
         y, s, w, source = self._parts()
         inf = "CAST('Infinity' AS DOUBLE PRECISION)"
         select = [
             "COUNT(*) AS n_rows",
             f"SUM(CASE WHEN {y} IN (0, 1) THEN 0 ELSE 1 END) AS bad_label",
-            f"SUM(CASE WHEN ABS({s}) < {inf} THEN 0 ELSE 1 END) AS bad_score",
+            f"SUM(CASE WHEN ABS({s}) < {MAX_SCORE!r} THEN 0 ELSE 1 END) AS bad_score",
             (f"SUM(CASE WHEN {w} >= 0 AND {w} < {inf} THEN 0 ELSE 1 END)"
              if w else "0") + " AS bad_weight",
             f"SUM(CASE WHEN ABS({s}) < {_check_resolution(resolution) * 2.0**62!r} "
@@ -246,25 +250,27 @@ class AggregateQuery:
         """The ``GROUP BY`` statement: one row per distinct score (and segment), or
         per bin of width ``resolution``; at most ``limit`` rows when given.
 
-        Columns out: ``score`` (the group's smallest score), ``pos``, ``neg``
-        (weights of label 1 and 0), ``n_rows``, and ``segment`` when asked. It
-        assumes the rows passed :meth:`checks_sql` (labels 0/1, finite scores and
-        weights). Bins are numbered by a ``BIGINT`` when ``integer_bins`` (every
-        ``|score| / resolution`` below 2**62: the checks' ``wide`` is 0), else by
-        the floored DOUBLE: the same bins either way.
+        Columns out: ``score`` (the score, or the bin's lower edge), ``pos``,
+        ``neg`` (weights of label 1 and 0), ``n_rows``, and ``segment`` when asked.
+        It assumes the rows passed :meth:`checks_sql` (labels 0/1, finite scores
+        and weights). Bins are numbered by a ``BIGINT`` when ``integer_bins``
+        (every ``|score| / resolution`` below 2**62: the checks' ``wide`` is 0),
+        else by the floored DOUBLE: the same bins either way.
         """
         y, s, w, source = self._parts()
         if resolution is None:
-            key = s
+            key = score = s
         else:
-            key = f"FLOOR({s} / {_check_resolution(resolution)!r})"
+            scale = 1.0 / _check_resolution(resolution)  # a power of two: exact
+            key = f"FLOOR({s} * {scale!r})"
             if integer_bins:
                 key = f"CAST({key} AS BIGINT)"
+            score = f"{key} * {float(resolution)!r}"
         if w:
             pos, neg = f"SUM({y} * {w})", f"SUM((1 - {y}) * {w})"
         else:
             pos, neg = f"SUM({y})", f"COUNT(*) - SUM({y})"
-        select = [f"MIN({s}) AS score", f"{pos} AS pos", f"{neg} AS neg",
+        select = [f"{score} AS score", f"{pos} AS pos", f"{neg} AS neg",
                   "COUNT(*) AS n_rows"]
         group = [key]
         if self.segment:
@@ -278,9 +284,12 @@ class AggregateQuery:
 
 
 def _check_resolution(resolution: float) -> float:
+    """``resolution`` if it is a power of two (2**-60 to 2**60), so that scores
+    times its inverse, and the bins' edges, are exact."""
     resolution = float(resolution)
-    if not (resolution > 0 and math.isfinite(resolution)):
-        raise ValueError("The resolution must be a positive number.")
+    if not (math.isfinite(resolution) and resolution > 0
+            and math.frexp(resolution)[0] == 0.5 and 2**-60 <= resolution <= 2**60):
+        raise ValueError("The resolution must be a power of two.")
     return resolution
 
 
@@ -306,7 +315,7 @@ def checks_from_result(columns) -> Checks:
                         "choose another label column, or filter them out.")
     if bad_score:
         raise DataError(f"{bad_score:,} scores are not finite numbers (NaN or "
-                        "infinity): filter them out.")
+                        "infinity) or are beyond ±1e301: filter them out.")
     if bad_weight:
         raise DataError(f"{bad_weight:,} rows have a missing, negative or infinite "
                         "weight: choose another weight column, or filter them out.")

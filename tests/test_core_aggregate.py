@@ -164,11 +164,11 @@ def test_beyond_the_cap_scores_are_binned_with_a_stated_bound(rows, parquet):
     duck = FileSource(parquet)
     try:
         q = AggregateQuery(duck.relation, "label", "score", "weight")
-        agg = duck.aggregate(q, cap=100, resolution=0.01)
+        agg = duck.aggregate(q, cap=100, resolution=2**-6)
     finally:
         duck.close()
-    assert not agg.exact and agg.resolution == 0.01 and "FLOOR" in agg.sql
-    assert len(agg.scores) <= 101
+    assert not agg.exact and agg.resolution == 2**-6 and "FLOOR" in agg.sql
+    assert len(agg.scores) <= 2**6 + 1
     raw = core.threshold_sweep(y, s, w)
     binned = sweep_from_aggregate(agg)
     # every binned point is an exact point of the raw sweep
@@ -203,6 +203,9 @@ def fake_engine(n_scores, *, rows=None, wide=0, distinct=None):
 
 def test_run_aggregate_checks_first_then_asks_for_one_row_more_than_the_cap():
     query = AggregateQuery('"t"', "y", "s")
+    for width in (1e-6, 0.0, -2**-20, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="power of two"):
+            query.sql(resolution=width)  # bin edges exact only for powers of two
     execute, seen = fake_engine(4, rows=2)
     agg = run_aggregate(execute, query, cap=3)
     assert "bad_label" in seen[0] and "distinct" not in seen[0]
@@ -272,13 +275,17 @@ def test_rows_that_cannot_be_swept_are_counted_and_nothing_is_grouped(pg, tmp_pa
                                         "weight"))
 
 
-def test_scores_beyond_a_bigint_bin_number_are_binned_as_doubles(pg, tmp_path):
-    """|score| / resolution above 2**62: the bin number stays a DOUBLE (a BIGINT
-    would overflow); the binned sweep's points are still the raw sweep's."""
+def test_bins_edges_are_exact_thresholds_in_both_engines(pg, tmp_path):
+    """Scores on a bin's edge and one float below it fall into different bins, and
+    each bin's edge flags exactly its bin and above: the binned sweep's points are
+    the raw sweep's. Beyond |score| / resolution = 2**62 the bin number stays a
+    DOUBLE (a BIGINT could overflow), with the same guarantee."""
     rng = np.random.default_rng(3)
     y = rng.integers(0, 2, 500)
     s = np.round(rng.normal(0, 1, 500), 2)
-    s[:3] = (1e18, -1e18, 2e18)  # bin numbers 1e19 and more at 0.1
+    edges = np.arange(-20, 20) / 8  # bin edges at 2**-3
+    s[3:43], s[43:83] = edges, np.nextafter(edges, -np.inf)
+    s[:3] = (1e18, -1e18, 2e18)  # bin numbers 8e18 and more at 2**-3
     raw = core.threshold_sweep(y, s)
     path = tmp_path / "wide.parquet"
     pd.DataFrame({"label": y, "score": s}).to_parquet(path)
@@ -287,7 +294,7 @@ def test_scores_beyond_a_bigint_bin_number_are_binned_as_doubles(pg, tmp_path):
     try:
         for src, rel in ((duck, duck.relation), (pg, relation_sql("wide"))):
             agg = src.aggregate(AggregateQuery(rel, "label", "score"), cap=50,
-                                resolution=0.1)
+                                resolution=2**-3)
             assert not agg.exact and "FLOOR(" in agg.sql and "BIGINT" not in agg.sql
             binned = sweep_from_aggregate(agg)
             idx = [raw.index_at(t) for t in binned.thresholds]
@@ -309,10 +316,10 @@ def test_duckdb_counts_bins_of_scores_in_0_1_into_an_array(parquet):
         def plan(sql):
             return duck._con.execute("EXPLAIN " + sql).fetchall()[0][1]
 
-        assert "Perfect Hash Group By" in plan(query.sql(resolution=1e-6))
+        assert "Perfect Hash Group By" in plan(query.sql(resolution=2**-20))
         assert "Perfect Hash Group By" not in plan(
-            query.sql(resolution=1e-6, integer_bins=False))
-        assert "Perfect Hash Group By" not in plan(query.sql(resolution=1e-8))
+            query.sql(resolution=2**-20, integer_bins=False))
+        assert "Perfect Hash Group By" not in plan(query.sql(resolution=2**-27))
     finally:
         duck.close()
 
