@@ -202,6 +202,9 @@ class AggregateQuery:
     weight: str | None = None
     segment: str | None = None
     where: tuple[Condition, ...] = ()
+    # the label column holds integers or booleans: "0 or 1" is then "between 0 and
+    # 1", a range a file's statistics can answer without reading the column
+    integer_label: bool = False
 
     def _parts(self) -> tuple[str, str, str | None, str]:
         """The label, score and weight as DOUBLE PRECISION expressions (weight None
@@ -230,9 +233,10 @@ class AggregateQuery:
         NaN and both infinities."""
         y, s, w, source = self._parts()
         inf = "CAST('Infinity' AS DOUBLE PRECISION)"
+        label_ok = "BETWEEN 0 AND 1" if self.integer_label else "IN (0, 1)"
         select = [
             "COUNT(*) AS n_rows",
-            f"SUM(CASE WHEN {y} IN (0, 1) THEN 0 ELSE 1 END) AS bad_label",
+            f"SUM(CASE WHEN {y} {label_ok} THEN 0 ELSE 1 END) AS bad_label",
             f"SUM(CASE WHEN ABS({s}) < {MAX_SCORE!r} THEN 0 ELSE 1 END) AS bad_score",
             (f"SUM(CASE WHEN {w} >= 0 AND {w} < {inf} THEN 0 ELSE 1 END)"
              if w else "0") + " AS bad_weight",

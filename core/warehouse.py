@@ -29,7 +29,7 @@ import threading
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -50,6 +50,8 @@ FILE_SUFFIXES = (".parquet", ".csv", ".tsv", ".txt")
 DUCKDB_MEMORY = "512MB"  # DuckDB spills to disk beyond this
 PERFECT_BITS = 21  # bin numbers spanning up to 2**21 values: an array, not a hash
 CHECKS_SHARE = 0.1  # the checks statement's part of the progress bar
+INTEGER_TYPES = {"BOOLEAN", "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT",
+                 "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT"}
 STATEMENT_TIMEOUT_MS = 10 * 60 * 1000
 HIDDEN_SCHEMAS = ("information_schema", "pg_catalog", "pg_toast")
 
@@ -181,9 +183,15 @@ class FileSource:
             return f"{reader}('scored_file')"
 
     def columns(self) -> list[str]:
+        return list(self.column_types())
+
+    def column_types(self, relation: str | None = None) -> dict[str, str]:
+        """The columns' names and DuckDB types, in order, of the file (or of
+        ``relation``)."""
         try:
-            rows = self._con.execute(f"DESCRIBE SELECT * FROM {self.relation}")
-            return [r[0] for r in rows.fetchall()]
+            rows = self._con.execute(
+                f"DESCRIBE SELECT * FROM {relation or self.relation}")
+            return {r[0]: str(r[1]) for r in rows.fetchall()}
         except Exception as exc:  # duckdb's errors have no common base we need
             raise DataError(f"DuckDB cannot read this file: {_first_line(exc)}") \
                 from exc
@@ -200,10 +208,13 @@ class FileSource:
 
     def aggregate(self, query: AggregateQuery, **kw) -> Aggregate:
         """The aggregate (:func:`run_aggregate`, with DuckDB's estimate of distinct
-        scores). The checks statement, a scan, is the first tenth of the progress
-        bar; the grouping statement(s) the rest."""
+        scores; an integer label's check is a range, which DuckDB answers from a
+        Parquet file's statistics). The checks statement, a scan, is the first
+        tenth of the progress bar; the grouping statement(s) the rest."""
         self._shown = 0.0
         calls = itertools.count()
+        if self.column_types(query.relation).get(query.label) in INTEGER_TYPES:
+            query = replace(query, integer_label=True)
 
         def execute(sql: str) -> list:
             self._span = (0.0, CHECKS_SHARE) if next(calls) == 0 else \

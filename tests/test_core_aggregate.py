@@ -263,6 +263,7 @@ def test_rows_that_cannot_be_swept_are_counted_and_nothing_is_grouped(pg, tmp_pa
         finally:
             duck.close()
         assert len(seen) == 1 and "GROUP BY" not in seen[0]
+        assert "IN (0, 1)" in seen[0]  # a DOUBLE label: 0.5 is not 0 or 1
         with pg.engine.begin() as con:
             con.exec_driver_sql("DROP TABLE IF EXISTS bad")
             con.exec_driver_sql("CREATE TABLE bad (label float8, score float8, "
@@ -273,6 +274,20 @@ def test_rows_that_cannot_be_swept_are_counted_and_nothing_is_grouped(pg, tmp_pa
         with pytest.raises(DataError, match=message):
             pg.aggregate(AggregateQuery(relation_sql("bad"), "label", "score",
                                         "weight"))
+    # an integer label: "0 or 1" is "between 0 and 1"; 2, -1 and NULL are not
+    path = tmp_path / "int_label.parquet"
+    pq.write_table(pa.table({"label": pa.array([0, 1, 2, -1, None, 1], pa.int8()),
+                             "score": good["score"]}), path)
+    duck = FileSource(path)
+    try:
+        with pytest.raises(DataError, match="3 rows have a label other than 0 or 1"):
+            duck.aggregate(AggregateQuery(duck.relation, "label", "score"))
+        checks = AggregateQuery(duck.relation, "label", "score",
+                                integer_label=True).checks_sql(2**-20)
+        assert "BETWEEN 0 AND 1" in checks
+        assert duck.execute(checks)[1][0] == 3
+    finally:
+        duck.close()
 
 
 def test_bins_edges_are_exact_thresholds_in_both_engines(pg, tmp_path):
