@@ -221,16 +221,19 @@ class AggregateQuery:
         where = [f"{s} IS NOT NULL", *(c.sql() for c in self.where)]
         return y, s, w, f"FROM {self.relation}\nWHERE {' AND '.join(where)}"
 
-    def checks_sql(self, resolution: float, distinct: str | None = None) -> str:
+    def checks_sql(self, resolution: float, distinct: str | None = None,
+                   distinct_rows: int = 5_000_000) -> str:
         """One row about the rows to aggregate: ``n_rows``, ``bad_label`` (label not
         0 or 1, or missing), ``bad_score`` (NaN, infinite or beyond
         :data:`MAX_SCORE`), ``bad_weight`` (missing, negative, NaN or infinite),
         ``wide`` (scores whose bin number at ``resolution`` may not fit a
         ``BIGINT``: ``|score| / resolution`` 2**62 or more) and, when the engine has an
         estimate of distinct values (its function's name as ``distinct``, e.g.
-        DuckDB's ``approx_count_distinct``), ``distinct_scores``. NaN sorts above
-        every number in DuckDB and PostgreSQL, so ``ABS(x) < bound`` is false for
-        NaN and both infinities."""
+        DuckDB's ``approx_count_distinct``), ``distinct_scores``: the estimate for
+        the first ``distinct_rows`` rows only, a lower bound of the whole's that
+        costs a tenth of a pass over 5e7 rows. NaN sorts above every number in
+        DuckDB and PostgreSQL, so ``ABS(x) < bound`` is false for NaN and both
+        infinities."""
         y, s, w, source = self._parts()
         inf = "CAST('Infinity' AS DOUBLE PRECISION)"
         label_ok = "BETWEEN 0 AND 1" if self.integer_label else "IN (0, 1)"
@@ -246,7 +249,8 @@ class AggregateQuery:
         if distinct:
             if not re.fullmatch(r"[a-z_]+", distinct):
                 raise ValueError("distinct must be a function's name.")
-            select.append(f"{distinct}({s}) AS distinct_scores")
+            select.append(f"(SELECT {distinct}(s) FROM (SELECT {s} AS s {source} "
+                          f"LIMIT {int(distinct_rows)}) AS head) AS distinct_scores")
         return f"SELECT {', '.join(select)}\n{source}"
 
     def sql(self, resolution: float | None = None, limit: int | None = None, *,

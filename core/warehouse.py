@@ -115,10 +115,12 @@ def run_aggregate(execute: Callable[[str], list], query: AggregateQuery, *,
     row usable, the scores' range), then grouped by the exact score when there are
     at most ``cap`` distinct ones (asking for ``cap + 1`` rows tells), else binned
     to ``resolution``. ``distinct`` names the engine's estimate of distinct values
-    (see :meth:`AggregateQuery.checks_sql`); an estimate clearly above the cap skips
-    the exact attempt. All statements should see the same rows (one snapshot);
-    a total that differs from the checks' count is refused."""
-    checks = checks_from_result(execute(query.checks_sql(resolution, distinct)))
+    (see :meth:`AggregateQuery.checks_sql`), made on the first ``5 * cap`` rows: an
+    estimate clearly above the cap skips the exact attempt (a lower one only costs
+    that attempt). All statements should see the same rows (one snapshot); a total
+    that differs from the checks' count is refused."""
+    checks = checks_from_result(execute(query.checks_sql(resolution, distinct,
+                                                         5 * cap)))
     segmented = query.segment is not None
     agg = None
     if checks.distinct is None or checks.distinct <= cap * 1.1:
