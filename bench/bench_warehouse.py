@@ -118,7 +118,7 @@ def files(args, folder: Path) -> None:
     print(f"{args.repeats} runs each, interleaved; the fastest of each is compared "
           f"(DuckDB: {d_times} s; pandas: {p_times} s)")
     how = ("exact" if duck["exact"] else
-           f"binned to {duck['resolution']:g}, {duck['groups']:,} bins")
+           f"binned to a width of {duck['resolution']:.3g}, {duck['groups']:,} bins")
     ok_t, ok_m = duck["s"] <= 15, duck["rss"] <= GIB
     print(f"DuckDB aggregate + sweep, {duck['rows']:,} rows ({how}): "
           f"{duck['s']:.1f} s (bound 15 s) [{'PASS' if ok_t else 'FAIL'}], "
