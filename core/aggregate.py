@@ -13,10 +13,11 @@ row, the rows that cannot be swept (a label other than 0/1, a score that is not 
 finite number, a weight that is missing, negative or not finite) and (where the
 engine has one) estimates how many distinct scores there are; nothing is grouped
 unless every row is usable. The ``GROUP BY`` then needs only two aggregates per
-group, ``SUM(label)`` and ``COUNT(*)`` (``neg`` is their difference; with weights
-``SUM(label * weight)`` and ``SUM((1 - label) * weight)``), and the score is the
-group's key, not an aggregate: each aggregate of a group costs a random memory
-access per row, so fewer aggregates is most of the speed.
+group, ``COUNT(*) FILTER (WHERE label = 1)`` and ``COUNT(*)`` (``neg`` is their
+difference; with weights ``SUM(weight) FILTER (WHERE label = 1)`` and ``... = 0``),
+and the score is the group's key, not an aggregate: each aggregate of a group costs
+a random memory access per row, so fewer (and counting rather than summing) is most
+of the speed.
 
 **Exact, then binned.** Up to ``cap`` distinct scores the aggregate groups by the
 score itself, and the sweep is *equal* to the raw rows' sweep (float64 sums of
@@ -218,7 +219,8 @@ class AggregateQuery:
         s = f"CAST({quote_ident(self.score)} AS DOUBLE PRECISION)"
         w = (f"CAST({quote_ident(self.weight)} AS DOUBLE PRECISION)"
              if self.weight else None)
-        where = [f"{s} IS NOT NULL", *(c.sql() for c in self.where)]
+        where = [f"{quote_ident(self.score)} IS NOT NULL",  # as a file's statistics
+                 *(c.sql() for c in self.where)]
         return y, s, w, f"FROM {self.relation}\nWHERE {' AND '.join(where)}"
 
     def checks_sql(self, resolution: float, distinct: str | None = None,
@@ -275,9 +277,11 @@ class AggregateQuery:
                 key = f"CAST({key} AS BIGINT)"
             score = f"{key} * {float(resolution)!r}"
         if w:
-            pos, neg = f"SUM({y} * {w})", f"SUM((1 - {y}) * {w})"
-        else:
-            pos, neg = f"SUM({y})", f"COUNT(*) - SUM({y})"
+            pos = f"SUM({w}) FILTER (WHERE {y} = 1)"
+            neg = f"SUM({w}) FILTER (WHERE {y} = 0)"
+        else:  # counting is cheaper than summing
+            pos = f"COUNT(*) FILTER (WHERE {y} = 1)"
+            neg = f"COUNT(*) - {pos}"
         select = [f"{score} AS score", f"{pos} AS pos", f"{neg} AS neg",
                   "COUNT(*) AS n_rows"]
         group = [key]

@@ -445,7 +445,8 @@ def _describe(res: Result, cost: CostMatrix, currency: str, per: int) -> None:
     with st.expander("The SQL that ran", icon=":material/code:"):
         st.code(res.sql, language="sql", wrap_lines=True)
         st.caption("The same statement runs on Spark SQL, Trino or BigQuery (their "
-                   "quoting of names may differ). Its result, one row per score "
+                   "quoting of names may differ; BigQuery writes COUNT(*) FILTER "
+                   "(WHERE x) as COUNTIF(x)). Its result, one row per score "
                    "with the weight of positives (pos) and negatives (neg), can be "
                    "uploaded as a summary file once it is one row per label and "
                    "score with a count (the README shows how).")
