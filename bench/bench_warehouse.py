@@ -201,6 +201,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="losslab-bench-") as folder:
         files(args, Path(folder))
     postgres(args)
+    print(f"load average at end: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":
