@@ -101,10 +101,13 @@ def class_cases(half: Half, index: np.ndarray) -> tuple[int, int]:
     return _effective(w[y == 1]), _effective(w[y == 0])
 
 
-def _rows_by_segment(codes: np.ndarray, n_segments: int) -> list[np.ndarray]:
+def _rows_by_segment(codes: np.ndarray, n_segments: int,
+                     wanted) -> dict[int, np.ndarray]:
+    """Row indices of each wanted segment (one sort, whatever the number of
+    segments)."""
     order = np.argsort(codes, kind="stable")
     ends = np.cumsum(np.bincount(codes, minlength=n_segments))
-    return np.split(order, ends[:-1])
+    return {int(c): order[(ends[c - 1] if c else 0):ends[c]] for c in wanted}
 
 
 @dataclass(frozen=True)
@@ -154,10 +157,12 @@ class SegmentReport:
     left_out_cases: float
 
 
-def segment_sweeps(half: Half, codes_wanted, n_segments: int) -> dict[int, Sweep]:
+def segment_sweeps(half: Half, codes_wanted, n_segments: int,
+                   groups: dict[int, np.ndarray] | None = None) -> dict[int, Sweep]:
     """Each wanted segment's sweep on its rows of ``half`` (segments without rows
     there are left out): ``threshold_sweep`` on those rows alone."""
-    groups = _rows_by_segment(half.codes, n_segments)
+    if groups is None:
+        groups = _rows_by_segment(half.codes, n_segments, codes_wanted)
     out = {}
     for code in codes_wanted:
         idx = groups[int(code)]
@@ -202,10 +207,10 @@ def segment_report(choose: Half, report: Half, n_segments: int, cost: CostMatrix
     if choose is report:
         all_codes, all_w = choose.codes.astype(np.int64), choose.sample_weight
     top = largest(all_codes, all_w, n_segments, limit)
-    groups_c = _rows_by_segment(choose.codes, n_segments)
-    groups_r = _rows_by_segment(report.codes, n_segments)
-    sweeps_c = segment_sweeps(choose, top, n_segments)
-    sweeps_r = segment_sweeps(report, top, n_segments)
+    groups_c = _rows_by_segment(choose.codes, n_segments, top)
+    groups_r = _rows_by_segment(report.codes, n_segments, top)
+    sweeps_c = segment_sweeps(choose, top, n_segments, groups_c)
+    sweeps_r = segment_sweeps(report, top, n_segments, groups_r)
     w_r = report.weights()
     segments = []
     for code in (int(c) for c in top):
@@ -227,6 +232,7 @@ def segment_report(choose: Half, report: Half, n_segments: int, cost: CostMatrix
     shown = np.zeros(n_segments, dtype=bool)
     shown[top] = True
     rest = ~shown[report.codes] if report.codes.size else np.zeros(0, dtype=bool)
-    left = np.unique(all_codes[~shown[all_codes]]) if all_codes.size else []
-    return SegmentReport(tuple(segments), gaps_between(segments), len(left),
+    present = np.bincount(all_codes, minlength=n_segments) > 0
+    left = int(np.count_nonzero(present & ~shown))
+    return SegmentReport(tuple(segments), gaps_between(segments), left,
                          int(np.count_nonzero(rest)), float(np.sum(w_r[rest])))
