@@ -39,6 +39,7 @@ from ui.style import (
     apply_style,
 )
 from ui.threshold_data import Scores, ThresholdSession
+from ui.threshold_views import number_field
 
 NAME_CHARS = 40  # characters of a segment value shown
 BLANK = "(no value)"  # how an empty cell of the segment column is named
@@ -260,6 +261,9 @@ def segments_view(sess: ThresholdSession, panel, scores: Scores,
             "all rows (too few to hold some out: the own thresholds are chosen on "
             "the same rows, so their costs are optimistic)")
     n_all = len(rep.segments) + rep.left_out
+    with st.container(horizontal=True, vertical_alignment="bottom", gap="small"):
+        number_field("Threshold (the page's: the slider under Decide)", "threshold",
+                     key="thr.seg_threshold", fallback=t, width=260)
     st.markdown(
         f"**Segments of {plain(view.segment_column, 60)} at threshold "
         f"{panel.scale.text(t)}** (the slider's), on {part}. Costs per {per:,} "
