@@ -138,10 +138,10 @@ def test_upload_choose_the_column_and_read_each_segment(counts):
     assert "tiny *(too small)*" in table
     _check(table, _expect(y, s, region, w, 0.5))
     # too small: said in words, no own threshold
-    notice = " ".join(x.value for x in at.warning)
-    assert "2 segment(s) too small to estimate: fewer than 30 positive" in notice
+    notice = " ".join(x.value for x in at.caption)
+    assert "2 segment(s) too small to estimate**: fewer than 30 positive" in notice
     assert table["tiny *(too small)*"][7] == "too small"
-    assert re.fullmatch(r"0\.\d+", table["north"][7])
+    assert re.fullmatch(r"0\.\d+ \(\$[\d,.]+\)", table["north"][7])
     # the gaps name segments large enough only
     gaps = next(m.value for m in at.markdown if m.value.startswith("| | Gap"))
     assert "tiny" not in gaps and "gamma" not in gaps

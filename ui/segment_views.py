@@ -128,8 +128,8 @@ def _cases(v: float) -> str:
 def _table(rep: SegmentReport, names, panel) -> str:
     cash, scale, per = panel.cash, panel.scale, panel.cash.per
     lines = ["| Segment | Rows | Positives | Precision | Recall | FPR | Flagged | "
-             f"Cost per {per:,} | Own threshold | Its cost per {per:,} |",
-             "|---|" + "---:|" * 9]
+             f"Cost per {per:,} | Own threshold (its cost) |",
+             "|---|" + "---:|" * 8]
     for s in rep.segments:
         label = plain(name_of(names, s.code), NAME_CHARS + 20)
         if s.small:
@@ -141,13 +141,18 @@ def _table(rep: SegmentReport, names, panel) -> str:
             rates = [f"{m['precision']:.3f}", f"{m['recall']:.3f}",
                      f"{m['fpr']:.3f}", f"{m['flagged']:.1%}"]
         cost = "-" if s.cost is None else cash.md(s.cost * per)
-        if s.optimum is None:
-            own, own_cost = ("too small" if s.small else "-"), "-"
-        else:
-            own, own_cost = scale.text(s.optimum), cash.md(s.optimum_cost * per)
+        own = ("too small" if s.small else "-") if s.optimum is None else (
+            f"{scale.text(s.optimum)} ({cash.md(s.optimum_cost * per)})")
         lines.append(f"| {label} | {s.rows:,} | {_cases(s.positives)} | "
-                     + " | ".join(rates) + f" | {cost} | {own} | {own_cost} |")
+                     + " | ".join(rates) + f" | {cost} | {own} |")
     return "\n".join(lines)
+
+
+# a compact table: a meeting reads it on one 1280x720 screen under the headline
+TABLE_STYLE = """<style>
+[class*="st-key-thr_segments_"] th, [class*="st-key-thr_segments_"] td {
+  padding: 0.2rem 0.55rem; font-size: 0.92rem; line-height: 1.35; }
+</style>"""
 
 
 GAP_NAMES = {"precision": "Precision", "recall": "Recall",
@@ -171,7 +176,8 @@ def _gap_table(rep: SegmentReport, names, panel) -> str:
              "|---|---:|---|---|"]
     for g in rep.gaps:
         gap = (cash.md(g.gap * per) if g.metric == "cost" else
-               f"{g.gap:.1%}" if g.metric == "flagged" else f"{g.gap:.3g}")
+               f"{g.gap:.1%}" if g.metric == "flagged" else
+               f"{g.gap:.3g}" if g.metric == "optimum" else f"{g.gap:.3f}")
         lines.append(
             f"| {GAP_NAMES[g.metric]} | {gap} | "
             f"{plain(name_of(names, g.high), NAME_CHARS + 20)} "
@@ -231,18 +237,37 @@ def make_segments_figure(rep: SegmentReport, names, t_text: str, currency: str,
             marker={"color": color, "symbol": symbol, "size": 11},
             hovertemplate=f"%{{y}}: {money}%{{x:,.2f}}<extra></extra>"),
             row=1, col=2)
-    fig = apply_style(fig, height=170 + 30 * len(segs))
+    height = 230 + 32 * len(segs)
+    fig = apply_style(fig, height=height)
     fig.update_xaxes(range=[-0.02, 1.02], title_text="rate (0 to 1)", row=1, col=1)
     fig.update_xaxes(title_text=f"cost per {per:,} cases ({money})", rangemode="tozero",
-                     tickprefix=money, row=1, col=2)
+                     tickprefix=money, tickformat=",.0f", row=1, col=2)
     fig.update_yaxes(autorange="reversed", title_text="segment", row=1, col=1)
     fig.update_yaxes(autorange="reversed", row=1, col=2)
     fig.update_annotations(font={"size": 15})
-    fig.update_layout(margin={"l": 10, "r": 10, "t": 50, "b": 40},
-                      legend={"orientation": "h", "yanchor": "top", "y": -0.12 -
-                              1.2 / max(len(segs), 3), "x": 0, "xanchor": "left",
-                              "font": {"size": 13}})
+    top, bottom = 66, 120  # titles below Plotly's toolbar; the legend at the foot
+    fig.update_layout(margin={"l": 10, "r": 10, "t": top, "b": bottom},
+                      legend={"orientation": "h", "yanchor": "top",
+                              "y": -62 / (height - top - bottom), "x": 0,
+                              "xanchor": "left", "font": {"size": 13}})
     return fig
+
+
+def _notices(rep: SegmentReport, n_all: int) -> None:
+    """Why some segments have no own threshold, and which are not shown."""
+    small = [s for s in rep.segments if s.small]
+    if small:
+        st.caption(
+            f":material/error: **{len(small)} segment(s) too small to estimate**: "
+            f"fewer than {MIN_CASES} positive or {MIN_CASES} negative cases in the "
+            "validation or the held-out half. Shown (marked *too small*), but a "
+            "handful of cases swings their rates: no own threshold, not in the gaps.")
+    if rep.left_out:
+        st.caption(
+            f":material/filter_list: {n_all:,} segments in all: the {MAX_SEGMENTS} "
+            f"largest are compared here; the other {rep.left_out:,} "
+            f"({rep.left_out_rows:,} rows of this half) are left out of this view "
+            "and count in every other view of the page.")
 
 
 def segments_view(sess: ThresholdSession, panel, scores: Scores,
@@ -261,38 +286,26 @@ def segments_view(sess: ThresholdSession, panel, scores: Scores,
             "all rows (too few to hold some out: the own thresholds are chosen on "
             "the same rows, so their costs are optimistic)")
     n_all = len(rep.segments) + rep.left_out
-    with st.container(horizontal=True, vertical_alignment="bottom", gap="small"):
-        number_field("Threshold (the page's: the slider under Decide)", "threshold",
-                     key="thr.seg_threshold", fallback=t, width=260)
-    st.markdown(
+    field, words = st.columns([1, 5], vertical_alignment="bottom")
+    with field:
+        number_field("Threshold", "threshold", key="thr.seg_threshold", fallback=t,
+                     help="The page's threshold: the slider's under Decide. Type "
+                     "one to compare the segments there.")
+    words.markdown(
         f"**Segments of {plain(view.segment_column, 60)} at threshold "
-        f"{panel.scale.text(t)}** (the slider's), on {part}. Costs per {per:,} "
-        "cases" + (", re-weighted to the production base rate" if a.prevalence
-                   is not None else "") + (
+        f"{panel.scale.text(t)}**, on {part}. Costs per {per:,} cases"
+        + (", re-weighted to the production base rate" if a.prevalence
+           is not None else "") + (
             "; weights apply within each segment as on the whole page"
             if data.report.sample_weight is not None else "") + ".")
-    if rep.left_out:
-        st.caption(
-            f":material/filter_list: {n_all:,} segments in all: the {MAX_SEGMENTS} "
-            f"largest are compared here; the other {rep.left_out:,} "
-            f"({rep.left_out_rows:,} rows of this half) are left out of this view "
-            "and count in every other view of the page.")
-    small = [s for s in rep.segments if s.small]
-    if small:
-        st.warning(
-            f"{len(small)} segment(s) too small to estimate: fewer than {MIN_CASES} "
-            f"positive or {MIN_CASES} negative cases in the validation or the "
-            "held-out half. Their rows are shown (marked *too small*), but a "
-            "handful of cases swings their rates, so they get no own threshold and "
-            "take no part in the gaps.", icon=":material/error:")
+    st.html(TABLE_STYLE)
     with st.container(key="thr_segments_table"):
         st.markdown(_table(rep, names, panel))
-    left, right = st.columns([3, 2], gap="medium")
-    with left:
-        st.plotly_chart(make_segments_figure(
-            rep, names, panel.scale.text(t), panel.cash.currency, per),
-            key="thr.fig_segments", config=CONFIG, theme=None)
-    with right:
+    _notices(rep, n_all)
+    st.plotly_chart(make_segments_figure(
+        rep, names, panel.scale.text(t), panel.cash.currency, per),
+        key="thr.fig_segments", config=CONFIG, theme=None)
+    with st.container(key="thr_segments_gaps"):
         st.markdown("**Gaps between segments**")
         if rep.gaps:
             st.markdown(_gap_table(rep, names, panel))
