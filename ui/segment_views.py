@@ -86,6 +86,11 @@ def segment_data(sess: ThresholdSession, scores: Scores,
     """The uploaded file's rows split as on the page, with their segments; or a
     sentence saying how to get a segment column."""
     up, column = sess.upload, view.segment_column
+    if view.source == "warehouse":
+        return ("The database and data-folder source aggregates per segment where "
+                "the rows live: choose its segment column there and a **Segment "
+                "shown** to see one segment in every view. This side-by-side "
+                "comparison works on an uploaded scored file with a segment column.")
     if view.source != "upload" or up is None:
         return ("Segments need a group column (a region, a product, a channel...): "
                 "under **Scores, currency and production base rate** choose **Upload "
