@@ -113,9 +113,10 @@ def report(sess: ThresholdSession, data: SegmentData, key: str, column: str,
            prevalence: float | None, cost, t: float) -> SegmentReport:
     """The segment report at threshold ``t`` (memoised per data, costs and t)."""
     def make():
-        return segment_report(reweighted(data.choose, prevalence),
-                              reweighted(data.report, prevalence), len(data.names),
-                              cost, t)
+        rep = reweighted(data.report, prevalence)
+        choose = rep if data.choose is data.report else reweighted(data.choose,
+                                                                   prevalence)
+        return segment_report(choose, rep, len(data.names), cost, t)
 
     return sess.small.get(("segreport", key, column, prevalence, cost, t), make)
 
