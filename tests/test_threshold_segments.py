@@ -199,3 +199,25 @@ def test_a_hostile_segment_column_name_is_shown_as_text():
     assert head.startswith("**Segments of \\[x\\]\\(javascript\\:alert\\(1\\)\\) "
                            "\\*b\\* at threshold")
     assert at.query_params["thr.segment"] == name
+
+
+def test_the_production_base_rate_applies_within_each_segment():
+    data, y, s, region, _ = _file()
+    at = _upload(_page(), data)
+    at.checkbox(key="thr.base_on").check().run()
+    at.text_input(key="thr.base_rate").input("0.1").run()
+    at.button_group(key="thr.view").set_value("segments").run()
+    at.selectbox(key="thr.segment_column").set_value("region").run()
+    assert not at.exception and not at.error
+    table = _segments_table(at)
+    _, (idx, _) = split_parts(ScoredRows(y.astype(float), s.astype(float)))
+    p = y[idx].mean()  # the held-out half's own share of positives, as the page
+    w = np.where(y[idx] == 1, 0.1 / p, 0.9 / (1 - p))
+    for value in ("north", "south", IMAGE):
+        m = region[idx] == value
+        want = _brute(y[idx][m], s[idx][m], w[m], 0.5)
+        assert table[value][2] == f"{want['precision']:.3f}"
+        assert table[value][3] == f"{want['recall']:.3f}"
+        assert table[value][6] == money(want["cost"] * 1000)
+    assert "re-weighted to the production base rate" in "\n".join(
+        m.value for m in at.markdown)
