@@ -94,10 +94,10 @@ def _effective(w: np.ndarray) -> int:
 def class_cases(half: Half, index: np.ndarray) -> tuple[int, int]:
     """Effective positive and negative cases among rows ``index`` of ``half``."""
     y = half.y_true[index]
-    w = half.weights()[index] if half.sample_weight is not None else None
-    if w is None:
+    if half.sample_weight is None:
         pos = int(np.count_nonzero(y == 1))
         return pos, len(y) - pos
+    w = half.sample_weight[index]
     return _effective(w[y == 1]), _effective(w[y == 0])
 
 
@@ -105,7 +105,8 @@ def _rows_by_segment(codes: np.ndarray, n_segments: int,
                      wanted) -> dict[int, np.ndarray]:
     """Row indices of each wanted segment (one sort, whatever the number of
     segments)."""
-    order = np.argsort(codes, kind="stable")
+    small = codes.astype(np.uint16) if n_segments <= 2**16 else codes
+    order = np.argsort(small, kind="stable")  # a radix sort for 16-bit codes
     ends = np.cumsum(np.bincount(codes, minlength=n_segments))
     return {int(c): order[(ends[c - 1] if c else 0):ends[c]] for c in wanted}
 
@@ -189,16 +190,28 @@ def gaps_between(segments) -> tuple[Gap, ...]:
     return tuple(out)
 
 
-def segment_report(choose: Half, report: Half, n_segments: int, cost: CostMatrix,
-                   threshold: float, *, min_cases: int = MIN_CASES,
-                   limit: int = MAX_SEGMENTS) -> SegmentReport:
-    """Per segment: metrics and mean cost per case at ``threshold`` on ``report``,
-    its own cost-optimal threshold on ``choose`` (as :func:`best_threshold`) and
-    that threshold's cost on ``report``; then the gaps. ``choose`` may be
-    ``report`` (one set of rows: in-sample). The ``limit`` largest segments (by
-    cases in both halves together) are compared."""
-    if np.isnan(threshold):
-        raise ValueError("The threshold must be a number.")
+@dataclass(frozen=True)
+class SegmentSweeps:
+    """What does not depend on the threshold or the costs: the compared segments'
+    sweeps on both halves, their sizes, and what is left out (computed once per
+    data; :func:`report_at` then evaluates any threshold and cost matrix)."""
+
+    codes: tuple[int, ...]  # the ``limit`` largest segments, largest first
+    choose: dict[int, Sweep]
+    report: dict[int, Sweep]
+    rows: dict[int, int]  # rows in the reporting half
+    cases: dict[int, float]
+    positives: dict[int, float]
+    cases_by_class: dict[int, tuple[int, int, int, int]]
+    left_out: int
+    left_out_rows: int
+    left_out_cases: float
+
+
+def sweep_segments(choose: Half, report: Half, n_segments: int, *,
+                   limit: int = MAX_SEGMENTS) -> SegmentSweeps:
+    """The ``limit`` largest segments (by cases in both halves together) and
+    their sweeps on each half. ``choose`` may be ``report`` (in-sample)."""
     all_codes = np.concatenate([choose.codes, report.codes]).astype(np.int64)
     if all_codes.size and all_codes.max() >= n_segments:
         raise ValueError("A segment code is not below the number of segments.")
@@ -209,30 +222,60 @@ def segment_report(choose: Half, report: Half, n_segments: int, cost: CostMatrix
     top = largest(all_codes, all_w, n_segments, limit)
     groups_c = _rows_by_segment(choose.codes, n_segments, top)
     groups_r = _rows_by_segment(report.codes, n_segments, top)
-    sweeps_c = segment_sweeps(choose, top, n_segments, groups_c)
-    sweeps_r = segment_sweeps(report, top, n_segments, groups_r)
-    w_r = report.weights()
-    segments = []
+    rows, cases, positives, by_class = {}, {}, {}, {}
     for code in (int(c) for c in top):
         idx_r = groups_r[code]
-        pc, nc = class_cases(choose, groups_c[code])
-        pr, nr = class_cases(report, idx_r)
-        small = min(pc, nc, pr, nr) < min_cases
-        sr = sweeps_r.get(code)
-        metrics = None if sr is None else metrics_at(sr, threshold)
-        seg_cost = None if sr is None else cost_at(sr, cost, threshold)
-        optimum = optimum_cost = None
-        if not small and code in sweeps_c and sr is not None:
-            optimum = best_threshold(sweeps_c[code], cost)
-            optimum_cost = cost_at(sr, cost, optimum)
-        segments.append(Segment(
-            code, int(idx_r.size), float(np.sum(w_r[idx_r])),
-            float(np.sum(w_r[idx_r] * report.y_true[idx_r])), metrics, seg_cost,
-            small, (pc, nc, pr, nr), optimum, optimum_cost))
+        by_class[code] = (*class_cases(choose, groups_c[code]),
+                          *class_cases(report, idx_r))
+        w_seg = (np.ones(idx_r.size) if report.sample_weight is None
+                 else report.sample_weight[idx_r])
+        rows[code] = int(idx_r.size)
+        cases[code] = float(np.sum(w_seg))
+        positives[code] = float(np.sum(w_seg * report.y_true[idx_r]))
     shown = np.zeros(n_segments, dtype=bool)
     shown[top] = True
     rest = ~shown[report.codes] if report.codes.size else np.zeros(0, dtype=bool)
     present = np.bincount(all_codes, minlength=n_segments) > 0
-    left = int(np.count_nonzero(present & ~shown))
-    return SegmentReport(tuple(segments), gaps_between(segments), left,
-                         int(np.count_nonzero(rest)), float(np.sum(w_r[rest])))
+    rest_cases = (float(np.count_nonzero(rest)) if report.sample_weight is None
+                  else float(np.sum(report.sample_weight[rest])))
+    return SegmentSweeps(
+        tuple(int(c) for c in top), segment_sweeps(choose, top, n_segments, groups_c),
+        segment_sweeps(report, top, n_segments, groups_r), rows, cases, positives,
+        by_class, int(np.count_nonzero(present & ~shown)),
+        int(np.count_nonzero(rest)), rest_cases)
+
+
+def report_at(sw: SegmentSweeps, cost: CostMatrix, threshold: float, *,
+              min_cases: int = MIN_CASES) -> SegmentReport:
+    """Per segment: metrics and mean cost per case at ``threshold`` on the
+    reporting half, its own cost-optimal threshold on the choosing half (as
+    :func:`best_threshold`) and that threshold's cost on the reporting half; then
+    the gaps. A lookup per segment: no row is touched."""
+    if np.isnan(threshold):
+        raise ValueError("The threshold must be a number.")
+    segments = []
+    for code in sw.codes:
+        by_class = sw.cases_by_class[code]
+        small = min(by_class) < min_cases
+        sr = sw.report.get(code)
+        metrics = None if sr is None else metrics_at(sr, threshold)
+        seg_cost = None if sr is None else cost_at(sr, cost, threshold)
+        optimum = optimum_cost = None
+        if not small and code in sw.choose and sr is not None:
+            optimum = best_threshold(sw.choose[code], cost)
+            optimum_cost = cost_at(sr, cost, optimum)
+        segments.append(Segment(code, sw.rows[code], sw.cases[code],
+                                sw.positives[code], metrics, seg_cost, small,
+                                by_class, optimum, optimum_cost))
+    return SegmentReport(tuple(segments), gaps_between(segments), sw.left_out,
+                         sw.left_out_rows, sw.left_out_cases)
+
+
+def segment_report(choose: Half, report: Half, n_segments: int, cost: CostMatrix,
+                   threshold: float, *, min_cases: int = MIN_CASES,
+                   limit: int = MAX_SEGMENTS) -> SegmentReport:
+    """:func:`sweep_segments` then :func:`report_at`, in one call."""
+    if np.isnan(threshold):
+        raise ValueError("The threshold must be a number.")
+    return report_at(sweep_segments(choose, report, n_segments, limit=limit), cost,
+                     threshold, min_cases=min_cases)

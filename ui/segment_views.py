@@ -25,8 +25,10 @@ from core.segments import (
     MIN_CASES,
     Half,
     SegmentReport,
+    SegmentSweeps,
+    report_at,
     reweighted,
-    segment_report,
+    sweep_segments,
 )
 from ui.format import for_chart, plain, short
 from ui.models import ThresholdState
@@ -48,13 +50,14 @@ CONFIG = {"displaylogo": False}
 
 @dataclass(frozen=True)
 class SegmentData:
-    """The rows of both halves with their segment codes, and each code's value
-    (None for an empty cell)."""
+    """The compared segments' sweeps on both halves (at the production base rate,
+    if set), each code's value (None for an empty cell), and whether the rows
+    were split."""
 
-    choose: Half
-    report: Half
+    sweeps: SegmentSweeps
     names: tuple[str | None, ...]
     split: bool
+    weighted: bool
 
 
 def segment_codes(column: pd.Series) -> tuple[np.ndarray, tuple[str | None, ...]]:
@@ -69,22 +72,28 @@ def segment_codes(column: pd.Series) -> tuple[np.ndarray, tuple[str | None, ...]
     return codes, tuple(names)
 
 
-def _make(scores: Scores, column: pd.Series) -> SegmentData:
+def _make(scores: Scores, column: pd.Series,
+          prevalence: float | None) -> SegmentData:
     codes, names = segment_codes(column)
     rows = scores.rows
     parts = split_parts(rows)
     if parts is None:
-        whole = Half(rows.y_true, rows.scores, rows.sample_weight, codes)
-        return SegmentData(whole, whole, names, False)
-    choose, report = (Half(rows.y_true[idx], rows.scores[idx], w, codes[idx])
-                      for idx, w in parts)
-    return SegmentData(choose, report, names, True)
+        whole = reweighted(Half(rows.y_true, rows.scores, rows.sample_weight, codes),
+                           prevalence)
+        choose = report = whole
+    else:
+        choose, report = (reweighted(Half(rows.y_true[idx], rows.scores[idx], w,
+                                          codes[idx]), prevalence)
+                          for idx, w in parts)
+    return SegmentData(sweep_segments(choose, report, len(names)), names,
+                       parts is not None, rows.sample_weight is not None)
 
 
-def segment_data(sess: ThresholdSession, scores: Scores,
-                 view: ThresholdState) -> SegmentData | str:
-    """The uploaded file's rows split as on the page, with their segments; or a
-    sentence saying how to get a segment column."""
+def segment_data(sess: ThresholdSession, scores: Scores, view: ThresholdState,
+                 prevalence: float | None) -> SegmentData | str:
+    """The uploaded file's rows split as on the page, swept per segment (once per
+    data, column and base rate); or a sentence saying how to get a segment
+    column."""
     up, column = sess.upload, view.segment_column
     if view.source == "warehouse":
         return ("The database and data-folder source aggregates per segment where "
@@ -105,20 +114,15 @@ def segment_data(sess: ThresholdSession, scores: Scores,
                 "columns: pick another one.")
     if len(up.table) != scores.rows.n_rows:
         return "The scores in use are not the uploaded file's rows."
-    return sess.big.get(("segments", scores.key, column),
-                        lambda: _make(scores, up.table[column]))
+    return sess.big.get(("segments", scores.key, column, prevalence),
+                        lambda: _make(scores, up.table[column], prevalence))
 
 
 def report(sess: ThresholdSession, data: SegmentData, key: str, column: str,
            prevalence: float | None, cost, t: float) -> SegmentReport:
-    """The segment report at threshold ``t`` (memoised per data, costs and t)."""
-    def make():
-        rep = reweighted(data.report, prevalence)
-        choose = rep if data.choose is data.report else reweighted(data.choose,
-                                                                   prevalence)
-        return segment_report(choose, rep, len(data.names), cost, t)
-
-    return sess.small.get(("segreport", key, column, prevalence, cost, t), make)
+    """The segment report at threshold ``t``: lookups in the cached sweeps."""
+    return sess.small.get(("segreport", key, column, prevalence, cost, t),
+                          lambda: report_at(data.sweeps, cost, t))
 
 
 def name_of(names, code: int) -> str:
@@ -279,11 +283,11 @@ def _notices(rep: SegmentReport, n_all: int) -> None:
 def segments_view(sess: ThresholdSession, panel, scores: Scores,
                   view: ThresholdState, t: float) -> None:
     """The Segments view at the page's threshold ``t``."""
-    data = segment_data(sess, scores, view)
+    a = panel.analysis
+    data = segment_data(sess, scores, view, a.prevalence)
     if isinstance(data, str):
         st.info(data, icon=":material/groups:")
         return
-    a = panel.analysis
     rep = report(sess, data, scores.key, view.segment_column, a.prevalence,
                  panel.cost, t)
     names, per = data.names, panel.cash.per
@@ -303,7 +307,7 @@ def segments_view(sess: ThresholdSession, panel, scores: Scores,
         + (", re-weighted to the production base rate" if a.prevalence
            is not None else "") + (
             "; weights apply within each segment as on the whole page"
-            if data.report.sample_weight is not None else "") + ".")
+            if data.weighted else "") + ".")
     st.html(TABLE_STYLE)
     with st.container(key="thr_segments_table"):
         st.markdown(_table(rep, names, panel))
