@@ -221,3 +221,38 @@ def test_the_production_base_rate_applies_within_each_segment():
         assert table[value][6] == money(want["cost"] * 1000)
     assert "re-weighted to the production base rate" in "\n".join(
         m.value for m in at.markdown)
+
+
+def test_few_rows_and_many_segments_say_what_they_leave_out():
+    # 30 row-values of a "shop" column, 60 rows each, and an empty cell: the 20
+    # largest are compared, the page says what happens to the other 11
+    rng = np.random.default_rng(11)
+    shop = np.repeat([f"shop {k:02d}" for k in range(30)], 60)
+    shop = np.append(shop, "")
+    n = len(shop)
+    y = (rng.random(n) < 0.4).astype(int)
+    s = np.round(rng.random(n), 3)
+    text = "label,score,shop\n" + "\n".join(
+        f"{a},{b},{c}" for a, b, c in zip(y, s, shop, strict=True))
+    at = _upload(_page(), text.encode(), name="shops.csv")
+    at.button_group(key="thr.view").set_value("segments").run()
+    at.selectbox(key="thr.segment_column").set_value("shop").run()
+    assert not at.exception and not at.error
+    table = _segments_table(at)
+    assert len(table) == 20 and all(k.endswith("*(too small)*") for k in table)
+    captions = " ".join(c.value for c in at.caption)
+    assert "31 segments in all: the 20 largest are compared here; the other 11" in (
+        captions)
+    assert "No gaps: fewer than two segments are large enough" in " ".join(
+        i.value for i in at.info)
+    # too few rows to hold out: said, and the numbers are on all rows
+    tiny = "label,score,shop\n" + "\n".join(
+        f"{i % 2},{(i % 7) / 7:.3f},{'ab'[i % 3 == 0]}" for i in range(24))
+    _upload(at, tiny.encode(), name="tiny.csv")
+    at.selectbox(key="thr.segment_column").set_value("shop").run()
+    assert not at.exception
+    head = next(m.value for m in at.markdown if m.value.startswith("**Segments of"))
+    assert "on all rows (too few to hold some out" in head
+    table = _segments_table(at)
+    assert sorted(table) == ["a *(too small)*", "b *(too small)*"]
+    assert sum(int(v[0]) for v in table.values()) == 24
