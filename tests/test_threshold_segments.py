@@ -163,6 +163,11 @@ def test_the_segment_column_travels_in_the_link_and_asks_for_the_file():
     at.button_group(key="thr.view").set_value("segments").run()
     at.selectbox(key="thr.segment_column").set_value("region").run()
     at.text_input(key="thr.seg_threshold").input("0.42").run()
+    at.text_input(key="thr.seg_threshold").input("0.4two").run()  # junk: kept
+    assert at.session_state["thr"].threshold == 0.42
+    assert at.text_input(key="thr.seg_threshold").value == "0.42"
+    assert any('"0.4two" is not a number: kept 0.42' in c.value.replace("\\", "")
+               for c in at.caption)
     params = dict(at.query_params)
     assert params["thr.segment"] == "region" and params["thr.view"] == "segments"
     table = _segments_table(at)
