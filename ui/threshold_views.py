@@ -474,10 +474,13 @@ def summary(analysis: Analysis, cost: core.CostMatrix, cash: Money,
     )
 
 
-# Six views beside the title on a 1280x720 screen: tighter buttons than the default.
+# Six views beside the title on a 1280x720 screen: tighter buttons than the default,
+# in presentation mode too (its larger type would slide the last one under its
+# pinned Exit bar).
 VIEW_STYLE = """<style>
 .st-key-thr-view button { padding-left: 0.5rem; padding-right: 0.5rem; }
-.st-key-thr-view button p { font-size: 0.92rem; }
+[data-testid="stMainBlockContainer"] .st-key-thr-view button p {
+  font-size: 0.92rem; }
 </style>"""
 
 
