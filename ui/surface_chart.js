@@ -194,11 +194,15 @@ function axes(ctx, g, P, data, title, names) {
     ctx.beginPath(); ctx.moveTo(p[0], p[1]); ctx.lineTo(p[0] - 5, p[1]); ctx.stroke();
     text(ctx, t.text, p[0] - 8, p[1], "right", "middle", 13);
   }
-  ctx.save();
-  ctx.translate(Math.max(bottom[0] - 52, 14), (bottom[1] + top[1]) / 2);
-  ctx.rotate(-Math.PI / 2);
-  text(ctx, names[2], 0, 0, "center", "middle", 15);
-  ctx.restore();
+  if (bottom[0] - 52 >= 10) {  // J's title beside its ticks, or above them when narrow
+    ctx.save();
+    ctx.translate(bottom[0] - 52, (bottom[1] + top[1]) / 2);
+    ctx.rotate(-Math.PI / 2);
+    text(ctx, names[2], 0, 0, "center", "middle", 15);
+    ctx.restore();
+  } else {
+    text(ctx, names[2], Math.max(top[0], 4), top[1] - 10, "left", "bottom", 15);
+  }
   text(ctx, title, (ctx.canvas.clientWidth) / 2, 22, "center", "alphabetic", 18);
 }
 
