@@ -58,22 +58,33 @@ def log_ticks(values: np.ndarray, most: int = 6) -> list[float]:
 # ---------------------------------------------------------------------------
 
 
+POINT_SIZE = 14  # the movable point, drawn by ui.chart_overlay over the figure
+
+
+def point_legend_entry(name: str = "your point") -> go.Scatter:
+    """A legend-only entry for a mark drawn over the figure (``ui.chart_overlay``):
+    the figure keeps its legend and stays the same whatever the mark's place."""
+    return go.Scatter(x=[None], y=[None], mode="markers", name=name,
+                      marker={"color": "#FFFFFF", "size": POINT_SIZE,
+                              "symbol": "circle",
+                              "line": {"color": BLACK, "width": 2}},
+                      hoverinfo="skip")
+
+
 def make_loss_curves_figure(
     x_values: np.ndarray,
     curves: dict[int, dict[str, np.ndarray]],
     *,
     x_title: str,
-    point: tuple[float, int, dict[str, float]] | None = None,
     y_max: float | None = None,
     title: str | None = None,
     height: int = 420,
 ) -> go.Figure:
-    """Per-example loss against ``x_values`` (p or z): one panel per label.
-
-    ``curves[y]`` maps ``"log"`` and ``"mse"`` to arrays like ``x_values``.
-    ``point`` is ``(x, y, {"log": loss, "mse": loss})``: the movable point, drawn on
-    the panel of its label.
-    """
+    """Per-example loss against ``x_values`` (p or z): one panel per label, the
+    first label's on axes ``x``/``y``, the next on ``x2``/``y2``
+    (:data:`CURVE_LABELS`). ``curves[y]`` maps ``"log"`` and ``"mse"`` to arrays
+    like ``x_values``. The movable point is not in the figure (only its legend
+    entry): the page draws it over the chart."""
     labels = sorted(curves, reverse=True)
     fig = make_subplots(
         rows=1, cols=len(labels), shared_yaxes=True, horizontal_spacing=0.06,
@@ -95,21 +106,7 @@ def make_loss_curves_figure(
                 ),
                 row=1, col=col,
             )
-        if point is not None and point[1] == y:
-            px, _, values = point
-            for loss, colour in (("log", LOG), ("mse", MSE)):
-                fig.add_trace(
-                    go.Scatter(
-                        x=[px], y=[values[loss]], mode="markers",
-                        marker={"color": colour, "size": 14, "symbol": "circle",
-                                "line": {"color": BLACK, "width": 2}},
-                        name="your point", legendgroup="point",
-                        showlegend=loss == "log",
-                        hovertemplate=f"{x_title}=%{{x:.4g}}<br>"
-                        "loss=%{y:.4g}<extra>your point</extra>",
-                    ),
-                    row=1, col=col,
-                )
+    fig.add_trace(point_legend_entry(), row=1, col=1)
     fig = apply_style(fig, title=title, height=height)
     fig.update_xaxes(title_text=x_title)
     fig.update_yaxes(title_text="loss for one example", row=1, col=1)
@@ -124,38 +121,13 @@ def make_loss_curves_figure(
     return fig
 
 
-def with_traces(spec: dict, traces: list[dict]) -> go.Figure:
-    """A figure from a cached, already validated figure dict plus a few plain trace
-    dicts, without Plotly's validation (milliseconds instead of a tenth of a
-    second or more per figure)."""
-    return go.Figure({"data": [*spec["data"], *traces], "layout": spec["layout"]},
-                     _validate=False)
+CURVE_LABELS = (1, 0)  # the panels of make_loss_curves_figure, left to right
 
 
-def loss_point_traces(px: float, label: int, values: dict[str, float], *,
-                      x_title: str, labels=(1, 0)) -> list[dict]:
-    """The movable point of :func:`make_loss_curves_figure` as plain trace dicts,
-    on the panel of its label (``labels`` in panel order)."""
-    axis = "" if labels.index(label) == 0 else str(labels.index(label) + 1)
-    return [
-        {"type": "scatter", "x": [px], "y": [values[loss]], "mode": "markers",
-         "xaxis": f"x{axis}", "yaxis": f"y{axis}",
-         "marker": {"color": colour, "size": 14, "symbol": "circle",
-                    "line": {"color": BLACK, "width": 2}},
-         "name": "your point", "legendgroup": "point", "showlegend": loss == "log",
-         "hovertemplate": f"{x_title}=%{{x:.4g}}<br>loss=%{{y:.4g}}"
-                          "<extra>your point</extra>"}
-        for loss, colour in (("log", LOG), ("mse", MSE))
-    ]
-
-
-def gradient_point_trace(pz: float, values: dict[str, float]) -> dict:
-    """The movable point of :func:`make_gradient_figure` as a plain trace dict."""
-    return {"type": "scatter", "x": [pz, pz], "y": [values["log"], values["mse"]],
-            "mode": "markers", "name": "your point",
-            "marker": {"color": [LOG, MSE], "size": 14,
-                       "line": {"color": BLACK, "width": 2}},
-            "hovertemplate": "z=%{x:.4g}<br>dL/dz=%{y:.4g}<extra>your point</extra>"}
+def curve_axes(label: int) -> tuple[str, str]:
+    """The axes (Plotly's trace names) of ``label``'s panel in the loss curves."""
+    k = CURVE_LABELS.index(label)
+    return ("x", "y") if k == 0 else (f"x{k + 1}", f"y{k + 1}")
 
 
 def make_gradient_figure(
@@ -164,10 +136,10 @@ def make_gradient_figure(
     *,
     label: int,
     wrong_region: tuple[float, float],
-    point: tuple[float, dict[str, float]] | None = None,
 ) -> go.Figure:
     """``dL/dz`` of both losses against z for one label, with the region where the
-    model is confidently wrong shaded."""
+    model is confidently wrong shaded; the movable point only in the legend (the
+    page draws it over the chart)."""
     fig = go.Figure()
     low, high = wrong_region
     fig.add_vrect(
@@ -187,17 +159,7 @@ def make_gradient_figure(
                 hovertemplate="z=%{x:.3g}<br>dL/dz=%{y:.4g}<extra></extra>",
             )
         )
-    if point is not None:
-        pz, values = point
-        fig.add_trace(
-            go.Scatter(
-                x=[pz, pz], y=[values["log"], values["mse"]], mode="markers",
-                marker={"color": [LOG, MSE], "size": 14,
-                        "line": {"color": BLACK, "width": 2}},
-                name="your point",
-                hovertemplate="z=%{x:.4g}<br>dL/dz=%{y:.4g}<extra>your point</extra>",
-            )
-        )
+    fig.add_trace(point_legend_entry())
     fig.add_hline(y=0, line_color="#888888", line_width=1)
     fig = apply_style(
         fig, title=f"Gradient with respect to z (true label y = {label})",

@@ -12,8 +12,10 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import core
-from ui.figures_loss import make_stability_figure
+from ui.chart_overlay import Point
+from ui.figures_loss import curve_axes, make_stability_figure
 from ui.memo import memo
+from ui.style import LOG, MSE
 
 Z_MAX = 10.0  # the curves and the movable point live on z in [-Z_MAX, Z_MAX]
 P_EDGE = 1e-3  # curves against p run over [P_EDGE, 1 - P_EDGE]
@@ -94,6 +96,20 @@ def cached_figure(name: str, key: Hashable, build: Callable[[], go.Figure], *,
     """
     spec = memo(name, key, lambda: build().to_dict(), shared=shared)
     return go.Figure(spec, _validate=False)
+
+
+def curve_points(x: float, label: int, losses: dict[str, float]) -> list[Point]:
+    """The movable point on the loss curves (over ``label``'s panel), one marker
+    per loss, drawn over the cached figure by ``ui.chart_overlay``."""
+    xaxis, yaxis = curve_axes(label)
+    return [Point(x, losses[loss], colour, xaxis, yaxis)
+            for loss, colour in (("log", LOG), ("mse", MSE))]
+
+
+def gradient_points(z: float, grads: dict[str, float]) -> list[Point]:
+    """The movable point on the gradient figure, one marker per loss."""
+    return [Point(z, grads[loss], colour) for loss, colour in (("log", LOG),
+                                                              ("mse", MSE))]
 
 
 def stability_figure(label: int, log_x: bool, wrong_side: bool):
