@@ -3,7 +3,8 @@
 // in a millisecond while the chart itself stays byte-identical (Streamlit then
 // leaves it alone; Plotly would redraw the whole figure for one moved point).
 //
-// data = { target: "<the chart's Streamlit key>", marks: [...] } (ui/chart_overlay.py).
+// data = { target: "<the chart's Streamlit key>", marks: [...] } (ui/chart_overlay.py):
+// paths (polylines), points and vertical or horizontal lines.
 // Data coordinates become pixels through the chart's own axes
 // (gd._fullLayout.xaxis2.d2p(x) + ._offset), so log axes, ranges and subplots
 // map exactly as Plotly maps its own traces. The marks are redrawn after every
@@ -58,9 +59,43 @@ function label(g, text, x, y, anchor, colour) {
   g.appendChild(t);
 }
 
-function drawMark(g, layout, m) {
+// A clip rectangle for the plot area of axes xa, ya (paths stay inside it).
+function clip(svg, target, xa, ya) {
+  const id = `ll-clip-${target}-${xa._id}${ya._id}`.replace(/[^A-Za-z0-9_-]/g, "_");
+  let defs = svg.querySelector("defs");
+  if (!defs) { defs = svgEl("defs", {}); svg.prepend(defs); }
+  let cp = defs.querySelector(`#${id}`);
+  if (!cp) {
+    cp = svgEl("clipPath", { id });
+    cp.appendChild(svgEl("rect", {}));
+    defs.appendChild(cp);
+  }
+  const r = cp.firstChild;
+  r.setAttribute("x", xa._offset); r.setAttribute("y", ya._offset);
+  r.setAttribute("width", xa._length); r.setAttribute("height", ya._length);
+  return `url(#${id})`;
+}
+
+function drawPath(g, svg, target, xa, ya, m) {
+  let d = "", pen = false;
+  for (let k = 0; k < m.x.length; k++) {
+    const px = m.x[k] === null ? null : pixel(xa, m.x[k]);
+    const py = m.y[k] === null ? null : pixel(ya, m.y[k]);
+    if (px === null || py === null) { pen = false; continue; }
+    d += `${pen ? "L" : "M"}${px.toFixed(2)},${py.toFixed(2)}`;
+    pen = true;
+  }
+  if (!d) return;
+  g.appendChild(svgEl("path", { d, fill: "none", stroke: m.color,
+    "stroke-width": m.width, "stroke-dasharray": DASHES[m.dash],
+    "stroke-linejoin": "round", "clip-path": clip(svg, target, xa, ya),
+    class: "ll-overlay-path" }));
+}
+
+function drawMark(g, svg, target, layout, m) {
   const xa = axis(layout, m.xaxis), ya = axis(layout, m.yaxis);
   if (!xa || !ya) return;
+  if (m.kind === "path") { drawPath(g, svg, target, xa, ya, m); return; }
   if (m.kind === "point") {
     const px = pixel(xa, m.x), py = pixel(ya, m.y);
     if (px === null || py === null || !within(xa, px) || !within(ya, py)) return;
@@ -118,7 +153,7 @@ function draw(state) {
   svg.setAttribute("height", layout.height);
   svg.replaceChildren();
   const g = svgEl("g", {});
-  for (const m of state.marks) drawMark(g, layout, m);
+  for (const m of state.marks) drawMark(g, svg, state.target, layout, m);
   svg.appendChild(g);
   svg.dataset.target = state.target;
   svg.dataset.version = state.version;

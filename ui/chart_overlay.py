@@ -14,6 +14,8 @@ Usage, with the chart's Streamlit ``key``::
     st.plotly_chart(fig, key="lf_gradient")   # the same figure on every move
     overlay("lf_gradient", points=[Point(z, g, colour)], lines=[Line(x=z)])
 
+Marks outside their subplot's plot area are not drawn (paths are clipped to it).
+
 A legend entry for a mark belongs in the figure (a trace with ``x=[None]``), so
 the figure keeps its legend and stays the same on every move.
 """
@@ -24,6 +26,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import streamlit as st
 
 from ui.format import short
@@ -79,6 +82,20 @@ class Line:
     label: str = ""  # short plain text at the line's end
 
 
+@dataclass(frozen=True)
+class Path:
+    """A polyline through data ``(x[k], y[k])`` on one subplot; a point whose x or
+    y is not a finite number (nan, inf) breaks the line there, as in Plotly."""
+
+    x: object  # a sequence of numbers
+    y: object
+    color: str
+    xaxis: str = "x"
+    yaxis: str = "y"
+    width: float = 2.0
+    dash: str = "solid"
+
+
 def _number(value) -> float | None:
     """``value`` as a finite float, or None (a mark that cannot be placed is left
     out rather than drawn somewhere wrong)."""
@@ -95,10 +112,27 @@ def _axis(name: str, letter: str) -> str:
     return name
 
 
-def marks(points=(), lines=()) -> list[dict]:
+def _path_values(path: Path) -> tuple[list, list]:
+    x = np.asarray(path.x, dtype=float).ravel()
+    y = np.asarray(path.y, dtype=float).ravel()
+    if x.shape != y.shape:
+        raise ValueError("a Path needs as many x values as y values")
+    keep = np.isfinite(x) & np.isfinite(y)
+    return ([float(v) if k else None for v, k in zip(x, keep, strict=True)],
+            [float(v) if k else None for v, k in zip(y, keep, strict=True)])
+
+
+def marks(points=(), lines=(), paths=()) -> list[dict]:
     """The marks as the component reads them; points or lines with a coordinate
-    that is not a finite number are left out."""
+    that is not a finite number are left out, and paths break there."""
     out = []
+    for path in paths:
+        if path.dash not in DASHES:
+            raise ValueError(f"dash must be one of {DASHES}")
+        x, y = _path_values(path)
+        out.append({"kind": "path", "x": x, "y": y, "xaxis": _axis(path.xaxis, "x"),
+                    "yaxis": _axis(path.yaxis, "y"), "color": path.color,
+                    "width": float(path.width), "dash": path.dash})
     for p in points:
         x, y = _number(p.x), _number(p.y)
         if p.symbol not in SYMBOLS:
@@ -128,11 +162,13 @@ def marks(points=(), lines=()) -> list[dict]:
     return out
 
 
-def overlay(chart_key: str, *, points=(), lines=(), key: str | None = None) -> None:
-    """Draw ``points`` (:class:`Point`) and ``lines`` (:class:`Line`) over the
+def overlay(chart_key: str, *, points=(), lines=(), paths=(),
+            key: str | None = None) -> None:
+    """Draw ``paths`` (:class:`Path`, first: under the rest), ``points``
+    (:class:`Point`) and ``lines`` (:class:`Line`) over the
     Plotly chart drawn with ``st.plotly_chart(..., key=chart_key)``; call it on
     every run (after or before the chart). ``key`` names the component when one
     chart has two overlays (default: ``chart_key``)."""
     _component(key=f"{KEY_PREFIX}{key or chart_key}",
-               data={"target": chart_key, "marks": marks(points, lines)},
+               data={"target": chart_key, "marks": marks(points, lines, paths)},
                height="content")

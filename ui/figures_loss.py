@@ -382,10 +382,11 @@ def make_contour_pair_figure(
     a_title: str,
     c_title: str,
     log_z: bool = False,
-    slice_at: float | None = None,
 ) -> go.Figure:
-    """Contour views of the two surfaces, downward-bending cells tinted red, minima
-    starred and the slice line (``c = slice_at``) drawn."""
+    """Contour views of the two surfaces (MSE on axes ``x``/``y``, log loss on
+    ``x2``/``y2``), downward-bending cells tinted red, minima starred; the slice
+    line only in the legend (the page draws it over the chart, so the figure stays
+    the same wherever the slice is)."""
     order = (("mse", "Squared error (MSE) with sigmoid"), ("log", "Log loss"))
     fig = make_subplots(rows=1, cols=2, subplot_titles=[t for _, t in order],
                         horizontal_spacing=0.14)
@@ -446,16 +447,9 @@ def make_contour_pair_figure(
             ),
             row=1, col=col,
         )
-        if slice_at is not None:
-            fig.add_trace(
-                go.Scatter(
-                    x=[a_values[0], a_values[-1]], y=[slice_at, slice_at],
-                    mode="lines", name="slice below", showlegend=col == 1,
-                    line={"color": BLACK, "width": 2, "dash": "dash"},
-                    hoverinfo="skip",
-                ),
-                row=1, col=col,
-            )
+    fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name="slice below",
+                             line={"color": BLACK, "width": 2, "dash": "dash"},
+                             hoverinfo="skip"), row=1, col=1)
     fig = apply_style(fig, x_title=a_title, y_title=c_title, height=480)
     fig.update_layout(legend={"orientation": "h", "y": -0.2, "x": 0},
                       margin={"t": 60, "b": 110})
@@ -465,88 +459,50 @@ def make_contour_pair_figure(
     return fig
 
 
-def add_slice_line(fig: go.Figure, a_values: np.ndarray, slice_at: float) -> go.Figure:
-    """The dashed slice line ``c = slice_at`` on both panels of a contour pair (by
-    axis name, so it also works on a figure rebuilt from a cached dict)."""
-    for col, (xaxis, yaxis) in enumerate((("x", "y"), ("x2", "y2")), start=1):
-        fig.add_trace(go.Scatter(
-            x=[a_values[0], a_values[-1]], y=[slice_at, slice_at], mode="lines",
-            name="slice below", showlegend=col == 1, xaxis=xaxis, yaxis=yaxis,
-            line={"color": BLACK, "width": 2, "dash": "dash"}, hoverinfo="skip"))
-    return fig
-
-
-def slice_values(a_values, costs, second, bends, *, slice_label: str) -> list[dict]:
-    """What :func:`make_slice_figure` draws that depends on the slice, trace by
-    trace: for MSE then log loss, the cost, its second differences, and the
-    stretches where they bend downward."""
-    values = []
-    for loss, name in (("mse", "MSE"), ("log", "log loss")):
-        d2 = second[loss]
-        values += [{"x": a_values, "y": costs[loss],
-                    "name": f"J at {slice_label}, {name}"},
-                   {"x": a_values[1:-1], "y": d2},
-                   {"x": a_values[1:-1], "y": np.where(bends[loss], d2, np.nan)}]
-    return values
-
-
-def refill_slice(skeleton: dict, a_values, costs, second, bends, *,
-                 slice_label: str) -> go.Figure:
-    """A slice figure from ``skeleton`` (``make_slice_figure(...).to_dict()`` with
-    the same ``a_title``) and a new slice, without Plotly's validation."""
-    values = slice_values(a_values, costs, second, bends, slice_label=slice_label)
-    data = [{**old, **new} for old, new in zip(skeleton["data"], values,
-                                               strict=True)]
-    return go.Figure({"data": data, "layout": skeleton["layout"]}, _validate=False)
+SLICE_ORDER = (("mse", MSE, "MSE"), ("log", LOG, "log loss"))
+# The panels of make_slice_figure (Plotly's axis names): per loss, its cost panel
+# (top) and its second-difference panel (bottom).
+SLICE_AXES = {"mse": (("x", "y"), ("x3", "y3")), "log": (("x2", "y2"), ("x4", "y4"))}
 
 
 def make_slice_figure(
     a_values: np.ndarray,
-    costs: dict[str, np.ndarray],
-    second: dict[str, np.ndarray],
-    bends: dict[str, np.ndarray],
+    ranges: dict[str, tuple[tuple[float, float], tuple[float, float]]],
     *,
     a_title: str,
-    slice_label: str,
 ) -> go.Figure:
-    """A 2 x 2 grid, MSE on the left and log loss on the right. Top: J along the
-    first parameter at a fixed second one. Bottom: its second differences with the
-    zero line; stretches where ``bends[loss]`` (clearly below zero: the slice bends
-    downward) are drawn in red."""
-    order = (("mse", MSE, "MSE"), ("log", LOG, "log loss"))
+    """The frame of the 1-D slice: a 2 x 2 grid, MSE on the left and log loss on
+    the right; top: J along the first parameter, bottom: its second differences
+    with the zero line. ``ranges[loss]`` is ``((J low, J high), (second low, second
+    high))``, fixed for every slice of the grid, so the figure is the same wherever
+    the slice is and the curves (drawn over it by ``ui.chart_overlay`` on the axes
+    in :data:`SLICE_AXES`) compare from one slice to the next. The legend names
+    what the page draws."""
     fig = make_subplots(
         rows=2, cols=2, shared_xaxes=True, vertical_spacing=0.14,
         horizontal_spacing=0.1,
         subplot_titles=[
-            f"{name}: cost along {a_title}" for _, _, name in order
-        ] + [f"{name}: second difference" for _, _, name in order],
+            f"{name}: cost along {a_title}" for _, _, name in SLICE_ORDER
+        ] + [f"{name}: second difference" for _, _, name in SLICE_ORDER],
     )
-    values = slice_values(a_values, costs, second, bends, slice_label=slice_label)
-    for col, (_, colour, name) in enumerate(order, start=1):
-        cost, d2, negative = values[3 * (col - 1): 3 * col]
-        fig.add_trace(
-            go.Scatter(**cost, mode="lines", line={"color": colour, "width": 3},
-                       hovertemplate=f"{a_title}=%{{x:.4g}}<br>J=%{{y:.5g}}"
-                       f"<extra>{name}</extra>"),
-            row=1, col=col,
-        )
-        fig.add_trace(
-            go.Scatter(**d2, mode="lines", name=f"second difference, {name}",
-                       line={"color": colour, "width": 2, "dash": "dot"},
-                       hovertemplate=f"{a_title}=%{{x:.4g}}<br>"
-                       f"second difference=%{{y:.4g}}<extra>{name}</extra>"),
-            row=2, col=col,
-        )
-        fig.add_trace(
-            go.Scatter(**negative, mode="lines",
-                       name="bends downward (below zero)", showlegend=col == 1,
-                       legendgroup="down",
-                       line={"color": CONCAVE_COLOUR, "width": 6},
-                       hoverinfo="skip"),
-            row=2, col=col,
-        )
+    for col, (loss, colour, name) in enumerate(SLICE_ORDER, start=1):
+        for row, text, line in (
+            (1, f"J along the slice, {name}", {"color": colour, "width": 3}),
+            (2, f"second difference, {name}",
+             {"color": colour, "width": 2, "dash": "dot"}),
+        ):
+            fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=text,
+                                     line=line, hoverinfo="skip"), row=row, col=col)
         fig.add_hline(y=0, line_color="#555555", line_width=1.5, row=2, col=col)
+        (j_lo, j_hi), (d_lo, d_hi) = ranges[loss]
+        fig.update_yaxes(range=[j_lo, j_hi], row=1, col=col)
+        fig.update_yaxes(range=[d_lo, d_hi], row=2, col=col)
+    fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines",
+                             name="bends downward (below zero)",
+                             line={"color": CONCAVE_COLOUR, "width": 6},
+                             hoverinfo="skip"), row=2, col=1)
     fig = apply_style(fig, height=640)
+    fig.update_xaxes(range=[float(a_values[0]), float(a_values[-1])])
     fig.update_xaxes(title_text=a_title, row=2)
     fig.update_yaxes(title_text="cost J", row=1, col=1)
     fig.update_yaxes(title_text="second difference", row=2, col=1)
