@@ -23,6 +23,7 @@ non-zero when a ratio exceeds its bound.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import tempfile
@@ -119,6 +120,8 @@ def main() -> int:
     if chromium is None:
         raise SystemExit("Needs Debian's chromium (apt-get install -y chromium).")
     results: dict[str, tuple[float, float]] = {}
+    print(f"load average {os.getloadavg()[0]:.1f} at start (2 CPUs: above 2, other "
+          "work shares the machine and the times are noisy)", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         bare = write_bare_app(tmp, "bare_slider.py", BARE_APP)
@@ -190,6 +193,7 @@ def main() -> int:
             results["w range"] = (_median_ms(moves[1:]), bare_move)
             browser.close()
 
+    print(f"load average {os.getloadavg()[0]:.1f} at the end", flush=True)
     failed = False
     bounds = {"load loss_functions": BOUNDS["load"], "load cost_surfaces":
               BOUNDS["load"], "z slider": BOUNDS["z"], "slice slider":
