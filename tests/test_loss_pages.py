@@ -314,12 +314,15 @@ def test_loss_and_gradient_figures_have_titles_and_the_points_legend():
     assert names.count("your point") == 1 and "log loss" in names
     entry = next(t for t in fig.data if t.name == "your point")
     assert list(entry.x) == [None]
-    assert fig.layout.xaxis.title.text == "logit z"
     # the panels are where the overlay puts each label's point
     assert fig.layout.annotations[0].text == "true label y = 1"
     assert figures_loss.curve_axes(1) == ("x", "y")
     assert figures_loss.curve_axes(0) == ("x2", "y2")
     assert {t.xaxis for t in fig.data if t.name == "log loss"} == {"x", "x2"}
+    # one x title, centred under both panels (two overlapped on narrow screens)
+    titles = [a for a in fig.layout.annotations if a.text == "logit z"]
+    assert len(titles) == 1 and titles[0].x == 0.5
+    assert not fig.layout.xaxis.title.text and not fig.layout.xaxis2.title.text
     grad = figures_loss.make_gradient_figure(
         x, {k: curves[1][k][1] for k in curves[1]}, label=1,
         wrong_region=(-5, -2.2))
