@@ -9,6 +9,7 @@ calibration live in :mod:`core.bootstrap` and :mod:`core.calibration`.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 import numpy as np
@@ -179,6 +180,43 @@ def metrics_at(sweep: Sweep, threshold: float) -> dict[str, float]:
                                           sweep.fn, sweep.tn)))
     counts = {"tp": row.tp, "fp": row.fp, "fn": row.fn, "tn": row.tn}
     return {k: float(v[0]) for k, v in (counts | rates(row)).items()}
+
+
+def neighbour_score(sweep: Sweep, threshold: float, up: bool) -> float:
+    """The next distinct score above ``threshold`` (``up``) or below it: ``+inf``
+    (flag no one) above the highest score; ``threshold`` itself when there is no
+    lower score. One binary search."""
+    if np.isnan(threshold):
+        raise ValueError("The threshold must be a number.")
+    ascending = sweep.thresholds[::-1]  # a view: distinct scores, then +inf
+    if up:
+        i = int(np.searchsorted(ascending, threshold, side="right"))
+        return float(ascending[i]) if i < len(ascending) else float(threshold)
+    i = int(np.searchsorted(ascending, threshold, side="left")) - 1
+    return float(ascending[i]) if i >= 0 else float(threshold)
+
+
+def step_by_share(sweep: Sweep, threshold: float, share: float) -> float:
+    """The distinct score nearest ``threshold`` at which the share of cases flagged
+    has moved by at least ``|share|`` (``share > 0``: more flagged, the threshold
+    goes down; ``< 0``: fewer, up, ``+inf`` past the highest score), or the end of
+    the sweep; always at least one distinct score away unless at the end. The
+    flagged count grows along the sweep, so this is a binary search over its rows
+    (O(log n), no array built)."""
+    if not np.isfinite(share):
+        raise ValueError("The step must be a finite share.")
+    i = sweep.index_at(threshold)
+    n = len(sweep.thresholds)
+
+    def flagged(j: int) -> float:
+        return float(sweep.tp[j] + sweep.fp[j])
+
+    target = flagged(i) + share * sweep.total
+    if share > 0:  # the first row flagging at least the target
+        j = min(max(bisect_left(range(n), target, key=flagged), i + 1), n - 1)
+    else:  # the last row flagging at most the target
+        j = max(min(bisect_right(range(n), target, key=flagged) - 1, i - 1), 0)
+    return float(sweep.thresholds[j])
 
 
 @dataclass(frozen=True)
