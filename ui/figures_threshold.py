@@ -187,16 +187,18 @@ def _marker_line(fig: go.Figure, x: float, name: str, color: str, dash: str,
 
 def make_decision_figure(
     thresholds, precision, recall, f1, cost, *, recommended: float,
-    current: float, currency: str = "$", per: int = 1000,
+    current: float | None, currency: str = "$", per: int = 1000,
     band: tuple[float, float] | None = None, x_title: str = "threshold",
     height: int = DECISION_HEIGHT,
 ) -> go.Figure:
     """Precision, recall and F1 over the threshold, the expected cost per ``per``
     cases under them on the same x axis; the recommendation and the current
-    threshold are vertical lines through both (:func:`move_current_line` moves the
-    current one). The money axis starts at 0 and has one tick format."""
+    threshold are vertical lines through both. ``current`` None leaves the current
+    line out (the page draws it over the chart with ``ui.chart_overlay``, so that
+    this figure stays the same while the slider moves). The money axis starts at 0
+    and has one tick format."""
     t, p, r, f, c = _finite(thresholds, precision, recall, f1, cost)
-    if len(t) > DECISION_POINTS:  # redrawn on every slider move: keep it light
+    if len(t) > DECISION_POINTS:  # keep the browser's first draw light
         keep = np.unique(np.linspace(0, len(t) - 1, DECISION_POINTS).round()
                          .astype(np.int64))
         t, p, r, f, c = (a[keep] for a in (t, p, r, f, c))
@@ -219,8 +221,9 @@ def make_decision_figure(
     if np.isfinite(recommended):
         _marker_line(fig, recommended, "recommended", BLUISH_GREEN, "dash",
                      "recommended")
-    x = current if np.isfinite(current) else (t.max() if t.size else 0.0)
-    _marker_line(fig, x, "current", THRESHOLD, "solid", "current")
+    if current is not None:
+        x = current if np.isfinite(current) else (t.max() if t.size else 0.0)
+        _marker_line(fig, x, "current", THRESHOLD, "solid", "current")
     fig.update_yaxes(range=[0, 1.02], title_text="value", row=1, col=1)
     fig.update_yaxes(rangemode="tozero", tickprefix=currency, tickformat=fmt,
                      title_text=f"cost per {per:,}", row=2, col=1)
@@ -232,14 +235,6 @@ def make_decision_figure(
                       legend={"orientation": "h", "yanchor": "bottom", "y": 1.07,
                               "x": 0, "xanchor": "left", "font": {"size": 12},
                               "itemwidth": 30})
-    return fig
-
-
-def move_current_line(fig: go.Figure, x: float) -> go.Figure:
-    """Move the current-threshold line and its label in place."""
-    if np.isfinite(x):
-        fig.update_shapes({"x0": x, "x1": x}, selector={"name": "current"})
-        fig.update_annotations({"x": x}, selector={"name": "current"})
     return fig
 
 
@@ -342,5 +337,4 @@ __all__ = [
     "make_ratio_figure",
     "make_roc_figure",
     "move_current",
-    "move_current_line",
 ]

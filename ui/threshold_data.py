@@ -47,14 +47,16 @@ from core.thresholds import (
     Recommendation,
     average_precision,
     best_under_capacity,
+    neighbour_score,
     optimum_by_ratio,
     recommend,
     reweight_sweep,
     roc_auc,
     sample_prevalence,
+    step_by_share,
 )
 from ui import state
-from ui.format import format_threshold
+from ui.format import format_threshold, short
 from ui.memo import Memo, digest, memo
 from ui.models import MAX_COLUMN_NAME, MAX_FILE_NAME, ThresholdState, TrainedScores
 from ui.sidebar import OWN_DATA, Chosen
@@ -357,6 +359,32 @@ def make_scale(scores: np.ndarray) -> Scale:
             hi = lo + 1.0
         default = float(np.clip(0.0, lo, hi))  # logit 0 is probability 0.5
     return Scale(lo, hi, (hi - lo) / SLIDER_STEPS, default, digits)
+
+
+PAGE_SHARE = 0.01  # Page Up/Down: the share of cases flagged moves by 1 point
+
+
+def key_target(sweep: core.Sweep, scale: Scale, t: float, key: str,
+               top: float) -> float:
+    """Where a key pressed on the threshold slider moves the threshold ``t``: the
+    arrows to the next distinct score of the sweep (up: higher), Page Up/Down to
+    the nearest score that flags about ``PAGE_SHARE`` fewer/more of the cases,
+    Home to the lowest score (flag everyone), End past the highest (flag no one,
+    written as ``top`` + one slider step, ``top`` the highest score). Binary
+    searches on the sweep: no work in the data's length."""
+    if key in ("ArrowRight", "ArrowUp"):
+        new = neighbour_score(sweep, t, up=True)
+    elif key in ("ArrowLeft", "ArrowDown"):
+        new = neighbour_score(sweep, t, up=False)
+    elif key in ("PageUp", "PageDown"):
+        new = step_by_share(sweep, t, PAGE_SHARE if key == "PageDown" else -PAGE_SHARE)
+    elif key == "Home":
+        new = float(sweep.thresholds[-1])
+    elif key == "End":
+        new = math.inf
+    else:
+        raise ValueError(f"not a slider key: {short(key, 20)}")
+    return new if math.isfinite(new) else max(top, scale.lo) + scale.step
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from core.thresholds import (
 )
 from ui import state, warehouse
 from ui import threshold_data as data
+from ui.chart_overlay import Line, chart_overlay
 from ui.exports import (
     DecisionFacts,
     content_sha256,
@@ -46,11 +47,12 @@ from ui.figures_threshold import (
     make_ratio_figure,
     make_roc_figure,
     move_current,
-    move_current_line,
 )
 from ui.format import money, plain, short
 from ui.models import PER_CHOICES, ThresholdState
 from ui.sidebar import Chosen
+from ui.slider_keys import slider_keys
+from ui.style import THRESHOLD
 from ui.threshold_data import Analysis, Curves, Scale, Scores, ThresholdSession
 
 CONFIG = {"displaylogo": False}
@@ -68,6 +70,7 @@ VIEW_NAMES = {
     "export": "Export",
 }
 SLIDER_KEY, NUMBER_KEY = "thr.slider", "thr.number"
+DECISION_KEY = "thr.fig_decision"
 
 
 @dataclass(frozen=True)
@@ -510,6 +513,19 @@ def _on_number(scale: Scale) -> None:
     _show_threshold(scale)  # after the model took (or refused) the typed text
 
 
+def _on_key(scale: Scale, sweep: core.Sweep, top: float, key: str) -> None:
+    t = threshold_of(state.current(ThresholdState), scale)
+    _set_threshold(data.key_target(sweep, scale, t, key, top), scale)
+
+
+SLIDER_HELP = (
+    "Keys on the slider: the arrows move to the next distinct score (the next "
+    "threshold that changes a decision), Page Up / Page Down to the nearest score "
+    f"that flags about {data.PAGE_SHARE:.0%} fewer / more of the cases, Home to the "
+    "lowest score (flag everyone), End past the highest (flag no one). The exact "
+    "value is in the box below.")
+
+
 def _to_recommendation(scale: Scale, optimum: float, top: float) -> None:
     # +inf (flag no one) becomes a value just above the highest score
     _set_threshold(optimum if np.isfinite(optimum) else top + scale.step, scale)
@@ -535,7 +551,7 @@ def threshold_panel(sess: ThresholdSession, panel: Panel) -> None:
     """The decision screen: the cost matrix, the slider and the confusion matrix
     beside one chart of precision, recall, F1 and the expected cost. Reruns alone
     when the threshold moves: lookups (one binary search per part), text and one
-    small figure whose current-threshold line moves; nothing is hashed.
+    line over a figure that does not change; nothing is hashed.
 
     A cost typed here changes everything on the page: the fragment then hands over
     to a full rerun before drawing."""
@@ -558,7 +574,9 @@ def threshold_panel(sess: ThresholdSession, panel: Panel) -> None:
         _seed(SLIDER_KEY, scale.snap(t))
         st.slider("Threshold: flag a case when its score is at or above it",
                   scale.lo, scale.hi, step=scale.step, key=SLIDER_KEY,
-                  on_change=_on_slider, args=(scale,), format="%.3f")
+                  on_change=_on_slider, args=(scale,), format="%.3f",
+                  help=SLIDER_HELP)
+        slider_keys(SLIDER_KEY, partial(_on_key, scale, a.val, a.top_score))
         with st.container(horizontal=True, vertical_alignment="bottom",
                           gap="small"):
             number_field("Exact threshold", "threshold", key=NUMBER_KEY,
@@ -572,10 +590,13 @@ def threshold_panel(sess: ThresholdSession, panel: Panel) -> None:
         c = panel.curves
         fig = _figure(sess, "fig_decision", panel, lambda: make_decision_figure(
             c.thresholds, c.precision, c.recall, c.f1, c.cost,
-            recommended=panel.rec.threshold, current=t, currency=panel.cash.currency,
-            per=per, band=panel.band, x_title=panel.x_title))
-        st.plotly_chart(move_current_line(fig, t), key="thr.fig_decision",
-                        config=CONFIG, theme=None)
+            recommended=panel.rec.threshold, current=None,
+            currency=panel.cash.currency, per=per, band=panel.band,
+            x_title=panel.x_title))
+        # the same figure on every move (the browser does not redraw it); the
+        # current threshold is a line drawn over it
+        st.plotly_chart(fig, key=DECISION_KEY, config=CONFIG, theme=None)
+        chart_overlay(DECISION_KEY, [Line(t, "current", "current", THRESHOLD)])
         # a stable key: tests and the benchmark read the displayed value here
         with st.container(key="thr_at"):
             st.markdown(table)
