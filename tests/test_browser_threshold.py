@@ -261,3 +261,130 @@ def test_the_decision_fits_1280x720_in_presentation_mode(app_server, page):
             ("P/R chart", main.get_by_test_id("stPlotlyChart").first)):
         expect(locator).to_be_visible()
         _inside(page, locator, f"{name} (presentation mode)")
+
+
+# Where the current-threshold line is, against where Plotly's own x axis puts the
+# value the page holds (both in the graph div's pixels), and Plotly's own dashed
+# "recommended" shape line.
+LINE_JS = """() => {
+  const gd = document.querySelector('.st-key-thr-fig_decision .js-plotly-plot');
+  const line = gd && gd.querySelector('.ll-overlay-line[data-name="current"]');
+  if (!line || !gd._fullLayout) return null;
+  const size = gd._fullLayout._size;
+  const g = gd.getBoundingClientRect(), r = line.getBoundingClientRect();
+  const dash = (p) => (p.style.strokeDasharray || 'none') !== 'none';
+  const dashed = [...gd.querySelectorAll('.shapelayer path')].filter(dash);
+  const rec = dashed.length ? dashed[0].getBoundingClientRect() : null;
+  return {x: Number(line.dataset.x), center: r.left + r.width / 2 - g.left,
+          top: r.top - g.top, height: r.height, plotTop: size.t, plotHeight: size.h,
+          recCenter: rec ? rec.left + rec.width / 2 - g.left : null,
+          label: line.textContent, shown: getComputedStyle(line).display};
+}"""
+MAP_JS = """(v) => {
+  const gd = document.querySelector('.st-key-thr-fig_decision .js-plotly-plot');
+  const xa = gd._fullLayout.xaxis;
+  return xa._offset + xa.l2p(v);
+}"""
+
+
+def _line(page) -> dict:
+    page.wait_for_function(f"({LINE_JS})() !== null")
+    got = page.evaluate(LINE_JS)
+    assert got["shown"] == "block" and got["label"] == "current"
+    # over the whole plotting area of both panels
+    assert abs(got["top"] - got["plotTop"]) <= 1
+    assert abs(got["height"] - got["plotHeight"]) <= 1
+    return got
+
+
+def _assert_line_at(page, value: float) -> None:
+    """The line is drawn where Plotly's x axis puts ``value`` (within a pixel)."""
+    got = _line(page)
+    assert got["x"] == pytest.approx(value, abs=1e-12)
+    want = page.evaluate(MAP_JS, value)
+    assert abs(got["center"] - want) <= 1.0, (got, want)
+
+
+def _grid_file(tmp_path):
+    """199 distinct scores 0.005 .. 0.995, 30 rows each (labels drawn with the
+    score as the chance of a positive): every score is in both halves."""
+    rng = np.random.default_rng(3)
+    s = np.repeat(np.round(np.arange(1, 200) * 0.005, 3), 30)
+    y = (rng.random(s.size) < s).astype(int)
+    path = tmp_path / "grid_scores.csv"
+    path.write_text("label,score\n" + "\n".join(
+        f"{a},{b}" for a, b in zip(y, s, strict=True)))
+    return y, s, path
+
+
+def test_keys_move_to_distinct_scores_and_the_line_follows(app_server, page, tmp_path):
+    from core.scored import ScoredRows, split_scored
+
+    y, s, path = _grid_file(tmp_path)
+    # the validation half as the page splits it (seed 0): its distinct scores and,
+    # by brute force over its rows, the share flagged at any threshold
+    val, _ = split_scored(ScoredRows(y.astype(float), s))
+    distinct = np.unique(val.scores)
+    assert len(distinct) == 199
+
+    def share(t):
+        return float(np.mean(val.scores >= t))
+
+    _open(page, app_server)
+    main = page.get_by_test_id("stMainBlockContainer")
+    _settings(main).click()
+    main.get_by_text("Upload a scored file").click()
+    wait_for_app_run(page)
+    main.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(path))
+    expect(main.get_by_text("In use: grid_scores.csv (5,970 rows)")).to_be_visible(
+        timeout=30_000)
+    wait_for_app_run(page)
+    _settings(main).click()
+    wait_for_app_run(page)
+    assert_no_exception(page)
+    box = _number(main, "Exact threshold")
+    expect(box).to_have_value("0.5")
+    _assert_line_at(page, 0.5)
+    slider = _threshold_slider(page)
+    t = 0.5
+
+    def press(key, want):
+        nonlocal t
+        slider.focus()
+        page.keyboard.press(key)
+        expect(box).to_have_value(f"{want:.15g}")
+        wait_for_app_run(page)
+        expect(page.get_by_text(f"At threshold {want:.4g}", exact=True)).to_be_visible()
+        _assert_line_at(page, want)
+        t = want
+
+    for key in ("ArrowRight", "ArrowRight", "ArrowLeft", "ArrowLeft", "ArrowLeft",
+                "ArrowUp", "ArrowDown"):
+        up = key in ("ArrowRight", "ArrowUp")
+        want = distinct[distinct > t][0] if up else distinct[distinct < t][-1]
+        press(key, float(want))
+    assert t == pytest.approx(0.495)
+    # Page Up: the nearest score flagging at least 1 point fewer; Page Down back
+    want = distinct[(distinct > t) & ([share(d) <= share(t) - 0.01 for d in distinct])]
+    press("PageUp", float(want[0]))
+    assert share(t) <= share(0.495) - 0.01 < share(distinct[distinct < t][-1])
+    want = distinct[(distinct < t) & ([share(d) >= share(t) + 0.01 for d in distinct])]
+    press("PageDown", float(want[-1]))
+    press("Home", float(distinct[0]))
+    # the slider itself did not move by its own step on any of these keys
+    expect(slider).to_have_value(f"{distinct[0]:g}")
+
+    # the line is Plotly's: on the recommended line after "Go to the recommendation",
+    # and placed again when the window (and so the chart) is resized
+    main.get_by_role("button", name="Go to the recommendation").click()
+    wait_for_app_run(page)
+    got = _line(page)
+    assert got["recCenter"] is not None
+    assert abs(got["center"] - got["recCenter"]) <= 1.0, got
+    for width, height in ((1280, 720), (1440, 900)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.wait_for_timeout(600)
+        _assert_line_at(page, got["x"])
+        assert abs(_line(page)["center"] - _line(page)["recCenter"]) <= 1.0
+        page.screenshot(path=ARTIFACTS / f"threshold_keys_{width}x{height}.png")
+    assert_no_exception(page)

@@ -37,7 +37,8 @@ function place(entry) {
       layer.appendChild(el);
     }
     const inside = Number.isFinite(line.x) && line.x >= lo && line.x <= hi;
-    const left = inside ? xa._offset + xa.l2p(line.x) : 0;
+    // the 2px border centred on the pixel, as Plotly centres a 2px line
+    const left = inside ? xa._offset + xa.l2p(line.x) - 1 : 0;
     const style = `left:${left.toFixed(2)}px;top:${size.t}px;height:${size.h}px;` +
       `border-left-color:${line.color};display:${inside ? "block" : "none"};`;
     if (el.getAttribute("style") !== style) el.setAttribute("style", style);

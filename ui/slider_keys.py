@@ -35,8 +35,9 @@ export default function (component) {
     if (!NAMES.has(event.key) || event.altKey || event.ctrlKey || event.metaKey)
       return;
     const target = event.target;
-    if (!target || !target.closest || target.getAttribute("role") !== "slider")
-      return;
+    // the focused thumb: react-aria's <input type="range"> (or a role=slider)
+    if (!target || !target.matches || !target.matches(
+        "input[type=range], [role=slider]")) return;
     const host = target.closest("[class*='st-key-']");
     const name = host && [...host.classList].find((c) => c in keys);
     if (!name) return;
