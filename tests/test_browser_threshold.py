@@ -28,12 +28,17 @@ def test_default_view_and_keyboard_slider(app_server, page):
     expect(page.get_by_text("per 1,000 cases").first).to_be_visible()
     slider = _threshold_slider(page)
     expect(slider).to_have_value("0.5")
-    slider.focus()
-    for _ in range(3):
+    box = page.get_by_test_id("stMainBlockContainer").get_by_label("Exact threshold")
+    shown = [0.5]
+    for _ in range(3):  # each arrow: the next distinct score, higher each time
+        slider.focus()
         page.keyboard.press("ArrowRight")
-    wait_for_app_run(page)
-    expect(slider).to_have_value("0.503")
-    expect(page.get_by_text("At threshold 0.503")).to_be_visible()
+        wait_for_app_run(page)
+        shown.append(float(box.input_value()))
+    assert shown == sorted(set(shown)), shown
+    heading = page.locator(".st-key-thr_at strong").first
+    assert float(heading.inner_text().removeprefix("At threshold ")) == pytest.approx(
+        shown[-1], rel=1e-3)
     page.get_by_role("button", name="Go to the recommendation").click()
     wait_for_app_run(page)
     assert_no_exception(page)
