@@ -266,28 +266,33 @@ def test_the_decision_fits_1280x720_in_presentation_mode(app_server, page):
             ("P/R chart", main.get_by_test_id("stPlotlyChart").first)):
         expect(locator).to_be_visible()
         _inside(page, locator, f"{name} (presentation mode)")
+    # the current threshold (0.5 by default) is drawn on the chart here too
+    _assert_line_at(page, 0.5)
 
 
-# Where the current-threshold line is, against where Plotly's own x axis puts the
-# value the page holds (both in the graph div's pixels), and Plotly's own dashed
-# "recommended" shape line.
+# The current-threshold line (ui.chart_overlay: one segment per panel) in the graph
+# div's pixels, each panel's y extent from Plotly's own axes, and the centre of
+# Plotly's own dashed "recommended" shape line.
 LINE_JS = """() => {
   const gd = document.querySelector('.st-key-thr-fig_decision .js-plotly-plot');
-  const line = gd && gd.querySelector('.ll-overlay-line[data-name="current"]');
-  if (!line || !gd._fullLayout) return null;
-  const size = gd._fullLayout._size;
-  const g = gd.getBoundingClientRect(), r = line.getBoundingClientRect();
+  const svg = gd && gd.querySelector('svg.ll-overlay');
+  const lines = svg ? [...svg.querySelectorAll('line.ll-overlay-line')] : [];
+  if (lines.length !== 2 || !gd._fullLayout) return null;
+  const L = gd._fullLayout, g = gd.getBoundingClientRect();
   const dash = (p) => (p.style.strokeDasharray || 'none') !== 'none';
   const dashed = [...gd.querySelectorAll('.shapelayer path')].filter(dash);
   const rec = dashed.length ? dashed[0].getBoundingClientRect() : null;
-  return {x: Number(line.dataset.x), center: r.left + r.width / 2 - g.left,
-          top: r.top - g.top, height: r.height, plotTop: size.t, plotHeight: size.h,
-          recCenter: rec ? rec.left + rec.width / 2 - g.left : null,
-          label: line.textContent, shown: getComputedStyle(line).display};
+  return {
+    lines: lines.map((l) => { const r = l.getBoundingClientRect();
+      return {center: r.left + r.width / 2 - g.left, top: r.top - g.top,
+              bottom: r.bottom - g.top}; }),
+    panels: [L.yaxis, L.yaxis2].map((a) => [a._offset, a._offset + a._length]),
+    recCenter: rec ? rec.left + rec.width / 2 - g.left : null,
+    label: svg.textContent};
 }"""
 MAP_JS = """(v) => {
   const gd = document.querySelector('.st-key-thr-fig_decision .js-plotly-plot');
-  const xa = gd._fullLayout.xaxis;
+  const xa = gd._fullLayout.xaxis2;
   return xa._offset + xa.l2p(v);
 }"""
 
@@ -295,19 +300,19 @@ MAP_JS = """(v) => {
 def _line(page) -> dict:
     page.wait_for_function(f"({LINE_JS})() !== null")
     got = page.evaluate(LINE_JS)
-    assert got["shown"] == "block" and got["label"] == "current"
-    # over the whole plotting area of both panels
-    assert abs(got["top"] - got["plotTop"]) <= 1
-    assert abs(got["height"] - got["plotHeight"]) <= 1
+    assert got["label"] == "current"
+    for line, (top, bottom) in zip(got["lines"], got["panels"], strict=True):
+        assert abs(line["top"] - top) <= 1.5 and abs(line["bottom"] - bottom) <= 1.5
     return got
 
 
-def _assert_line_at(page, value: float) -> None:
-    """The line is drawn where Plotly's x axis puts ``value`` (within a pixel)."""
-    got = _line(page)
-    assert got["x"] == pytest.approx(value, abs=1e-12)
+def _assert_line_at(page, value: float) -> dict:
+    """Both segments are drawn where Plotly's x axis puts ``value`` (1 pixel)."""
     want = page.evaluate(MAP_JS, value)
-    assert abs(got["center"] - want) <= 1.0, (got, want)
+    page.wait_for_function(
+        f"(w) => {{ const g = ({LINE_JS})(); return g !== null && "
+        "g.lines.every((l) => Math.abs(l.center - w) <= 1); }", arg=want)
+    return _line(page)
 
 
 def _grid_file(tmp_path):
@@ -383,13 +388,15 @@ def test_keys_move_to_distinct_scores_and_the_line_follows(app_server, page, tmp
     # and placed again when the window (and so the chart) is resized
     main.get_by_role("button", name="Go to the recommendation").click()
     wait_for_app_run(page)
-    got = _line(page)
+    rec = float(box.input_value())
+    got = _assert_line_at(page, rec)
     assert got["recCenter"] is not None
-    assert abs(got["center"] - got["recCenter"]) <= 1.0, got
+    assert all(abs(ln["center"] - got["recCenter"]) <= 1.0 for ln in got["lines"])
     for width, height in ((1280, 720), (1440, 900)):
         page.set_viewport_size({"width": width, "height": height})
         page.wait_for_timeout(600)
-        _assert_line_at(page, got["x"])
-        assert abs(_line(page)["center"] - _line(page)["recCenter"]) <= 1.0
+        got = _assert_line_at(page, rec)
+        assert all(abs(ln["center"] - got["recCenter"]) <= 1.0 for ln in got["lines"])
+        page.evaluate("window.scrollTo(0, 0)")
         page.screenshot(path=ARTIFACTS / f"threshold_keys_{width}x{height}.png")
     assert_no_exception(page)

@@ -302,22 +302,30 @@ def test_stability_figure_marks_failures():
     _fonts_readable(fig)
 
 
-def test_loss_and_gradient_figures_have_titles_and_points():
+def test_loss_and_gradient_figures_have_titles_and_the_points_legend():
     x, _, curves = np.linspace(-5, 5, 11), None, stability.per_example_curves(
         np.linspace(-5, 5, 11))
     fig = figures_loss.make_loss_curves_figure(
         x, {y: {k: curves[y][k][0] for k in curves[y]} for y in curves},
-        x_title="logit z", point=(1.0, 0, {"log": 1.3, "mse": 0.5}),
-    )
+        x_title="logit z")
     names = [t.name for t in fig.data]
-    assert names.count("your point") == 2 and "log loss" in names
+    # the point itself is drawn over the chart (ui.chart_overlay): only its
+    # legend entry is in the figure, without data
+    assert names.count("your point") == 1 and "log loss" in names
+    entry = next(t for t in fig.data if t.name == "your point")
+    assert list(entry.x) == [None]
     assert fig.layout.xaxis.title.text == "logit z"
+    # the panels are where the overlay puts each label's point
+    assert fig.layout.annotations[0].text == "true label y = 1"
+    assert figures_loss.curve_axes(1) == ("x", "y")
+    assert figures_loss.curve_axes(0) == ("x2", "y2")
+    assert {t.xaxis for t in fig.data if t.name == "log loss"} == {"x", "x2"}
     grad = figures_loss.make_gradient_figure(
         x, {k: curves[1][k][1] for k in curves[1]}, label=1,
-        wrong_region=(-5, -2.2), point=(0.0, {"log": -0.5, "mse": -0.125}),
-    )
+        wrong_region=(-5, -2.2))
     assert grad.layout.yaxis.title.text == "dL / dz"
     assert grad.layout.title.font.size >= BASE_FONT_SIZE
+    assert [t.name for t in grad.data].count("your point") == 1
     _fonts_readable(grad)
 
 
@@ -423,33 +431,37 @@ def test_contours_have_colour_bars_and_a_see_through_tint():
     _fonts_readable(fig)
 
 
-def test_the_point_added_to_a_cached_figure_is_the_built_ones():
-    import json
+def test_the_moving_points_are_overlay_marks_on_their_panel():
+    from ui import chart_overlay, loss_views
 
-    x = np.linspace(-5, 5, 11)
-    curves = stability.per_example_curves(x)
-    loss_curves = {y: {k: curves[y][k][0] for k in ("log", "mse")} for y in (1, 0)}
-    for label in (1, 0):
-        values = {"log": 1.3, "mse": 0.5}
-        built = figures_loss.make_loss_curves_figure(
-            x, loss_curves, x_title="logit z", point=(1.0, label, values))
-        spec = figures_loss.make_loss_curves_figure(x, loss_curves,
-                                                    x_title="logit z").to_dict()
-        fast = figures_loss.with_traces(spec, figures_loss.loss_point_traces(
-            1.0, label, values, x_title="logit z"))
-        a, b = json.loads(fast.to_json()), json.loads(built.to_json())
-        assert a["layout"] == b["layout"]
-        # the same traces; the point comes last (drawn on top) in the fast one
-        assert sorted(json.dumps(t, sort_keys=True) for t in a["data"]) == sorted(
-            json.dumps(t, sort_keys=True) for t in b["data"])
-        assert a["data"][-1]["name"] == "your point"
-    grads = {k: curves[1][k][1] for k in ("log", "mse")}
-    kw = {"label": 1, "wrong_region": (-5, -2.2)}
-    built = figures_loss.make_gradient_figure(x, grads, point=(0.5, values), **kw)
-    fast = figures_loss.with_traces(
-        figures_loss.make_gradient_figure(x, grads, **kw).to_dict(),
-        [figures_loss.gradient_point_trace(0.5, values)])
-    assert json.loads(fast.to_json()) == json.loads(built.to_json())
+    losses = {"log": 4.02, "mse": 0.96}
+    for label, axes in ((1, ("x", "y")), (0, ("x2", "y2"))):
+        marks = chart_overlay.marks(loss_views.curve_points(0.25, label, losses))
+        assert [(m["x"], m["y"], m["xaxis"], m["yaxis"]) for m in marks] == [
+            (0.25, 4.02, *axes), (0.25, 0.96, *axes)]
+    grads = loss_views.gradient_points(-4.0, {"log": -0.98, "mse": 0.03})
+    assert [(p.x, p.y) for p in grads] == [(-4.0, -0.98), (-4.0, 0.03)]
+
+
+def test_overlay_marks_leave_out_what_cannot_be_placed():
+    from ui.chart_overlay import Line, Point, marks
+
+    got = marks(
+        [Point(1.0, 2.0, "#000000", label="x" * 500), Point(float("nan"), 1.0, "red"),
+         Point(1.0, float("inf"), "red"), Point("junk", 1.0, "red")],
+        [Line(y=0.5, start=-1.0, end=2.0), Line(x=float("-inf")),
+         Line(x=3.0, xaxis="x2", yaxis="y2", end=float("nan"))])
+    assert [m["kind"] for m in got] == ["point", "hline", "vline"]
+    assert len(got[0]["label"]) <= 40  # a label stays short
+    assert (got[1]["y"], got[1]["start"], got[1]["end"]) == (0.5, -1.0, 2.0)
+    assert (got[2]["x"], got[2]["xaxis"], got[2]["end"]) == (3.0, "x2", None)
+    for bad in ([Point(0, 0, "red", xaxis="y")], [Point(0, 0, "red", symbol="star")]):
+        with pytest.raises(ValueError):
+            marks(bad)
+    for bad in (Line(), Line(x=1.0, y=1.0), Line(x=1.0, dash="wavy"),
+                Line(y=1.0, yaxis="y2; x")):
+        with pytest.raises(ValueError):
+            marks(lines=[bad])
 
 
 def test_a_refilled_slice_is_the_built_one():

@@ -189,14 +189,15 @@ def make_decision_figure(
     thresholds, precision, recall, f1, cost, *, recommended: float,
     current: float | None, currency: str = "$", per: int = 1000,
     band: tuple[float, float] | None = None, x_title: str = "threshold",
-    height: int = DECISION_HEIGHT,
+    height: int = DECISION_HEIGHT, x_range: tuple[float, float] | None = None,
 ) -> go.Figure:
     """Precision, recall and F1 over the threshold, the expected cost per ``per``
     cases under them on the same x axis; the recommendation and the current
     threshold are vertical lines through both. ``current`` None leaves the current
     line out (the page draws it over the chart with ``ui.chart_overlay``, so that
-    this figure stays the same while the slider moves). The money axis starts at 0
-    and has one tick format."""
+    this figure stays the same while the slider moves); ``x_range`` (the slider's
+    ends) keeps every position of it on the chart. The money axis starts at 0 and
+    has one tick format."""
     t, p, r, f, c = _finite(thresholds, precision, recall, f1, cost)
     if len(t) > DECISION_POINTS:  # keep the browser's first draw light
         keep = np.unique(np.linspace(0, len(t) - 1, DECISION_POINTS).round()
@@ -229,6 +230,8 @@ def make_decision_figure(
                      title_text=f"cost per {per:,}", row=2, col=1)
     fig = apply_style(fig, height=height)
     fig.update_xaxes(title_text=x_title, row=2, col=1)
+    if x_range is not None:
+        fig.update_xaxes(range=list(x_range))
     fig.update_xaxes(showspikes=True, spikemode="across", spikethickness=1)
     fig.update_layout(margin={"l": 70, "r": 10, "t": 40, "b": 40},
                       hovermode="x unified",

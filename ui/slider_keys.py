@@ -13,11 +13,10 @@ What the browser sends is checked: only a name in :data:`KEYS` reaches the page.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 
 import streamlit as st
-
-from ui.chart_overlay import key_class
 
 KEYS = ("ArrowRight", "ArrowLeft", "ArrowUp", "ArrowDown", "PageUp", "PageDown",
         "Home", "End")
@@ -56,6 +55,12 @@ _CSS = """
 
 _component = st.components.v2.component(
     "loss_lab_slider_keys", js=_JS, css=_CSS, isolate_styles=False)
+
+
+def key_class(key: str) -> str:
+    """The class Streamlit gives an element drawn with ``key`` (st-key-<key>, with
+    every character outside [a-zA-Z0-9_-] made a dash)."""
+    return "st-key-" + re.sub(r"[^a-zA-Z0-9_-]", "-", key.strip())
 
 
 def pressed(key: str) -> str | None:

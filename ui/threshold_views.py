@@ -31,7 +31,7 @@ from core.thresholds import (
 )
 from ui import state, warehouse
 from ui import threshold_data as data
-from ui.chart_overlay import Line, chart_overlay
+from ui.chart_overlay import Line, overlay
 from ui.exports import (
     DecisionFacts,
     content_sha256,
@@ -592,11 +592,13 @@ def threshold_panel(sess: ThresholdSession, panel: Panel) -> None:
             c.thresholds, c.precision, c.recall, c.f1, c.cost,
             recommended=panel.rec.threshold, current=None,
             currency=panel.cash.currency, per=per, band=panel.band,
-            x_title=panel.x_title))
+            x_title=panel.x_title, x_range=(scale.lo, scale.hi)))
         # the same figure on every move (the browser does not redraw it); the
         # current threshold is a line drawn over it
         st.plotly_chart(fig, key=DECISION_KEY, config=CONFIG, theme=None)
-        chart_overlay(DECISION_KEY, [Line(t, "current", "current", THRESHOLD)])
+        overlay(DECISION_KEY, lines=[
+            Line(THRESHOLD, x=t, dash="solid", label="current"),
+            Line(THRESHOLD, x=t, xaxis="x2", yaxis="y2", dash="solid")])
         # a stable key: tests and the benchmark read the displayed value here
         with st.container(key="thr_at"):
             st.markdown(table)
