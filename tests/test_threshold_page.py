@@ -894,7 +894,9 @@ def test_a_move_leaves_the_decision_figure_unchanged():
     assert specs[0] == specs[1]
     assert '"current"' not in specs[0] and '"recommended"' in specs[0]
     for got, t in zip(lines, (0.3, 0.61), strict=True):
-        assert got["host"] == "st-key-thr-fig_decision"
-        assert [(ln["name"], ln["x"]) for ln in got["lines"]] == [("current", t)]
+        assert got["target"] == "thr.fig_decision"
+        # one segment on each panel, at the threshold
+        assert [(m["kind"], m["x"], m["xaxis"]) for m in got["marks"]] == [
+            ("vline", t, "x"), ("vline", t, "x2")]
     help_text = at.slider(key="thr.slider").help
     assert "next distinct score" in help_text and "1%" in help_text
