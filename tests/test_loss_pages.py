@@ -314,12 +314,15 @@ def test_loss_and_gradient_figures_have_titles_and_the_points_legend():
     assert names.count("your point") == 1 and "log loss" in names
     entry = next(t for t in fig.data if t.name == "your point")
     assert list(entry.x) == [None]
-    assert fig.layout.xaxis.title.text == "logit z"
     # the panels are where the overlay puts each label's point
     assert fig.layout.annotations[0].text == "true label y = 1"
     assert figures_loss.curve_axes(1) == ("x", "y")
     assert figures_loss.curve_axes(0) == ("x2", "y2")
     assert {t.xaxis for t in fig.data if t.name == "log loss"} == {"x", "x2"}
+    # one x title, centred under both panels (two overlapped on narrow screens)
+    titles = [a for a in fig.layout.annotations if a.text == "logit z"]
+    assert len(titles) == 1 and titles[0].x == 0.5
+    assert not fig.layout.xaxis.title.text and not fig.layout.xaxis2.title.text
     grad = figures_loss.make_gradient_figure(
         x, {k: curves[1][k][1] for k in curves[1]}, label=1,
         wrong_region=(-5, -2.2))
@@ -464,19 +467,49 @@ def test_overlay_marks_leave_out_what_cannot_be_placed():
             marks(lines=[bad])
 
 
-def test_a_refilled_slice_is_the_built_one():
-    import json
+def test_the_slice_frame_holds_every_slice_and_its_paths_land_on_their_panels():
+    from ui import chart_overlay, loss_views
 
-    a = np.linspace(-3, 3, 21)
-    def numbers(shift):
-        costs = {"mse": np.sin(a + shift), "log": (a - shift) ** 2}
-        second = {k: surface.second_differences(v, a[1] - a[0])
-                  for k, v in costs.items()}
-        return costs, second, {k: surface.bends_down(v) for k, v in second.items()}
+    ds = core.one_d()
+    a, c = np.linspace(-6, 6, 31), np.linspace(-10, 10, 21)
+    J = {loss: core.cost_surface(ds.X[:, 0], ds.y, a, c, loss)
+         for loss in ("mse", "log")}
+    step = float(a[1] - a[0])
+    fig = figures_loss.make_slice_figure(a, loss_views.slice_ranges(J, step),
+                                         a_title="w")
+    titles = {t.text: (t.x, t.y) for t in fig.layout.annotations}
+    for loss, name in (("mse", "MSE"), ("log", "log loss")):
+        second = surface.second_differences(J[loss], step)
+        for (x, y), values, title in zip(
+                figures_loss.SLICE_AXES[loss], (J[loss], second),
+                (f"{name}: cost along w", f"{name}: second difference"),
+                strict=True):
+            x_axis = fig.layout[f"xaxis{x[1:]}"]
+            y_axis = fig.layout[f"yaxis{y[1:]}"]
+            # every slice of the grid fits the fixed range (and zero for the
+            # second differences), so the frame is the same for every slice
+            lo, hi = y_axis.range
+            assert lo < values.min() and values.max() < hi, (loss, title)
+            assert list(x_axis.range) == [a[0], a[-1]]
+            # the panel these axes span is the one titled for this loss
+            tx, ty = titles[title]
+            assert x_axis.domain[0] <= tx <= x_axis.domain[1], title
+            assert y_axis.domain[1] <= ty <= y_axis.domain[1] + 0.1, title
+        assert lo < 0 < hi
+    assert fig.layout.yaxis.title.text == "cost J"
 
-    skeleton = figures_loss.make_slice_figure(a, *numbers(0.0), a_title="w",
-                                              slice_label="b = 0").to_dict()
-    fast = figures_loss.refill_slice(skeleton, a, *numbers(1.0), slice_label="b = 1")
-    built = figures_loss.make_slice_figure(a, *numbers(1.0), a_title="w",
-                                           slice_label="b = 1")
-    assert json.loads(fast.to_json()) == json.loads(built.to_json())
+    row = 4
+    costs = {loss: J[loss][row] for loss in J}
+    second = {loss: surface.second_differences(costs[loss], step) for loss in J}
+    bends = {loss: surface.bends_down(second[loss]) for loss in J}
+    assert bends["mse"].any() and not bends["mse"].all()
+    marks = chart_overlay.marks(
+        paths=loss_views.slice_paths(a, costs, second, bends))
+    by_axes = {(m["xaxis"], m["yaxis"], m["width"]): m for m in marks}
+    cost = by_axes[(*figures_loss.SLICE_AXES["log"][0], 3.0)]
+    assert cost["x"] == list(a) and cost["y"] == list(J["log"][row])
+    red = by_axes[(*figures_loss.SLICE_AXES["mse"][1], 6.0)]
+    assert red["color"] == figures_loss.CONCAVE_COLOUR
+    # the red stretch is the second differences where they bend down, gaps elsewhere
+    assert [v is not None for v in red["y"]] == list(bends["mse"])
+    assert [v for v in red["y"] if v is not None] == list(second["mse"][bends["mse"]])
