@@ -52,6 +52,7 @@ import subprocess
 import tempfile
 import time
 import urllib.request
+from collections import Counter
 from pathlib import Path
 
 from harness import CHROMIUM_ARGS, REPO_ROOT, streamlit_process
@@ -193,9 +194,10 @@ async def wait_idle(page, t0: float) -> list[float]:
     return await page.evaluate(LAST_DONE_JS, t0)
 
 
-async def open_app(page, url: str) -> None:
+async def open_app(page, url: str, out: dict) -> None:
     # "commit", not "load": the app's own idle state is what counts, and 30 pages
     # loading scripts at once on two cores miss "load" by far
+    t0 = time.monotonic()
     await page.goto(url, wait_until="commit")
     await page.get_by_test_id("stApp").wait_for(state="attached")
     await page.evaluate(WATCH_JS)
@@ -203,6 +205,7 @@ async def open_app(page, url: str) -> None:
         "() => document.querySelector('[data-testid=\"stApp\"]')"
         ".getAttribute('data-test-script-state') === 'notRunning'",
         timeout=STEP_TIMEOUT_MS)
+    out["opens"].append(time.monotonic() - t0)
 
 
 async def seed_shown(page) -> tuple[str, str]:
@@ -223,6 +226,7 @@ async def session(browser, base: str, i: int, out: dict, files: Path,
         await asyncio.sleep(pause.uniform(*PAUSE_S))
 
     await asyncio.sleep(arrive_s)
+    out["stage"][i] = "opening the link"
     context = await browser.new_context(viewport={"width": 1300, "height": 900})
     context.set_default_timeout(STEP_TIMEOUT_MS)
     page = await context.new_page()
@@ -236,7 +240,7 @@ async def session(browser, base: str, i: int, out: dict, files: Path,
     try:
         path = PAGES[i % len(PAGES)]
         if i < UPLOADERS:
-            await open_app(page, f"{base}/{path}")
+            await open_app(page, f"{base}/{path}", out)
             out["opened"] += 1
             rows = 40 + i  # this session's own number
             csv = files / f"student{i}.csv"
@@ -247,6 +251,7 @@ async def session(browser, base: str, i: int, out: dict, files: Path,
             await think()
             await expander.get_by_text("Upload your own data").click()
             await think()
+            out["stage"][i] = "uploading"
             t0 = await page.evaluate("performance.now()")
             await expander.get_by_test_id("stFileUploaderDropzoneInput") \
                 .set_input_files(str(csv))
@@ -256,13 +261,15 @@ async def session(browser, base: str, i: int, out: dict, files: Path,
             if f"Loaded {rows} rows" not in message:
                 out["crossed"].append(f"{i}: uploaded {rows} rows, sees {message!r}")
             out["done"] += 1
+            out["stage"][i] = "done"
             return
         data = DATASETS[i % len(DATASETS)]
-        await open_app(page, f"{base}/{path}?ds.name={data}")  # the class's link
+        await open_app(page, f"{base}/{path}?ds.name={data}", out)  # the class's link
         out["opened"] += 1
         seed = str(100 + i)
         field = page.get_by_test_id("stSidebar").get_by_test_id("stNumberInputField")
         await think()
+        out["stage"][i] = "typing the seed"
         t0 = await page.evaluate("performance.now()")
         await field.fill(seed)
         await field.press("Enter")
@@ -271,6 +278,7 @@ async def session(browser, base: str, i: int, out: dict, files: Path,
             .filter(has_text="Noise").get_by_role("slider")
         for move in range(MOVES):
             await think()
+            out["stage"][i] = f"move {move + 1}"
             await slider.focus()
             t0 = await page.evaluate("performance.now()")
             await slider.press("ArrowRight" if move % 2 == 0 else "ArrowLeft")
@@ -281,6 +289,7 @@ async def session(browser, base: str, i: int, out: dict, files: Path,
             if shown != (seed, seed):
                 out["crossed"].append(f"{i}: set seed {seed}, sees {shown}")
         out["done"] += 1
+        out["stage"][i] = "done"
     except Exception as exc:  # a timeout: counted, the classroom goes on
         out["failed"].append(f"{i}: {type(exc).__name__}: {str(exc)[:160]}")
     finally:
@@ -288,8 +297,8 @@ async def session(browser, base: str, i: int, out: dict, files: Path,
 
 
 def new_out() -> dict:
-    return {"repaints": [], "runs": [], "js_errors": [], "crossed": [], "failed": [],
-            "done": 0, "opened": 0}
+    return {"repaints": [], "runs": [], "opens": [], "js_errors": [], "crossed": [],
+            "failed": [], "done": 0, "opened": 0, "stage": {}}
 
 
 async def classroom(base: str, pid: int, files: Path, sessions: int,
@@ -416,6 +425,9 @@ def main() -> None:
         ("of which the script run, p95",
          f"{p95(out['runs']) * 1e3:,.0f} ms vs {p95(single['runs']) * 1e3:,.0f} ms "
          "alone (the page's running to notRunning)", "", "-"),
+        ("opening the link, p95",
+         f"{p95(out['opens']):,.1f} s vs {p95(single['opens']):,.1f} s alone "
+         f"({len(out['opens'])} pages came up)", "", "-"),
         ("server memory per open session",
          f"{per_session:.1f} MB (peak {r['rss_peak']:,.0f} MB, warm "
          f"{warm:,.0f} MB, {out['opened']} sessions open)",
@@ -448,6 +460,10 @@ def main() -> None:
         print(f"the reaper's full collections: {len(collections)}, "
               f"{sum(collections):,} ms in all, the longest {max(collections):,} ms "
               "(every session's script waits meanwhile)")
+    stuck = Counter(stage for stage in out["stage"].values() if stage != "done")
+    if stuck:
+        print("where the students who did not finish stopped: " + ", ".join(
+            f"{n} {stage}" for stage, n in stuck.most_common()))
     for title, items in (("timed out", out["failed"]), ("JavaScript errors",
                          single["js_errors"] + out["js_errors"]),
                          ("crossed", out["crossed"])):
