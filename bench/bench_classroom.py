@@ -117,15 +117,15 @@ def p95(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
-KINDS = ("server", "renderers", "chromium other", "playwright")
+KINDS = ("server", "renderers", "chromium other", "playwright and this bench")
 
 
 class CpuCount:
     """CPU seconds (user + system) of the processes under ``root`` (this bench),
     by kind: the server, Chromium's renderers, the rest of Chromium, Playwright's
-    driver. Read from /proc on every ``sample()``: a renderer that ends between
-    two samples loses at most that interval (its parent's waited-for time is not
-    used: it would not say which kind it was)."""
+    driver and this script. Read from /proc on every ``sample()``: a renderer that
+    ends between two samples loses at most that interval (its parent's waited-for
+    time is not used: it would not say which kind it was)."""
 
     def __init__(self, root: int, server: int):
         self.root, self.server = root, server
@@ -143,7 +143,7 @@ class CpuCount:
             return None
         if "--type=renderer" in cmd:
             return "renderers"
-        return "chromium other" if "chrom" in cmd else "playwright"
+        return "chromium other" if "chrom" in cmd else "playwright and this bench"
 
     def sample(self, first: bool = False) -> None:
         parent, seen = {}, {}
@@ -301,6 +301,14 @@ def new_out() -> dict:
             "failed": [], "done": 0, "opened": 0, "stage": {}}
 
 
+async def sample(pid: int, cpu: CpuCount, peak: dict, stop: asyncio.Event) -> None:
+    """Every second until ``stop``: the server's peak RSS, everyone's CPU."""
+    while not stop.is_set():
+        peak["rss"] = max(peak["rss"], rss_mb(pid))
+        cpu.sample()
+        await asyncio.sleep(1.0)
+
+
 async def classroom(base: str, pid: int, files: Path, sessions: int,
                     log: Path, profile: Path | None) -> dict:
     result = {}
@@ -310,6 +318,9 @@ async def classroom(base: str, pid: int, files: Path, sessions: int,
         # one student at a time first, once on each page: warms the server and
         # gives the baseline
         single = new_out()
+        cpu_alone, peak_alone, stop_alone = CpuCount(os.getpid(), pid), {"rss": 0.0}, \
+            asyncio.Event()
+        sampler = asyncio.create_task(sample(pid, cpu_alone, peak_alone, stop_alone))
         t0 = time.monotonic()
         for i in range(UPLOADERS, UPLOADERS + len(PAGES)):
             left = BASELINE_S - (time.monotonic() - t0)
@@ -319,8 +330,13 @@ async def classroom(base: str, pid: int, files: Path, sessions: int,
                 await asyncio.wait_for(session(browser, base, i, single, files), left)
             except TimeoutError:
                 break
+        stop_alone.set()
+        await sampler
+        cpu_alone.sample()
+        result["cpu_alone"] = cpu_alone.totals()
+        result["elapsed_alone"] = time.monotonic() - t0
         print(f"baseline: {len(single['repaints'])} moves, one student at a time, "
-              f"in {time.monotonic() - t0:.0f} s", flush=True)
+              f"in {result['elapsed_alone']:.0f} s", flush=True)
         await asyncio.sleep(2)
         result["rss_warm"] = rss_mb(pid)
         result["single"] = single
@@ -331,19 +347,13 @@ async def classroom(base: str, pid: int, files: Path, sessions: int,
 
         cpu = CpuCount(os.getpid(), pid)
 
-        async def sample():
-            while not stop.is_set():
-                peak["rss"] = max(peak["rss"], rss_mb(pid))
-                cpu.sample()
-                await asyncio.sleep(1.0)
-
         spy = None
         if profile is not None:
             spy = subprocess.Popen(
                 ["py-spy", "record", "--pid", str(pid), "--format", "raw",
                  "--rate", "50", "--gil", "--output", str(profile), "--nonblocking"],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        sampler = asyncio.create_task(sample())
+        sampler = asyncio.create_task(sample(pid, cpu, peak, stop))
         t0 = time.monotonic()
         arrivals = random.Random(-1)
         tasks = [asyncio.create_task(session(browser, base, i, out, files,
@@ -442,9 +452,11 @@ def main() -> None:
          verdict(r["rss_reaped"] - cold <= GOALS["after_close_mb"]
                  and closed_n >= started)),
     ]
-    seconds = r["elapsed"] * (os.cpu_count() or 1)
-    cpu = ", ".join(f"{kind} {s:,.0f} s ({s / seconds:.0%})"
-                    for kind, s in r["cpu"].items())
+    def cpu_line(totals: dict, elapsed: float) -> str:
+        seconds = elapsed * (os.cpu_count() or 1)
+        return f"({seconds:,.0f} CPU seconds): " + ", ".join(
+            f"{kind} {s:,.0f} s ({s / seconds:.0%})" for kind, s in totals.items())
+
     print(f"classroom: {sessions} students ({UPLOADERS} uploading), {MOVES} moves "
           f"each, a {PAUSE_S[0]:g}-{PAUSE_S[1]:g} s pause before each action, "
           f"arriving over {ARRIVAL_S:g} s; one server and one Chromium on "
@@ -453,7 +465,8 @@ def main() -> None:
     print("|---|---|---|---|")
     for row in rows:
         print("| " + " | ".join(row) + " |")
-    print(f"CPU during the class ({seconds:,.0f} CPU seconds): {cpu}")
+    print(f"CPU during the class {cpu_line(r['cpu'], r['elapsed'])}")
+    print(f"CPU during the baseline {cpu_line(r['cpu_alone'], r['elapsed_alone'])}")
     collections = [int(ms) for ms in REAPER_GC_LOG.findall(
         log.read_text(errors="replace"))]
     if collections:
