@@ -19,7 +19,7 @@ import streamlit as st
 
 import core
 from core.thresholds import adjusted_bayes_threshold, bayes_rule_applies
-from ui import state
+from ui import scenario_views, state
 from ui import threshold_data as data
 from ui import threshold_views as views
 from ui.frame import require_frame
@@ -102,12 +102,15 @@ with body:
         views.calibration_view(data.calibration(sess, scores, view.bins), bayes)
     elif chosen == "method":
         views.method_view(analysis)
+    elif chosen == "scenarios":
+        scenario_views.scenarios_view(sess, panel)
     elif chosen == "export":
         views.export_view(sess, panel, views.threshold_of(view, scale))
     else:
         views.threshold_panel(sess, panel)
-        if view.cap is not None:
-            views.capacity_note(data.capacity(sess, analysis, cost, view.cap),
-                                scale, cash)
+        share = views.cap_share(view)
+        if share is not None:
+            views.capacity_note(data.capacity(sess, analysis, cost, share),
+                                scale, cash, view)
         views.curves_toggle()
     views.summary(analysis, cost, cash, data.resample(analysis))
