@@ -261,3 +261,41 @@ def test_the_decision_fits_1280x720_in_presentation_mode(app_server, page):
             ("P/R chart", main.get_by_test_id("stPlotlyChart").first)):
         expect(locator).to_be_visible()
         _inside(page, locator, f"{name} (presentation mode)")
+
+
+def test_scenarios_compared_at_1280x720(app_server, page):
+    """Two scenarios from a link, a third saved by typing its name: the chart (one
+    curve and optimum per scenario), the table and the regret matrix."""
+    page.set_viewport_size({"width": 1280, "height": 720})
+    open_page(page, app_server)
+    open_page(page, f"{app_server}/threshold?thr.view=scenarios"
+                    "&thr.sc=Finance,0,40,30,0;Operations,-5,2,200,0")
+    assert_no_exception(page)
+    main = page.get_by_test_id("stMainBlockContainer")
+    expect(main.get_by_text("Finance: TP $0.00, FP $40.00")).to_be_visible()
+    name = main.get_by_label("Name")
+    name.fill("Default <b>costs</b>")
+    name.press("Enter")
+    wait_for_app_run(page)
+    main.get_by_role("button", name="Save", exact=True).click()
+    wait_for_app_run(page)
+    assert_no_exception(page)
+    expect(main.get_by_text("Default <b>costs</b>: TP $0.00")).to_be_visible()
+    chart = main.get_by_test_id("stPlotlyChart")
+    expect(chart).to_have_count(1)
+    legend = chart.locator(".legend").text_content()
+    for who in ("Finance (optimum", "Operations (optimum",
+                "Default <b>costs</b> (optimum"):
+        assert who in legend, legend
+    expect(chart.locator(".xtitle")).to_have_text("threshold")
+    expect(chart.locator(".ytitle")).to_contain_text("scaled cost (0 best, 1 worst)")
+    expect(main.get_by_test_id("stDataFrame")).to_have_count(2)
+    assert "thr.sc=Finance" in page.url and "Default" in page.url
+    page.screenshot(path=ARTIFACTS / "threshold_scenarios_1280x720_top.png")
+    chart.scroll_into_view_if_needed()  # under the headline: one scroll away
+    page.wait_for_timeout(300)
+    _inside(page, chart, "scenario chart")
+    page.screenshot(path=ARTIFACTS / "threshold_scenarios_1280x720.png")
+    page.set_viewport_size({"width": 1280, "height": 1600})
+    page.wait_for_timeout(400)
+    page.screenshot(path=ARTIFACTS / "threshold_scenarios_full.png", full_page=True)

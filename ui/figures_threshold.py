@@ -378,8 +378,7 @@ def make_scenarios_figure(thresholds, scaled, names, optima, *,
                     "line": {"color": BLACK, "width": 1}},
             hovertemplate=f"{where}<extra></extra>"))
     fig.update_yaxes(range=[-0.05, 1.05])
-    fig = apply_style(fig, title="Each scenario's cost curve, scaled to its own range",
-                      x_title=x_title,
-                      y_title="cost (0 = its optimum, 1 = its dearest)",
-                      height=HEIGHT)
+    fig = apply_style(fig, title="Cost curves, each scaled to its range",
+                      x_title=x_title, y_title="scaled cost (0 best, 1 worst)",
+                      height=HEIGHT + 60)
     return _legend_below(fig)

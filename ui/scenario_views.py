@@ -95,7 +95,7 @@ def _editor(panel: Panel) -> None:
             f"FN {cash.text(view.cost_fn)}, TN {cash.text(view.cost_tn)}")
     with st.container(horizontal=True, vertical_alignment="bottom", gap="small"):
         st.text_input("Name", key=NAME_KEY, max_chars=MAX_SCENARIO_NAME,
-                      placeholder="Finance")
+                      placeholder="e.g. Finance")
         st.button("Save", key="thr.sc_save", on_click=_save,
                   icon=":material/bookmark_add:")
     note = st.session_state.get(NOTE)
