@@ -219,3 +219,48 @@ def test_capacity_share_of_a_count_is_count_over_cases():
     assert np.isclose(capacity_share(1, 3), 1 / 3)
     assert ThresholdState(cap_count=12.0, cap_cases=240.0).to_params() == {
         "thr.capn": "12", "thr.capof": "240"}
+
+
+def test_the_memo_lists_the_scenarios_as_the_page_computes_them():
+    at = _two_scenarios()
+    _view(at, "export")
+    memo = at.code[0].value
+    _, _, sv, st_ = _expected_default_story()
+    got = compare_scenarios(sv, st_, [FINANCE, OPERATIONS])
+    assert "## Scenarios" in memo and "\\" not in memo
+    rows = [line for line in memo.splitlines()
+            if line.startswith(("| Finance ", "| Operations "))]
+    assert len(rows) == 2
+    for i, (line, cost) in enumerate(zip(rows, (FINANCE, OPERATIONS), strict=True)):
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        assert cells[1:5] == [money(v) for v in (cost.tp, cost.fp, cost.fn, cost.tn)]
+        assert float(cells[5]) == pytest.approx(got.thresholds[i], rel=5e-4)
+        assert cells[6:9] == [f"{got.flagged[i]:.1%}", f"{got.precision[i]:.3f}",
+                              f"{got.recall[i]:.3f}"]
+        assert cells[9] == money(got.costs[i, i] * 1000)
+
+
+def test_the_html_report_escapes_scenario_names():
+    import dataclasses
+
+    from test_threshold_exports import _facts
+
+    from ui.exports import ScenarioLine, decision_memo_text, decision_report_html
+    from ui.figures_threshold import make_decision_figure
+
+    facts, val, _ = _facts()
+    line = ScenarioLine("<script>x</script> | a", FINANCE, 0.25, 0.4, 0.5, 0.6, 1.5)
+    facts = dataclasses.replace(facts, scenarios=(line,))
+    r = core.rates(val)
+    fig = make_decision_figure(val.thresholds, r["precision"], r["recall"], r["f1"],
+                               core.expected_cost(val, facts.cost) * 1000,
+                               recommended=0.3, current=0.4)
+    page = decision_report_html(facts, {"validation": core.metrics_at(val, 0.4)},
+                                fig)
+    table = page.split("<table id='scenarios'>")[1].split("</table>")[0]
+    assert "&lt;script&gt;x&lt;/script&gt;" in table and "<script>x" not in page
+    assert "<td>0.25</td><td>40.0%</td><td>0.500</td><td>0.600</td>" in table
+    assert "<td>$1,500</td>" in table  # 1.5 per case, per 1,000 cases
+    memo = decision_memo_text(facts, {"validation": core.metrics_at(val, 0.4)})
+    row = next(x for x in memo.splitlines() if x.startswith("| <script>"))
+    assert len(row.strip("|").split("|")) == 10  # the name's "|" ends no cell

@@ -28,8 +28,7 @@ NOTE = "_thr_scenario_note"  # (ok, words) about the last save, use or removal
 
 
 def cost_of_scenario(row: Scenario) -> core.CostMatrix:
-    _, tp, fp, fn, tn = row
-    return core.CostMatrix(tp=tp, fp=fp, fn=fn, tn=tn)
+    return core.CostMatrix(*row[1:])  # (name, TP, FP, FN, TN)
 
 
 def _note(ok: bool, words: str) -> None:

@@ -34,6 +34,7 @@ from ui import state, warehouse
 from ui import threshold_data as data
 from ui.exports import (
     DecisionFacts,
+    ScenarioLine,
     content_sha256,
     decision_csv,
     decision_memo_text,
@@ -857,7 +858,21 @@ def decision_facts(sess: ThresholdSession, panel: Panel, t: float) -> DecisionFa
         threshold=t, recommendation=panel.rec,
         saving_band=data.saving_band(sess, a, panel.cost, panel.rec,
                                      panel.scale.default),
-        default_threshold=panel.scale.default, split=a.split)
+        default_threshold=panel.scale.default, split=a.split,
+        scenarios=scenario_lines(sess, a, view))
+
+
+def scenario_lines(sess: ThresholdSession, a: Analysis,
+                   view: ThresholdState) -> tuple[ScenarioLine, ...]:
+    """The saved scenarios as the exports list them (none: an empty tuple)."""
+    if not view.scenarios:
+        return ()
+    costs = tuple(core.CostMatrix(*row[1:]) for row in view.scenarios)
+    got = data.scenarios(sess, a, costs).compared
+    return tuple(ScenarioLine(row[0], c, float(got.thresholds[i]),
+                              float(got.flagged[i]), float(got.precision[i]),
+                              float(got.recall[i]), float(got.costs[i, i]))
+                 for i, (row, c) in enumerate(zip(view.scenarios, costs, strict=True)))
 
 
 def _export_metrics(panel: Panel, t: float) -> dict[str, dict[str, float]]:
