@@ -33,7 +33,7 @@ sess = data.session()
 
 # Screen order: title and view choice, headline, the chosen view, then the settings.
 with st.container(horizontal=True, vertical_alignment="center", gap="medium"):
-    st.subheader("Threshold & business cost", anchor=False, width="content", help=(
+    st.subheader("Threshold & cost", anchor=False, width="content", help=(
         "A model gives a **score**; a decision needs a **threshold**. Price each "
         "kind of mistake, and the threshold that costs the least follows from the "
         "data."))

@@ -299,3 +299,25 @@ def test_scenarios_compared_at_1280x720(app_server, page):
     page.set_viewport_size({"width": 1280, "height": 1600})
     page.wait_for_timeout(400)
     page.screenshot(path=ARTIFACTS / "threshold_scenarios_full.png", full_page=True)
+
+
+def test_a_count_per_period_cap_from_a_link(app_server, page):
+    page.set_viewport_size({"width": 1280, "height": 720})
+    open_page(page, app_server)
+    open_page(page, f"{app_server}/threshold?thr.capn=12&thr.capof=240"
+                    "&thr.period=week")
+    assert_no_exception(page)
+    main = page.get_by_test_id("stMainBlockContainer")
+    note = main.get_by_test_id("stAlertContentWarning").filter(has_text="Capacity")
+    expect(note).to_contain_text(
+        "review at most 12 of the 240 cases arriving per week (5.0%)")
+    _settings(main).click()
+    wait_for_app_run(page)
+    expect(_number(main, "Cases the team can review per week")).to_have_value("12")
+    box = _number(main, "Cases arriving per week")
+    _type(page, box, "many")  # junk keeps the previous value and says why
+    assert_no_exception(page)
+    expect(box).to_have_value("240")
+    expect(main.get_by_text("Not applied")).to_be_visible()
+    box.scroll_into_view_if_needed()
+    page.screenshot(path=ARTIFACTS / "threshold_capacity_count_1280x720.png")
