@@ -124,10 +124,10 @@ def write_j() -> None:
     """J written above its own surface (below them while presenting: the surfaces
     first, on one screen)."""
     left_j, right_j = st.columns(2)
-    left_j.latex(r"J_{\mathrm{MSE}}(w, b) = \frac{1}{m}\sum_{i=1}^{m}"
+    left_j.latex(r"J_{\mathrm{MSE}}(w, b) = \frac{1}{m}\sum_{i}"
                  r"\big(\sigma(w \cdot x_i + b) - y_i\big)^2")
-    right_j.latex(r"J_{\log}(w, b) = \frac{1}{m}\sum_{i=1}^{m}\big[-y_i \log p_i"
-                  r" - (1 - y_i)\log(1 - p_i)\big]")
+    right_j.latex(r"\begin{aligned}J_{\log}(w, b) = -\frac{1}{m}\sum_{i}\big[&y_i "
+                  r"\log p_i\\ &+ (1 - y_i)\log(1 - p_i)\big]\end{aligned}")
 
 
 if not present:

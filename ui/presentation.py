@@ -53,6 +53,21 @@ header[data-testid="stHeader"], [data-testid="stToolbar"],
 </style>
 """
 
+# Every screen, presenting or not: on narrow screens (a 1024-pixel projector, a
+# laptop with the sidebar open) metric values shrink instead of ending in an
+# ellipsis, metric and widget labels wrap, and display formulas get smaller type
+# instead of running out of their column.
+_SMALL_SCREENS_CSS = """
+<style>
+[data-testid="stMetricValue"] { font-size: clamp(1.3rem, 2.6vw, 2.25rem); }
+[data-testid="stMetricLabel"] *, [data-testid="stWidgetLabel"] * {
+  white-space: normal !important;
+  overflow: visible !important; text-overflow: clip !important; }
+@media (max-width: 1366px) { .katex-display > .katex { font-size: 1em; } }
+@media (max-width: 1100px) { .katex-display > .katex { font-size: 0.8em; } }
+</style>
+"""
+
 _JS = """
 export default function (component) {
   if (window.__lossLabKeys) return;
@@ -110,7 +125,9 @@ def _leave() -> None:
 
 
 def apply() -> None:
-    """Presentation mode's styles and its pinned bar (when on), and the keyboard."""
+    """Presentation mode's styles and its pinned bar (when on), the styles for
+    small screens, and the keyboard."""
+    st.html(_SMALL_SCREENS_CSS)
     if presenting():
         st.html(_CSS)
         with st.container(key="ll_present_bar", horizontal=True, gap="small",
