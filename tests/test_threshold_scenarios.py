@@ -264,3 +264,21 @@ def test_the_html_report_escapes_scenario_names():
     memo = decision_memo_text(facts, {"validation": core.metrics_at(val, 0.4)})
     row = next(x for x in memo.splitlines() if x.startswith("| <script>"))
     assert len(row.strip("|").split("|")) == 10  # the name's "|" ends no cell
+
+
+def test_on_tiny_data_scenarios_say_they_are_compared_on_the_same_rows():
+    from test_threshold_page import _upload
+
+    at = _upload(_page(), "tiny.csv",
+                 b"label,score\n0,0.1\n0,0.4\n1,0.35\n1,0.8\n0,0.6\n")
+    _costs(at, FINANCE)
+    _save(at, "Finance")
+    _costs(at, OPERATIONS)
+    _save(at, "Operations")
+    said = _unescaped(" ".join(m.value for m in at.markdown))
+    assert "on the same rows the thresholds were chosen on" in said
+    assert "happened to do better" not in said
+    _, regret = _frames(at)
+    cells = regret.drop(columns="under the costs of").to_numpy().ravel()
+    values = [float(c.replace("$", "").replace(",", "")) for c in cells]
+    assert min(values) >= 0.0 and max(values) > 0.0  # own threshold is best here
