@@ -24,6 +24,7 @@ from ui import threshold_data as data
 from ui import threshold_views as views
 from ui.frame import require_frame
 from ui.models import ThresholdState
+from ui.presentation import presenting
 from ui.sidebar import chosen_data
 
 require_frame()  # before any element: the page must run inside app.py
@@ -32,11 +33,16 @@ view = state.on_page(ThresholdState)
 sess = data.session()
 
 # Screen order: title and view choice, headline, the chosen view, then the settings.
-with st.container(horizontal=True, vertical_alignment="center", gap="medium"):
-    st.subheader("Threshold & cost", anchor=False, width="content", help=(
-        "A model gives a **score**; a decision needs a **threshold**. Price each "
-        "kind of mistake, and the threshold that costs the least follows from the "
-        "data."))
+# While presenting, the title has no help icon: the views' buttons must end before
+# the "Exit presentation" bar at the top right.
+present = presenting()
+with st.container(horizontal=True, vertical_alignment="center",
+                  gap="small" if present else "medium"):
+    st.subheader("Threshold & cost", anchor=False, width="content", help=None
+                 if present else (
+                     "A model gives a **score**; a decision needs a **threshold**. "
+                     "Price each kind of mistake, and the threshold that costs the "
+                     "least follows from the data."))
     chosen = views.choose_view()
 headline = st.container()
 body = st.container()

@@ -299,6 +299,22 @@ def test_scenarios_compared_at_1280x720(app_server, page):
     page.set_viewport_size({"width": 1280, "height": 1600})
     page.wait_for_timeout(400)
     page.screenshot(path=ARTIFACTS / "threshold_scenarios_full.png", full_page=True)
+    # presentation mode: the same view, larger type, no sidebar
+    page.set_viewport_size({"width": 1280, "height": 720})
+    open_page(page, page.url + "&app.present=1")
+    assert_no_exception(page)
+    chart = page.get_by_test_id("stMainBlockContainer").get_by_test_id(
+        "stPlotlyChart")
+    chart.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    _inside(page, chart, "scenario chart (presentation mode)")
+    page.evaluate("window.scrollTo(0, 0)")
+    page.wait_for_timeout(300)
+    views = page.get_by_test_id("stMainBlockContainer").get_by_test_id(
+        "stButtonGroup").first.bounding_box()
+    exit_bar = page.get_by_role("button", name="Exit presentation").bounding_box()
+    assert views["x"] + views["width"] <= exit_bar["x"], (views, exit_bar)
+    page.screenshot(path=ARTIFACTS / "threshold_scenarios_1280x720_present.png")
 
 
 def test_a_count_per_period_cap_from_a_link(app_server, page):
