@@ -494,6 +494,12 @@ class Scenarios:
     precision: np.ndarray  # (k,)
     recall: np.ndarray  # (k,)
 
+    @property
+    def least_regret(self) -> int:
+        """The scenario whose threshold has the smallest worst regret under any
+        scenario's costs (minimax regret; the first on ties)."""
+        return int(np.argmin(self.regret.max(axis=0)))
+
 
 def compare_scenarios(choose: Sweep, report: Sweep,
                       costs: list[CostMatrix]) -> Scenarios:

@@ -85,6 +85,8 @@ def test_scenario_optima_and_regret_against_brute_force(seed):
             rw[flag & pos].sum() / flagged if flagged else 0.0)
         assert got.recall[b] == pytest.approx(rw[flag & pos].sum() / rw[pos].sum()
                                               if rw[pos].sum() else 0.0)
+    worst = [max(got.regret[a, b] for a in range(k)) for b in range(k)]
+    assert got.least_regret == worst.index(min(worst))
     if report_rows is choose_rows:  # on the rows that chose, nothing beats one's own
         assert np.all(got.regret >= -1e-9)
 
@@ -101,6 +103,7 @@ def test_regret_is_what_a_second_opinion_costs():
     assert got.regret[0].tolist() == [0.0, 22.5]
     # under Operations: 0.9 misses one (100 / 4); 0.4 one false alarm (1 / 4)
     assert got.regret[1].tolist() == [pytest.approx(24.75), 0.0]
+    assert got.least_regret == 1  # worst regrets: 24.75 (Finance's), 22.5 (Ops')
     with pytest.raises(ValueError, match="no scenarios"):
         compare_scenarios(sweep, sweep, [])
 

@@ -11,7 +11,7 @@ from test_threshold_page import _expected_default_story, _fresh, _page, _view
 
 import core
 from core.thresholds import best_under_capacity, capacity_share, compare_scenarios
-from ui.format import money
+from ui.format import money, plain
 from ui.models import MAX_SCENARIOS, ThresholdState
 
 FINANCE = core.CostMatrix(tp=0.0, fp=40.0, fn=30.0, tn=0.0)
@@ -82,6 +82,14 @@ def test_two_scenarios_give_their_optima_table_and_regret_matrix():
         (fin_at_ops - fin_at_fin) * 1000)
     said = _unescaped(" ".join(m.value for m in at.markdown))
     assert "on the held-out half (each threshold chosen on the validation half" in said
+    worst = expected.regret.max(axis=0)  # each threshold's worst regret
+    a, b = (0, 1) if expected.regret[0, 1] >= expected.regret[1, 0] else (1, 0)
+    names = ("Finance", "Operations")
+    assert (f"The costliest compromise: adopting **{names[b]}**'s threshold costs "
+            f"**{names[a]}** {money(expected.regret[a, b] * 1000)} more") in said
+    best = int(np.argmin(worst))
+    assert (f"worst regret is smallest is **{names[best]}**'s") in said
+    assert f"at most {money(worst[best] * 1000)} per 1,000" in said
     chart = at.get("plotly_chart")[0]
     assert "Finance" in chart.proto.spec and "Operations" in chart.proto.spec
 
@@ -146,8 +154,10 @@ def test_a_hostile_scenario_name_is_shown_as_text_only():
     assert list(table["scenario"]) == names
     # ... in Markdown only escaped, in the chart only with <, > and & escaped
     for m in [*at.markdown, *at.caption]:
-        assert "<img" not in m.value and "](http" not in m.value
-        assert "**$x$**" not in m.value
+        assert HOSTILE not in m.value  # every < [ $ in Markdown is escaped
+        assert not re.search(r"(?<!\\)[<\[$]", m.value), m.value
+        assert "](http" not in m.value and "**$x$**" not in m.value
+    assert any(plain(HOSTILE) in m.value for m in at.markdown)  # the compromise
     spec = at.get("plotly_chart")[0].proto.spec
     assert "<img" not in spec and "&lt;img src=x" in spec
     fresh = _fresh(dict(at.query_params), settings_open=False)

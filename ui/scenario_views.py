@@ -179,3 +179,21 @@ def scenarios_view(sess: data.ThresholdSession, panel: Panel) -> None:
            "these rows than the row's own, chosen on the validation half."
            if a.split and np.any(res.compared.regret < 0) else ""))
     st.dataframe(regret, hide_index=True, key="thr.sc_regret")
+    if len(rows) > 1:
+        st.markdown(_compromise(panel, rows, res.compared))
+
+
+def _compromise(panel: Panel, rows: tuple[Scenario, ...], cmp) -> str:
+    """The meeting's two sentences: the costliest compromise, and the threshold
+    whose worst regret is smallest (names as Markdown-safe text)."""
+    cash, per = panel.cash, panel.cash.per
+    off = cmp.regret - np.diag(np.full(len(rows), np.inf))  # the diagonal never
+    a, b = np.unravel_index(int(np.argmax(off)), off.shape)
+    best = cmp.least_regret
+    return (
+        f"The costliest compromise: adopting **{plain(rows[b][0])}**'s threshold "
+        f"costs **{plain(rows[a][0])}** {cash.md(cmp.regret[a, b] * per)} more per "
+        f"{per:,} cases. The threshold whose worst regret is smallest is "
+        f"**{plain(rows[best][0])}**'s, {panel.scale.text(cmp.thresholds[best])}: "
+        f"at most {cash.md(cmp.regret[:, best].max() * per)} per {per:,} cases "
+        "under any scenario's costs.")
