@@ -311,7 +311,10 @@ def test_loss_and_gradient_figures_have_titles_and_points():
     )
     names = [t.name for t in fig.data]
     assert names.count("your point") == 2 and "log loss" in names
-    assert fig.layout.xaxis.title.text == "logit z"
+    # one x title, centred under both panels (two overlapped on narrow screens)
+    titles = [a for a in fig.layout.annotations if a.text == "logit z"]
+    assert len(titles) == 1 and titles[0].x == 0.5
+    assert not fig.layout.xaxis.title.text and not fig.layout.xaxis2.title.text
     grad = figures_loss.make_gradient_figure(
         x, {k: curves[1][k][1] for k in curves[1]}, label=1,
         wrong_region=(-5, -2.2), point=(0.0, {"log": -0.5, "mse": -0.125}),

@@ -111,7 +111,10 @@ def make_loss_curves_figure(
                     row=1, col=col,
                 )
     fig = apply_style(fig, title=title, height=height)
-    fig.update_xaxes(title_text=x_title)
+    # one x title under both panels (two would overlap on a narrow screen)
+    fig.add_annotation(text=x_title, xref="paper", yref="paper", x=0.5, y=0,
+                       yanchor="top", yshift=-28, showarrow=False,
+                       font={"size": BASE_FONT_SIZE})
     fig.update_yaxes(title_text="loss for one example", row=1, col=1)
     if y_max is not None:
         fig.update_yaxes(range=[0, y_max])
