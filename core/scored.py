@@ -157,6 +157,51 @@ def out_of_fold_scores(X, y_true, n_folds: int = 5, seed: int = 0) -> np.ndarray
     return out
 
 
+Part = tuple[np.ndarray, np.ndarray | None]  # row indices and their weights
+
+
+def split_parts(
+    rows: ScoredRows, test_share: float = 0.5, seed: int = 0, min_per_class: int = 10
+) -> tuple[Part, Part] | None:
+    """Which rows go to the validation and to the test part, and with what weight:
+    ``((val_index, val_weight), (test_index, test_weight))`` (a weight None when the
+    rows have none), or None when the data do not allow a split. The indices let
+    anything aligned with the rows (a segment column) follow the same split; see
+    :func:`split_scored` for the rules.
+    """
+    if not 0 < test_share < 1:
+        raise ValueError("The test share must be between 0 and 1.")
+    rng = np.random.default_rng(seed)
+    y, w = rows.y_true, rows.sample_weight
+    integer_counts = (
+        w is not None and np.all(w == np.round(w)) and np.any(w > 1)
+        and float(w.sum()) < 2**53
+    )
+    parts = []
+    if integer_counts:
+        w_val = rng.binomial(w.astype(np.int64), 1.0 - test_share).astype(float)
+        for wp in (w_val, w - w_val):
+            keep = np.flatnonzero(wp > 0)
+            parts.append((keep, wp[keep]))
+    else:
+        val_idx, test_idx = [], []
+        for cls in (0.0, 1.0):
+            idx = rng.permutation(np.flatnonzero(y == cls))
+            n_test = round(len(idx) * test_share)
+            test_idx.append(idx[:n_test])
+            val_idx.append(idx[n_test:])
+        for chosen in (val_idx, test_idx):
+            idx = np.sort(np.concatenate(chosen))
+            parts.append((idx, None if w is None else w[idx]))
+    for idx, wp in parts:
+        yp = y[idx]
+        weight = np.ones_like(yp) if wp is None else wp
+        if (np.sum(weight[yp == 1]) < min_per_class
+                or np.sum(weight[yp == 0]) < min_per_class):
+            return None
+    return parts[0], parts[1]
+
+
 def split_scored(
     rows: ScoredRows, test_share: float = 0.5, seed: int = 0, min_per_class: int = 10
 ) -> tuple[ScoredRows, ScoredRows] | None:
@@ -170,40 +215,13 @@ def split_scored(
     Non-integer weights are split row by row. Returns None unless each part keeps at
     least ``min_per_class`` positive and ``min_per_class`` negative cases.
     """
-    if not 0 < test_share < 1:
-        raise ValueError("The test share must be between 0 and 1.")
-    rng = np.random.default_rng(seed)
-    y, s, w = rows.y_true, rows.scores, rows.sample_weight
-    integer_counts = (
-        w is not None and np.all(w == np.round(w)) and np.any(w > 1)
-        and float(w.sum()) < 2**53
-    )
-    if integer_counts:
-        w_val = rng.binomial(w.astype(np.int64), 1.0 - test_share).astype(float)
-        w_test = w - w_val
-        parts = []
-        for wp in (w_val, w_test):
-            keep = wp > 0
-            parts.append((y[keep], s[keep], wp[keep]))
-    else:
-        val_idx, test_idx = [], []
-        for cls in (0.0, 1.0):
-            idx = rng.permutation(np.flatnonzero(y == cls))
-            n_test = round(len(idx) * test_share)
-            test_idx.append(idx[:n_test])
-            val_idx.append(idx[n_test:])
-        parts = []
-        for chosen in (val_idx, test_idx):
-            idx = np.sort(np.concatenate(chosen))
-            parts.append((y[idx], s[idx], None if w is None else w[idx]))
-    out = []
-    for name, (yp, sp, wp) in zip(("validation", "test"), parts, strict=True):
-        weight = np.ones_like(yp) if wp is None else wp
-        if (np.sum(weight[yp == 1]) < min_per_class
-                or np.sum(weight[yp == 0]) < min_per_class):
-            return None
-        out.append(ScoredRows(yp, sp, wp, f"{rows.source} ({name} part)"))
-    return out[0], out[1]
+    parts = split_parts(rows, test_share, seed, min_per_class)
+    if parts is None:
+        return None
+    return tuple(
+        ScoredRows(rows.y_true[idx], rows.scores[idx], wp,
+                   f"{rows.source} ({name} part)")
+        for name, (idx, wp) in zip(("validation", "test"), parts, strict=True))
 
 
 def plot_rows(n: int, max_points: int = 2000) -> np.ndarray:

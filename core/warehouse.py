@@ -8,8 +8,9 @@ reached through SQLAlchemy (PostgreSQL), read-only and cancellable.
   (:func:`data_folder_files`, :func:`data_folder_path`): only regular files directly
   inside it, no ``..``, no absolute path, no symlink.
 - **Databases** (:class:`DatabaseSource`): one SQLAlchemy engine (what
-  ``st.connection(..., type="sql")`` holds). Each aggregate runs in its own
-  read-only transaction with a statement timeout, on the driver's own cursor (so no
+  ``st.connection(..., type="sql")`` holds). Each aggregate's statements run in
+  one read-only, repeatable-read transaction (they see the same rows) with a
+  statement timeout, on the driver's own cursor (so no
   layer reads ``:name`` or ``%s`` in a quoted identifier as a parameter); Cancel
   sends the driver's cancel request (PostgreSQL's cancel key, what
   ``pg_cancel_backend`` does).
@@ -21,12 +22,14 @@ No Streamlit here; messages are plain sentences, never with a password in them.
 
 from __future__ import annotations
 
+import itertools
 import os
 import stat
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +39,7 @@ from .aggregate import (
     DEFAULT_RESOLUTION,
     Aggregate,
     AggregateQuery,
+    checks_from_result,
     from_result,
     quote_literal,
     relation_sql,
@@ -44,6 +48,10 @@ from .data import DataError
 
 FILE_SUFFIXES = (".parquet", ".csv", ".tsv", ".txt")
 DUCKDB_MEMORY = "512MB"  # DuckDB spills to disk beyond this
+PERFECT_BITS = 21  # bin numbers spanning up to 2**21 values: an array, not a hash
+CHECKS_SHARE = 0.1  # the checks statement's part of the progress bar
+INTEGER_TYPES = {"BOOLEAN", "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT",
+                 "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT"}
 STATEMENT_TIMEOUT_MS = 10 * 60 * 1000
 HIDDEN_SCHEMAS = ("information_schema", "pg_catalog", "pg_toast")
 
@@ -102,22 +110,34 @@ def data_folder_path(root: str | os.PathLike, name: str) -> Path:
 
 def run_aggregate(execute: Callable[[str], list], query: AggregateQuery, *,
                   cap: int = DEFAULT_CAP, resolution: float = DEFAULT_RESOLUTION,
-                  distinct_estimate: float | None = None) -> Aggregate:
-    """Run ``query`` through ``execute(sql) -> columns``: grouped by the exact score
-    when there are at most ``cap`` distinct ones (asking for ``cap + 1`` rows
-    tells), else binned to ``resolution``. ``distinct_estimate`` (a cheap estimate,
-    when the engine has one) skips the exact attempt when it is clearly above."""
+                  distinct: str | None = None) -> Aggregate:
+    """Run ``query`` through ``execute(sql) -> columns``: first the checks (every
+    row usable, the scores' range), then grouped by the exact score when there are
+    at most ``cap`` distinct ones (asking for ``cap + 1`` rows tells), else binned
+    to ``resolution``. ``distinct`` names the engine's estimate of distinct values
+    (see :meth:`AggregateQuery.checks_sql`), made on the first ``5 * cap`` rows: an
+    estimate clearly above the cap skips the exact attempt (a lower one only costs
+    that attempt). All statements should see the same rows (one snapshot); a total
+    that differs from the checks' count is refused."""
+    checks = checks_from_result(execute(query.checks_sql(resolution, distinct,
+                                                         5 * cap)))
     segmented = query.segment is not None
-    if distinct_estimate is None or distinct_estimate <= cap * 1.1:
+    agg = None
+    if checks.distinct is None or checks.distinct <= cap * 1.1:
         sql = query.sql(limit=cap + 1) if not segmented else query.sql()
         columns = execute(sql)
-        n_scores = len(np.unique(np.asarray(columns[0], dtype=float)))
+        n_scores = (len(np.unique(np.asarray(columns[0], dtype=float))) if segmented
+                    else len(columns[0]))
         if n_scores <= cap:
-            return from_result(columns, segmented=segmented, resolution=None,
-                               sql=sql)
-    sql = query.sql(resolution=resolution)
-    return from_result(execute(sql), segmented=segmented, resolution=resolution,
-                       sql=sql)
+            agg = from_result(columns, segmented=segmented, resolution=None, sql=sql)
+    if agg is None:
+        sql = query.sql(resolution=resolution, integer_bins=checks.integer_bins)
+        agg = from_result(execute(sql), segmented=segmented, resolution=resolution,
+                          sql=sql)
+    if agg.total_rows != checks.n_rows:
+        raise DataError("The rows changed while they were being aggregated; run it "
+                        "again.")
+    return agg
 
 
 # ---------------------------------------------------------------------------------
@@ -136,13 +156,18 @@ class FileSource:
     def __post_init__(self):
         import duckdb
 
-        config = {"memory_limit": DUCKDB_MEMORY, "threads": 2}
+        # a bin number spanning up to 2**PERFECT_BITS values (1e6 bins of [0, 1]
+        # need 20 bits) is counted into a plain array, not a hash table
+        config = {"memory_limit": DUCKDB_MEMORY, "threads": 2,
+                  "perfect_ht_threshold": PERFECT_BITS}
         if self.temp_dir:
             config["temp_directory"] = self.temp_dir
         self._con = duckdb.connect(":memory:", config=config)
         # progress is tracked (for query_progress) but never printed
         self._con.execute("SET enable_progress_bar = true; "
                           "SET enable_progress_bar_print = false")
+        self._span = (0.0, 1.0)  # the running statement's part of the progress bar
+        self._shown = 0.0
 
     @property
     def relation(self) -> str:
@@ -160,9 +185,15 @@ class FileSource:
             return f"{reader}('scored_file')"
 
     def columns(self) -> list[str]:
+        return list(self.column_types())
+
+    def column_types(self, relation: str | None = None) -> dict[str, str]:
+        """The columns' names and DuckDB types, in order, of the file (or of
+        ``relation``)."""
         try:
-            rows = self._con.execute(f"DESCRIBE SELECT * FROM {self.relation}")
-            return [r[0] for r in rows.fetchall()]
+            rows = self._con.execute(
+                f"DESCRIBE SELECT * FROM {relation or self.relation}")
+            return {r[0]: str(r[1]) for r in rows.fetchall()}
         except Exception as exc:  # duckdb's errors have no common base we need
             raise DataError(f"DuckDB cannot read this file: {_first_line(exc)}") \
                 from exc
@@ -177,24 +208,38 @@ class FileSource:
             raise DataError(f"DuckDB could not aggregate this file: "
                             f"{_first_line(exc)}") from exc
 
-    def distinct_estimate(self, score: str) -> float:
-        from .aggregate import quote_ident
-
-        sql = (f"SELECT approx_count_distinct({quote_ident(score)}) "
-               f"FROM {self.relation}")
-        return float(self.execute(sql)[0][0])
-
     def aggregate(self, query: AggregateQuery, **kw) -> Aggregate:
-        estimate = self.distinct_estimate(query.score)
-        return run_aggregate(self.execute, query, distinct_estimate=estimate, **kw)
+        """The aggregate (:func:`run_aggregate`, with DuckDB's estimate of distinct
+        scores; an integer label's check is a range, which DuckDB answers from a
+        Parquet file's statistics). The checks statement, a scan, is the first
+        tenth of the progress bar; the grouping statement(s) the rest."""
+        self._shown = 0.0
+        calls = itertools.count()
+        if self.column_types(query.relation).get(query.label) in INTEGER_TYPES:
+            query = replace(query, integer_label=True)
+
+        def execute(sql: str) -> list:
+            self._span = (0.0, CHECKS_SHARE) if next(calls) == 0 else \
+                (CHECKS_SHARE, 1.0 - CHECKS_SHARE)
+            return self.execute(sql)
+
+        return run_aggregate(execute, query, distinct="approx_count_distinct", **kw)
+
+    def _query_progress(self) -> float:
+        return float(self._con.query_progress())
 
     def progress(self) -> float | None:
-        """Share of the running statement done (0..1), when DuckDB knows it."""
+        """Share of the running aggregate done (0..1, never going back), when
+        DuckDB knows it."""
         try:
-            p = float(self._con.query_progress())
+            p = self._query_progress()
         except Exception:
             return None
-        return p / 100.0 if p >= 0 else None
+        if not p >= 0:  # between two statements
+            return self._shown
+        start, width = self._span
+        self._shown = max(self._shown, start + width * min(p, 100.0) / 100.0)
+        return self._shown
 
     def cancel(self) -> None:
         self._con.interrupt()
@@ -268,10 +313,11 @@ class DatabaseSource:
         except Exception as exc:
             raise self._error(exc, "list the table's columns") from exc
 
-    def execute(self, sql: str) -> list:
-        """The result of ``sql`` as a list of columns, run in a read-only
-        transaction with a statement timeout, on the driver's cursor; rolled back
-        after."""
+    @contextmanager
+    def _transaction(self):
+        """``run(sql) -> columns`` inside one read-only, repeatable-read transaction
+        (so all its statements see the same rows) with a statement timeout, on the
+        driver's cursor; rolled back after."""
         if self.dialect != "postgresql":
             raise DataError("Only PostgreSQL databases are aggregated here; run the "
                             "SQL shown on your database and upload the result.")
@@ -279,22 +325,26 @@ class DatabaseSource:
             raw = self.engine.raw_connection()
         except Exception as exc:
             raise self._error(exc, "be reached") from exc
-        cancelled = False
         try:
             driver = raw.driver_connection
             with self._lock:
                 self._running = driver
             cur = raw.cursor()
-            cur.execute("SET TRANSACTION READ ONLY")
+            cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             cur.execute(f"SET LOCAL statement_timeout = {int(STATEMENT_TIMEOUT_MS)}")
-            cur.execute(sql)
-            rows = cur.fetchall()
-            width = len(cur.description or ())
-            return [list(c) for c in zip(*rows, strict=True)] if rows else \
-                [[] for _ in range(width)]
+
+            def run(sql: str) -> list:
+                cur.execute(sql)
+                rows = cur.fetchall()
+                width = len(cur.description or ())
+                return [list(c) for c in zip(*rows, strict=True)] if rows else \
+                    [[] for _ in range(width)]
+
+            yield run
+        except (DataError, Cancelled):
+            raise
         except Exception as exc:
-            cancelled = "canceling statement due to user request" in str(exc)
-            if cancelled:
+            if "canceling statement due to user request" in str(exc):
                 raise Cancelled("The aggregate was cancelled.") from exc
             if "closed" in str(exc).lower() or "terminat" in str(exc).lower():
                 raise DataError("The database went away during the query (the "
@@ -310,8 +360,17 @@ class DatabaseSource:
             except Exception:  # a dead connection: the pool drops it
                 raw.invalidate() if hasattr(raw, "invalidate") else None
 
+    def execute(self, sql: str) -> list:
+        """The result of ``sql`` as a list of columns, in its own read-only
+        transaction."""
+        with self._transaction() as run:
+            return run(sql)
+
     def aggregate(self, query: AggregateQuery, **kw) -> Aggregate:
-        return run_aggregate(self.execute, query, **kw)
+        """The aggregate (:func:`run_aggregate`), all its statements in one
+        transaction."""
+        with self._transaction() as run:
+            return run_aggregate(run, query, **kw)
 
     def progress(self) -> float | None:
         return None  # PostgreSQL does not report a share done

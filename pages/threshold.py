@@ -19,7 +19,7 @@ import streamlit as st
 
 import core
 from core.thresholds import adjusted_bayes_threshold, bayes_rule_applies
-from ui import scenario_views, state
+from ui import scenario_views, segment_views, state
 from ui import threshold_data as data
 from ui import threshold_views as views
 from ui.frame import require_frame
@@ -112,6 +112,9 @@ with body:
         scenario_views.scenarios_view(sess, panel)
     elif chosen == "export":
         views.export_view(sess, panel, views.threshold_of(view, scale))
+    elif chosen == "segments":
+        segment_views.segments_view(sess, panel, scores, view,
+                                    views.threshold_of(view, scale))
     else:
         views.threshold_panel(sess, panel)
         share = views.cap_share(view)

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from conftest import ARTIFACTS, assert_no_exception, open_page, wait_for_app_run
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -337,3 +338,70 @@ def test_a_count_per_period_cap_from_a_link(app_server, page):
     expect(main.get_by_text("Not applied")).to_be_visible()
     box.scroll_into_view_if_needed()
     page.screenshot(path=ARTIFACTS / "threshold_capacity_count_1280x720.png")
+
+
+def test_segments_view_at_1280x720(app_server, page, tmp_path):
+    """A scored file with a region column: the Segments view's table, too-small
+    mark, gaps and chart, hostile segment values shown as text, in the viewport
+    of a 1280x720 screen."""
+    rng = np.random.default_rng(3)
+    n = 4000
+    values = np.array(["north", "south", "![x](http://h/x.png)", "$\\gamma$", "tiny"])
+    region = values[rng.choice(5, n, p=[0.36, 0.32, 0.22, 0.08, 0.02])]
+    y = (rng.random(n) < 0.3).astype(int)
+    s = np.round(1 / (1 + np.exp(-(2.2 * y - 1.6 + rng.normal(0, 1, n)))), 4)
+    path = tmp_path / "regions.csv"
+    path.write_text("label,score,region\n" + "\n".join(
+        f'{a},{b},"{c}"' for a, b, c in zip(y, s, region, strict=True)))
+    page.set_viewport_size({"width": 1280, "height": 720})
+    _open(page, app_server)
+    main = page.get_by_test_id("stMainBlockContainer")
+    _settings(main).click()
+    main.get_by_text("Upload a scored file").click()
+    wait_for_app_run(page)
+    main.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(path))
+    expect(main.get_by_text("In use: regions.csv (4,000 rows)")).to_be_visible(
+        timeout=30_000)
+    wait_for_app_run(page)
+    box = main.get_by_test_id("stSelectbox").filter(has_text="Segment column")
+    option = page.get_by_role("option", name="region", exact=True)
+    for _ in range(3):  # a rerun finishing just then can close the list again
+        box.get_by_role("combobox").click()
+        try:
+            option.wait_for(timeout=5_000)
+            break
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+            wait_for_app_run(page)
+    option.click()
+    wait_for_app_run(page)
+    _settings(main).click()  # fold the settings again: the view comes first
+    wait_for_app_run(page)
+    main.get_by_test_id("stButtonGroup").get_by_text("Segments").click()
+    wait_for_app_run(page)
+    assert_no_exception(page)
+    expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
+    table = main.locator(".st-key-thr_segments_table")
+    # as text, not an image (a word joiner keeps the URL from becoming a link)
+    expect(table).to_contain_text("![x](http:/\u2060/h/x.png)")
+    expect(table).to_contain_text("$\\gamma$")
+    expect(table).to_contain_text("tiny (too small)")
+    expect(table.locator("img")).to_have_count(0)
+    expect(table.locator(".katex")).to_have_count(0)
+    expect(table.locator("a")).to_have_count(0)
+    expect(main.get_by_text("too small to estimate")).to_be_visible()
+    chart = main.get_by_test_id("stPlotlyChart")
+    expect(chart).to_have_count(1)
+    expect(chart.locator(".xtitle").first).to_have_text("rate (0 to 1)")
+    expect(chart.locator(".ytitle").first).to_have_text("segment")
+    expect(chart.locator(".legend")).to_contain_text("false-positive rate")
+    expect(chart.locator(".yaxislayer-above").first).to_contain_text(
+        "![x](http://h/x.png)")
+    page.evaluate("window.scrollTo(0, 0)")
+    page.wait_for_timeout(400)
+    page.screenshot(path=ARTIFACTS / "threshold_segments_1280x720.png")
+    _inside(page, table, "segments table")
+    chart.scroll_into_view_if_needed()
+    page.wait_for_timeout(400)
+    page.screenshot(path=ARTIFACTS / "threshold_segments_chart_1280x720.png")
+    _inside(page, chart, "segments chart")

@@ -164,11 +164,11 @@ def test_beyond_the_cap_scores_are_binned_with_a_stated_bound(rows, parquet):
     duck = FileSource(parquet)
     try:
         q = AggregateQuery(duck.relation, "label", "score", "weight")
-        agg = duck.aggregate(q, cap=100, resolution=0.01)
+        agg = duck.aggregate(q, cap=100, resolution=2**-6)
     finally:
         duck.close()
-    assert not agg.exact and agg.resolution == 0.01 and "FLOOR" in agg.sql
-    assert len(agg.scores) <= 101
+    assert not agg.exact and agg.resolution == 2**-6 and "FLOOR" in agg.sql
+    assert len(agg.scores) <= 2**6 + 1
     raw = core.threshold_sweep(y, s, w)
     binned = sweep_from_aggregate(agg)
     # every binned point is an exact point of the raw sweep
@@ -183,18 +183,179 @@ def test_beyond_the_cap_scores_are_binned_with_a_stated_bound(rows, parquet):
     assert binning_error(numpy_aggregate(y, s, w), cost) == 0.0
 
 
-def test_run_aggregate_asks_for_one_row_more_than_the_cap():
+def fake_engine(n_scores, *, rows=None, wide=0, distinct=None):
+    """An ``execute`` answering the checks, the exact attempt (``n_scores``
+    groups of 2 rows) and the binned statement (one group), and the statements
+    it saw."""
     seen = []
 
     def execute(sql):
         seen.append(sql)
-        rows = ([(0.5, 1, 1, 2, 0, 1)] if "FLOOR" in sql else
-                [(i / 10, 1, 1, 2, 0, 1) for i in range(4)])
-        return [list(c) for c in zip(*rows, strict=True)]
+        if "bad_label" in sql:
+            row = [rows if rows is not None else 2 * n_scores, 0, 0, 0, wide]
+            return [[v] for v in (row if distinct is None else [*row, distinct])]
+        groups = ([(0.5, 1, 1, 2)] if "FLOOR" in sql else
+                  [(i / 10, 1, 1, 2) for i in range(n_scores)])
+        return [list(c) for c in zip(*groups, strict=True)]
 
-    agg = run_aggregate(execute, AggregateQuery('"t"', "y", "s"), cap=3)
-    assert seen[0].endswith("LIMIT 4") and "FLOOR" in seen[1]
-    assert not agg.exact
+    return execute, seen
+
+
+def test_run_aggregate_checks_first_then_asks_for_one_row_more_than_the_cap():
+    query = AggregateQuery('"t"', "y", "s")
+    for width in (1e-6, 0.0, -2**-20, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="power of two"):
+            query.sql(resolution=width)  # bin edges exact only for powers of two
+    execute, seen = fake_engine(4, rows=2)
+    agg = run_aggregate(execute, query, cap=3)
+    assert "bad_label" in seen[0] and "distinct" not in seen[0]
+    assert seen[1].endswith("LIMIT 4")
+    assert "CAST(FLOOR(" in seen[2] and "AS BIGINT)" in seen[2]
+    assert not agg.exact and len(seen) == 3
+    execute, seen = fake_engine(3)
+    assert run_aggregate(execute, query, cap=3).exact and len(seen) == 2
+    # an estimate clearly above the cap goes straight to the bins
+    execute, seen = fake_engine(3, rows=2, distinct=1e6)
+    assert not run_aggregate(execute, query, cap=3, distinct="approx").exact
+    assert "SELECT approx(s) FROM (SELECT CAST" in seen[0] and "LIMIT 15)" in seen[0]
+    assert len(seen) == 2 and "FLOOR" in seen[1]
+    # bin numbers that a BIGINT cannot hold exactly stay DOUBLE: the same bins
+    execute, seen = fake_engine(3, rows=2, wide=1, distinct=1e6)
+    run_aggregate(execute, query, cap=3, distinct="approx")
+    assert "FLOOR(" in seen[1] and "BIGINT" not in seen[1]
+    # a total that is not the checks' count: the rows changed in between
+    execute, seen = fake_engine(3, rows=7)
+    with pytest.raises(DataError, match="changed"):
+        run_aggregate(execute, query, cap=3)
+
+
+BAD_ROWS = {  # column -> (values with unusable rows, the message)
+    "label": ([0, 1, 2, 1, 0, 1], "1 rows have a label other than 0 or 1"),
+    "score": ([0.1, float("nan"), 0.3, float("inf"), 0.5, 0.6],
+              "2 scores are not finite"),
+    "weight": ([1.0, -1.0, None, 1.0, float("inf"), 2.0],
+               "3 rows have a missing, negative or infinite weight"),
+}
+
+
+def test_rows_that_cannot_be_swept_are_counted_and_nothing_is_grouped(pg, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    import sqlalchemy as sa
+
+    good = {"label": [0, 1, 0, 1, 0, 1], "score": [0.1, 0.2, 0.3, 0.4, 0.5, 0.6],
+            "weight": [1.0] * 6}
+    for column, (values, message) in BAD_ROWS.items():
+        table = dict(good, **{column: values})
+        path = tmp_path / f"bad_{column}.parquet"
+        pq.write_table(pa.table({k: pa.array(v, pa.float64())  # None: NULL
+                                 for k, v in table.items()}), path)
+        duck = FileSource(path)
+        seen = []
+
+        def execute(sql, duck=duck, seen=seen):
+            seen.append(sql)
+            return duck.execute(sql)
+
+        query = AggregateQuery(duck.relation, "label", "score", "weight")
+        try:
+            with pytest.raises(DataError, match=message):
+                run_aggregate(execute, query, distinct="approx_count_distinct")
+        finally:
+            duck.close()
+        assert len(seen) == 1 and "GROUP BY" not in seen[0]
+        assert "IN (0, 1)" in seen[0]  # a DOUBLE label: 0.5 is not 0 or 1
+        with pg.engine.begin() as con:
+            con.exec_driver_sql("DROP TABLE IF EXISTS bad")
+            con.exec_driver_sql("CREATE TABLE bad (label float8, score float8, "
+                                "weight float8)")
+            con.execute(sa.text("INSERT INTO bad VALUES (:label, :score, :weight)"),
+                        [dict(zip(table, r, strict=True))
+                         for r in zip(*table.values(), strict=True)])
+        with pytest.raises(DataError, match=message):
+            pg.aggregate(AggregateQuery(relation_sql("bad"), "label", "score",
+                                        "weight"))
+    # an integer label: "0 or 1" is "between 0 and 1"; 2, -1 and NULL are not
+    path = tmp_path / "int_label.parquet"
+    pq.write_table(pa.table({"label": pa.array([0, 1, 2, -1, None, 1], pa.int8()),
+                             "score": good["score"]}), path)
+    duck = FileSource(path)
+    try:
+        with pytest.raises(DataError, match="3 rows have a label other than 0 or 1"):
+            duck.aggregate(AggregateQuery(duck.relation, "label", "score"))
+        checks = AggregateQuery(duck.relation, "label", "score",
+                                integer_label=True).checks_sql(2**-20)
+        assert "BETWEEN 0 AND 1" in checks
+        assert duck.execute(checks)[1][0] == 3
+    finally:
+        duck.close()
+
+
+def test_bins_edges_are_exact_thresholds_in_both_engines(pg, tmp_path):
+    """Scores on a bin's edge and one float below it fall into different bins, and
+    each bin's edge flags exactly its bin and above: the binned sweep's points are
+    the raw sweep's. Beyond |score| / resolution = 2**62 the bin number stays a
+    DOUBLE (a BIGINT could overflow), with the same guarantee."""
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 2, 500)
+    s = np.round(rng.normal(0, 1, 500), 2)
+    edges = np.arange(-20, 20) / 8  # bin edges at 2**-3
+    s[3:43], s[43:83] = edges, np.nextafter(edges, -np.inf)
+    s[:3] = (1e18, -1e18, 2e18)  # bin numbers 8e18 and more at 2**-3
+    raw = core.threshold_sweep(y, s)
+    path = tmp_path / "wide.parquet"
+    pd.DataFrame({"label": y, "score": s}).to_parquet(path)
+    load_scored(pg.engine.url.render_as_string(hide_password=False), "wide", y, s)
+    duck = FileSource(path)
+    try:
+        for src, rel in ((duck, duck.relation), (pg, relation_sql("wide"))):
+            agg = src.aggregate(AggregateQuery(rel, "label", "score"), cap=50,
+                                resolution=2**-3)
+            assert not agg.exact and "FLOOR(" in agg.sql and "BIGINT" not in agg.sql
+            binned = sweep_from_aggregate(agg)
+            idx = [raw.index_at(t) for t in binned.thresholds]
+            for name in ("tp", "fp", "fn", "tn"):
+                np.testing.assert_array_equal(getattr(binned, name),
+                                              getattr(raw, name)[idx])
+    finally:
+        duck.close()
+
+
+def test_duckdb_counts_bins_of_scores_in_0_1_into_an_array(parquet):
+    """The binned statement groups by an integer bin number whose range DuckDB
+    knows from the file's statistics: a perfect hash (an array), not a hash
+    table. A wider range (or a DOUBLE bin number) falls back to hashing."""
+    duck = FileSource(parquet)
+    try:
+        query = AggregateQuery(duck.relation, "label", "score", "weight")
+
+        def plan(sql):
+            return duck._con.execute("EXPLAIN " + sql).fetchall()[0][1]
+
+        assert "Perfect Hash Group By" in plan(query.sql(resolution=2**-20))
+        assert "Perfect Hash Group By" not in plan(
+            query.sql(resolution=2**-20, integer_bins=False))
+        assert "Perfect Hash Group By" not in plan(query.sql(resolution=2**-27))
+    finally:
+        duck.close()
+
+
+def test_duckdb_progress_spans_both_statements_and_never_goes_back(parquet):
+    duck = FileSource(parquet)
+    real, seen = duck.execute, []
+
+    def execute(sql):
+        for p in (0.0, 50.0, 100.0, -1.0):
+            duck._query_progress = lambda p=p: p
+            seen.append(duck.progress())
+        return real(sql)
+
+    duck.execute = execute
+    try:
+        duck.aggregate(AggregateQuery(duck.relation, "label", "score"))
+    finally:
+        duck.close()
+    assert seen == pytest.approx([0.0, 0.05, 0.1, 0.1, 0.1, 0.55, 1.0, 1.0])
 
 
 # ---------------------------------------------------------------------------------
@@ -304,6 +465,21 @@ def test_the_transaction_is_read_only(pg):
     with pytest.raises(DataError, match="read-only"):
         pg.execute("CREATE TABLE nope (x int)")
     assert "nope" not in [t.name for t in pg.tables()]
+
+
+def test_duckdb_aggregate_is_cancelled_while_it_runs(tmp_path):
+    duck = FileSource(tmp_path / "x.parquet")
+    endless = ("(SELECT range % 2 AS label, random() AS score "
+               "FROM range(100000000000)) AS t")
+    job = Job(lambda: duck.aggregate(AggregateQuery(endless, "label", "score")),
+              duck.cancel, duck.progress)
+    deadline = time.monotonic() + 10
+    while duck._query_progress() < 0 and time.monotonic() < deadline:
+        time.sleep(0.05)  # until the statement runs
+    job.cancel()
+    job.wait(10)
+    assert job.state == "cancelled"
+    duck.close()
 
 
 def test_duckdb_interrupt_is_a_cancel(tmp_path):

@@ -116,6 +116,29 @@ def test_a_data_folder_file_is_aggregated_by_duckdb(tmp_path, monkeypatch):
     assert re.search(r"scores\.parquet, segment b", text.replace("\\", ""))
 
 
+def test_beyond_the_cap_the_page_states_the_bins_and_the_error_bound(tmp_path,
+                                                                    monkeypatch):
+    from core.warehouse import FileSource
+
+    y, s = _rows()
+    pd.DataFrame({"label": y, "score": s}).to_parquet(tmp_path / "scores.parquet")
+    monkeypatch.setenv(warehouse.FOLDER_ENV, str(tmp_path))
+    monkeypatch.delenv(warehouse.DATABASE_ENV, raising=False)
+    aggregate = FileSource.aggregate
+    monkeypatch.setattr(FileSource, "aggregate", lambda self, q: aggregate(
+        self, q, cap=100, resolution=2**-6))
+    at = _page()
+    at.radio(key="thr.source").set_value("warehouse").run()
+    at.button(key="wh_run").click().run()
+    at = _finish(at)
+    assert not at.exception
+    captions = " ".join(c.value for c in at.caption)
+    assert "binned to a width of 0.0156" in captions and "at most" in captions
+    assert "FLOOR(" in at.code[0].value
+    shown = _metric(at, "Cost-optimal threshold")  # a bin's lower edge, k / 64
+    assert shown == f"{round(float(shown) * 64) / 64:.4g}"
+
+
 def test_a_large_upload_goes_to_duckdb_not_pandas(monkeypatch):
     monkeypatch.setattr(warehouse, "BIG_UPLOAD_BYTES", 1000)
     monkeypatch.delenv(warehouse.DATABASE_ENV, raising=False)

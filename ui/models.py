@@ -154,7 +154,8 @@ class TrainedScores:
 # ---------------------------------------------------------------------- threshold
 SOURCES = ("builtin", "trained", "upload", "warehouse")
 PER_CHOICES = (1, 100, 1_000, 10_000, 100_000, 1_000_000)
-VIEWS = ("threshold", "scenarios", "uncertainty", "calibration", "method", "export")
+VIEWS = ("threshold", "scenarios", "uncertainty", "calibration", "method", "export",
+         "segments")
 MONEY_LIMIT = 1e12
 MAX_SCENARIOS = 6  # named cost matrices kept for comparison
 MAX_SCENARIO_NAME = 30  # characters
@@ -197,6 +198,7 @@ class ThresholdState(Model):
     label_column: str = text("", MAX_COLUMN_NAME, param="label")
     score_column: str = text("", MAX_COLUMN_NAME, param="score")
     weight_column: str = text("", MAX_COLUMN_NAME, param="weight")
+    segment_column: str = text("", MAX_COLUMN_NAME, param="segment")  # "" for none
 
 
 # ---------------------------------------------------------------------- warehouse

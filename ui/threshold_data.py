@@ -63,7 +63,7 @@ from ui.models import MAX_COLUMN_NAME, MAX_FILE_NAME, ThresholdState, TrainedSco
 from ui.sidebar import OWN_DATA, Chosen
 
 SESSION_KEY = "_thr_session"
-BIG_ENTRIES = 4  # rows, splits and sweeps: up to a few arrays of the data's length
+BIG_ENTRIES = 5  # rows, splits, sweeps, segments: a few arrays of the data's length
 SMALL_ENTRIES = 48  # curves, bootstrap, figures: a few thousand numbers each
 MAX_PLOT_POINTS = 800
 N_BOOT = 300
@@ -246,6 +246,8 @@ def receive_file(sess: ThresholdSession, data: bytes, name: str) -> None:
         asked = (sess.upload is None and view.file == name
                  and view.rows == upload.n_rows)
         cols = (view.label_column, view.score_column, view.weight_column)
+        segment = (view.segment_column if asked and view.segment_column in columns
+                   else "")
         if not (asked and cols[0] in columns and cols[1] in columns
                 and cols[2] in ("", *columns)):
             label, score, weight = guess_columns(columns)
@@ -265,7 +267,8 @@ def receive_file(sess: ThresholdSession, data: bytes, name: str) -> None:
     state.update(ThresholdState, source="upload", file=name, rows=upload.n_rows,
                  label_column=_clean(cols[0], MAX_COLUMN_NAME),
                  score_column=_clean(cols[1], MAX_COLUMN_NAME),
-                 weight_column=_clean(cols[2], MAX_COLUMN_NAME))
+                 weight_column=_clean(cols[2], MAX_COLUMN_NAME),
+                 segment_column=segment)
 
 
 def forget_upload(sess: ThresholdSession) -> None:
@@ -280,7 +283,7 @@ def remove_file(sess: ThresholdSession) -> None:
     forget_upload(sess)
     sess.error = None
     state.update(ThresholdState, file="", rows=None, label_column="",
-                 score_column="", weight_column="")
+                 score_column="", weight_column="", segment_column="")
 
 
 def check_columns(sess: ThresholdSession, previous: tuple[str, str, str]) -> None:

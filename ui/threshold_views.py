@@ -69,6 +69,7 @@ VIEW_NAMES = {
     "calibration": "Calibration",
     "method": "Method",
     "export": "Export",
+    "segments": "Segments",
 }
 SLIDER_KEY, NUMBER_KEY = "thr.slider", "thr.number"
 
@@ -239,7 +240,7 @@ def _upload_widgets(sess: ThresholdSession, view: ThresholdState) -> None:
                   on_click=data.remove_file, args=(sess,))
     then = partial(data.check_columns, sess, (view.label_column, view.score_column,
                                               view.weight_column))
-    c1, c2, c3 = st.columns(3)
+    c1, c2, c3, c4 = st.columns(4)
     columns = list(up.columns)
     c1.selectbox("Label column", columns,
                  **state.bind(ThresholdState, "label_column", on_change=then))
@@ -248,6 +249,11 @@ def _upload_widgets(sess: ThresholdSession, view: ThresholdState) -> None:
     c3.selectbox("Weight / count column", ["", *columns],
                  format_func=lambda c: c or "(none)",
                  **state.bind(ThresholdState, "weight_column", on_change=then))
+    c4.selectbox("Segment column (optional)", ["", *columns],
+                 format_func=lambda c: c or "(none)",
+                 help="A group per row (region, product...): the Segments view "
+                      "compares them.",
+                 **state.bind(ThresholdState, "segment_column"))
 
 
 def reupload_notice(sess: ThresholdSession, view: ThresholdState) -> None:
@@ -522,9 +528,20 @@ def summary(analysis: Analysis, cost: core.CostMatrix, cash: Money,
     )
 
 
+# Six views beside the title on a 1280x720 screen: tighter buttons than the default,
+# in presentation mode too (its larger type would slide the last one under its
+# pinned Exit bar).
+VIEW_STYLE = """<style>
+.st-key-thr-view button { padding-left: 0.5rem; padding-right: 0.5rem; }
+[data-testid="stMainBlockContainer"] .st-key-thr-view button p {
+  font-size: 0.92rem; }
+</style>"""
+
+
 def choose_view() -> str:
     # A segmented control, not st.tabs: only the chosen view is sent, and tabs would
     # re-render themselves (and every panel) after each of the browser's updates.
+    st.html(VIEW_STYLE)  # style only: takes no room in the row
     return st.segmented_control(
         "View", list(VIEW_NAMES), format_func=VIEW_NAMES.get, required=True,
         label_visibility="collapsed", **state.bind(ThresholdState, "view"))

@@ -437,14 +437,16 @@ def _describe(res: Result, cost: CostMatrix, currency: str, per: int) -> None:
         err = binning_error(agg, cost, per)
         st.caption(
             f"Aggregated {agg.total_rows:,} rows in {res.seconds:.1f} s. More than "
-            f"{DEFAULT_CAP:,} distinct scores, so scores are binned to "
-            f"{agg.resolution:g}: every point of the curves is exact, thresholds "
-            f"inside a bin are missing; the cost at the chosen threshold is off by "
-            f"at most {money(err, plain(currency))} per {per:,} cases.")
+            f"{DEFAULT_CAP:,} distinct scores, so scores are binned to a width "
+            f"of {agg.resolution:.3g} (each bin's threshold is its lower edge): "
+            f"every point of the curves is exact, thresholds inside a bin are "
+            f"missing; the cost at the chosen threshold is off by at most "
+            f"{money(err, plain(currency))} per {per:,} cases.")
     with st.expander("The SQL that ran", icon=":material/code:"):
         st.code(res.sql, language="sql", wrap_lines=True)
         st.caption("The same statement runs on Spark SQL, Trino or BigQuery (their "
-                   "quoting of names may differ). Its result, one row per score "
+                   "quoting of names may differ; BigQuery writes COUNT(*) FILTER "
+                   "(WHERE x) as COUNTIF(x)). Its result, one row per score "
                    "with the weight of positives (pos) and negatives (neg), can be "
                    "uploaded as a summary file once it is one row per label and "
                    "score with a count (the README shows how).")
