@@ -5,9 +5,11 @@ Playwright, both servers running side by side in the same run.
 - warm page load: ``page.goto`` of the page (after the server has served it once)
   until the app is idle and its charts are drawn; against the bare app's load;
 - Cost surfaces: the slice slider moved one step (ArrowRight) until its heading
-  shows the new position; a w-range change (the first range slider's upper thumb
-  one step) at 101 x 101 over 200 points until the new surfaces are drawn;
-- Loss functions: the z slider moved one step until the point's line shows it;
+  shows the new position and the slice line and the slice are redrawn; a
+  w-range change (the first range slider's upper thumb one step) at 101 x 101
+  over 200 points until the new surfaces are drawn;
+- Loss functions: the z slider moved one step until the point's line shows it
+  and the point is redrawn on both charts (``ui/chart_overlay.js``);
 - against the bare slider moved one step until its text shows the new value.
 
 Each time is a median over N repetitions; the ratio is printed with its bound:
@@ -21,6 +23,7 @@ non-zero when a ratio exceeds its bound.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import tempfile
@@ -67,26 +70,38 @@ def _load(page: Page, url: str, wait) -> float:
     return time.perf_counter() - t0
 
 
-CHANGED_JS = """([selector, marker, before]) => {
+CHANGED_JS = """([selector, marker, before, overlays]) => {
   const app = document.querySelector('[data-testid="stApp"]');
   if (!app || app.dataset.testScriptState !== 'notRunning') return false;
   const el = [...document.querySelectorAll(selector)]
     .find(e => e.textContent.includes(marker));
-  return !!el && el.textContent !== before;
+  if (!el || el.textContent === before) return false;
+  // and every chart overlay named has drawn the new position
+  return Object.entries(overlays).every(([key, version]) => {
+    const svg = document.querySelector(`.st-key-${key} svg.ll-overlay`);
+    return !!svg && svg.dataset.version !== version;
+  });
 }"""
 
+# the version of each chart overlay (ui/chart_overlay.js counts its draws)
+VERSIONS_JS = """(keys) => Object.fromEntries(keys.map(key => [key,
+  document.querySelector(`.st-key-${key} svg.ll-overlay`)?.dataset.version ?? '']))"""
 
-def _press(page: Page, thumb, selector: str, marker: str) -> float:
+
+def _press(page: Page, thumb, selector: str, marker: str,
+           overlays: tuple[str, ...] = ()) -> float:
     """One ArrowRight on ``thumb``, timed until the element matching ``selector``
-    whose text holds ``marker`` shows a new text and the app is idle."""
+    whose text holds ``marker`` shows a new text, the overlays over the charts
+    keyed ``overlays`` have drawn the new position, and the app is idle."""
     before = page.evaluate(
         """([selector, marker]) => [...document.querySelectorAll(selector)]
              .find(e => e.textContent.includes(marker)).textContent""",
         [selector, marker])
+    versions = page.evaluate(VERSIONS_JS, list(overlays))
     thumb.focus()
     t0 = time.perf_counter()
     page.keyboard.press("ArrowRight")
-    page.wait_for_function(CHANGED_JS, arg=[selector, marker, before],
+    page.wait_for_function(CHANGED_JS, arg=[selector, marker, before, versions],
                            polling="raf", timeout=120_000)
     return time.perf_counter() - t0
 
@@ -105,6 +120,8 @@ def main() -> int:
     if chromium is None:
         raise SystemExit("Needs Debian's chromium (apt-get install -y chromium).")
     results: dict[str, tuple[float, float]] = {}
+    print(f"load average {os.getloadavg()[0]:.1f} at start (2 CPUs: above 2, other "
+          "work shares the machine and the times are noisy)", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         bare = write_bare_app(tmp, "bare_slider.py", BARE_APP)
@@ -155,14 +172,17 @@ def main() -> int:
             _load(page, f"{app_url}/loss_functions", pages["loss_functions"])
             thumb = _thumb(page, "Logit z")
             moves = [_press(page, thumb, '[data-testid="stMarkdown"]',
-                            "p = sigmoid(z)") for _ in range(args.moves + 1)]
+                            "p = sigmoid(z)", ("lf_curves", "lf_gradient"))
+                     for _ in range(args.moves + 1)]
             results["z slider"] = (_median_ms(moves[1:]), bare_move)
             print(results, flush=True)
 
             # Cost surfaces: the slice slider (default 0.5, step 0.01)
             _load(page, f"{app_url}/cost_surfaces", pages["cost_surfaces"])
             thumb = _thumb(page, "Slice at")
-            moves = [_press(page, thumb, "h3", "A slice along")
+            page.locator(".st-key-cs_slice").scroll_into_view_if_needed()
+            moves = [_press(page, thumb, "h3", "A slice along",
+                            ("cs_contours", "cs_slice"))
                      for _ in range(args.moves + 1)]
             results["slice slider"] = (_median_ms(moves[1:]), bare_move)
 
@@ -173,6 +193,7 @@ def main() -> int:
             results["w range"] = (_median_ms(moves[1:]), bare_move)
             browser.close()
 
+    print(f"load average {os.getloadavg()[0]:.1f} at the end", flush=True)
     failed = False
     bounds = {"load loss_functions": BOUNDS["load"], "load cost_surfaces":
               BOUNDS["load"], "z slider": BOUNDS["z"], "slice slider":

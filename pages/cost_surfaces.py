@@ -4,17 +4,16 @@ import numpy as np
 import streamlit as st
 
 from core import slices, surface
+from ui.chart_overlay import Line, overlay
 from ui.figures_loss import (
-    add_slice_line,
     make_contour_pair_figure,
     make_slice_figure,
     make_surface_pair_figure,
-    refill_slice,
     refill_surface_pair,
 )
 from ui.format import for_chart, plain, short
 from ui.frame import require_frame
-from ui.loss_views import cached_figure
+from ui.loss_views import cached_figure, slice_paths, slice_ranges
 from ui.memo import memo
 from ui.models import CostSurfacesState as State
 from ui.presentation import presenting
@@ -199,7 +198,11 @@ def contours_and_slice() -> None:
         lambda: make_contour_pair_figure(a, c, J, down, min_points, a_title=a_title,
                                          c_title=c_title, log_z=log_z),
         shared=data.shared)
-    st.plotly_chart(add_slice_line(contours, a, float(c[row])), key="cs_contours")
+    # the contours stay the same figure wherever the slice is (the browser does not
+    # redraw them); the slice line is drawn over them
+    st.plotly_chart(contours, key="cs_contours")
+    overlay("cs_contours", lines=[Line(y=float(c[row]), xaxis=x, yaxis=y)
+                                  for x, y in (("x", "y"), ("x2", "y2"))])
     st.caption("Contour lines of the cost J" + (" (log10 J)" if log_z else "")
                + ", read off the colour bar beside each panel. Red tint, edged in "
                "red: grid cells where the surface bends downward in some direction (a "
@@ -210,19 +213,20 @@ def contours_and_slice() -> None:
     costs = {loss: J[loss][row] for loss in J}
     second_diff = {loss: surface.second_differences(costs[loss], step) for loss in J}
     bends = {loss: surface.bends_down(second_diff[loss]) for loss in J}
-    slice_label = f"{c_title} = {c[row]:.3g}"
-    skeleton = memo("cs.slice_skeleton", (a_title, len(a)),
-                    lambda: make_slice_figure(a, costs, second_diff, bends,
-                                              a_title=a_title,
-                                              slice_label=slice_label).to_dict(),
-                    shared=data.shared)
-    st.plotly_chart(refill_slice(skeleton, a, costs, second_diff, bends,
-                                 slice_label=slice_label), key="cs_slice")
+    # the frame (axes fixed over the whole grid) is the same for every slice; the
+    # slice's curves are drawn over it
+    frame = cached_figure(
+        "cs.slice_figure", (key, a_title),
+        lambda: make_slice_figure(a, slice_ranges(J, step), a_title=a_title),
+        shared=data.shared)
+    st.plotly_chart(frame, key="cs_slice")
+    overlay("cs_slice", paths=slice_paths(a, costs, second_diff, bends))
     negative = {loss: int(bends[loss].sum()) for loss in J}
     st.caption(
         f"Second differences below zero mean the slice bends downward: "
         f"{negative['mse']} of {len(a) - 2} points for MSE, {negative['log']} for "
-        "log loss. A convex function never bends downward along any line."
+        "log loss. A convex function never bends downward along any line. The axes "
+        "span the whole grid, so one slice compares with the next as you move."
     )
 
 

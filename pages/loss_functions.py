@@ -4,13 +4,8 @@ import numpy as np
 import streamlit as st
 
 import core
-from ui.figures_loss import (
-    gradient_point_trace,
-    loss_point_traces,
-    make_gradient_figure,
-    make_loss_curves_figure,
-    with_traces,
-)
+from ui.chart_overlay import overlay
+from ui.figures_loss import make_gradient_figure, make_loss_curves_figure
 from ui.frame import require_frame
 from ui.loss_views import (
     P_ONE_FLOAT32,
@@ -18,13 +13,15 @@ from ui.loss_views import (
     P_ZERO_FLOAT32,
     P_ZERO_FLOAT64,
     Z_MAX,
+    cached_figure,
+    curve_points,
     curves_against,
+    gradient_points,
     metric_text,
     stability,
     stability_figure,
     stability_rows,
 )
-from ui.memo import memo
 from ui.models import LossFunctionsState as State
 from ui.presentation import presenting
 from ui.state import bind, on_page
@@ -93,15 +90,12 @@ def prediction_and_curves(label: int) -> None:
                                            y_max=5.0 if use_p else None,
                                            height=340 if present else 400)
 
-        # the curves are built once per axis (cached as a validated dict); only
-        # the point is new on each move
-        spec = memo("lf.curves_figure", (axis, present),
-                    lambda: curves_figure().to_dict(), shared=True)
-        st.plotly_chart(
-            with_traces(spec, loss_point_traces(p0 if use_p else z0, label, losses,
-                                                x_title=x_title)),
-            key="lf_curves",
-        )
+        # the curves are the same on every move (built once per axis, and sent
+        # unchanged, so the browser does not redraw them); the point is drawn
+        # over them
+        st.plotly_chart(cached_figure("lf.curves_figure", (axis, present),
+                                      curves_figure, shared=True), key="lf_curves")
+        overlay("lf_curves", points=curve_points(p0 if use_p else z0, label, losses))
         st.caption(
             "Squared error never exceeds 1, however wrong the model is. Log loss "
             "grows without limit: a confident mistake costs far more than a "
@@ -117,10 +111,9 @@ def prediction_and_curves(label: int) -> None:
             z_only, {loss: curves_z[label][loss][1] for loss in ("log", "mse")},
             label=label, wrong_region=core.stability.confidently_wrong(label, Z_MAX))
 
-    spec = memo("lf.gradient_figure", label, lambda: gradient_figure().to_dict(),
-                shared=True)
-    st.plotly_chart(with_traces(spec, [gradient_point_trace(z0, grads)]),
-                    key="lf_gradient")
+    st.plotly_chart(cached_figure("lf.gradient_figure", label, gradient_figure,
+                                  shared=True), key="lf_gradient")
+    overlay("lf_gradient", points=gradient_points(z0, grads))
     if wrong > 0.9:
         words = ("In the shaded region the model is confidently wrong. At your "
                  f"z = {z0:.3g} log loss's gradient is {grads['log']:.4f} (almost "

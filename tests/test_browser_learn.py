@@ -1,6 +1,8 @@
 """The two "why log loss" pages and the upload, in a real browser."""
 
+import math
 import re
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 from conftest import ARTIFACTS, assert_no_exception, open_page, wait_for_app_run
@@ -190,3 +192,129 @@ def test_presenting_cost_surfaces_both_3d_surfaces_fit_1280x720(app_server, page
     chart_box = surfaces.bounding_box()
     assert _inside(chart_box, size), chart_box
     assert chart_box["width"] > 0.6 * size["width"]
+
+
+# Where each overlay mark is on screen (the centre of its box, from the graph div's
+# top left) and where Plotly's own axes put data values.
+OVERLAY_JS = """(key) => {
+  const gd = document.querySelector(`.st-key-${key} .js-plotly-plot`);
+  const svg = gd && gd.querySelector(':scope > svg.ll-overlay');
+  if (!svg) return null;
+  const at = gd.getBoundingClientRect();
+  const centre = el => { const b = el.getBoundingClientRect();
+    return [b.x + b.width / 2 - at.x, b.y + b.height / 2 - at.y]; };
+  return {
+    points: [...svg.querySelectorAll('.ll-overlay-point')].map(centre),
+    lines: [...svg.querySelectorAll('.ll-overlay-line')].map(l => {
+      const b = l.getBoundingClientRect();
+      return [b.x - at.x, b.y - at.y, b.width, b.height]; }),
+    paths: svg.querySelectorAll('.ll-overlay-path').length,
+  };
+}"""
+
+# Plotly's mapping of data value v on axis `name` ("x2") to a pixel of the graph div.
+PLOTLY_PX_JS = """([key, name, v]) => {
+  const gd = document.querySelector(`.st-key-${key} .js-plotly-plot`);
+  const ax = gd._fullLayout[name[0] + 'axis' + name.slice(1)];
+  return ax.d2p(v) + ax._offset;
+}"""
+
+# The pixel of the tick labelled `text` on axis `name` (Plotly's own drawing).
+TICK_PX_JS = """([key, name, text]) => {
+  const gd = document.querySelector(`.st-key-${key} .js-plotly-plot`);
+  const at = gd.getBoundingClientRect();
+  const tick = [...gd.querySelectorAll(`g.${name}tick text`)]
+    .find(t => t.textContent.replace('\u2212', '-') === text);
+  if (!tick) return null;
+  const b = tick.getBoundingClientRect();
+  return name[0] === 'x' ? b.x + b.width / 2 - at.x : b.y + b.height / 2 - at.y;
+}"""
+
+
+def _overlay(page, key: str, count: int, kind: str = "points") -> dict:
+    """The overlay of chart ``key`` once it shows ``count`` marks of ``kind``."""
+    page.wait_for_function(
+        "([key, kind, n]) => { const gd = document.querySelector(`.st-key-${key} "
+        ".js-plotly-plot`); const svg = gd && gd.querySelector(':scope > "
+        "svg.ll-overlay'); return !!svg && svg.querySelectorAll(kind === 'points' ? "
+        "'.ll-overlay-point' : '.ll-overlay-line').length === n; }",
+        arg=[key, kind, count])
+    return page.evaluate(OVERLAY_JS, key)
+
+
+def _px(page, key: str, axis: str, value: float) -> float:
+    return page.evaluate(PLOTLY_PX_JS, [key, axis, value])
+
+
+@pytest.mark.parametrize("size", [(1440, 900), (1280, 720)])
+def test_the_moving_point_is_where_plotly_puts_z(app_server, page, size):
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    _open(page, f"{app_server}/loss_functions?lf.axis=z")
+    charts = {key: page.locator(f".st-key-{key} .js-plotly-plot")
+              for key in ("lf_curves", "lf_gradient")}
+    before = {key: chart.evaluate("gd => gd.__llSame = 1") for key, chart
+              in charts.items()}
+    _drag_slider(page, "Logit z", 40)  # z: -4 -> 0, y = 1
+    assert float(_metric(page, "Log loss")) == pytest.approx(math.log(2), abs=1e-4)
+    # the charts were not redrawn: the same graph divs (a new figure remounts them)
+    assert all(chart.evaluate("gd => gd.__llSame") == before[key]
+               for key, chart in charts.items())
+    loss = {"log": math.log(2), "mse": 0.25}
+    grad = {"log": -0.5, "mse": -0.25}  # p - y and 2 (p - y) p (1 - p) at p = 1/2
+    for key, axes, values in (("lf_curves", ("x", "y"), loss),
+                              ("lf_gradient", ("x", "y"), grad)):
+        charts[key].scroll_into_view_if_needed()
+        shown = _overlay(page, key, 2)
+        for (px, py), value in zip(shown["points"], values.values(), strict=True):
+            assert px == pytest.approx(_px(page, key, axes[0], 0.0), abs=1.5), key
+            assert py == pytest.approx(_px(page, key, axes[1], value), abs=1.5), key
+    # and Plotly's own "0" tick on the gradient's z axis is there too
+    tick = page.evaluate(TICK_PX_JS, ["lf_gradient", "x", "0"])
+    assert tick is not None
+    assert shown["points"][0][0] == pytest.approx(tick, abs=1.5)
+    charts["lf_curves"].scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    page.screenshot(path=ARTIFACTS / f"loss_functions_point_{size[0]}x{size[1]}.png")
+    assert_no_exception(page)
+
+
+@pytest.mark.parametrize("size", [(1440, 900), (1280, 720)])
+def test_the_slice_line_is_where_plotly_puts_the_slice(app_server, page, size):
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    _open(page, f"{app_server}/cost_surfaces")
+    contours = page.locator(".st-key-cs_contours .js-plotly-plot")
+    contours.scroll_into_view_if_needed()
+    contours.evaluate("gd => gd.__llSame = 1")
+    _drag_slider(page, "Slice at", 20)  # 0.5 -> 0.7
+    share = float(parse_qs(urlparse(page.url).query)["cs.slice"][0])  # the state
+    assert share == pytest.approx(0.7)
+    # the slice's c: row round(share * (n - 1)) of the contours' own y values
+    grid = contours.evaluate(
+        "gd => { const t = gd._fullData.find(t => t.type === 'contour');"
+        " return [Array.from(t.x), Array.from(t.y)]; }")
+    a_values, c_values = grid
+    c = c_values[round(share * (len(c_values) - 1))]
+    heading = page.get_by_role("heading", name=re.compile("A slice along"))
+    assert heading.inner_text().endswith(f"= {c:.3g}")
+    assert contours.evaluate("gd => gd.__llSame") == 1  # not redrawn
+    shown = _overlay(page, "cs_contours", 2, "lines")
+    for (x, y, width, height), (xaxis, yaxis) in zip(
+            shown["lines"], (("x", "y"), ("x2", "y2")), strict=True):
+        assert height < 3  # horizontal
+        assert y + height / 2 == pytest.approx(_px(page, "cs_contours", yaxis, c),
+                                               abs=1.5)
+        # across the whole panel: from Plotly's first a value to its last
+        left = _px(page, "cs_contours", xaxis, a_values[0])
+        right = _px(page, "cs_contours", xaxis, a_values[-1])
+        assert (x, x + width) == (pytest.approx(left, abs=1.5),
+                                  pytest.approx(right, abs=1.5))
+    page.screenshot(path=ARTIFACTS / f"slice_line_{size[0]}x{size[1]}.png")
+    # the slice's curves: cost and second differences of both losses, and red
+    # where MSE bends downward
+    page.locator(".st-key-cs_slice").scroll_into_view_if_needed()
+    page.wait_for_function(
+        "() => document.querySelectorAll('.st-key-cs_slice svg.ll-overlay "
+        ".ll-overlay-path').length >= 4")
+    page.wait_for_timeout(300)
+    page.screenshot(path=ARTIFACTS / f"cost_surfaces_slice_{size[0]}x{size[1]}.png")
+    assert_no_exception(page)

@@ -302,25 +302,33 @@ def test_stability_figure_marks_failures():
     _fonts_readable(fig)
 
 
-def test_loss_and_gradient_figures_have_titles_and_points():
+def test_loss_and_gradient_figures_have_titles_and_the_points_legend():
     x, _, curves = np.linspace(-5, 5, 11), None, stability.per_example_curves(
         np.linspace(-5, 5, 11))
     fig = figures_loss.make_loss_curves_figure(
         x, {y: {k: curves[y][k][0] for k in curves[y]} for y in curves},
-        x_title="logit z", point=(1.0, 0, {"log": 1.3, "mse": 0.5}),
-    )
+        x_title="logit z")
     names = [t.name for t in fig.data]
-    assert names.count("your point") == 2 and "log loss" in names
+    # the point itself is drawn over the chart (ui.chart_overlay): only its
+    # legend entry is in the figure, without data
+    assert names.count("your point") == 1 and "log loss" in names
+    entry = next(t for t in fig.data if t.name == "your point")
+    assert list(entry.x) == [None]
+    # the panels are where the overlay puts each label's point
+    assert fig.layout.annotations[0].text == "true label y = 1"
+    assert figures_loss.curve_axes(1) == ("x", "y")
+    assert figures_loss.curve_axes(0) == ("x2", "y2")
+    assert {t.xaxis for t in fig.data if t.name == "log loss"} == {"x", "x2"}
     # one x title, centred under both panels (two overlapped on narrow screens)
     titles = [a for a in fig.layout.annotations if a.text == "logit z"]
     assert len(titles) == 1 and titles[0].x == 0.5
     assert not fig.layout.xaxis.title.text and not fig.layout.xaxis2.title.text
     grad = figures_loss.make_gradient_figure(
         x, {k: curves[1][k][1] for k in curves[1]}, label=1,
-        wrong_region=(-5, -2.2), point=(0.0, {"log": -0.5, "mse": -0.125}),
-    )
+        wrong_region=(-5, -2.2))
     assert grad.layout.yaxis.title.text == "dL / dz"
     assert grad.layout.title.font.size >= BASE_FONT_SIZE
+    assert [t.name for t in grad.data].count("your point") == 1
     _fonts_readable(grad)
 
 
@@ -426,48 +434,82 @@ def test_contours_have_colour_bars_and_a_see_through_tint():
     _fonts_readable(fig)
 
 
-def test_the_point_added_to_a_cached_figure_is_the_built_ones():
-    import json
+def test_the_moving_points_are_overlay_marks_on_their_panel():
+    from ui import chart_overlay, loss_views
 
-    x = np.linspace(-5, 5, 11)
-    curves = stability.per_example_curves(x)
-    loss_curves = {y: {k: curves[y][k][0] for k in ("log", "mse")} for y in (1, 0)}
-    for label in (1, 0):
-        values = {"log": 1.3, "mse": 0.5}
-        built = figures_loss.make_loss_curves_figure(
-            x, loss_curves, x_title="logit z", point=(1.0, label, values))
-        spec = figures_loss.make_loss_curves_figure(x, loss_curves,
-                                                    x_title="logit z").to_dict()
-        fast = figures_loss.with_traces(spec, figures_loss.loss_point_traces(
-            1.0, label, values, x_title="logit z"))
-        a, b = json.loads(fast.to_json()), json.loads(built.to_json())
-        assert a["layout"] == b["layout"]
-        # the same traces; the point comes last (drawn on top) in the fast one
-        assert sorted(json.dumps(t, sort_keys=True) for t in a["data"]) == sorted(
-            json.dumps(t, sort_keys=True) for t in b["data"])
-        assert a["data"][-1]["name"] == "your point"
-    grads = {k: curves[1][k][1] for k in ("log", "mse")}
-    kw = {"label": 1, "wrong_region": (-5, -2.2)}
-    built = figures_loss.make_gradient_figure(x, grads, point=(0.5, values), **kw)
-    fast = figures_loss.with_traces(
-        figures_loss.make_gradient_figure(x, grads, **kw).to_dict(),
-        [figures_loss.gradient_point_trace(0.5, values)])
-    assert json.loads(fast.to_json()) == json.loads(built.to_json())
+    losses = {"log": 4.02, "mse": 0.96}
+    for label, axes in ((1, ("x", "y")), (0, ("x2", "y2"))):
+        marks = chart_overlay.marks(loss_views.curve_points(0.25, label, losses))
+        assert [(m["x"], m["y"], m["xaxis"], m["yaxis"]) for m in marks] == [
+            (0.25, 4.02, *axes), (0.25, 0.96, *axes)]
+    grads = loss_views.gradient_points(-4.0, {"log": -0.98, "mse": 0.03})
+    assert [(p.x, p.y) for p in grads] == [(-4.0, -0.98), (-4.0, 0.03)]
 
 
-def test_a_refilled_slice_is_the_built_one():
-    import json
+def test_overlay_marks_leave_out_what_cannot_be_placed():
+    from ui.chart_overlay import Line, Point, marks
 
-    a = np.linspace(-3, 3, 21)
-    def numbers(shift):
-        costs = {"mse": np.sin(a + shift), "log": (a - shift) ** 2}
-        second = {k: surface.second_differences(v, a[1] - a[0])
-                  for k, v in costs.items()}
-        return costs, second, {k: surface.bends_down(v) for k, v in second.items()}
+    got = marks(
+        [Point(1.0, 2.0, "#000000", label="x" * 500), Point(float("nan"), 1.0, "red"),
+         Point(1.0, float("inf"), "red"), Point("junk", 1.0, "red")],
+        [Line(y=0.5, start=-1.0, end=2.0), Line(x=float("-inf")),
+         Line(x=3.0, xaxis="x2", yaxis="y2", end=float("nan"))])
+    assert [m["kind"] for m in got] == ["point", "hline", "vline"]
+    assert len(got[0]["label"]) <= 40  # a label stays short
+    assert (got[1]["y"], got[1]["start"], got[1]["end"]) == (0.5, -1.0, 2.0)
+    assert (got[2]["x"], got[2]["xaxis"], got[2]["end"]) == (3.0, "x2", None)
+    for bad in ([Point(0, 0, "red", xaxis="y")], [Point(0, 0, "red", symbol="star")]):
+        with pytest.raises(ValueError):
+            marks(bad)
+    for bad in (Line(), Line(x=1.0, y=1.0), Line(x=1.0, dash="wavy"),
+                Line(y=1.0, yaxis="y2; x")):
+        with pytest.raises(ValueError):
+            marks(lines=[bad])
 
-    skeleton = figures_loss.make_slice_figure(a, *numbers(0.0), a_title="w",
-                                              slice_label="b = 0").to_dict()
-    fast = figures_loss.refill_slice(skeleton, a, *numbers(1.0), slice_label="b = 1")
-    built = figures_loss.make_slice_figure(a, *numbers(1.0), a_title="w",
-                                           slice_label="b = 1")
-    assert json.loads(fast.to_json()) == json.loads(built.to_json())
+
+def test_the_slice_frame_holds_every_slice_and_its_paths_land_on_their_panels():
+    from ui import chart_overlay, loss_views
+
+    ds = core.one_d()
+    a, c = np.linspace(-6, 6, 31), np.linspace(-10, 10, 21)
+    J = {loss: core.cost_surface(ds.X[:, 0], ds.y, a, c, loss)
+         for loss in ("mse", "log")}
+    step = float(a[1] - a[0])
+    fig = figures_loss.make_slice_figure(a, loss_views.slice_ranges(J, step),
+                                         a_title="w")
+    titles = {t.text: (t.x, t.y) for t in fig.layout.annotations}
+    for loss, name in (("mse", "MSE"), ("log", "log loss")):
+        second = surface.second_differences(J[loss], step)
+        for (x, y), values, title in zip(
+                figures_loss.SLICE_AXES[loss], (J[loss], second),
+                (f"{name}: cost along w", f"{name}: second difference"),
+                strict=True):
+            x_axis = fig.layout[f"xaxis{x[1:]}"]
+            y_axis = fig.layout[f"yaxis{y[1:]}"]
+            # every slice of the grid fits the fixed range (and zero for the
+            # second differences), so the frame is the same for every slice
+            lo, hi = y_axis.range
+            assert lo < values.min() and values.max() < hi, (loss, title)
+            assert list(x_axis.range) == [a[0], a[-1]]
+            # the panel these axes span is the one titled for this loss
+            tx, ty = titles[title]
+            assert x_axis.domain[0] <= tx <= x_axis.domain[1], title
+            assert y_axis.domain[1] <= ty <= y_axis.domain[1] + 0.1, title
+        assert lo < 0 < hi
+    assert fig.layout.yaxis.title.text == "cost J"
+
+    row = 4
+    costs = {loss: J[loss][row] for loss in J}
+    second = {loss: surface.second_differences(costs[loss], step) for loss in J}
+    bends = {loss: surface.bends_down(second[loss]) for loss in J}
+    assert bends["mse"].any() and not bends["mse"].all()
+    marks = chart_overlay.marks(
+        paths=loss_views.slice_paths(a, costs, second, bends))
+    by_axes = {(m["xaxis"], m["yaxis"], m["width"]): m for m in marks}
+    cost = by_axes[(*figures_loss.SLICE_AXES["log"][0], 3.0)]
+    assert cost["x"] == list(a) and cost["y"] == list(J["log"][row])
+    red = by_axes[(*figures_loss.SLICE_AXES["mse"][1], 6.0)]
+    assert red["color"] == figures_loss.CONCAVE_COLOUR
+    # the red stretch is the second differences where they bend down, gaps elsewhere
+    assert [v is not None for v in red["y"]] == list(bends["mse"])
+    assert [v for v in red["y"] if v is not None] == list(second["mse"][bends["mse"]])

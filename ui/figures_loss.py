@@ -58,22 +58,33 @@ def log_ticks(values: np.ndarray, most: int = 6) -> list[float]:
 # ---------------------------------------------------------------------------
 
 
+POINT_SIZE = 14  # the movable point, drawn by ui.chart_overlay over the figure
+
+
+def point_legend_entry(name: str = "your point") -> go.Scatter:
+    """A legend-only entry for a mark drawn over the figure (``ui.chart_overlay``):
+    the figure keeps its legend and stays the same whatever the mark's place."""
+    return go.Scatter(x=[None], y=[None], mode="markers", name=name,
+                      marker={"color": "#FFFFFF", "size": POINT_SIZE,
+                              "symbol": "circle",
+                              "line": {"color": BLACK, "width": 2}},
+                      hoverinfo="skip")
+
+
 def make_loss_curves_figure(
     x_values: np.ndarray,
     curves: dict[int, dict[str, np.ndarray]],
     *,
     x_title: str,
-    point: tuple[float, int, dict[str, float]] | None = None,
     y_max: float | None = None,
     title: str | None = None,
     height: int = 420,
 ) -> go.Figure:
-    """Per-example loss against ``x_values`` (p or z): one panel per label.
-
-    ``curves[y]`` maps ``"log"`` and ``"mse"`` to arrays like ``x_values``.
-    ``point`` is ``(x, y, {"log": loss, "mse": loss})``: the movable point, drawn on
-    the panel of its label.
-    """
+    """Per-example loss against ``x_values`` (p or z): one panel per label, the
+    first label's on axes ``x``/``y``, the next on ``x2``/``y2``
+    (:data:`CURVE_LABELS`). ``curves[y]`` maps ``"log"`` and ``"mse"`` to arrays
+    like ``x_values``. The movable point is not in the figure (only its legend
+    entry): the page draws it over the chart."""
     labels = sorted(curves, reverse=True)
     fig = make_subplots(
         rows=1, cols=len(labels), shared_yaxes=True, horizontal_spacing=0.06,
@@ -95,21 +106,7 @@ def make_loss_curves_figure(
                 ),
                 row=1, col=col,
             )
-        if point is not None and point[1] == y:
-            px, _, values = point
-            for loss, colour in (("log", LOG), ("mse", MSE)):
-                fig.add_trace(
-                    go.Scatter(
-                        x=[px], y=[values[loss]], mode="markers",
-                        marker={"color": colour, "size": 14, "symbol": "circle",
-                                "line": {"color": BLACK, "width": 2}},
-                        name="your point", legendgroup="point",
-                        showlegend=loss == "log",
-                        hovertemplate=f"{x_title}=%{{x:.4g}}<br>"
-                        "loss=%{y:.4g}<extra>your point</extra>",
-                    ),
-                    row=1, col=col,
-                )
+    fig.add_trace(point_legend_entry(), row=1, col=1)
     fig = apply_style(fig, title=title, height=height)
     # one x title under both panels (two would overlap on a narrow screen)
     fig.add_annotation(text=x_title, xref="paper", yref="paper", x=0.5, y=0,
@@ -127,38 +124,13 @@ def make_loss_curves_figure(
     return fig
 
 
-def with_traces(spec: dict, traces: list[dict]) -> go.Figure:
-    """A figure from a cached, already validated figure dict plus a few plain trace
-    dicts, without Plotly's validation (milliseconds instead of a tenth of a
-    second or more per figure)."""
-    return go.Figure({"data": [*spec["data"], *traces], "layout": spec["layout"]},
-                     _validate=False)
+CURVE_LABELS = (1, 0)  # the panels of make_loss_curves_figure, left to right
 
 
-def loss_point_traces(px: float, label: int, values: dict[str, float], *,
-                      x_title: str, labels=(1, 0)) -> list[dict]:
-    """The movable point of :func:`make_loss_curves_figure` as plain trace dicts,
-    on the panel of its label (``labels`` in panel order)."""
-    axis = "" if labels.index(label) == 0 else str(labels.index(label) + 1)
-    return [
-        {"type": "scatter", "x": [px], "y": [values[loss]], "mode": "markers",
-         "xaxis": f"x{axis}", "yaxis": f"y{axis}",
-         "marker": {"color": colour, "size": 14, "symbol": "circle",
-                    "line": {"color": BLACK, "width": 2}},
-         "name": "your point", "legendgroup": "point", "showlegend": loss == "log",
-         "hovertemplate": f"{x_title}=%{{x:.4g}}<br>loss=%{{y:.4g}}"
-                          "<extra>your point</extra>"}
-        for loss, colour in (("log", LOG), ("mse", MSE))
-    ]
-
-
-def gradient_point_trace(pz: float, values: dict[str, float]) -> dict:
-    """The movable point of :func:`make_gradient_figure` as a plain trace dict."""
-    return {"type": "scatter", "x": [pz, pz], "y": [values["log"], values["mse"]],
-            "mode": "markers", "name": "your point",
-            "marker": {"color": [LOG, MSE], "size": 14,
-                       "line": {"color": BLACK, "width": 2}},
-            "hovertemplate": "z=%{x:.4g}<br>dL/dz=%{y:.4g}<extra>your point</extra>"}
+def curve_axes(label: int) -> tuple[str, str]:
+    """The axes (Plotly's trace names) of ``label``'s panel in the loss curves."""
+    k = CURVE_LABELS.index(label)
+    return ("x", "y") if k == 0 else (f"x{k + 1}", f"y{k + 1}")
 
 
 def make_gradient_figure(
@@ -167,10 +139,10 @@ def make_gradient_figure(
     *,
     label: int,
     wrong_region: tuple[float, float],
-    point: tuple[float, dict[str, float]] | None = None,
 ) -> go.Figure:
     """``dL/dz`` of both losses against z for one label, with the region where the
-    model is confidently wrong shaded."""
+    model is confidently wrong shaded; the movable point only in the legend (the
+    page draws it over the chart)."""
     fig = go.Figure()
     low, high = wrong_region
     fig.add_vrect(
@@ -190,17 +162,7 @@ def make_gradient_figure(
                 hovertemplate="z=%{x:.3g}<br>dL/dz=%{y:.4g}<extra></extra>",
             )
         )
-    if point is not None:
-        pz, values = point
-        fig.add_trace(
-            go.Scatter(
-                x=[pz, pz], y=[values["log"], values["mse"]], mode="markers",
-                marker={"color": [LOG, MSE], "size": 14,
-                        "line": {"color": BLACK, "width": 2}},
-                name="your point",
-                hovertemplate="z=%{x:.4g}<br>dL/dz=%{y:.4g}<extra>your point</extra>",
-            )
-        )
+    fig.add_trace(point_legend_entry())
     fig.add_hline(y=0, line_color="#888888", line_width=1)
     fig = apply_style(
         fig, title=f"Gradient with respect to z (true label y = {label})",
@@ -423,10 +385,11 @@ def make_contour_pair_figure(
     a_title: str,
     c_title: str,
     log_z: bool = False,
-    slice_at: float | None = None,
 ) -> go.Figure:
-    """Contour views of the two surfaces, downward-bending cells tinted red, minima
-    starred and the slice line (``c = slice_at``) drawn."""
+    """Contour views of the two surfaces (MSE on axes ``x``/``y``, log loss on
+    ``x2``/``y2``), downward-bending cells tinted red, minima starred; the slice
+    line only in the legend (the page draws it over the chart, so the figure stays
+    the same wherever the slice is)."""
     order = (("mse", "Squared error (MSE) with sigmoid"), ("log", "Log loss"))
     fig = make_subplots(rows=1, cols=2, subplot_titles=[t for _, t in order],
                         horizontal_spacing=0.14)
@@ -487,16 +450,9 @@ def make_contour_pair_figure(
             ),
             row=1, col=col,
         )
-        if slice_at is not None:
-            fig.add_trace(
-                go.Scatter(
-                    x=[a_values[0], a_values[-1]], y=[slice_at, slice_at],
-                    mode="lines", name="slice below", showlegend=col == 1,
-                    line={"color": BLACK, "width": 2, "dash": "dash"},
-                    hoverinfo="skip",
-                ),
-                row=1, col=col,
-            )
+    fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name="slice below",
+                             line={"color": BLACK, "width": 2, "dash": "dash"},
+                             hoverinfo="skip"), row=1, col=1)
     fig = apply_style(fig, x_title=a_title, y_title=c_title, height=480)
     fig.update_layout(legend={"orientation": "h", "y": -0.2, "x": 0},
                       margin={"t": 60, "b": 110})
@@ -506,88 +462,50 @@ def make_contour_pair_figure(
     return fig
 
 
-def add_slice_line(fig: go.Figure, a_values: np.ndarray, slice_at: float) -> go.Figure:
-    """The dashed slice line ``c = slice_at`` on both panels of a contour pair (by
-    axis name, so it also works on a figure rebuilt from a cached dict)."""
-    for col, (xaxis, yaxis) in enumerate((("x", "y"), ("x2", "y2")), start=1):
-        fig.add_trace(go.Scatter(
-            x=[a_values[0], a_values[-1]], y=[slice_at, slice_at], mode="lines",
-            name="slice below", showlegend=col == 1, xaxis=xaxis, yaxis=yaxis,
-            line={"color": BLACK, "width": 2, "dash": "dash"}, hoverinfo="skip"))
-    return fig
-
-
-def slice_values(a_values, costs, second, bends, *, slice_label: str) -> list[dict]:
-    """What :func:`make_slice_figure` draws that depends on the slice, trace by
-    trace: for MSE then log loss, the cost, its second differences, and the
-    stretches where they bend downward."""
-    values = []
-    for loss, name in (("mse", "MSE"), ("log", "log loss")):
-        d2 = second[loss]
-        values += [{"x": a_values, "y": costs[loss],
-                    "name": f"J at {slice_label}, {name}"},
-                   {"x": a_values[1:-1], "y": d2},
-                   {"x": a_values[1:-1], "y": np.where(bends[loss], d2, np.nan)}]
-    return values
-
-
-def refill_slice(skeleton: dict, a_values, costs, second, bends, *,
-                 slice_label: str) -> go.Figure:
-    """A slice figure from ``skeleton`` (``make_slice_figure(...).to_dict()`` with
-    the same ``a_title``) and a new slice, without Plotly's validation."""
-    values = slice_values(a_values, costs, second, bends, slice_label=slice_label)
-    data = [{**old, **new} for old, new in zip(skeleton["data"], values,
-                                               strict=True)]
-    return go.Figure({"data": data, "layout": skeleton["layout"]}, _validate=False)
+SLICE_ORDER = (("mse", MSE, "MSE"), ("log", LOG, "log loss"))
+# The panels of make_slice_figure (Plotly's axis names): per loss, its cost panel
+# (top) and its second-difference panel (bottom).
+SLICE_AXES = {"mse": (("x", "y"), ("x3", "y3")), "log": (("x2", "y2"), ("x4", "y4"))}
 
 
 def make_slice_figure(
     a_values: np.ndarray,
-    costs: dict[str, np.ndarray],
-    second: dict[str, np.ndarray],
-    bends: dict[str, np.ndarray],
+    ranges: dict[str, tuple[tuple[float, float], tuple[float, float]]],
     *,
     a_title: str,
-    slice_label: str,
 ) -> go.Figure:
-    """A 2 x 2 grid, MSE on the left and log loss on the right. Top: J along the
-    first parameter at a fixed second one. Bottom: its second differences with the
-    zero line; stretches where ``bends[loss]`` (clearly below zero: the slice bends
-    downward) are drawn in red."""
-    order = (("mse", MSE, "MSE"), ("log", LOG, "log loss"))
+    """The frame of the 1-D slice: a 2 x 2 grid, MSE on the left and log loss on
+    the right; top: J along the first parameter, bottom: its second differences
+    with the zero line. ``ranges[loss]`` is ``((J low, J high), (second low, second
+    high))``, fixed for every slice of the grid, so the figure is the same wherever
+    the slice is and the curves (drawn over it by ``ui.chart_overlay`` on the axes
+    in :data:`SLICE_AXES`) compare from one slice to the next. The legend names
+    what the page draws."""
     fig = make_subplots(
         rows=2, cols=2, shared_xaxes=True, vertical_spacing=0.14,
         horizontal_spacing=0.1,
         subplot_titles=[
-            f"{name}: cost along {a_title}" for _, _, name in order
-        ] + [f"{name}: second difference" for _, _, name in order],
+            f"{name}: cost along {a_title}" for _, _, name in SLICE_ORDER
+        ] + [f"{name}: second difference" for _, _, name in SLICE_ORDER],
     )
-    values = slice_values(a_values, costs, second, bends, slice_label=slice_label)
-    for col, (_, colour, name) in enumerate(order, start=1):
-        cost, d2, negative = values[3 * (col - 1): 3 * col]
-        fig.add_trace(
-            go.Scatter(**cost, mode="lines", line={"color": colour, "width": 3},
-                       hovertemplate=f"{a_title}=%{{x:.4g}}<br>J=%{{y:.5g}}"
-                       f"<extra>{name}</extra>"),
-            row=1, col=col,
-        )
-        fig.add_trace(
-            go.Scatter(**d2, mode="lines", name=f"second difference, {name}",
-                       line={"color": colour, "width": 2, "dash": "dot"},
-                       hovertemplate=f"{a_title}=%{{x:.4g}}<br>"
-                       f"second difference=%{{y:.4g}}<extra>{name}</extra>"),
-            row=2, col=col,
-        )
-        fig.add_trace(
-            go.Scatter(**negative, mode="lines",
-                       name="bends downward (below zero)", showlegend=col == 1,
-                       legendgroup="down",
-                       line={"color": CONCAVE_COLOUR, "width": 6},
-                       hoverinfo="skip"),
-            row=2, col=col,
-        )
+    for col, (loss, colour, name) in enumerate(SLICE_ORDER, start=1):
+        for row, text, line in (
+            (1, f"J along the slice, {name}", {"color": colour, "width": 3}),
+            (2, f"second difference, {name}",
+             {"color": colour, "width": 2, "dash": "dot"}),
+        ):
+            fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=text,
+                                     line=line, hoverinfo="skip"), row=row, col=col)
         fig.add_hline(y=0, line_color="#555555", line_width=1.5, row=2, col=col)
+        (j_lo, j_hi), (d_lo, d_hi) = ranges[loss]
+        fig.update_yaxes(range=[j_lo, j_hi], row=1, col=col)
+        fig.update_yaxes(range=[d_lo, d_hi], row=2, col=col)
+    fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines",
+                             name="bends downward (below zero)",
+                             line={"color": CONCAVE_COLOUR, "width": 6},
+                             hoverinfo="skip"), row=2, col=1)
     fig = apply_style(fig, height=640)
+    fig.update_xaxes(range=[float(a_values[0]), float(a_values[-1])])
     fig.update_xaxes(title_text=a_title, row=2)
     fig.update_yaxes(title_text="cost J", row=1, col=1)
     fig.update_yaxes(title_text="second difference", row=2, col=1)

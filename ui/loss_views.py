@@ -12,8 +12,16 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import core
-from ui.figures_loss import make_stability_figure
+from ui.chart_overlay import Path, Point
+from ui.figures_loss import (
+    CONCAVE_COLOUR,
+    SLICE_AXES,
+    SLICE_ORDER,
+    curve_axes,
+    make_stability_figure,
+)
 from ui.memo import memo
+from ui.style import LOG, MSE
 
 Z_MAX = 10.0  # the curves and the movable point live on z in [-Z_MAX, Z_MAX]
 P_EDGE = 1e-3  # curves against p run over [P_EDGE, 1 - P_EDGE]
@@ -94,6 +102,55 @@ def cached_figure(name: str, key: Hashable, build: Callable[[], go.Figure], *,
     """
     spec = memo(name, key, lambda: build().to_dict(), shared=shared)
     return go.Figure(spec, _validate=False)
+
+
+def curve_points(x: float, label: int, losses: dict[str, float]) -> list[Point]:
+    """The movable point on the loss curves (over ``label``'s panel), one marker
+    per loss, drawn over the cached figure by ``ui.chart_overlay``."""
+    xaxis, yaxis = curve_axes(label)
+    return [Point(x, losses[loss], colour, xaxis, yaxis)
+            for loss, colour in (("log", LOG), ("mse", MSE))]
+
+
+def gradient_points(z: float, grads: dict[str, float]) -> list[Point]:
+    """The movable point on the gradient figure, one marker per loss."""
+    return [Point(z, grads[loss], colour) for loss, colour in (("log", LOG),
+                                                              ("mse", MSE))]
+
+
+def _padded(lo: float, hi: float, *, zero: bool = False) -> tuple[float, float]:
+    if zero:
+        lo, hi = min(lo, 0.0), max(hi, 0.0)
+    pad = 0.05 * (hi - lo) if hi > lo else 0.5 * max(abs(lo), 1e-12)
+    return lo - pad, hi + pad
+
+
+def slice_ranges(J: dict[str, np.ndarray], step: float):
+    """Fixed y ranges of the slice figure for every slice of the grid: per loss,
+    the lowest to the highest J and second difference over all rows (with zero
+    among the second differences), padded by 5%."""
+    ranges = {}
+    for loss, costs in J.items():
+        second = core.surface.second_differences(costs, step)
+        ranges[loss] = (_padded(float(costs.min()), float(costs.max())),
+                        _padded(float(second.min()), float(second.max()), zero=True))
+    return ranges
+
+
+def slice_paths(a, costs, second, bends) -> list[Path]:
+    """One slice as overlay paths on the slice figure's panels: per loss its cost,
+    its second differences (dotted), and in red where they bend downward."""
+    paths = []
+    for loss, colour, _ in SLICE_ORDER:
+        (cost_x, cost_y), (d2_x, d2_y) = SLICE_AXES[loss]
+        inner = a[1:-1]
+        paths += [
+            Path(a, costs[loss], colour, cost_x, cost_y, width=3),
+            Path(inner, second[loss], colour, d2_x, d2_y, width=2, dash="dot"),
+            Path(inner, np.where(bends[loss], second[loss], np.nan), CONCAVE_COLOUR,
+                 d2_x, d2_y, width=6),
+        ]
+    return paths
 
 
 def stability_figure(label: int, log_x: bool, wrong_side: bool):
