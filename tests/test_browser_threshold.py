@@ -271,6 +271,82 @@ def test_the_decision_fits_1280x720_in_presentation_mode(app_server, page):
     _assert_line_at(page, 0.5)
 
 
+def test_scenarios_compared_at_1280x720(app_server, page):
+    """Two scenarios from a link, a third saved by typing its name: the chart (one
+    curve and optimum per scenario), the table and the regret matrix."""
+    page.set_viewport_size({"width": 1280, "height": 720})
+    open_page(page, app_server)
+    open_page(page, f"{app_server}/threshold?thr.view=scenarios"
+                    "&thr.sc=Finance,0,40,30,0;Operations,-5,2,200,0")
+    assert_no_exception(page)
+    main = page.get_by_test_id("stMainBlockContainer")
+    expect(main.get_by_text("Finance: TP $0.00, FP $40.00")).to_be_visible()
+    name = main.get_by_label("Name")
+    name.fill("Default <b>costs</b>")
+    name.press("Enter")
+    wait_for_app_run(page)
+    main.get_by_role("button", name="Save", exact=True).click()
+    wait_for_app_run(page)
+    assert_no_exception(page)
+    expect(main.get_by_text("Default <b>costs</b>: TP $0.00")).to_be_visible()
+    chart = main.get_by_test_id("stPlotlyChart")
+    expect(chart).to_have_count(1)
+    legend = chart.locator(".legend").text_content()
+    for who in ("Finance (optimum", "Operations (optimum",
+                "Default <b>costs</b> (optimum"):
+        assert who in legend, legend
+    expect(chart.locator(".xtitle")).to_have_text("threshold")
+    expect(chart.locator(".ytitle")).to_contain_text("scaled cost (0 best, 1 worst)")
+    expect(main.get_by_test_id("stDataFrame")).to_have_count(2)
+    assert "thr.sc=Finance" in page.url and "Default" in page.url
+    page.screenshot(path=ARTIFACTS / "threshold_scenarios_1280x720_top.png")
+    chart.scroll_into_view_if_needed()  # under the headline: one scroll away
+    page.wait_for_timeout(300)
+    _inside(page, chart, "scenario chart")
+    page.screenshot(path=ARTIFACTS / "threshold_scenarios_1280x720.png")
+    page.set_viewport_size({"width": 1280, "height": 1600})
+    page.wait_for_timeout(400)
+    page.screenshot(path=ARTIFACTS / "threshold_scenarios_full.png", full_page=True)
+    # presentation mode: the same view, larger type, no sidebar
+    page.set_viewport_size({"width": 1280, "height": 720})
+    open_page(page, page.url + "&app.present=1")
+    assert_no_exception(page)
+    chart = page.get_by_test_id("stMainBlockContainer").get_by_test_id(
+        "stPlotlyChart")
+    chart.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    _inside(page, chart, "scenario chart (presentation mode)")
+    page.evaluate("window.scrollTo(0, 0)")
+    page.wait_for_timeout(300)
+    views = page.get_by_test_id("stMainBlockContainer").get_by_test_id(
+        "stButtonGroup").first.bounding_box()
+    exit_bar = page.get_by_role("button", name="Exit presentation").bounding_box()
+    assert views["x"] + views["width"] <= exit_bar["x"], (views, exit_bar)
+    page.screenshot(path=ARTIFACTS / "threshold_scenarios_1280x720_present.png")
+
+
+def test_a_count_per_period_cap_from_a_link(app_server, page):
+    page.set_viewport_size({"width": 1280, "height": 720})
+    open_page(page, app_server)
+    open_page(page, f"{app_server}/threshold?thr.capn=12&thr.capof=240"
+                    "&thr.period=week")
+    assert_no_exception(page)
+    main = page.get_by_test_id("stMainBlockContainer")
+    note = main.get_by_test_id("stAlertContentWarning").filter(has_text="Capacity")
+    expect(note).to_contain_text(
+        "review at most 12 of the 240 cases arriving per week (5.0%)")
+    _settings(main).click()
+    wait_for_app_run(page)
+    expect(_number(main, "Cases the team can review per week")).to_have_value("12")
+    box = _number(main, "Cases arriving per week")
+    _type(page, box, "many")  # junk keeps the previous value and says why
+    assert_no_exception(page)
+    expect(box).to_have_value("240")
+    expect(main.get_by_text("Not applied")).to_be_visible()
+    box.scroll_into_view_if_needed()
+    page.screenshot(path=ARTIFACTS / "threshold_capacity_count_1280x720.png")
+
+
 def test_segments_view_at_1280x720(app_server, page, tmp_path):
     """A scored file with a region column: the Segments view's table, too-small
     mark, gaps and chart, hostile segment values shown as text, in the viewport

@@ -16,6 +16,7 @@ from ui.style import (
     BLUE,
     BLUISH_GREEN,
     ORANGE,
+    REDDISH_PURPLE,
     SKY_BLUE,
     THRESHOLD,
     VERMILLION,
@@ -341,3 +342,40 @@ __all__ = [
     "make_roc_figure",
     "move_current",
 ]
+
+
+SCENARIO_DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+
+
+def make_scenarios_figure(thresholds, scaled, names, optima, *,
+                          x_title: str = "threshold",
+                          threshold_text=lambda t: f"{t:.4g}") -> go.Figure:
+    """Each scenario's cost curve scaled to its own range (0 at its optimum, 1 at
+    its dearest threshold) on one chart, its optimum marked with a star of its
+    colour; ``names`` are already made safe for Plotly (``ui.format.for_chart``).
+    Colours are the Okabe-Ito palette, each with its own dash as well."""
+    colours = (BLUE, VERMILLION, BLUISH_GREEN, ORANGE, REDDISH_PURPLE, SKY_BLUE)
+    fig = go.Figure()
+    t_all = np.asarray(thresholds, dtype=float)
+    right = float(t_all[np.isfinite(t_all)].max()) if np.isfinite(t_all).any() else 1
+    for i, (curve, name, opt) in enumerate(zip(scaled, names, optima, strict=True)):
+        t, c = _finite(t_all, curve)
+        colour = colours[i % len(colours)]
+        where = ("flag no one" if not np.isfinite(opt)
+                 else f"optimum {threshold_text(opt)}")
+        fig.add_trace(go.Scatter(
+            x=t, y=c, mode="lines", name=f"{name} ({where})", legendgroup=str(i),
+            line={"color": colour, "width": 2.5,
+                  "dash": SCENARIO_DASHES[i % len(SCENARIO_DASHES)]},
+            hovertemplate="threshold %{x:.4g}<br>scaled cost %{y:.3f}"))
+        fig.add_trace(go.Scatter(  # the optimum: a star on the curve's floor
+            x=[opt if np.isfinite(opt) else right], y=[0.0], mode="markers",
+            name=f"{name}: {where}", legendgroup=str(i), showlegend=False,
+            marker={"color": colour, "size": 16, "symbol": "star",
+                    "line": {"color": BLACK, "width": 1}},
+            hovertemplate=f"{where}<extra></extra>"))
+    fig.update_yaxes(range=[-0.05, 1.05])
+    fig = apply_style(fig, title="Cost curves, each scaled to its range",
+                      x_title=x_title, y_title="scaled cost (0 best, 1 worst)",
+                      height=HEIGHT + 60)
+    return _legend_below(fig)

@@ -45,14 +45,17 @@ from core.scored import (
 from core.thresholds import (
     Capacity,
     Recommendation,
+    Scenarios,
     average_precision,
     best_under_capacity,
+    compare_scenarios,
     neighbour_score,
     optimum_by_ratio,
     recommend,
     reweight_sweep,
     roc_auc,
     sample_prevalence,
+    scaled_cost,
     step_by_share,
 )
 from ui import state
@@ -526,3 +529,32 @@ def calibration(sess: ThresholdSession, scores: Scores,
 def scale(sess: ThresholdSession, scores: Scores) -> Scale:
     return sess.small.get(("scale", scores.key),
                           lambda: make_scale(scores.rows.scores))
+
+
+@dataclass(frozen=True)
+class ScenarioResults:
+    """Named cost matrices compared: each one's optimum on the validation half, and
+    every cost, share and rate at those optima on the held-out half
+    (``core.thresholds.Scenarios``); each cost curve on the validation half scaled
+    to its own range (0 at its optimum, 1 at its dearest threshold), downsampled
+    for the chart with every optimum's own row kept."""
+
+    compared: Scenarios
+    thresholds: np.ndarray  # the chart's x (the +inf row dropped by the figure)
+    scaled: tuple[np.ndarray, ...]  # one curve per scenario
+
+
+def _scenarios(analysis: Analysis, costs: tuple[core.CostMatrix, ...]
+               ) -> ScenarioResults:
+    val = analysis.val
+    compared = compare_scenarios(val, analysis.test, list(costs))
+    idx = plot_rows(len(val.thresholds), MAX_PLOT_POINTS)
+    idx = np.union1d(idx, [val.index_at(t) for t in compared.thresholds])
+    return ScenarioResults(compared, val.thresholds[idx],
+                           tuple(scaled_cost(val, c)[idx] for c in costs))
+
+
+def scenarios(sess: ThresholdSession, analysis: Analysis,
+              costs: tuple[core.CostMatrix, ...]) -> ScenarioResults:
+    return sess.small.get(("scenarios", analysis.key, costs),
+                          lambda: _scenarios(analysis, costs))

@@ -25,6 +25,7 @@ from core.calibration import Calibration
 from core.thresholds import (
     Capacity,
     Recommendation,
+    capacity_share,
     cost_at,
     cost_ratio,
     sample_prevalence,
@@ -34,6 +35,7 @@ from ui import threshold_data as data
 from ui.chart_overlay import Line, overlay
 from ui.exports import (
     DecisionFacts,
+    ScenarioLine,
     content_sha256,
     decision_csv,
     decision_memo_text,
@@ -49,7 +51,7 @@ from ui.figures_threshold import (
     move_current,
 )
 from ui.format import money, plain, short
-from ui.models import PER_CHOICES, ThresholdState
+from ui.models import PER_CHOICES, PERIODS, ThresholdState
 from ui.sidebar import Chosen
 from ui.slider_keys import slider_keys
 from ui.style import THRESHOLD
@@ -64,6 +66,7 @@ SOURCE_NAMES = {
 }
 VIEW_NAMES = {
     "threshold": "Decide",
+    "scenarios": "Scenarios",
     "uncertainty": "How sure",
     "calibration": "Calibration",
     "method": "Method",
@@ -316,32 +319,83 @@ def _on_base_toggle(sample_p: float) -> None:
 
 def _on_cap_toggle() -> None:
     on = st.session_state["thr.cap_on"]
-    state.update(ThresholdState, cap=0.1 if on else None)
+    state.update(ThresholdState, cap=0.1 if on else None, cap_count=None)
+
+
+CAP_FORMS = {"share": "a share of the cases", "count": "a count per period"}
+
+
+def _on_cap_form() -> None:
+    """Switch between the two forms of the cap, carrying its value over."""
+    view = state.current(ThresholdState)
+    share = cap_share(view)
+    share = 0.1 if share is None else share
+    if st.session_state["thr.cap_by"] == "count":
+        state.update(ThresholdState, cap=None,
+                     cap_count=float(round(share * view.cap_cases)))
+    else:
+        state.update(ThresholdState, cap=share, cap_count=None)
+
+
+def cap_share(view: ThresholdState) -> float | None:
+    """The cap as a share of the cases flagged (None: no cap). A count per period
+    is that count over the cases arriving per period (``capacity_share``)."""
+    if view.cap_count is not None:
+        return capacity_share(view.cap_count, view.cap_cases)
+    return view.cap
 
 
 def capacity_input(view: ThresholdState, show: bool) -> None:
     if not show:
         return
     st.markdown("**Capacity**")
-    _seed("thr.cap_on", view.cap is not None)
-    st.checkbox("Cap the share of cases flagged", key="thr.cap_on",
+    _seed("thr.cap_on", cap_share(view) is not None)
+    st.checkbox("Cap the cases flagged", key="thr.cap_on",
                 on_change=_on_cap_toggle)
-    if view.cap is not None:
+    if cap_share(view) is None:
+        return
+    _seed("thr.cap_by", "count" if view.cap_count is not None else "share")
+    st.radio("Cap as", list(CAP_FORMS), format_func=CAP_FORMS.get, key="thr.cap_by",
+             on_change=_on_cap_form, horizontal=True, label_visibility="collapsed")
+    if view.cap_count is None:
         number_field("Largest share flagged (0 to 1; 0.05 is 5%)", "cap")
+        return
+    st.selectbox("Period", PERIODS, **state.bind(ThresholdState, "period"))
+    per = state.current(ThresholdState).period
+    number_field(f"Cases the team can review per {per}", "cap_count")
+    number_field(f"Cases arriving per {per}", "cap_cases")
 
 
-def capacity_note(cap: Capacity, scale: Scale, cash: Money) -> None:
+def _cap_words(cap: Capacity, view: ThresholdState | None) -> tuple[str, str]:
+    """(the cap, what the capped threshold flags) in words: a share, or a count
+    per period."""
+    if view is None or view.cap_count is None:
+        return f"flag at most {cap.max_share:.1%} of cases", f"{cap.flagged:.1%}"
+    n, of, per = view.cap_count, view.cap_cases, view.period
+    return (f"review at most {_count(n)} of the {_count(of)} cases arriving per "
+            f"{per} ({cap.max_share:.1%})",
+            f"{cap.flagged:.1%}, about {_count(cap.flagged * of, 1)} a {per}")
+
+
+def _count(v: float, decimals: int = 2) -> str:
+    """A count of cases: ``1,234``, ``12.5``; no exponent at any size."""
+    return f"{v:,.{decimals}f}".rstrip("0").rstrip(".")
+
+
+def capacity_note(cap: Capacity, scale: Scale, cash: Money,
+                  view: ThresholdState | None = None) -> None:
     """What the cap allows and what it costs, on the validation half where the
-    threshold is chosen."""
+    threshold is chosen; in the cap's own form (``view``: a count per period)."""
     per = cash.per
+    allowed, flags = _cap_words(cap, view)
     if not cap.binding:
         st.info(f"Capacity: the cost-optimal threshold {scale.text(cap.optimum)} "
-                f"already flags at most {cap.max_share:.1%} of cases: the cap costs "
-                "nothing.", icon=":material/inventory:")
+                f"already fits ({plain(allowed)}): the cap costs nothing.",
+                icon=":material/inventory:")
         return
     st.warning(
-        f"Capacity: to flag at most {cap.max_share:.1%} of cases, use "
-        f"**{scale.text(cap.threshold)}** (flags {cap.flagged:.1%}). It costs "
+        f"Capacity: to {plain(allowed)}, use "
+        f"**{scale.text(cap.threshold)}** (flags {plain(flags)}). It costs "
         f"{cash.md(cap.cost * per)} per {per:,} cases against "
         f"{cash.md(cap.optimum_cost * per)} at the unconstrained optimum "
         f"{scale.text(cap.optimum)}: the cap costs **{cash.md(cap.price * per)} per "
@@ -844,7 +898,21 @@ def decision_facts(sess: ThresholdSession, panel: Panel, t: float) -> DecisionFa
         threshold=t, recommendation=panel.rec,
         saving_band=data.saving_band(sess, a, panel.cost, panel.rec,
                                      panel.scale.default),
-        default_threshold=panel.scale.default, split=a.split)
+        default_threshold=panel.scale.default, split=a.split,
+        scenarios=scenario_lines(sess, a, view))
+
+
+def scenario_lines(sess: ThresholdSession, a: Analysis,
+                   view: ThresholdState) -> tuple[ScenarioLine, ...]:
+    """The saved scenarios as the exports list them (none: an empty tuple)."""
+    if not view.scenarios:
+        return ()
+    costs = tuple(core.CostMatrix(*row[1:]) for row in view.scenarios)
+    got = data.scenarios(sess, a, costs).compared
+    return tuple(ScenarioLine(row[0], c, float(got.thresholds[i]),
+                              float(got.flagged[i]), float(got.precision[i]),
+                              float(got.recall[i]), float(got.costs[i, i]))
+                 for i, (row, c) in enumerate(zip(view.scenarios, costs, strict=True)))
 
 
 def _export_metrics(panel: Panel, t: float) -> dict[str, dict[str, float]]:
