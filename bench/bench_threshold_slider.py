@@ -2,9 +2,10 @@
 against a bare one-slider Streamlit app, in Debian's Chromium via Playwright.
 
 Both apps are served locally with the repository's ``.streamlit/config.toml``; each
-slider is moved N times with the keyboard (ArrowRight), and each move is timed from
-the key press until the page shows the new value *and* the app's script state is
-back to ``notRunning``. The median is reported:
+slider is moved N times with the keyboard (ArrowRight: the bare slider by its step,
+the page's to the next distinct score), and each move is timed from the key press
+until the value shown under it has changed *and* the app's script state is back to
+``notRunning``. The median is reported:
 
     threshold slider repaint at 1e6 rows: X ms vs bare slider Y ms = R x (bound 1.5x)
 
@@ -34,26 +35,32 @@ st.container(key="thr_at").markdown(f"At threshold {st.session_state['s']:.4g}")
 '''
 
 # the page and the bare app both show "At threshold <value>" after a rerun, in a
-# container with the key thr_at (textContent: no layout forced while polling)
-WAIT_JS = """([text]) => {
+# container with the key thr_at (textContent: no layout forced while polling); a
+# move is done when that value differs from the one before the key press and the
+# script is idle
+SHOWN_JS = """() => {
+  const shown = document.querySelector('.st-key-thr_at');
+  const m = shown && shown.textContent.match(/At threshold (-?[0-9.]+(e[-+]?[0-9]+)?)/);
+  return m ? m[1] : null;
+}"""
+WAIT_JS = f"""([before]) => {{
   const app = document.querySelector('[data-testid="stApp"]');
   if (!app || app.dataset.testScriptState !== 'notRunning') return false;
-  const shown = document.querySelector('.st-key-thr_at');
-  return !!shown && shown.textContent.includes(text);
-}"""
+  const now = ({SHOWN_JS})();
+  return now !== null && now !== before;
+}}"""
 
 
-def _time_moves(page: Page, slider, start: float, moves: int,
-                step: float) -> list[float]:
+def _time_moves(page: Page, slider, moves: int) -> list[float]:
+    """Press ArrowRight ``moves`` times (the bare slider: one step of 0.001; the
+    page: the next distinct score), each timed until the new value is shown."""
     slider.focus()
     times = []
-    value = start
     for _ in range(moves):
-        value = round(value + step, 3)
-        text = f"At threshold {value:.4g}"
+        before = page.evaluate(SHOWN_JS)
         t0 = time.perf_counter()
         page.keyboard.press("ArrowRight")
-        page.wait_for_function(WAIT_JS, arg=[text], polling="raf", timeout=60_000)
+        page.wait_for_function(WAIT_JS, arg=[before], polling="raf", timeout=60_000)
         times.append((time.perf_counter() - t0) * 1000)
     return times
 
@@ -105,9 +112,8 @@ def main() -> int:
                 page.goto(bare_url)
                 wait_idle(page)
                 slider = page.get_by_role("slider")
-                _time_moves(page, slider, 0.5, args.warmup, 0.001)
-                bare_ms = _time_moves(page, slider, 0.5 + args.warmup * 0.001,
-                                      args.moves, 0.001)
+                _time_moves(page, slider, args.warmup)
+                bare_ms = _time_moves(page, slider, args.moves)
 
                 # the real page with the uploaded file
                 page.goto(app_url)
@@ -139,9 +145,8 @@ def main() -> int:
                 slider = (page.get_by_test_id("stSlider")
                           .filter(has_text="Threshold: flag a case")
                           .get_by_role("slider"))
-                _time_moves(page, slider, 0.5, args.warmup, 0.001)
-                page_ms = _time_moves(page, slider, 0.5 + args.warmup * 0.001,
-                                      args.moves, 0.001)
+                _time_moves(page, slider, args.warmup)
+                page_ms = _time_moves(page, slider, args.moves)
                 browser.close()
 
     x, y = statistics.median(page_ms), statistics.median(bare_ms)

@@ -111,6 +111,35 @@ def bench_sweep(repeats: int):
     )
 
 
+def bench_scenarios(repeats: int):
+    """Six scenarios compared on two halves of 1e6 distinct scores (optima, regret
+    matrix, rates) against the bare work: each matrix's expected cost on both."""
+    from core.thresholds import compare_scenarios
+
+    rng = np.random.default_rng(4)
+    halves = []
+    for _ in range(2):
+        scores = rng.random(1_000_000)
+        halves.append(core.threshold_sweep((rng.random(scores.size) < scores)
+                                           .astype(float), scores))
+    val, test = halves
+    costs = [core.CostMatrix(tp=-float(k), fp=1.0 + k, fn=10.0 * (k + 1))
+             for k in range(6)]
+
+    def bare():
+        for c in costs:
+            core.expected_cost(val, c)
+            core.expected_cost(test, c)
+
+    core_s, base_s = side_by_side(lambda: compare_scenarios(val, test, costs), bare,
+                                  repeats)
+    return (
+        "compare_scenarios, 6 matrices, 2 x 1e6 scores",
+        "6 x expected_cost on both halves",
+        core_s, base_s, 1.5, 2.0,
+    )
+
+
 def bench_gd_epoch(repeats: int, epochs: int = 20):
     rng = np.random.default_rng(3)
     n, d = 200_000, 20
@@ -184,6 +213,7 @@ def main() -> int:
     rows = [
         bench_cost_surface(args.repeats),
         bench_sweep(args.repeats),
+        bench_scenarios(args.repeats),
         bench_gd_epoch(3 * args.repeats),  # short runs, and BLAS threads are noisy
     ]
     header = ("benchmark", "baseline", "baseline time", "core time", "ratio",

@@ -9,6 +9,7 @@ calibration live in :mod:`core.bootstrap` and :mod:`core.calibration`.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 import numpy as np
@@ -179,6 +180,43 @@ def metrics_at(sweep: Sweep, threshold: float) -> dict[str, float]:
                                           sweep.fn, sweep.tn)))
     counts = {"tp": row.tp, "fp": row.fp, "fn": row.fn, "tn": row.tn}
     return {k: float(v[0]) for k, v in (counts | rates(row)).items()}
+
+
+def neighbour_score(sweep: Sweep, threshold: float, up: bool) -> float:
+    """The next distinct score above ``threshold`` (``up``) or below it: ``+inf``
+    (flag no one) above the highest score; ``threshold`` itself when there is no
+    lower score. One binary search."""
+    if np.isnan(threshold):
+        raise ValueError("The threshold must be a number.")
+    ascending = sweep.thresholds[::-1]  # a view: distinct scores, then +inf
+    if up:
+        i = int(np.searchsorted(ascending, threshold, side="right"))
+        return float(ascending[i]) if i < len(ascending) else float(threshold)
+    i = int(np.searchsorted(ascending, threshold, side="left")) - 1
+    return float(ascending[i]) if i >= 0 else float(threshold)
+
+
+def step_by_share(sweep: Sweep, threshold: float, share: float) -> float:
+    """The distinct score nearest ``threshold`` at which the share of cases flagged
+    has moved by at least ``|share|`` (``share > 0``: more flagged, the threshold
+    goes down; ``< 0``: fewer, up, ``+inf`` past the highest score), or the end of
+    the sweep; always at least one distinct score away unless at the end. The
+    flagged count grows along the sweep, so this is a binary search over its rows
+    (O(log n), no array built)."""
+    if not np.isfinite(share):
+        raise ValueError("The step must be a finite share.")
+    i = sweep.index_at(threshold)
+    n = len(sweep.thresholds)
+
+    def flagged(j: int) -> float:
+        return float(sweep.tp[j] + sweep.fp[j])
+
+    target = flagged(i) + share * sweep.total
+    if share > 0:  # the first row flagging at least the target
+        j = min(max(bisect_left(range(n), target, key=flagged), i + 1), n - 1)
+    else:  # the last row flagging at most the target
+        j = max(min(bisect_right(range(n), target, key=flagged) - 1, i - 1), 0)
+    return float(sweep.thresholds[j])
 
 
 @dataclass(frozen=True)
@@ -459,6 +497,74 @@ def best_under_capacity(sweep: Sweep, cost: CostMatrix,
     return Capacity(share, float(sweep.thresholds[i]), float(c[i]),
                     float(flagged[i]), float(sweep.thresholds[best]),
                     float(c[best]))
+
+
+def capacity_share(count: float, cases: float) -> float:
+    """The share cap that a capacity of ``count`` cases per period means when
+    ``cases`` arrive per period: ``count / cases``, at most 1 (a team that can
+    review every case has no cap). Flagging a share ``s`` of the cases flags
+    ``s * cases`` of them per period, so ``s * cases <= count`` is
+    ``s <= count / cases``."""
+    count, cases = float(count), float(cases)
+    if not (np.isfinite(count) and count >= 0):
+        raise ValueError("The cases reviewed per period must be a number >= 0.")
+    if not (np.isfinite(cases) and cases > 0):
+        raise ValueError("The cases arriving per period must be a number > 0.")
+    return min(count / cases, 1.0)
+
+
+@dataclass(frozen=True)
+class Scenarios:
+    """Several cost matrices compared (``k`` of them, in the order given).
+
+    ``thresholds[b]`` is scenario ``b``'s cost-optimal threshold on the sweep that
+    chooses; on the sweep that reports, ``costs[a, b]`` is the mean cost per case
+    under scenario ``a``'s matrix at scenario ``b``'s threshold, and ``regret[a, b]
+    = costs[a, b] - costs[a, a]``: what adopting ``b``'s threshold costs under
+    ``a`` (negative when ``b``'s threshold happens to do better there than ``a``'s
+    own, which a threshold chosen on other rows can). ``flagged``, ``precision``
+    and ``recall`` are at each scenario's threshold on the reporting sweep."""
+
+    thresholds: np.ndarray  # (k,)
+    costs: np.ndarray  # (k, k): row a = whose costs, column b = whose threshold
+    regret: np.ndarray  # (k, k)
+    flagged: np.ndarray  # (k,)
+    precision: np.ndarray  # (k,)
+    recall: np.ndarray  # (k,)
+
+    @property
+    def least_regret(self) -> int:
+        """The scenario whose threshold has the smallest worst regret under any
+        scenario's costs (minimax regret; the first on ties)."""
+        return int(np.argmin(self.regret.max(axis=0)))
+
+
+def compare_scenarios(choose: Sweep, report: Sweep,
+                      costs: list[CostMatrix]) -> Scenarios:
+    """Each cost matrix's optimum on ``choose`` (:func:`best_threshold`: the largest
+    threshold on ties), and every matrix's cost at every optimum on ``report``
+    (pass the same sweep twice to choose and report on the same rows).
+    O(k * number of distinct scores)."""
+    if not costs:
+        raise ValueError("There are no scenarios to compare.")
+    thresholds = np.array([best_threshold(choose, c) for c in costs])
+    rows = np.array([report.index_at(t) for t in thresholds])
+    table = np.array([expected_cost(report, c)[rows] for c in costs])
+    r = rates(Sweep(*(a[rows] for a in (report.thresholds, report.tp, report.fp,
+                                         report.fn, report.tn))))
+    return Scenarios(thresholds, table, table - np.diag(table)[:, None],
+                     r["flagged"], r["precision"], r["recall"])
+
+
+def scaled_cost(sweep: Sweep, cost: CostMatrix) -> np.ndarray:
+    """The expected cost at every sweep row scaled to its own range: 0 at the
+    cheapest threshold, 1 at the dearest (all 0 when every threshold costs the
+    same), so curves of matrices in different units share one axis."""
+    c = expected_cost(sweep, cost)
+    lo, span = float(c.min()), float(np.ptp(c))
+    if span <= 1e-12 * max(1.0, float(np.abs(c).max())):
+        return np.zeros_like(c)
+    return (c - lo) / span
 
 
 def cost_ratio(cost: CostMatrix) -> float | None:

@@ -19,11 +19,12 @@ import streamlit as st
 
 import core
 from core.thresholds import adjusted_bayes_threshold, bayes_rule_applies
-from ui import segment_views, state
+from ui import scenario_views, segment_views, state
 from ui import threshold_data as data
 from ui import threshold_views as views
 from ui.frame import require_frame
 from ui.models import ThresholdState
+from ui.presentation import presenting
 from ui.sidebar import chosen_data
 
 require_frame()  # before any element: the page must run inside app.py
@@ -32,11 +33,16 @@ view = state.on_page(ThresholdState)
 sess = data.session()
 
 # Screen order: title and view choice, headline, the chosen view, then the settings.
-with st.container(horizontal=True, vertical_alignment="center", gap="medium"):
-    st.subheader("Threshold & business cost", anchor=False, width="content", help=(
-        "A model gives a **score**; a decision needs a **threshold**. Price each "
-        "kind of mistake, and the threshold that costs the least follows from the "
-        "data."))
+# While presenting, the title has no help icon: the views' buttons must end before
+# the "Exit presentation" bar at the top right.
+present = presenting()
+with st.container(horizontal=True, vertical_alignment="center",
+                  gap="small" if present else "medium"):
+    st.subheader("Threshold & cost", anchor=False, width="content", help=None
+                 if present else (
+                     "A model gives a **score**; a decision needs a **threshold**. "
+                     "Price each kind of mistake, and the threshold that costs the "
+                     "least follows from the data."))
     chosen = views.choose_view()
 headline = st.container()
 body = st.container()
@@ -102,6 +108,8 @@ with body:
         views.calibration_view(data.calibration(sess, scores, view.bins), bayes)
     elif chosen == "method":
         views.method_view(analysis)
+    elif chosen == "scenarios":
+        scenario_views.scenarios_view(sess, panel)
     elif chosen == "export":
         views.export_view(sess, panel, views.threshold_of(view, scale))
     elif chosen == "segments":
@@ -109,8 +117,9 @@ with body:
                                     views.threshold_of(view, scale))
     else:
         views.threshold_panel(sess, panel)
-        if view.cap is not None:
-            views.capacity_note(data.capacity(sess, analysis, cost, view.cap),
-                                scale, cash)
+        share = views.cap_share(view)
+        if share is not None:
+            views.capacity_note(data.capacity(sess, analysis, cost, share),
+                                scale, cash, view)
         views.curves_toggle()
     views.summary(analysis, cost, cash, data.resample(analysis))

@@ -29,12 +29,17 @@ def test_default_view_and_keyboard_slider(app_server, page):
     expect(page.get_by_text("per 1,000 cases").first).to_be_visible()
     slider = _threshold_slider(page)
     expect(slider).to_have_value("0.5")
-    slider.focus()
-    for _ in range(3):
+    box = page.get_by_test_id("stMainBlockContainer").get_by_label("Exact threshold")
+    shown = [0.5]
+    for _ in range(3):  # each arrow: the next distinct score, higher each time
+        slider.focus()
         page.keyboard.press("ArrowRight")
-    wait_for_app_run(page)
-    expect(slider).to_have_value("0.503")
-    expect(page.get_by_text("At threshold 0.503")).to_be_visible()
+        wait_for_app_run(page)
+        shown.append(float(box.input_value()))
+    assert shown == sorted(set(shown)), shown
+    heading = page.locator(".st-key-thr_at strong").first
+    assert float(heading.inner_text().removeprefix("At threshold ")) == pytest.approx(
+        shown[-1], rel=1e-3)
     page.get_by_role("button", name="Go to the recommendation").click()
     wait_for_app_run(page)
     assert_no_exception(page)
@@ -262,6 +267,84 @@ def test_the_decision_fits_1280x720_in_presentation_mode(app_server, page):
             ("P/R chart", main.get_by_test_id("stPlotlyChart").first)):
         expect(locator).to_be_visible()
         _inside(page, locator, f"{name} (presentation mode)")
+    # the current threshold (0.5 by default) is drawn on the chart here too
+    _assert_line_at(page, 0.5)
+
+
+def test_scenarios_compared_at_1280x720(app_server, page):
+    """Two scenarios from a link, a third saved by typing its name: the chart (one
+    curve and optimum per scenario), the table and the regret matrix."""
+    page.set_viewport_size({"width": 1280, "height": 720})
+    open_page(page, app_server)
+    open_page(page, f"{app_server}/threshold?thr.view=scenarios"
+                    "&thr.sc=Finance,0,40,30,0;Operations,-5,2,200,0")
+    assert_no_exception(page)
+    main = page.get_by_test_id("stMainBlockContainer")
+    expect(main.get_by_text("Finance: TP $0.00, FP $40.00")).to_be_visible()
+    name = main.get_by_label("Name")
+    name.fill("Default <b>costs</b>")
+    name.press("Enter")
+    wait_for_app_run(page)
+    main.get_by_role("button", name="Save", exact=True).click()
+    wait_for_app_run(page)
+    assert_no_exception(page)
+    expect(main.get_by_text("Default <b>costs</b>: TP $0.00")).to_be_visible()
+    chart = main.get_by_test_id("stPlotlyChart")
+    expect(chart).to_have_count(1)
+    legend = chart.locator(".legend").text_content()
+    for who in ("Finance (optimum", "Operations (optimum",
+                "Default <b>costs</b> (optimum"):
+        assert who in legend, legend
+    expect(chart.locator(".xtitle")).to_have_text("threshold")
+    expect(chart.locator(".ytitle")).to_contain_text("scaled cost (0 best, 1 worst)")
+    expect(main.get_by_test_id("stDataFrame")).to_have_count(2)
+    assert "thr.sc=Finance" in page.url and "Default" in page.url
+    page.screenshot(path=ARTIFACTS / "threshold_scenarios_1280x720_top.png")
+    chart.scroll_into_view_if_needed()  # under the headline: one scroll away
+    page.wait_for_timeout(300)
+    _inside(page, chart, "scenario chart")
+    page.screenshot(path=ARTIFACTS / "threshold_scenarios_1280x720.png")
+    page.set_viewport_size({"width": 1280, "height": 1600})
+    page.wait_for_timeout(400)
+    page.screenshot(path=ARTIFACTS / "threshold_scenarios_full.png", full_page=True)
+    # presentation mode: the same view, larger type, no sidebar
+    page.set_viewport_size({"width": 1280, "height": 720})
+    open_page(page, page.url + "&app.present=1")
+    assert_no_exception(page)
+    chart = page.get_by_test_id("stMainBlockContainer").get_by_test_id(
+        "stPlotlyChart")
+    chart.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    _inside(page, chart, "scenario chart (presentation mode)")
+    page.evaluate("window.scrollTo(0, 0)")
+    page.wait_for_timeout(300)
+    views = page.get_by_test_id("stMainBlockContainer").get_by_test_id(
+        "stButtonGroup").first.bounding_box()
+    exit_bar = page.get_by_role("button", name="Exit presentation").bounding_box()
+    assert views["x"] + views["width"] <= exit_bar["x"], (views, exit_bar)
+    page.screenshot(path=ARTIFACTS / "threshold_scenarios_1280x720_present.png")
+
+
+def test_a_count_per_period_cap_from_a_link(app_server, page):
+    page.set_viewport_size({"width": 1280, "height": 720})
+    open_page(page, app_server)
+    open_page(page, f"{app_server}/threshold?thr.capn=12&thr.capof=240"
+                    "&thr.period=week")
+    assert_no_exception(page)
+    main = page.get_by_test_id("stMainBlockContainer")
+    note = main.get_by_test_id("stAlertContentWarning").filter(has_text="Capacity")
+    expect(note).to_contain_text(
+        "review at most 12 of the 240 cases arriving per week (5.0%)")
+    _settings(main).click()
+    wait_for_app_run(page)
+    expect(_number(main, "Cases the team can review per week")).to_have_value("12")
+    box = _number(main, "Cases arriving per week")
+    _type(page, box, "many")  # junk keeps the previous value and says why
+    assert_no_exception(page)
+    expect(box).to_have_value("240")
+    expect(main.get_by_text("Not applied")).to_be_visible()
+    box.scroll_into_view_if_needed()
+    page.screenshot(path=ARTIFACTS / "threshold_capacity_count_1280x720.png")
 
 
 def test_segments_view_at_1280x720(app_server, page, tmp_path):
@@ -329,3 +412,135 @@ def test_segments_view_at_1280x720(app_server, page, tmp_path):
     page.wait_for_timeout(400)
     page.screenshot(path=ARTIFACTS / "threshold_segments_chart_1280x720.png")
     _inside(page, chart, "segments chart")
+
+
+# The current-threshold line (ui.chart_overlay: one segment per panel) in the graph
+# div's pixels, each panel's y extent from Plotly's own axes, and the centre of
+# Plotly's own dashed "recommended" shape line.
+LINE_JS = """() => {
+  const gd = document.querySelector('.st-key-thr-fig_decision .js-plotly-plot');
+  const svg = gd && gd.querySelector('svg.ll-overlay');
+  const lines = svg ? [...svg.querySelectorAll('line.ll-overlay-line')] : [];
+  if (lines.length !== 2 || !gd._fullLayout) return null;
+  const L = gd._fullLayout, g = gd.getBoundingClientRect();
+  const dash = (p) => (p.style.strokeDasharray || 'none') !== 'none';
+  const dashed = [...gd.querySelectorAll('.shapelayer path')].filter(dash);
+  const rec = dashed.length ? dashed[0].getBoundingClientRect() : null;
+  return {
+    lines: lines.map((l) => { const r = l.getBoundingClientRect();
+      return {center: r.left + r.width / 2 - g.left, top: r.top - g.top,
+              bottom: r.bottom - g.top}; }),
+    panels: [L.yaxis, L.yaxis2].map((a) => [a._offset, a._offset + a._length]),
+    recCenter: rec ? rec.left + rec.width / 2 - g.left : null,
+    label: svg.textContent};
+}"""
+MAP_JS = """(v) => {
+  const gd = document.querySelector('.st-key-thr-fig_decision .js-plotly-plot');
+  const xa = gd._fullLayout.xaxis2;
+  return xa._offset + xa.l2p(v);
+}"""
+
+
+def _line(page) -> dict:
+    page.wait_for_function(f"({LINE_JS})() !== null")
+    got = page.evaluate(LINE_JS)
+    assert got["label"] == "current"
+    for line, (top, bottom) in zip(got["lines"], got["panels"], strict=True):
+        assert abs(line["top"] - top) <= 1.5 and abs(line["bottom"] - bottom) <= 1.5
+    return got
+
+
+def _assert_line_at(page, value: float) -> dict:
+    """Both segments are drawn where Plotly's x axis puts ``value`` (1 pixel)."""
+    want = page.evaluate(MAP_JS, value)
+    page.wait_for_function(
+        f"(w) => {{ const g = ({LINE_JS})(); return g !== null && "
+        "g.lines.every((l) => Math.abs(l.center - w) <= 1); }", arg=want)
+    return _line(page)
+
+
+def _grid_file(tmp_path):
+    """199 distinct scores 0.005 .. 0.995, 30 rows each (labels drawn with the
+    score as the chance of a positive): every score is in both halves."""
+    rng = np.random.default_rng(3)
+    s = np.repeat(np.round(np.arange(1, 200) * 0.005, 3), 30)
+    y = (rng.random(s.size) < s).astype(int)
+    path = tmp_path / "grid_scores.csv"
+    path.write_text("label,score\n" + "\n".join(
+        f"{a},{b}" for a, b in zip(y, s, strict=True)))
+    return y, s, path
+
+
+def test_keys_move_to_distinct_scores_and_the_line_follows(app_server, page, tmp_path):
+    from core.scored import ScoredRows, split_scored
+
+    y, s, path = _grid_file(tmp_path)
+    # the validation half as the page splits it (seed 0): its distinct scores and,
+    # by brute force over its rows, the share flagged at any threshold
+    val, _ = split_scored(ScoredRows(y.astype(float), s))
+    distinct = np.unique(val.scores)
+    assert len(distinct) == 199
+
+    def share(t):
+        return float(np.mean(val.scores >= t))
+
+    _open(page, app_server)
+    main = page.get_by_test_id("stMainBlockContainer")
+    _settings(main).click()
+    main.get_by_text("Upload a scored file").click()
+    wait_for_app_run(page)
+    main.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(path))
+    expect(main.get_by_text("In use: grid_scores.csv (5,970 rows)")).to_be_visible(
+        timeout=30_000)
+    wait_for_app_run(page)
+    _settings(main).click()
+    wait_for_app_run(page)
+    assert_no_exception(page)
+    box = _number(main, "Exact threshold")
+    expect(box).to_have_value("0.5")
+    _assert_line_at(page, 0.5)
+    slider = _threshold_slider(page)
+    t = 0.5
+
+    def press(key, want):
+        nonlocal t
+        slider.focus()
+        page.keyboard.press(key)
+        expect(box).to_have_value(f"{want:.15g}")
+        wait_for_app_run(page)
+        expect(page.get_by_text(f"At threshold {want:.4g}", exact=True)).to_be_visible()
+        _assert_line_at(page, want)
+        t = want
+
+    for key in ("ArrowRight", "ArrowRight", "ArrowLeft", "ArrowLeft", "ArrowLeft",
+                "ArrowUp", "ArrowDown"):
+        up = key in ("ArrowRight", "ArrowUp")
+        want = distinct[distinct > t][0] if up else distinct[distinct < t][-1]
+        press(key, float(want))
+    assert t == pytest.approx(0.495)
+    # Page Up: the nearest score flagging at least 1 point fewer; Page Down back
+    want = distinct[(distinct > t) & ([share(d) <= share(t) - 0.01 for d in distinct])]
+    press("PageUp", float(want[0]))
+    assert share(t) <= share(0.495) - 0.01 < share(distinct[distinct < t][-1])
+    want = distinct[(distinct < t) & ([share(d) >= share(t) + 0.01 for d in distinct])]
+    press("PageDown", float(want[-1]))
+    press("Home", float(distinct[0]))
+    # the slider itself did not move by its own step on any of these keys
+    expect(slider).to_have_value(f"{distinct[0]:g}")
+
+    # the line is Plotly's: on the recommended line after "Go to the recommendation",
+    # and placed again when the window (and so the chart) is resized
+    main.get_by_role("button", name="Go to the recommendation").click()
+    wait_for_app_run(page)
+    rec = float(box.input_value())
+    got = _assert_line_at(page, rec)
+    assert got["recCenter"] is not None
+    assert all(abs(ln["center"] - got["recCenter"]) <= 1.0 for ln in got["lines"])
+    for width, height in ((1280, 720), (1440, 900)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.wait_for_timeout(600)
+        got = _assert_line_at(page, rec)
+        assert all(abs(ln["center"] - got["recCenter"]) <= 1.0 for ln in got["lines"])
+        page.evaluate("window.scrollTo(0, 0)")
+        page.screenshot(path=ARTIFACTS / f"threshold_keys_{width}x{height}.png")
+    assert_no_exception(page)

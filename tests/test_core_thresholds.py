@@ -8,6 +8,7 @@ import pytest
 from sklearn.metrics import confusion_matrix_at_thresholds, precision_recall_curve
 
 import core
+from core import thresholds as core_thresholds
 from core.thresholds import bayes_rule_applies
 
 
@@ -280,3 +281,50 @@ def test_expected_cost_rejects_zero_total_weight():
     sweep = core.threshold_sweep([0, 1], [0.2, 0.4], sample_weight=[0.0, 0.0])
     with pytest.raises(ValueError, match="total weight is zero"):
         core.expected_cost(sweep, GAINS)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_neighbour_score_is_the_next_distinct_score(weighted):
+    y, scores, w = _tied_data(weighted=weighted)
+    scores = scores + np.random.default_rng(1).normal(0, 0.01, len(scores))
+    sweep = core.threshold_sweep(y, scores, w)
+    distinct = np.unique(scores)  # brute force: every distinct score, ascending
+    for t in [-1.0, distinct[0], 0.2345, distinct[17], distinct[-1], 2.0]:
+        above, below = distinct[distinct > t], distinct[distinct < t]
+        want_up = above[0] if above.size else np.inf
+        want_down = below[-1] if below.size else t
+        assert core_thresholds.neighbour_score(sweep, t, up=True) == want_up
+        assert core_thresholds.neighbour_score(sweep, t, up=False) == want_down
+    assert core_thresholds.neighbour_score(sweep, np.inf, up=False) == distinct[-1]
+    with pytest.raises(ValueError):
+        core_thresholds.neighbour_score(sweep, np.nan, up=True)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_step_by_share_is_the_nearest_score_that_moves_the_share_enough(weighted):
+    rng = np.random.default_rng(2)
+    n = 3000
+    scores = np.round(rng.random(n), 3)
+    y = (rng.random(n) < scores).astype(float)
+    w = rng.integers(1, 4, n).astype(float) if weighted else None
+    sweep = core.threshold_sweep(y, scores, w)
+    ww = np.ones(n) if w is None else w
+    distinct = np.unique(scores)
+    # brute force from the rows: the share flagged at every distinct score
+    flagged = np.array([ww[scores >= s].sum() for s in distinct]) / ww.sum()
+
+    def share(t):
+        return ww[scores >= t].sum() / ww.sum()
+
+    for t in [0.05, 0.3337, 0.5, 0.9, distinct[0], distinct[-1]]:
+        for step in (0.01, 0.1):
+            # more flagged: the highest score below t flagging >= share + step
+            ok = distinct[(distinct < t) & (flagged >= share(t) + step - 1e-12)]
+            want = ok[-1] if ok.size else distinct[0]
+            assert core_thresholds.step_by_share(sweep, t, step) == want, (t, step)
+            # fewer flagged: the lowest score above t flagging <= share - step
+            ok = distinct[(distinct > t) & (flagged <= share(t) - step + 1e-12)]
+            want = ok[0] if ok.size else np.inf  # past the top: flag no one
+            assert core_thresholds.step_by_share(sweep, t, -step) == want, (t, step)
+    with pytest.raises(ValueError):
+        core_thresholds.step_by_share(sweep, 0.5, np.nan)

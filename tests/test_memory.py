@@ -132,6 +132,51 @@ def test_closing_frees_the_session_state():
     assert state() is None  # the cycle went with the reaper's gc.collect()
 
 
+def test_the_long_lived_objects_are_frozen_once_on_the_first_pass_with_a_session():
+    rt, clock = FakeRuntime(), Clock()
+    frozen = []
+    reaper = SessionReaper(GRACE, get_runtime=lambda: rt, get_loop=lambda _rt: Loop(),
+                           clock=clock, release=lambda: None,
+                           freeze=lambda: frozen.append(True))
+    reaper.tick()
+    assert frozen == []  # no session yet: the pages' libraries are not loaded
+    rt.connect("s")
+    reaper.track("s")
+    reaper.tick()
+    assert frozen == [True]
+    rt.disconnect("s")
+    for _ in range(3):
+        clock.now += GRACE
+        reaper.tick()
+    rt.connect("t")
+    reaper.track("t")
+    reaper.tick()
+    assert frozen == [True]  # once per process: later sessions are never frozen
+
+
+def test_a_session_frozen_with_the_libraries_still_gives_back_its_data():
+    # The real gc.freeze(): the session's own objects (a reference cycle) stay
+    # frozen after it closes, but what its state held goes with the reaper's clear.
+    rt, clock = FakeRuntime(), Clock()
+    reaper, _ = make(rt, clock=clock)
+    rt.connect("s")
+    state = {"upload": Payload()}
+    rt.active["s"].state.kept = state  # reachable only through the session's cycle
+    upload = weakref.ref(state["upload"])
+    reaper.track("s", state)
+    del state
+    try:
+        memory.freeze_long_lived()
+        assert gc.get_freeze_count() > 0
+        rt.disconnect("s")
+        reaper.tick()
+        clock.now += GRACE
+        assert reaper.tick() == ["s"]
+        assert upload() is None
+    finally:
+        gc.unfreeze()
+
+
 def test_a_closed_session_still_referenced_gets_its_state_emptied():
     # Streamlit's runtime loop keeps the last session it flushed in a local
     # variable until another session connects: closing alone frees nothing then.

@@ -63,7 +63,10 @@ def test_a_changed_model_reads_back_exactly():
         ThresholdState(source="upload", threshold=0.29051234567, cost_fp=5.0,
                        cost_fn=200.0, currency="€", per=100, base_rate=0.02,
                        sigmoid=True, view="export", file="scores 2026.csv",
-                       rows=1_000_000, label_column="y", score_column="p"),
+                       rows=1_000_000, label_column="y", score_column="p",
+                       cap_count=50.0, cap_cases=1234.5, period="week",
+                       scenarios=(("Finance; 10%, net", 0.0, 40.0, 30.0, 0.0),
+                                  ("Ops", -5.0, 2.5, 1e12, -1e-3))),
         CostSurfacesState(first=3, second=30, a_range=(-2.5, 7.125),
                           c_range=(-1e-3, 0.5), resolution=31, slice_at=0.33,
                           log_z=True),
@@ -113,6 +116,8 @@ HOSTILE = [
     ("pages/home.py", {"$\\gamma$": "1", "<b>": "2"}, ["??gamma?", "?b?"]),
     ("pages/home.py", {"ds.name": "uploaded", "ds.file": "[click](http://x)"}, []),
     ("pages/home.py", {"tr.lr": "abc", "thr.fp": "1e400"}, ["tr.lr", "thr.fp"]),
+    ("pages/home.py", {"thr.sc": "[a](http://x),1,2,3"}, ["thr.sc"]),
+    ("pages/home.py", {"thr.capn": "-1", "thr.capof": "0"}, ["thr.capn", "thr.capof"]),
 ]
 
 

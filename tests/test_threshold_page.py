@@ -1,6 +1,7 @@
 """The Threshold & cost page through Streamlit's AppTest (no browser)."""
 
 import dataclasses
+import json
 import re
 
 import numpy as np
@@ -837,3 +838,65 @@ def test_calibration_bins_can_be_quantiles_and_travel_in_the_link():
     quantile = calibration_summary(ds.y, p, strategy="quantile")
     assert _metric(at, "Expected calibration error") == f"{quantile.ece:.3f}"
     assert dict(at.query_params)["thr.bins"] == "quantile"
+
+
+def test_slider_keys_go_to_distinct_scores_by_binary_search():
+    """What each key on the threshold slider does (ui.threshold_data.key_target),
+    against the distinct scores and shares flagged counted from the rows."""
+    from ui.threshold_data import PAGE_SHARE, key_target, make_scale
+
+    rng = np.random.default_rng(4)
+    s = np.round(rng.random(2000), 3)
+    y = (rng.random(2000) < s).astype(float)
+    sweep = core.threshold_sweep(y, s)
+    scale = make_scale(s)
+    distinct = np.unique(s)
+
+    def share(t):
+        return float(np.mean(s >= t))
+
+    for t in (0.5, 0.1234, float(distinct[50]), float(distinct[-50])):
+        assert key_target(sweep, scale, t, "ArrowRight", s.max()) == \
+            distinct[distinct > t][0]
+        assert key_target(sweep, scale, t, "ArrowUp", s.max()) == \
+            distinct[distinct > t][0]
+        assert key_target(sweep, scale, t, "ArrowLeft", s.max()) == \
+            distinct[distinct < t][-1]
+        up = key_target(sweep, scale, t, "PageUp", s.max())
+        assert share(up) <= share(t) - PAGE_SHARE < share(distinct[distinct < up][-1])
+        down = key_target(sweep, scale, t, "PageDown", s.max())
+        above = distinct[distinct > down][0]
+        assert share(down) >= share(t) + PAGE_SHARE > share(above)
+    assert key_target(sweep, scale, 0.5, "Home", s.max()) == distinct[0]
+    # past the highest score (flag no one): just above it, a finite number
+    end = key_target(sweep, scale, 0.5, "End", s.max())
+    assert end == pytest.approx(distinct[-1] + scale.step) and share(end) == 0
+    assert key_target(sweep, scale, float(distinct[-1]), "ArrowRight", s.max()) == end
+    assert key_target(sweep, scale, end, "ArrowRight", s.max()) == end
+    assert key_target(sweep, scale, float(distinct[0]), "ArrowLeft", s.max()) == \
+        distinct[0]
+    with pytest.raises(ValueError):
+        key_target(sweep, scale, 0.5, "<b>Enter</b>", s.max())
+
+
+def test_a_move_leaves_the_decision_figure_unchanged():
+    """The decision chart is the same bytes at every threshold (the browser does
+    not redraw it); the current threshold is the overlay's line, at the threshold."""
+    at = _page()
+    specs, lines = [], []
+    for t in ("0.3", "0.61"):
+        at.text_input(key="thr.number").input(t).run()
+        assert not at.exception
+        specs.append(at.get("plotly_chart")[0].proto.spec)
+        overlay = next(e for e in at.get("bidi_component")
+                       if e.proto.component_name == "loss_lab_chart_overlay")
+        lines.append(json.loads(overlay.proto.json))
+    assert specs[0] == specs[1]
+    assert '"current"' not in specs[0] and '"recommended"' in specs[0]
+    for got, t in zip(lines, (0.3, 0.61), strict=True):
+        assert got["target"] == "thr.fig_decision"
+        # one segment on each panel, at the threshold
+        assert [(m["kind"], m["x"], m["xaxis"]) for m in got["marks"]] == [
+            ("vline", t, "x"), ("vline", t, "x2")]
+    help_text = at.slider(key="thr.slider").help
+    assert "next distinct score" in help_text and "1%" in help_text

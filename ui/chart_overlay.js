@@ -22,8 +22,10 @@ const SYMBOLS = {
 let watching = false;
 
 function graph(target) {
-  // CSS.escape: a key is a Python identifier-like string, but never trust it
-  const el = document.querySelector(`.st-key-${CSS.escape(target)}`);
+  // the class Streamlit gives a keyed element: every character outside
+  // [a-zA-Z0-9_-] becomes "-" (so "thr.fig_decision" is st-key-thr-fig_decision)
+  const el = document.querySelector(
+    `.st-key-${String(target).trim().replace(/[^a-zA-Z0-9_-]/g, "-")}`);
   const gd = el && el.querySelector(".js-plotly-plot");
   return gd && gd._fullLayout ? gd : null;
 }

@@ -216,6 +216,21 @@ POLICY_NAMES = {"optimum": "cost-optimal threshold", "default": "default thresho
 
 
 @dataclass(frozen=True)
+class ScenarioLine:
+    """One saved scenario in an export: its name (user text), cost matrix, its
+    cost-optimal threshold (validation half) and, on the held-out half, the share
+    flagged, precision, recall and mean cost per case under its own matrix."""
+
+    name: str
+    cost: CostMatrix
+    threshold: float
+    flagged: float
+    precision: float
+    recall: float
+    own_cost: float
+
+
+@dataclass(frozen=True)
 class DecisionFacts:
     """Everything a decision export says, computed once on the page."""
 
@@ -237,6 +252,7 @@ class DecisionFacts:
     saving_band: tuple[float, float]  # per case, vs the default
     default_threshold: float
     split: bool
+    scenarios: tuple[ScenarioLine, ...] = ()
 
     def t(self, value: float) -> str:
         return format_threshold(value, self.digits)
@@ -364,7 +380,30 @@ def decision_memo_text(f: DecisionFacts, metrics: dict[str, dict[str, float]]) -
     for part, mt in metrics.items():
         lines.append(f"| {part} | {mt['precision']:.3f} | {mt['recall']:.3f} | "
                      f"{mt['f1']:.3f} | {mt['flagged']:.1%} |")
+    if f.scenarios:
+        lines += ["", "## Scenarios", "", *_scenario_intro(f), "",
+                  "| scenario | TP | FP | FN | TN | threshold | flagged | precision "
+                  f"| recall | own cost per {per:,} |",
+                  "|---|---:|---:|---:|---:|---|---:|---:|---:|---:|"]
+        lines += ["| " + " | ".join(cells) + " |" for cells in _scenario_cells(f)]
     return "\n".join(lines) + "\n"
+
+
+def _scenario_intro(f: DecisionFacts) -> list[str]:
+    basis = ("held-out half" if f.split else "same rows (too few to hold out)")
+    return [f"Each saved cost matrix's cost-optimal threshold (chosen on the "
+            f"validation half); share flagged, precision, recall and its cost under "
+            f"its own matrix on the {basis}."]
+
+
+def _scenario_cells(f: DecisionFacts) -> list[list[str]]:
+    """One row of text cells per scenario (a "|" in a name would end a Markdown
+    cell, so it is shown as a broken bar)."""
+    return [[short(s.name, 30).replace("|", "\u00a6"),
+             *(f.money(v) for v in (s.cost.tp, s.cost.fp, s.cost.fn, s.cost.tn)),
+             f.t(s.threshold), f"{s.flagged:.1%}", f"{s.precision:.3f}",
+             f"{s.recall:.3f}", f.money(s.own_cost * f.per)]
+            for s in f.scenarios]
 
 
 def decision_report_html(f: DecisionFacts, metrics: dict[str, dict[str, float]],
@@ -384,6 +423,16 @@ def decision_report_html(f: DecisionFacts, metrics: dict[str, dict[str, float]],
     rec = "".join(f"<p id='recommendation'>{e(x)}</p>" if i == 0 else f"<p>{e(x)}</p>"
                   for i, x in enumerate(_recommendation_lines(f)))
     lo, hi = f.saving_band
+    scenarios = ""
+    if f.scenarios:
+        srows = "".join("<tr>" + "".join(f"<td>{e(c)}</td>" for c in cells) + "</tr>"
+                        for cells in _scenario_cells(f))
+        scenarios = (
+            f"<h2>Scenarios</h2><p>{e(_scenario_intro(f)[0])}</p>"
+            "<table id='scenarios'><tr><th>scenario</th><th>TP</th><th>FP</th>"
+            "<th>FN</th><th>TN</th><th>threshold</th><th>flagged</th>"
+            "<th>precision</th><th>recall</th>"
+            f"<th>own cost per {f.per:,}</th></tr>{srows}</table>")
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <title>Decision report: classification threshold</title>
@@ -416,6 +465,7 @@ cases: <span id="interval-low">{lo * f.per:.6g}</span> to
 <h2>At threshold {e(f.t(f.threshold))}</h2>
 <table><tr><th>part</th><th>precision</th><th>recall</th><th>F1</th>
 <th>flagged</th></tr>{mrows}</table>
+{scenarios}
 <h2>Precision, recall, F1 and expected cost</h2>
 {chart}
 </body></html>

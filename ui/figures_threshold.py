@@ -16,6 +16,7 @@ from ui.style import (
     BLUE,
     BLUISH_GREEN,
     ORANGE,
+    REDDISH_PURPLE,
     SKY_BLUE,
     THRESHOLD,
     VERMILLION,
@@ -187,16 +188,19 @@ def _marker_line(fig: go.Figure, x: float, name: str, color: str, dash: str,
 
 def make_decision_figure(
     thresholds, precision, recall, f1, cost, *, recommended: float,
-    current: float, currency: str = "$", per: int = 1000,
+    current: float | None, currency: str = "$", per: int = 1000,
     band: tuple[float, float] | None = None, x_title: str = "threshold",
-    height: int = DECISION_HEIGHT,
+    height: int = DECISION_HEIGHT, x_range: tuple[float, float] | None = None,
 ) -> go.Figure:
     """Precision, recall and F1 over the threshold, the expected cost per ``per``
     cases under them on the same x axis; the recommendation and the current
-    threshold are vertical lines through both (:func:`move_current_line` moves the
-    current one). The money axis starts at 0 and has one tick format."""
+    threshold are vertical lines through both. ``current`` None leaves the current
+    line out (the page draws it over the chart with ``ui.chart_overlay``, so that
+    this figure stays the same while the slider moves); ``x_range`` (the slider's
+    ends) keeps every position of it on the chart. The money axis starts at 0 and
+    has one tick format."""
     t, p, r, f, c = _finite(thresholds, precision, recall, f1, cost)
-    if len(t) > DECISION_POINTS:  # redrawn on every slider move: keep it light
+    if len(t) > DECISION_POINTS:  # keep the browser's first draw light
         keep = np.unique(np.linspace(0, len(t) - 1, DECISION_POINTS).round()
                          .astype(np.int64))
         t, p, r, f, c = (a[keep] for a in (t, p, r, f, c))
@@ -219,27 +223,22 @@ def make_decision_figure(
     if np.isfinite(recommended):
         _marker_line(fig, recommended, "recommended", BLUISH_GREEN, "dash",
                      "recommended")
-    x = current if np.isfinite(current) else (t.max() if t.size else 0.0)
-    _marker_line(fig, x, "current", THRESHOLD, "solid", "current")
+    if current is not None:
+        x = current if np.isfinite(current) else (t.max() if t.size else 0.0)
+        _marker_line(fig, x, "current", THRESHOLD, "solid", "current")
     fig.update_yaxes(range=[0, 1.02], title_text="value", row=1, col=1)
     fig.update_yaxes(rangemode="tozero", tickprefix=currency, tickformat=fmt,
                      title_text=f"cost per {per:,}", row=2, col=1)
     fig = apply_style(fig, height=height)
     fig.update_xaxes(title_text=x_title, row=2, col=1)
+    if x_range is not None:
+        fig.update_xaxes(range=list(x_range))
     fig.update_xaxes(showspikes=True, spikemode="across", spikethickness=1)
     fig.update_layout(margin={"l": 70, "r": 10, "t": 40, "b": 40},
                       hovermode="x unified",
                       legend={"orientation": "h", "yanchor": "bottom", "y": 1.07,
                               "x": 0, "xanchor": "left", "font": {"size": 12},
                               "itemwidth": 30})
-    return fig
-
-
-def move_current_line(fig: go.Figure, x: float) -> go.Figure:
-    """Move the current-threshold line and its label in place."""
-    if np.isfinite(x):
-        fig.update_shapes({"x0": x, "x1": x}, selector={"name": "current"})
-        fig.update_annotations({"x": x}, selector={"name": "current"})
     return fig
 
 
@@ -342,5 +341,41 @@ __all__ = [
     "make_ratio_figure",
     "make_roc_figure",
     "move_current",
-    "move_current_line",
 ]
+
+
+SCENARIO_DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+
+
+def make_scenarios_figure(thresholds, scaled, names, optima, *,
+                          x_title: str = "threshold",
+                          threshold_text=lambda t: f"{t:.4g}") -> go.Figure:
+    """Each scenario's cost curve scaled to its own range (0 at its optimum, 1 at
+    its dearest threshold) on one chart, its optimum marked with a star of its
+    colour; ``names`` are already made safe for Plotly (``ui.format.for_chart``).
+    Colours are the Okabe-Ito palette, each with its own dash as well."""
+    colours = (BLUE, VERMILLION, BLUISH_GREEN, ORANGE, REDDISH_PURPLE, SKY_BLUE)
+    fig = go.Figure()
+    t_all = np.asarray(thresholds, dtype=float)
+    right = float(t_all[np.isfinite(t_all)].max()) if np.isfinite(t_all).any() else 1
+    for i, (curve, name, opt) in enumerate(zip(scaled, names, optima, strict=True)):
+        t, c = _finite(t_all, curve)
+        colour = colours[i % len(colours)]
+        where = ("flag no one" if not np.isfinite(opt)
+                 else f"optimum {threshold_text(opt)}")
+        fig.add_trace(go.Scatter(
+            x=t, y=c, mode="lines", name=f"{name} ({where})", legendgroup=str(i),
+            line={"color": colour, "width": 2.5,
+                  "dash": SCENARIO_DASHES[i % len(SCENARIO_DASHES)]},
+            hovertemplate="threshold %{x:.4g}<br>scaled cost %{y:.3f}"))
+        fig.add_trace(go.Scatter(  # the optimum: a star on the curve's floor
+            x=[opt if np.isfinite(opt) else right], y=[0.0], mode="markers",
+            name=f"{name}: {where}", legendgroup=str(i), showlegend=False,
+            marker={"color": colour, "size": 16, "symbol": "star",
+                    "line": {"color": BLACK, "width": 1}},
+            hovertemplate=f"{where}<extra></extra>"))
+    fig.update_yaxes(range=[-0.05, 1.05])
+    fig = apply_style(fig, title="Cost curves, each scaled to its range",
+                      x_title=x_title, y_title="scaled cost (0 best, 1 worst)",
+                      height=HEIGHT + 60)
+    return _legend_below(fig)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ui.state import Model, choice, flag, number, span, text
+from ui.state import Model, choice, flag, number, records, span, text
 
 MAX_FILE_NAME = 120  # characters of an uploaded file's name kept for the URL
 MAX_COLUMN_NAME = 120
@@ -154,15 +154,23 @@ class TrainedScores:
 # ---------------------------------------------------------------------- threshold
 SOURCES = ("builtin", "trained", "upload", "warehouse")
 PER_CHOICES = (1, 100, 1_000, 10_000, 100_000, 1_000_000)
-VIEWS = ("threshold", "uncertainty", "calibration", "method", "export", "segments")
+VIEWS = ("threshold", "scenarios", "uncertainty", "calibration", "method", "export",
+         "segments")
 MONEY_LIMIT = 1e12
+MAX_SCENARIOS = 6  # named cost matrices kept for comparison
+MAX_SCENARIO_NAME = 30  # characters
+PERIODS = ("day", "week", "month")
+Scenario = tuple[str, float, float, float, float]  # name and TP, FP, FN, TN costs
 
 
 @dataclass(frozen=True)
 class ThresholdState(Model):
     """``threshold`` None is the scale's default (0.5, or 0 for raw scores);
-    ``base_rate`` None means production looks like the data; ``cap`` None means no
-    cap on the share of cases flagged."""
+    ``base_rate`` None means production looks like the data. Capacity: ``cap`` is
+    a cap on the share of cases flagged, ``cap_count`` one of ``cap_count`` cases
+    per ``period`` when ``cap_cases`` arrive per period (it wins when a link holds
+    both); both None is no cap. ``scenarios`` are named cost matrices
+    (``Scenario``), compared on the "scenarios" view."""
 
     KEY = "thr"
     source: str = choice("builtin", SOURCES, param="src")
@@ -175,6 +183,12 @@ class ThresholdState(Model):
     per: int = choice(1_000, PER_CHOICES)
     base_rate: float | None = number(None, 0.001, 0.999, param="base", optional=True)
     cap: float | None = number(None, 0.0, 1.0, param="cap", optional=True)
+    cap_count: float | None = number(None, 0.0, 1e12, param="capn", optional=True)
+    cap_cases: float = number(1000.0, 1.0, 1e12, param="capof")
+    period: str = choice("day", PERIODS)
+    scenarios: tuple[Scenario, ...] = records(
+        columns=4, max_rows=MAX_SCENARIOS, max_name=MAX_SCENARIO_NAME,
+        lo=-MONEY_LIMIT, hi=MONEY_LIMIT, param="sc")
     bins: str = choice("uniform", ("uniform", "quantile"))  # calibration bins
     sigmoid: bool = flag(False)
     curves: bool = flag(False)  # the curves with the threshold marked, under it

@@ -1,8 +1,9 @@
 """Page state: one typed model per page, kept in the session and mirrored in the URL.
 
 A *model* is a frozen dataclass (see ``ui/models.py``) whose fields are declared with
-:func:`choice`, :func:`number`, :func:`flag`, :func:`text` or :func:`span`: each field
-knows its default, what values are valid, and its name in the address bar.
+:func:`choice`, :func:`number`, :func:`flag`, :func:`text`, :func:`span` or
+:func:`records`: each field knows its default, what values are valid, and its name
+in the address bar.
 
 - **Session.** The model lives in ``st.session_state`` under its ``KEY``, the one
   source of truth. Widgets are drawn with ``**bind(Model, "field")``: the widget's key
@@ -49,9 +50,10 @@ M = TypeVar("M", bound="Model")
 
 
 def _meta(default, param: str | None, check: Callable, parse: Callable,
-          show: Callable = str):
+          show: Callable = str, max_chars: int = MAX_PARAM_CHARS):
     return dataclasses.field(default=default, metadata={
-        "param": param, "check": check, "parse": parse, "show": show})
+        "param": param, "check": check, "parse": parse, "show": show,
+        "max_chars": max_chars})
 
 
 def _fmt_number(value) -> str:
@@ -150,6 +152,66 @@ def span(default: tuple[float, float] | None, lo: float, hi: float,
                  lambda v: f"{v[0]:g},{v[1]:g}")
 
 
+_ROW_ESCAPES = (("%", "%25"), (";", "%3B"), (",", "%2C"))
+
+
+def _escape_name(name: str) -> str:
+    for raw, escaped in _ROW_ESCAPES:
+        name = name.replace(raw, escaped)
+    return name
+
+
+def _unescape_name(name: str) -> str:
+    if re.search(r"%(?!25|3B|2C)", name):
+        raise ValueError("a stray % in a name")
+    for raw, escaped in reversed(_ROW_ESCAPES):
+        name = name.replace(escaped, raw)
+    return name
+
+
+def records(*, columns: int, max_rows: int, max_name: int, lo: float, hi: float,
+            param: str | None = None):
+    """A short list of named rows, ``((name, v1, ..., v_columns), ...)``: at most
+    ``max_rows``; each name non-empty text of at most ``max_name`` characters
+    (spaces collapsed, no control characters) and unique; each value a finite
+    number in [lo, hi]. The URL holds ``name,v1,...;name,v1,...`` with ``%``,
+    ``,`` and ``;`` in names escaped (``%25``, ``%2C``, ``%3B``)."""
+
+    name_ok = text("", max_name).metadata["check"]
+    value_ok = number(0.0, lo, hi).metadata["check"]
+
+    def check(value):
+        if not isinstance(value, tuple | list) or len(value) > max_rows:
+            raise ValueError(f"not a list of at most {max_rows} rows")
+        out, seen = [], set()
+        for row in value:
+            if not isinstance(row, tuple | list) or len(row) != columns + 1:
+                raise ValueError(f"a row is not a name and {columns} numbers")
+            name = " ".join(name_ok(row[0]).split())
+            if not name:
+                raise ValueError("a row has no name")
+            if name in seen:
+                raise ValueError("two rows have the same name")
+            seen.add(name)
+            out.append((name, *(value_ok(v) for v in row[1:])))
+        return tuple(out)
+
+    def parse(raw: str):
+        if not raw:
+            return ()
+        rows = [part.split(",") for part in raw.split(";")]
+        return check([(_unescape_name(r[0]), *(float(v) for v in r[1:]))
+                      for r in rows])
+
+    def show(value) -> str:
+        return ";".join(",".join([_escape_name(row[0]),
+                                  *(_fmt_number(v) for v in row[1:])])
+                        for row in value)
+
+    longest = max_rows * (3 * max_name + columns * 26)  # escapes and 17-digit floats
+    return _meta((), param, check, parse, show, max_chars=longest)
+
+
 # ---------------------------------------------------------------------------------
 # Models
 # ---------------------------------------------------------------------------------
@@ -195,7 +257,8 @@ class Model:
             raw = params[name]
             raw = raw[-1] if isinstance(raw, list | tuple) else raw
             try:
-                if not isinstance(raw, str) or len(raw) > MAX_PARAM_CHARS:
+                if (not isinstance(raw, str)
+                        or len(raw) > f.metadata["max_chars"]):
                     raise ValueError("too long")
                 values[f.name] = f.metadata["parse"](raw)
             except (TypeError, ValueError, KeyError, OverflowError):

@@ -45,16 +45,21 @@ from core.scored import (
 from core.thresholds import (
     Capacity,
     Recommendation,
+    Scenarios,
     average_precision,
     best_under_capacity,
+    compare_scenarios,
+    neighbour_score,
     optimum_by_ratio,
     recommend,
     reweight_sweep,
     roc_auc,
     sample_prevalence,
+    scaled_cost,
+    step_by_share,
 )
 from ui import state
-from ui.format import format_threshold
+from ui.format import format_threshold, short
 from ui.memo import Memo, digest, memo
 from ui.models import MAX_COLUMN_NAME, MAX_FILE_NAME, ThresholdState, TrainedScores
 from ui.sidebar import OWN_DATA, Chosen
@@ -362,6 +367,32 @@ def make_scale(scores: np.ndarray) -> Scale:
     return Scale(lo, hi, (hi - lo) / SLIDER_STEPS, default, digits)
 
 
+PAGE_SHARE = 0.01  # Page Up/Down: the share of cases flagged moves by 1 point
+
+
+def key_target(sweep: core.Sweep, scale: Scale, t: float, key: str,
+               top: float) -> float:
+    """Where a key pressed on the threshold slider moves the threshold ``t``: the
+    arrows to the next distinct score of the sweep (up: higher), Page Up/Down to
+    the nearest score that flags about ``PAGE_SHARE`` fewer/more of the cases,
+    Home to the lowest score (flag everyone), End past the highest (flag no one,
+    written as ``top`` + one slider step, ``top`` the highest score). Binary
+    searches on the sweep: no work in the data's length."""
+    if key in ("ArrowRight", "ArrowUp"):
+        new = neighbour_score(sweep, t, up=True)
+    elif key in ("ArrowLeft", "ArrowDown"):
+        new = neighbour_score(sweep, t, up=False)
+    elif key in ("PageUp", "PageDown"):
+        new = step_by_share(sweep, t, PAGE_SHARE if key == "PageDown" else -PAGE_SHARE)
+    elif key == "Home":
+        new = float(sweep.thresholds[-1])
+    elif key == "End":
+        new = math.inf
+    else:
+        raise ValueError(f"not a slider key: {short(key, 20)}")
+    return new if math.isfinite(new) else max(top, scale.lo) + scale.step
+
+
 @dataclass(frozen=True)
 class Analysis:
     """The rows split into a validation part (to choose the threshold) and a
@@ -498,3 +529,32 @@ def calibration(sess: ThresholdSession, scores: Scores,
 def scale(sess: ThresholdSession, scores: Scores) -> Scale:
     return sess.small.get(("scale", scores.key),
                           lambda: make_scale(scores.rows.scores))
+
+
+@dataclass(frozen=True)
+class ScenarioResults:
+    """Named cost matrices compared: each one's optimum on the validation half, and
+    every cost, share and rate at those optima on the held-out half
+    (``core.thresholds.Scenarios``); each cost curve on the validation half scaled
+    to its own range (0 at its optimum, 1 at its dearest threshold), downsampled
+    for the chart with every optimum's own row kept."""
+
+    compared: Scenarios
+    thresholds: np.ndarray  # the chart's x (the +inf row dropped by the figure)
+    scaled: tuple[np.ndarray, ...]  # one curve per scenario
+
+
+def _scenarios(analysis: Analysis, costs: tuple[core.CostMatrix, ...]
+               ) -> ScenarioResults:
+    val = analysis.val
+    compared = compare_scenarios(val, analysis.test, list(costs))
+    idx = plot_rows(len(val.thresholds), MAX_PLOT_POINTS)
+    idx = np.union1d(idx, [val.index_at(t) for t in compared.thresholds])
+    return ScenarioResults(compared, val.thresholds[idx],
+                           tuple(scaled_cost(val, c)[idx] for c in costs))
+
+
+def scenarios(sess: ThresholdSession, analysis: Analysis,
+              costs: tuple[core.CostMatrix, ...]) -> ScenarioResults:
+    return sess.small.get(("scenarios", analysis.key, costs),
+                          lambda: _scenarios(analysis, costs))

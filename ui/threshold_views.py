@@ -25,14 +25,17 @@ from core.calibration import Calibration
 from core.thresholds import (
     Capacity,
     Recommendation,
+    capacity_share,
     cost_at,
     cost_ratio,
     sample_prevalence,
 )
 from ui import state, warehouse
 from ui import threshold_data as data
+from ui.chart_overlay import Line, overlay
 from ui.exports import (
     DecisionFacts,
+    ScenarioLine,
     content_sha256,
     decision_csv,
     decision_memo_text,
@@ -46,11 +49,12 @@ from ui.figures_threshold import (
     make_ratio_figure,
     make_roc_figure,
     move_current,
-    move_current_line,
 )
 from ui.format import money, plain, short
-from ui.models import PER_CHOICES, ThresholdState
+from ui.models import PER_CHOICES, PERIODS, ThresholdState
 from ui.sidebar import Chosen
+from ui.slider_keys import slider_keys
+from ui.style import THRESHOLD
 from ui.threshold_data import Analysis, Curves, Scale, Scores, ThresholdSession
 
 CONFIG = {"displaylogo": False}
@@ -62,6 +66,7 @@ SOURCE_NAMES = {
 }
 VIEW_NAMES = {
     "threshold": "Decide",
+    "scenarios": "Scenarios",
     "uncertainty": "How sure",
     "calibration": "Calibration",
     "method": "Method",
@@ -69,6 +74,7 @@ VIEW_NAMES = {
     "segments": "Segments",
 }
 SLIDER_KEY, NUMBER_KEY = "thr.slider", "thr.number"
+DECISION_KEY = "thr.fig_decision"
 
 
 @dataclass(frozen=True)
@@ -313,32 +319,83 @@ def _on_base_toggle(sample_p: float) -> None:
 
 def _on_cap_toggle() -> None:
     on = st.session_state["thr.cap_on"]
-    state.update(ThresholdState, cap=0.1 if on else None)
+    state.update(ThresholdState, cap=0.1 if on else None, cap_count=None)
+
+
+CAP_FORMS = {"share": "a share of the cases", "count": "a count per period"}
+
+
+def _on_cap_form() -> None:
+    """Switch between the two forms of the cap, carrying its value over."""
+    view = state.current(ThresholdState)
+    share = cap_share(view)
+    share = 0.1 if share is None else share
+    if st.session_state["thr.cap_by"] == "count":
+        state.update(ThresholdState, cap=None,
+                     cap_count=float(round(share * view.cap_cases)))
+    else:
+        state.update(ThresholdState, cap=share, cap_count=None)
+
+
+def cap_share(view: ThresholdState) -> float | None:
+    """The cap as a share of the cases flagged (None: no cap). A count per period
+    is that count over the cases arriving per period (``capacity_share``)."""
+    if view.cap_count is not None:
+        return capacity_share(view.cap_count, view.cap_cases)
+    return view.cap
 
 
 def capacity_input(view: ThresholdState, show: bool) -> None:
     if not show:
         return
     st.markdown("**Capacity**")
-    _seed("thr.cap_on", view.cap is not None)
-    st.checkbox("Cap the share of cases flagged", key="thr.cap_on",
+    _seed("thr.cap_on", cap_share(view) is not None)
+    st.checkbox("Cap the cases flagged", key="thr.cap_on",
                 on_change=_on_cap_toggle)
-    if view.cap is not None:
+    if cap_share(view) is None:
+        return
+    _seed("thr.cap_by", "count" if view.cap_count is not None else "share")
+    st.radio("Cap as", list(CAP_FORMS), format_func=CAP_FORMS.get, key="thr.cap_by",
+             on_change=_on_cap_form, horizontal=True, label_visibility="collapsed")
+    if view.cap_count is None:
         number_field("Largest share flagged (0 to 1; 0.05 is 5%)", "cap")
+        return
+    st.selectbox("Period", PERIODS, **state.bind(ThresholdState, "period"))
+    per = state.current(ThresholdState).period
+    number_field(f"Cases the team can review per {per}", "cap_count")
+    number_field(f"Cases arriving per {per}", "cap_cases")
 
 
-def capacity_note(cap: Capacity, scale: Scale, cash: Money) -> None:
+def _cap_words(cap: Capacity, view: ThresholdState | None) -> tuple[str, str]:
+    """(the cap, what the capped threshold flags) in words: a share, or a count
+    per period."""
+    if view is None or view.cap_count is None:
+        return f"flag at most {cap.max_share:.1%} of cases", f"{cap.flagged:.1%}"
+    n, of, per = view.cap_count, view.cap_cases, view.period
+    return (f"review at most {_count(n)} of the {_count(of)} cases arriving per "
+            f"{per} ({cap.max_share:.1%})",
+            f"{cap.flagged:.1%}, about {_count(cap.flagged * of, 1)} a {per}")
+
+
+def _count(v: float, decimals: int = 2) -> str:
+    """A count of cases: ``1,234``, ``12.5``; no exponent at any size."""
+    return f"{v:,.{decimals}f}".rstrip("0").rstrip(".")
+
+
+def capacity_note(cap: Capacity, scale: Scale, cash: Money,
+                  view: ThresholdState | None = None) -> None:
     """What the cap allows and what it costs, on the validation half where the
-    threshold is chosen."""
+    threshold is chosen; in the cap's own form (``view``: a count per period)."""
     per = cash.per
+    allowed, flags = _cap_words(cap, view)
     if not cap.binding:
         st.info(f"Capacity: the cost-optimal threshold {scale.text(cap.optimum)} "
-                f"already flags at most {cap.max_share:.1%} of cases: the cap costs "
-                "nothing.", icon=":material/inventory:")
+                f"already fits ({plain(allowed)}): the cap costs nothing.",
+                icon=":material/inventory:")
         return
     st.warning(
-        f"Capacity: to flag at most {cap.max_share:.1%} of cases, use "
-        f"**{scale.text(cap.threshold)}** (flags {cap.flagged:.1%}). It costs "
+        f"Capacity: to {plain(allowed)}, use "
+        f"**{scale.text(cap.threshold)}** (flags {plain(flags)}). It costs "
         f"{cash.md(cap.cost * per)} per {per:,} cases against "
         f"{cash.md(cap.optimum_cost * per)} at the unconstrained optimum "
         f"{scale.text(cap.optimum)}: the cap costs **{cash.md(cap.price * per)} per "
@@ -527,6 +584,19 @@ def _on_number(scale: Scale) -> None:
     _show_threshold(scale)  # after the model took (or refused) the typed text
 
 
+def _on_key(scale: Scale, sweep: core.Sweep, top: float, key: str) -> None:
+    t = threshold_of(state.current(ThresholdState), scale)
+    _set_threshold(data.key_target(sweep, scale, t, key, top), scale)
+
+
+SLIDER_HELP = (
+    "Keys on the slider: the arrows move to the next distinct score (the next "
+    "threshold that changes a decision), Page Up / Page Down to the nearest score "
+    f"that flags about {data.PAGE_SHARE:.0%} fewer / more of the cases, Home to the "
+    "lowest score (flag everyone), End past the highest (flag no one). The exact "
+    "value is in the box below.")
+
+
 def _to_recommendation(scale: Scale, optimum: float, top: float) -> None:
     # +inf (flag no one) becomes a value just above the highest score
     _set_threshold(optimum if np.isfinite(optimum) else top + scale.step, scale)
@@ -552,7 +622,7 @@ def threshold_panel(sess: ThresholdSession, panel: Panel) -> None:
     """The decision screen: the cost matrix, the slider and the confusion matrix
     beside one chart of precision, recall, F1 and the expected cost. Reruns alone
     when the threshold moves: lookups (one binary search per part), text and one
-    small figure whose current-threshold line moves; nothing is hashed.
+    line over a figure that does not change; nothing is hashed.
 
     A cost typed here changes everything on the page: the fragment then hands over
     to a full rerun before drawing."""
@@ -575,7 +645,9 @@ def threshold_panel(sess: ThresholdSession, panel: Panel) -> None:
         _seed(SLIDER_KEY, scale.snap(t))
         st.slider("Threshold: flag a case when its score is at or above it",
                   scale.lo, scale.hi, step=scale.step, key=SLIDER_KEY,
-                  on_change=_on_slider, args=(scale,), format="%.3f")
+                  on_change=_on_slider, args=(scale,), format="%.3f",
+                  help=SLIDER_HELP)
+        slider_keys(SLIDER_KEY, partial(_on_key, scale, a.val, a.top_score))
         with st.container(horizontal=True, vertical_alignment="bottom",
                           gap="small"):
             number_field("Exact threshold", "threshold", key=NUMBER_KEY,
@@ -589,10 +661,15 @@ def threshold_panel(sess: ThresholdSession, panel: Panel) -> None:
         c = panel.curves
         fig = _figure(sess, "fig_decision", panel, lambda: make_decision_figure(
             c.thresholds, c.precision, c.recall, c.f1, c.cost,
-            recommended=panel.rec.threshold, current=t, currency=panel.cash.currency,
-            per=per, band=panel.band, x_title=panel.x_title))
-        st.plotly_chart(move_current_line(fig, t), key="thr.fig_decision",
-                        config=CONFIG, theme=None)
+            recommended=panel.rec.threshold, current=None,
+            currency=panel.cash.currency, per=per, band=panel.band,
+            x_title=panel.x_title, x_range=(scale.lo, scale.hi)))
+        # the same figure on every move (the browser does not redraw it); the
+        # current threshold is a line drawn over it
+        st.plotly_chart(fig, key=DECISION_KEY, config=CONFIG, theme=None)
+        overlay(DECISION_KEY, lines=[
+            Line(THRESHOLD, x=t, dash="solid", label="current"),
+            Line(THRESHOLD, x=t, xaxis="x2", yaxis="y2", dash="solid")])
         # a stable key: tests and the benchmark read the displayed value here
         with st.container(key="thr_at"):
             st.markdown(table)
@@ -821,7 +898,21 @@ def decision_facts(sess: ThresholdSession, panel: Panel, t: float) -> DecisionFa
         threshold=t, recommendation=panel.rec,
         saving_band=data.saving_band(sess, a, panel.cost, panel.rec,
                                      panel.scale.default),
-        default_threshold=panel.scale.default, split=a.split)
+        default_threshold=panel.scale.default, split=a.split,
+        scenarios=scenario_lines(sess, a, view))
+
+
+def scenario_lines(sess: ThresholdSession, a: Analysis,
+                   view: ThresholdState) -> tuple[ScenarioLine, ...]:
+    """The saved scenarios as the exports list them (none: an empty tuple)."""
+    if not view.scenarios:
+        return ()
+    costs = tuple(core.CostMatrix(*row[1:]) for row in view.scenarios)
+    got = data.scenarios(sess, a, costs).compared
+    return tuple(ScenarioLine(row[0], c, float(got.thresholds[i]),
+                              float(got.flagged[i]), float(got.precision[i]),
+                              float(got.recall[i]), float(got.costs[i, i]))
+                 for i, (row, c) in enumerate(zip(view.scenarios, costs, strict=True)))
 
 
 def _export_metrics(panel: Panel, t: float) -> dict[str, dict[str, float]]:
