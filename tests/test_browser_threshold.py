@@ -123,6 +123,20 @@ def _settings(main):
         has_text="Scores, currency and production base rate").locator("summary")
 
 
+def _upload(page, app_server, path, in_use: str):
+    """Open the page, upload a scored file through its settings, wait until the page
+    says it is in use; the main block is returned."""
+    _open(page, app_server)
+    main = page.get_by_test_id("stMainBlockContainer")
+    _settings(main).click()
+    main.get_by_text("Upload a scored file").click()
+    wait_for_app_run(page)
+    main.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(path))
+    expect(main.get_by_text(in_use)).to_be_visible(timeout=30_000)
+    wait_for_app_run(page)
+    return main
+
+
 def _scored_file(tmp_path, n=5000):
     rng = np.random.default_rng(1)
     y = (rng.random(n) < 0.2).astype(int)
@@ -142,15 +156,7 @@ def _shots(page, name: str) -> None:
 
 def test_settings_last_and_the_link_travels(app_server, page, browser, tmp_path):
     scored = _scored_file(tmp_path)
-    _open(page, app_server)
-    main = page.get_by_test_id("stMainBlockContainer")
-    _settings(main).click()
-    main.get_by_text("Upload a scored file").click()
-    wait_for_app_run(page)
-    main.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(scored))
-    in_use = main.get_by_text("In use: meeting_scores.csv (5,000 rows)")
-    expect(in_use).to_be_visible(timeout=30_000)
-    wait_for_app_run(page)
+    main = _upload(page, app_server, scored, "In use: meeting_scores.csv (5,000 rows)")
     assert_no_exception(page)
     expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
     _type(page, _number(main, "FP: false alarm"), "25")
@@ -361,15 +367,7 @@ def test_segments_view_at_1280x720(app_server, page, tmp_path):
     path.write_text("label,score,region\n" + "\n".join(
         f'{a},{b},"{c}"' for a, b, c in zip(y, s, region, strict=True)))
     page.set_viewport_size({"width": 1280, "height": 720})
-    _open(page, app_server)
-    main = page.get_by_test_id("stMainBlockContainer")
-    _settings(main).click()
-    main.get_by_text("Upload a scored file").click()
-    wait_for_app_run(page)
-    main.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(path))
-    expect(main.get_by_text("In use: regions.csv (4,000 rows)")).to_be_visible(
-        timeout=30_000)
-    wait_for_app_run(page)
+    main = _upload(page, app_server, path, "In use: regions.csv (4,000 rows)")
     box = main.get_by_test_id("stSelectbox").filter(has_text="Segment column")
     option = page.get_by_role("option", name="region", exact=True)
     for _ in range(3):  # a rerun finishing just then can close the list again
@@ -484,15 +482,7 @@ def test_keys_move_to_distinct_scores_and_the_line_follows(app_server, page, tmp
     def share(t):
         return float(np.mean(val.scores >= t))
 
-    _open(page, app_server)
-    main = page.get_by_test_id("stMainBlockContainer")
-    _settings(main).click()
-    main.get_by_text("Upload a scored file").click()
-    wait_for_app_run(page)
-    main.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(path))
-    expect(main.get_by_text("In use: grid_scores.csv (5,970 rows)")).to_be_visible(
-        timeout=30_000)
-    wait_for_app_run(page)
+    main = _upload(page, app_server, path, "In use: grid_scores.csv (5,970 rows)")
     _settings(main).click()
     wait_for_app_run(page)
     assert_no_exception(page)
