@@ -221,6 +221,10 @@ def test_presenting_loss_functions_curves_and_point_controls_fit_1280x720(
     page.screenshot(path=ARTIFACTS / "present_loss_functions_1280x720.png")
     for name, box in boxes.items():
         assert _inside(box, size), (name, box)
+    # the metrics' numbers stay larger than the enlarged body text (its 1.12rem)
+    value_px = page.get_by_test_id("stMetricValue").first.evaluate(
+        "el => parseFloat(getComputedStyle(el.querySelector('p') || el).fontSize)")
+    assert value_px >= 20, value_px
 
 
 def test_presenting_cost_surfaces_both_3d_surfaces_fit_1280x720(app_server, page):

@@ -60,6 +60,7 @@ header[data-testid="stHeader"], [data-testid="stToolbar"],
 _SMALL_SCREENS_CSS = """
 <style>
 [data-testid="stMetricValue"] { font-size: clamp(1.3rem, 2.6vw, 2.25rem); }
+[data-testid="stMetricValue"] p { font-size: inherit !important; }
 [data-testid="stMetricLabel"] *, [data-testid="stWidgetLabel"] * {
   white-space: normal !important;
   overflow: visible !important; text-overflow: clip !important; }
