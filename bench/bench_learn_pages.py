@@ -173,7 +173,6 @@ def main() -> int:
             bare_load = _median_ms(loads["bare"])
             for name in pages:
                 results[f"load {name}"] = (_median_ms(loads[name]), bare_load)
-            print(results, flush=True)
 
             # the bare slider
             _load(page, bare_url, bare_ready)
@@ -189,7 +188,6 @@ def main() -> int:
                             "p = sigmoid(z)", ("lf_curves", "lf_gradient"))
                      for _ in range(args.moves + 1)]
             results["z slider"] = (_median_ms(moves[1:]), bare_move)
-            print(results, flush=True)
 
             # Cost surfaces: the slice slider (default 0.5, step 0.01)
             _load(page, f"{app_url}/cost_surfaces", pages["cost_surfaces"])
