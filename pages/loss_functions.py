@@ -203,7 +203,8 @@ with c2:
     lines.append(f"- **logits space**: {bad_logits} inf/nan out of {len(z_s)} points")
     st.markdown("\n".join(lines))
 st.plotly_chart(stability_figure(label, log_x, wrong_side), key="lf_stability")
-st.caption("Crosses at the top mark the z values where a route returns inf or nan.")
+st.caption("A thick line at the top spans the z values where a route returns inf or "
+           "nan (hover it for the range).")
 st.markdown(f"**The numbers** (true label y = {label}):")
 rows = stability_rows(label)
 st.dataframe(rows, hide_index=True, key="lf_table", height=38 + 35 * len(rows))

@@ -338,8 +338,23 @@ def test_stability_figure_marks_failures():
     }
     fig = figures_loss.make_stability_figure(z, routes, label=1)
     failures = [t for t in fig.data if "inf / nan" in (t.name or "")]
-    assert len(failures) == 1
-    assert len(failures[0].x) == int((~np.isfinite(routes["naive float32"])).sum())
+    assert len(failures) == 1 and failures[0].mode == "lines"
+    # one segment per run (a few points, not one marker per failing z): every
+    # failing z lies on a segment of its kind, every finite z off all of them
+    xs = np.array([np.nan if v is None else v for v in failures[0].x])
+    segments = xs.reshape(-1, 3)
+    assert np.isnan(segments[:, 2]).all()
+    values = routes["naive float32"]
+    on = np.zeros(z.shape, dtype=bool)
+    for (lo, hi, _), run in zip(segments, failures[0].customdata[::3], strict=True):
+        inside = (z >= lo) & (z <= hi)
+        assert (~np.isfinite(values[inside])).all()
+        kind = np.isnan(values[inside])
+        assert kind.all() if run[2] == "nan" else not kind.any()
+        assert (run[0], run[1]) == (z[inside][0], z[inside][-1])
+        on |= inside
+    assert np.array_equal(on, ~np.isfinite(values))
+    assert len(segments) == len(figures_loss.failure_runs(values)) == 2
     assert fig.layout.xaxis.title.text == "logit z"
     _fonts_readable(fig)
 

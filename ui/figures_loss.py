@@ -28,7 +28,7 @@ from ui.style import (
 CONCAVE_COLOUR = "#C0392B"
 UPWARD_SCALE = ("#DCEBF7", "#08306B")
 DOWNWARD_SCALE = ("#FDD0C2", "#99000D")
-FAILURE_SYMBOL = "x"
+FAILURE_WIDTH = 8  # the segments marking where a route gives inf or nan
 SUBTITLE_SIZE = BASE_FONT_SIZE + 2
 
 
@@ -175,6 +175,40 @@ def make_gradient_figure(
     return fig
 
 
+def failure_runs(values: np.ndarray) -> list[tuple[int, int, str]]:
+    """The contiguous runs of ``values`` that are inf or nan, one kind each:
+    ``(first index, last index, "inf" or "nan")``."""
+    kinds = np.where(np.isnan(values), 2, np.where(np.isinf(values), 1, 0))
+    edges = np.flatnonzero(np.diff(kinds)) + 1
+    starts = np.concatenate([[0], edges])
+    ends = np.concatenate([edges - 1, [len(values) - 1]])
+    return [(int(i), int(j), "nan" if kinds[i] == 2 else "inf")
+            for i, j in zip(starts, ends, strict=True) if kinds[i]]
+
+
+def _failure_segments(x: np.ndarray, z: np.ndarray, values: np.ndarray, *,
+                      log_x: bool):
+    """One horizontal segment per run of inf or nan (:func:`failure_runs`), from
+    half way to the finite neighbour before it to half way to the one after it
+    (geometric halves on a log axis), so a single failing point has a length too;
+    ``None`` between segments. Returns the segments' x values and, per vertex, the
+    run's first and last z and its kind (for the hover)."""
+    def half(i: int, k: int) -> float:
+        if log_x:
+            return float(np.sqrt(x[i] * x[k]))
+        return float((x[i] + x[k]) / 2)
+
+    xs, data = [], []
+    last = len(x) - 1
+    for i, j, kind in failure_runs(values):
+        lo = float(x[i]) if i == 0 else half(i - 1, i)
+        hi = float(x[j]) if j == last else half(j, j + 1)
+        run = [float(z[i]), float(z[j]), kind]
+        xs += [lo, hi, None]
+        data += [run, run, [None, None, None]]
+    return xs, data
+
+
 def make_stability_figure(
     z: np.ndarray,
     routes: dict[str, np.ndarray],
@@ -183,7 +217,8 @@ def make_stability_figure(
     log_x: bool = False,
 ) -> go.Figure:
     """Loss of one example by several routes against z; where a route gives inf or
-    nan, an ``x`` is drawn at the top of the plot instead of a line.
+    nan, a thick segment at the top of the plot spans those z instead of a line
+    (one segment per run: a few points, cheap to draw, however many z fail).
 
     ``routes`` maps a legend name to values; names containing ``"naive"`` are drawn
     dashed, the rest solid.
@@ -217,16 +252,16 @@ def make_stability_figure(
             )
         )
         if not finite.all():
-            kinds = np.where(np.isnan(values[~finite]), "nan", "inf")
+            xs, runs = _failure_segments(x_plot, z, values, log_x=log_x)
+            level = top * (1 - 0.04 * k)
             fig.add_trace(
                 go.Scatter(
-                    x=x_plot[~finite],
-                    y=np.full((~finite).sum(), top * (1 - 0.04 * k)),
-                    mode="markers", name=f"{name} gives inf / nan",
-                    marker={"color": colour, "symbol": FAILURE_SYMBOL, "size": 9},
-                    customdata=np.column_stack([z[~finite], kinds]),
-                    hovertemplate=f"{name}<br>z=%{{customdata[0]:.4g}}: "
-                    "%{customdata[1]}<extra></extra>",
+                    x=xs, y=[None if v is None else level for v in xs],
+                    mode="lines", name=f"{name} gives inf / nan",
+                    line={"color": colour, "width": FAILURE_WIDTH},
+                    customdata=runs,
+                    hovertemplate=f"{name}<br>z from %{{customdata[0]:.4g}} to "
+                    "%{customdata[1]:.4g}: %{customdata[2]}<extra></extra>",
                 )
             )
     side = "negative z: " if log_x and np.all(z <= 0) else ""
