@@ -5,14 +5,16 @@ import streamlit as st
 
 from core import slices, surface
 from ui.chart_overlay import Line, overlay
-from ui.figures_loss import (
-    make_contour_pair_figure,
-    make_slice_figure,
-    surface_pair_data,
-)
+from ui.figures_loss import surface_pair_data
 from ui.format import for_chart, plain, short
 from ui.frame import require_frame
-from ui.loss_views import cached_figure, slice_paths, slice_ranges
+from ui.loss_views import (
+    cached_figure,
+    contour_figure,
+    slice_frame,
+    slice_paths,
+    slice_ranges,
+)
 from ui.memo import digest, memo
 from ui.models import CostSurfacesState as State
 from ui.presentation import presenting
@@ -192,8 +194,8 @@ def contours_and_slice() -> None:
     row = round(slice_frac * (len(c) - 1))
     contours = cached_figure(
         "cs.contours_figure", (key, log_z),
-        lambda: make_contour_pair_figure(a, c, J, down, min_points, a_title=a_title,
-                                         c_title=c_title, log_z=log_z),
+        lambda: contour_figure(a, c, J, down, min_points, a_title=a_title,
+                               c_title=c_title, log_z=log_z, shared=data.shared),
         shared=data.shared)
     # the contours stay the same figure wherever the slice is (the browser does not
     # redraw them); the slice line is drawn over them
@@ -214,7 +216,7 @@ def contours_and_slice() -> None:
     # slice's curves are drawn over it
     frame = cached_figure(
         "cs.slice_figure", (key, a_title),
-        lambda: make_slice_figure(a, slice_ranges(J, step), a_title=a_title),
+        lambda: slice_frame(a, slice_ranges(J, step), a_title, shared=data.shared),
         shared=data.shared)
     st.plotly_chart(frame, key="cs_slice")
     overlay("cs_slice", paths=slice_paths(a, costs, second_diff, bends))

@@ -7,6 +7,7 @@ import math
 import re
 
 import numpy as np
+import plotly.graph_objects as go
 import pytest
 from conftest import APP_PATH
 from streamlit.testing.v1 import AppTest
@@ -468,6 +469,23 @@ def test_contours_have_colour_bars_and_a_see_through_tint():
     order = [t.type for t in fig.data if t.type in ("heatmap", "contour")]
     assert order.index("heatmap") < order.index("contour")
     _fonts_readable(fig)
+    # the page's figure: a frame built for another grid (and cached), given this
+    # grid's data, is the same figure, and the frame is left unchanged
+    frame = figures_loss.make_contour_pair_frame(
+        a_title="w", c_title="b", log_z=False, edges=(True, False)).to_dict()
+    kept = json.dumps(frame, default=str)
+    for log_z in (False, True):
+        other = figures_loss.make_contour_pair_frame(
+            a_title="w", c_title="b", log_z=log_z, edges=(True, False)).to_dict()
+        got = figures_loss.with_contour_data(other, a, c, J, down, minima,
+                                             log_z=log_z)
+        want = figures_loss.make_contour_pair_figure(
+            a, c, J, down, minima, a_title="w", c_title="b", log_z=log_z)
+        assert go.Figure(got).to_json() == want.to_json()
+    figures_loss.with_contour_data(frame, a, c, J, down, minima, log_z=False)
+    assert json.dumps(frame, default=str) == kept
+    star = next(t for t in want.data if t.name == "grid minimum")
+    assert list(star.customdata) == [minima["mse"][2]] and star.x == (0.0,)
 
 
 def test_the_moving_points_are_overlay_marks_on_their_panel():
@@ -533,6 +551,16 @@ def test_the_slice_frame_holds_every_slice_and_its_paths_land_on_their_panels():
             assert y_axis.domain[1] <= ty <= y_axis.domain[1] + 0.1, title
         assert lo < 0 < hi
     assert fig.layout.yaxis.title.text == "cost J"
+    # a frame built for another grid, given this grid's ranges, is this frame
+    other = np.linspace(-2, 3, 11)
+    J_other = {loss: core.cost_surface(ds.X[:, 0], ds.y, other, c, loss)
+               for loss in ("mse", "log")}
+    old = figures_loss.make_slice_figure(
+        other, loss_views.slice_ranges(J_other, float(other[1] - other[0])),
+        a_title="w").to_dict()
+    assert figures_loss.with_slice_ranges(
+        old, a, loss_views.slice_ranges(J, step)) == fig.to_dict()
+    assert old["layout"]["xaxis"]["range"] == [-2, 3]  # the cached frame unchanged
 
     row = 4
     costs = {loss: J[loss][row] for loss in J}

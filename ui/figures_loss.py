@@ -316,6 +316,121 @@ def surface_pair_data(a_values, c_values, surfaces, downward, minima, *, a_title
             "panels": panels, "z_ticks": z_ticks}
 
 
+def contour_edges(downward: dict[str, np.ndarray]) -> tuple[bool, ...]:
+    """Per panel (:data:`SURFACE_ORDER`), whether the downward region has an edge
+    to draw (it covers part of the grid, not none or all of it)."""
+    return tuple(0 < float(np.mean(downward[loss])) < 1 for loss, _ in SURFACE_ORDER)
+
+
+def make_contour_pair_frame(*, a_title: str, c_title: str, log_z: bool,
+                            edges: tuple[bool, ...]) -> go.Figure:
+    """The contour pair without its data: panels, traces (MSE on axes ``x``/``y``,
+    log loss on ``x2``/``y2``: the downward tint, the edge of the downward region
+    where ``edges`` says so, the contour lines with their colour bar, the grid
+    minimum), legend and titles. Everything here depends on the titles, ``log_z``
+    and ``edges`` only, so it can be built once and given each grid's data by
+    :func:`with_contour_data` (building it is most of the cost: about 60 ms of
+    Plotly's Python, whatever the grid)."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=[t for _, t in SURFACE_ORDER],
+                        horizontal_spacing=0.14)
+    for col, ((_, name), edge) in enumerate(zip(SURFACE_ORDER, edges,
+                                                   strict=True), start=1):
+        # a faint tint under the contour lines, and the region's edge in red
+        fig.add_trace(
+            go.Heatmap(
+                showscale=False, hoverinfo="skip",
+                colorscale=[[0, "rgba(192,57,43,0.13)"], [1, "rgba(192,57,43,0.13)"]],
+                name="curves downward", showlegend=col == 1,
+            ),
+            row=1, col=col,
+        )
+        if edge:
+            fig.add_trace(
+                go.Contour(
+                    showscale=False,
+                    contours={"start": 0.5, "end": 0.5, "size": 1,
+                              "coloring": "none"},
+                    line={"color": CONCAVE_COLOUR, "width": 2.5}, hoverinfo="skip",
+                    name="edge of the downward region", showlegend=col == 1,
+                ),
+                row=1, col=col,
+            )
+        fig.add_trace(
+            go.Contour(
+                ncontours=15,
+                colorscale="Blues", reversescale=True, showscale=True,
+                colorbar={"title": {"text": "log10 J" if log_z else "J",
+                                    "side": "top"},
+                          "x": 0.455 if col == 1 else 1.0, "len": 0.85,
+                          "thickness": 14, "tickfont": {"size": BASE_FONT_SIZE - 2}},
+                # no labels on the lines: plotly.js places them on every redraw
+                # (seconds on a 101 x 101 grid); the colour bar reads the levels
+                contours={"coloring": "lines"},
+                line={"width": 1.5},
+                name=name,
+                hovertemplate=f"{a_title}=%{{x:.4g}}<br>{c_title}=%{{y:.4g}}<br>"
+                + ("J=%{customdata:.5g}" if log_z else "J=%{z:.5g}")
+                + f"<extra>{name}</extra>",
+                showlegend=False,
+            ),
+            row=1, col=col,
+        )
+        fig.add_trace(
+            go.Scatter(
+                mode="markers", name="grid minimum",
+                marker={"symbol": "star", "size": 18, "color": "#F0E442",
+                        "line": {"color": BLACK, "width": 1.5}},
+                showlegend=col == 1,
+                hovertemplate=f"minimum<br>{a_title}=%{{x:.4g}}<br>"
+                f"{c_title}=%{{y:.4g}}<br>J=%{{customdata:.5g}}<extra></extra>",
+            ),
+            row=1, col=col,
+        )
+    fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name="slice below",
+                             line={"color": BLACK, "width": 2, "dash": "dash"},
+                             hoverinfo="skip"), row=1, col=1)
+    fig = apply_style(fig, x_title=a_title, y_title=c_title, height=480)
+    fig.update_layout(legend={"orientation": "h", "y": -0.2, "x": 0},
+                      margin={"t": 60, "b": 110})
+    _subplot_titles(fig)
+    return fig
+
+
+def with_contour_data(frame: dict, a_values: np.ndarray, c_values: np.ndarray,
+                      surfaces: dict[str, np.ndarray],
+                      downward: dict[str, np.ndarray],
+                      minima: dict[str, tuple[float, float, float]], *,
+                      log_z: bool) -> dict:
+    """A copy of the dict of a :func:`make_contour_pair_frame` (made with this
+    ``log_z`` and ``contour_edges(downward)``) holding this grid: each trace's
+    arrays, the minima and the axis ranges. The frame itself is left unchanged."""
+    panel = {"x": "mse", "x2": "log"}
+    data = []
+    for trace in frame["data"]:
+        loss = panel[trace.get("xaxis", "x")]
+        grid = {"x": a_values, "y": c_values}
+        if trace["type"] == "heatmap":
+            trace = {**trace, **grid, "z": np.where(downward[loss], 1.0, np.nan)}
+        elif trace["type"] == "contour" and trace.get("showscale") is False:
+            trace = {**trace, **grid, "z": downward[loss].astype(float)}
+        elif trace["type"] == "contour":
+            J = surfaces[loss]
+            shown = np.log10(np.maximum(J, 1e-300)) if log_z else J
+            trace = {**trace, **grid, "z": shown}
+            if log_z:
+                trace["customdata"] = J
+        elif trace.get("name") == "grid minimum":
+            a, c, j = minima[loss]
+            trace = {**trace, "x": [a], "y": [c], "customdata": [j]}
+        data.append(trace)
+    layout = dict(frame["layout"])
+    for axis, values in (("xaxis", a_values), ("xaxis2", a_values),
+                         ("yaxis", c_values), ("yaxis2", c_values)):
+        layout[axis] = {**layout.get(axis, {}),
+                        "range": [float(values[0]), float(values[-1])]}
+    return {**frame, "data": data, "layout": layout}
+
+
 def make_contour_pair_figure(
     a_values: np.ndarray,
     c_values: np.ndarray,
@@ -330,77 +445,11 @@ def make_contour_pair_figure(
     """Contour views of the two surfaces (MSE on axes ``x``/``y``, log loss on
     ``x2``/``y2``), downward-bending cells tinted red, minima starred; the slice
     line only in the legend (the page draws it over the chart, so the figure stays
-    the same wherever the slice is)."""
-    order = (("mse", "Squared error (MSE) with sigmoid"), ("log", "Log loss"))
-    fig = make_subplots(rows=1, cols=2, subplot_titles=[t for _, t in order],
-                        horizontal_spacing=0.14)
-    for col, (loss, name) in enumerate(order, start=1):
-        J = surfaces[loss]
-        shown = np.log10(np.maximum(J, 1e-300)) if log_z else J
-        down = downward[loss].astype(float)
-        # a faint tint under the contour lines, and the region's edge in red
-        fig.add_trace(
-            go.Heatmap(
-                x=a_values, y=c_values, z=np.where(down > 0, 1.0, np.nan),
-                showscale=False, hoverinfo="skip",
-                colorscale=[[0, "rgba(192,57,43,0.13)"], [1, "rgba(192,57,43,0.13)"]],
-                name="curves downward", showlegend=col == 1,
-            ),
-            row=1, col=col,
-        )
-        if 0 < down.mean() < 1:
-            fig.add_trace(
-                go.Contour(
-                    x=a_values, y=c_values, z=down, showscale=False,
-                    contours={"start": 0.5, "end": 0.5, "size": 1,
-                              "coloring": "none"},
-                    line={"color": CONCAVE_COLOUR, "width": 2.5}, hoverinfo="skip",
-                    name="edge of the downward region", showlegend=col == 1,
-                ),
-                row=1, col=col,
-            )
-        fig.add_trace(
-            go.Contour(
-                x=a_values, y=c_values, z=shown, ncontours=15,
-                colorscale="Blues", reversescale=True, showscale=True,
-                colorbar={"title": {"text": "log10 J" if log_z else "J",
-                                    "side": "top"},
-                          "x": 0.455 if col == 1 else 1.0, "len": 0.85,
-                          "thickness": 14, "tickfont": {"size": BASE_FONT_SIZE - 2}},
-                # no labels on the lines: plotly.js places them on every redraw
-                # (seconds on a 101 x 101 grid); the colour bar reads the levels
-                contours={"coloring": "lines"},
-                line={"width": 1.5},
-                name=name, customdata=J if log_z else None,
-                hovertemplate=f"{a_title}=%{{x:.4g}}<br>{c_title}=%{{y:.4g}}<br>"
-                + ("J=%{customdata:.5g}" if log_z else "J=%{z:.5g}")
-                + f"<extra>{name}</extra>",
-                showlegend=False,
-            ),
-            row=1, col=col,
-        )
-        a, c, j = minima[loss]
-        fig.add_trace(
-            go.Scatter(
-                x=[a], y=[c], mode="markers", name="grid minimum",
-                marker={"symbol": "star", "size": 18, "color": "#F0E442",
-                        "line": {"color": BLACK, "width": 1.5}},
-                showlegend=col == 1,
-                hovertemplate=f"minimum<br>{a_title}=%{{x:.4g}}<br>"
-                f"{c_title}=%{{y:.4g}}<br>J={j:.5g}<extra></extra>",
-            ),
-            row=1, col=col,
-        )
-    fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name="slice below",
-                             line={"color": BLACK, "width": 2, "dash": "dash"},
-                             hoverinfo="skip"), row=1, col=1)
-    fig = apply_style(fig, x_title=a_title, y_title=c_title, height=480)
-    fig.update_layout(legend={"orientation": "h", "y": -0.2, "x": 0},
-                      margin={"t": 60, "b": 110})
-    fig.update_xaxes(range=[a_values[0], a_values[-1]])
-    fig.update_yaxes(range=[c_values[0], c_values[-1]])
-    _subplot_titles(fig)
-    return fig
+    the same wherever the slice is). Its frame and its data, joined."""
+    frame = make_contour_pair_frame(a_title=a_title, c_title=c_title, log_z=log_z,
+                                    edges=contour_edges(downward))
+    return go.Figure(with_contour_data(frame.to_dict(), a_values, c_values,
+                                       surfaces, downward, minima, log_z=log_z))
 
 
 SLICE_ORDER = (("mse", MSE, "MSE"), ("log", LOG, "log loss"))
@@ -454,6 +503,21 @@ def make_slice_figure(
                       margin={"t": 60, "b": 130})
     _subplot_titles(fig)
     return fig
+
+
+def with_slice_ranges(spec: dict, a_values: np.ndarray, ranges) -> dict:
+    """A copy of the dict of a :func:`make_slice_figure` frame with the ranges of
+    another grid (``a_values`` and ``ranges`` as there): everything else in the
+    frame depends on the axis title only, so a new grid need not rebuild it
+    (building it costs about 80 ms of Plotly's Python; this, microseconds)."""
+    layout = dict(spec["layout"])
+    x_range = [float(a_values[0]), float(a_values[-1])]
+    for loss, axes in SLICE_AXES.items():
+        for (x, y), y_range in zip(axes, ranges[loss], strict=True):
+            for name, value in ((f"xaxis{x[1:]}", x_range), (f"yaxis{y[1:]}",
+                                                             list(y_range))):
+                layout[name] = {**layout.get(name, {}), "range": value}
+    return {**spec, "layout": layout}
 
 
 # ---------------------------------------------------------------------------

@@ -17,8 +17,13 @@ from ui.figures_loss import (
     CONCAVE_COLOUR,
     SLICE_AXES,
     SLICE_ORDER,
+    contour_edges,
     curve_axes,
+    make_contour_pair_frame,
+    make_slice_figure,
     make_stability_figure,
+    with_contour_data,
+    with_slice_ranges,
 )
 from ui.memo import memo
 from ui.style import LOG, MSE
@@ -135,6 +140,31 @@ def slice_ranges(J: dict[str, np.ndarray], step: float):
         ranges[loss] = (_padded(float(costs.min()), float(costs.max())),
                         _padded(float(second.min()), float(second.max()), zero=True))
     return ranges
+
+
+def contour_figure(a, c, J, down, minima, *, a_title: str, c_title: str,
+                   log_z: bool, shared: bool) -> go.Figure:
+    """The contour pair of this grid: its frame built once per titles, ``log_z``
+    and which panels have a downward edge (a dict, in the session unless
+    ``shared``), given this grid's data, so a new range does not rebuild it."""
+    edges = contour_edges(down)
+    frame = memo("cs.contour_frame", (a_title, c_title, log_z, edges),
+                 lambda: make_contour_pair_frame(a_title=a_title, c_title=c_title,
+                                                 log_z=log_z, edges=edges).to_dict(),
+                 shared=shared)
+    return go.Figure(with_contour_data(frame, a, c, J, down, minima, log_z=log_z),
+                     _validate=False)
+
+
+def slice_frame(a, ranges, a_title: str, *, shared: bool) -> go.Figure:
+    """The slice figure's frame for the grid ``a`` with ``ranges``
+    (:func:`slice_ranges`): its structure is built once per axis title (kept as a
+    dict, in the session unless ``shared``) and given this grid's ranges, so a
+    new w range does not rebuild it."""
+    spec = memo("cs.slice_frame", a_title,
+                lambda: make_slice_figure(a, ranges, a_title=a_title).to_dict(),
+                shared=shared)
+    return go.Figure(with_slice_ranges(spec, a, ranges), _validate=False)
 
 
 def slice_paths(a, costs, second, bends) -> list[Path]:
