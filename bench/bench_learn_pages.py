@@ -1,9 +1,11 @@
-"""Warm load and repaint times of the two Learn pages (Loss functions, Cost
-surfaces) against a bare one-slider Streamlit app, in Debian's Chromium via
-Playwright, both servers running side by side in the same run.
+"""Warm load times of every page, and repaint times of the two Learn pages (Loss
+functions, Cost surfaces), against a bare one-slider Streamlit app, in Debian's
+Chromium via Playwright, both servers running side by side in the same run.
 
-- warm page load: ``page.goto`` of the page (after the server has served it once)
-  until the app is idle and its charts are drawn; against the bare app's load;
+- warm page load of each page in ``PAGES``: ``page.goto`` of the page from a blank
+  page (after the server has served it once) until the app is idle and its charts
+  are drawn (each Plotly chart's traces, the surface pair); against the bare
+  app's load, timed the same way;
 - Cost surfaces: the slice slider moved one step (ArrowRight) until its heading
   shows the new position and the slice line and the slice are redrawn; a
   w-range change (the first range slider's upper thumb one step) at 101 x 101
@@ -51,16 +53,30 @@ SHOWS_JS = """([selector, text]) => {
     .some(el => el.textContent.includes(text));
 }"""
 
-# idle, `count` Plotly charts have drawn (an SVG each) and, with `surfaces`, the
-# surface pair (ui/surface_chart.js) has drawn the data it was last given
+# idle, `count` Plotly charts have drawn (traces in their SVG: scatter lines,
+# heatmaps, contours) and, with `surfaces`, the surface pair (ui/surface_chart.js)
+# has drawn the data it was last given
 CHARTS_JS = """([count, surfaces]) => {
   const app = document.querySelector('[data-testid="stApp"]');
   if (!app || app.dataset.testScriptState !== 'notRunning') return false;
-  const charts = document.querySelectorAll('[data-testid="stPlotlyChart"] .main-svg');
+  const drawn = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+    .filter(c => c.querySelector('.main-svg g.trace, .main-svg g.hm')).length;
   const pair = document.querySelector('.ll-surfaces');
-  return charts.length >= count
+  return drawn >= count
     && (!surfaces || (!!pair && pair.dataset.drawn === pair.dataset.version));
 }"""
+
+# Every page of the app at its defaults (its path, its Plotly charts, whether it
+# draws the surface pair), in navigation order. The Training page's live chart
+# shows once a run starts; before, the page draws its data as a Plotly chart.
+PAGES = {
+    "home": ("", 1, False),
+    "loss_functions": ("loss_functions", 3, False),
+    "cost_surfaces": ("cost_surfaces", 2, True),
+    "walk": ("walk", 1, False),
+    "training": ("training", 1, False),
+    "threshold": ("threshold", 1, False),
+}
 
 
 def _median_ms(times: list[float]) -> float:
@@ -68,6 +84,8 @@ def _median_ms(times: list[float]) -> float:
 
 
 def _load(page: Page, url: str, wait) -> float:
+    """From a blank page, so the time to unload the page before is not counted."""
+    page.goto("about:blank")
     t0 = time.perf_counter()
     page.goto(url)
     wait()
@@ -153,23 +171,24 @@ def main() -> int:
                 page.wait_for_function(SHOWS_JS, arg=[".st-key-bare_at", "At value"],
                                        timeout=120_000)
 
-            def charts(count: int, surfaces: bool = False):
-                return lambda: page.wait_for_function(CHARTS_JS, arg=[count, surfaces],
-                                                      timeout=120_000)
+            def charts(count: int, surfaces: bool):
+                return lambda: page.wait_for_function(
+                    CHARTS_JS, arg=[count, surfaces], timeout=120_000)
 
-            pages = {"loss_functions": charts(3), "cost_surfaces": charts(2, True)}
+            pages = {name: charts(*spec[1:]) for name, spec in PAGES.items()}
+            urls = {name: f"{app_url}/{spec[0]}" for name, spec in PAGES.items()}
             # warm the server: the frame once, then each page once
             page.goto(app_url)
             idle()
             for name, ready in pages.items():
-                _load(page, f"{app_url}/{name}", ready)
+                _load(page, urls[name], ready)
             _load(page, bare_url, bare_ready)
 
             loads = {name: [] for name in (*pages, "bare")}
             for _ in range(args.loads):  # interleaved: a noisy neighbour hurts all
                 loads["bare"].append(_load(page, bare_url, bare_ready))
                 for name, ready in pages.items():
-                    loads[name].append(_load(page, f"{app_url}/{name}", ready))
+                    loads[name].append(_load(page, urls[name], ready))
             bare_load = _median_ms(loads["bare"])
             for name in pages:
                 results[f"load {name}"] = (_median_ms(loads[name]), bare_load)
@@ -214,9 +233,9 @@ def main() -> int:
 
     print(f"load average {os.getloadavg()[0]:.1f} at the end", flush=True)
     failed = False
-    bounds = {"load loss_functions": BOUNDS["load"], "load cost_surfaces":
-              BOUNDS["load"], "z slider": BOUNDS["z"], "slice slider":
-              BOUNDS["slice"], "w range": BOUNDS["w_range"]}
+    bounds = {**{f"load {name}": BOUNDS["load"] for name in PAGES},
+              "z slider": BOUNDS["z"], "slice slider": BOUNDS["slice"],
+              "w range": BOUNDS["w_range"]}
     for name, (x, y) in results.items():
         ratio = x / y
         ok = ratio <= bounds[name]
