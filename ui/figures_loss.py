@@ -246,9 +246,10 @@ def make_stability_figure(
                 x=x_plot, y=shown, mode="lines", name=name,
                 line={"color": colour, "width": 4 if "logits" in name else 2.5,
                       "dash": "dot" if "naive" in name else "solid"},
-                hovertemplate=f"{name}<br>z=%{{customdata:.4g}}<br>"
-                "loss=%{y:.6g}<extra></extra>",
-                customdata=z,
+                # on the log axis x is |z|: the hover reads z from customdata
+                hovertemplate=f"{name}<br>z=%{{{'customdata' if log_x else 'x'}:.4g}}"
+                "<br>loss=%{y:.6g}<extra></extra>",
+                customdata=z if log_x else None,
             )
         )
         if not finite.all():
