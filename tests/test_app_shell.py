@@ -1,7 +1,7 @@
 """The app frame and the shared figure style, without a browser."""
 
 import plotly.graph_objects as go
-from conftest import APP_PATH
+from conftest import APP_PATH, REPO_ROOT
 from streamlit.testing.v1 import AppTest
 
 from ui import style
@@ -62,3 +62,23 @@ def test_palette_is_okabe_ito_with_fixed_meanings():
     assert style.LOG == "#0072B2"
     assert style.MSE == "#D55E00"
     assert len(set(style.PALETTE)) == 8
+
+
+def test_the_slim_template_looks_like_plotly_white_for_every_trace_the_app_draws():
+    import re
+
+    import plotly.io as pio
+
+    white = pio.templates["plotly_white"].to_plotly_json()
+    slim = pio.templates[style.TEMPLATE].to_plotly_json()
+    assert pio.templates.default == style.TEMPLATE
+    # the same cartesian look; only other kinds of subplot dropped
+    assert slim["layout"] == {k: v for k, v in white["layout"].items()
+                              if k not in ("polar", "ternary", "geo")}
+    assert slim["data"] == {k: white["data"][k] for k in style.TRACE_TYPES}
+    # every trace type the app builds has its plotly_white defaults
+    used = set()
+    for path in (REPO_ROOT / "ui").glob("*.py"):
+        used |= {name.lower() for name in re.findall(r"go\.([A-Z][a-z]+)\(",
+                                                     path.read_text())}
+    assert used - {"figure"} <= set(style.TRACE_TYPES), used
