@@ -276,7 +276,10 @@ class CpuCount:
             parent[pid] = int(fields[1])
             seen[pid] = (cmd, (int(fields[11]) + int(fields[12])) / TICKS)
         for pid, (cmd, seconds) in seen.items():
-            kind = self._kind(pid, cmd, parent)
+            # a process keeps the kind it was first seen as: one that has ended
+            # but is not yet reaped (a closed page's renderer) has no command line
+            kind = (self.last[pid][0] if pid in self.last
+                    else self._kind(pid, cmd, parent) if cmd else None)
             if kind is None:
                 continue
             if first:
