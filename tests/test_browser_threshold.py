@@ -534,3 +534,24 @@ def test_keys_move_to_distinct_scores_and_the_line_follows(app_server, page, tmp
         page.evaluate("window.scrollTo(0, 0)")
         page.screenshot(path=ARTIFACTS / f"threshold_keys_{width}x{height}.png")
     assert_no_exception(page)
+
+
+def test_exports_are_made_on_the_click(app_server, page, tmp_path):
+    """The memo and the report are deferred files (made when clicked, not on every
+    run): the browser's download holds the memo previewed on the page."""
+    _open(page, app_server)
+    open_page(page, f"{app_server}/threshold?thr.view=export")
+    main = page.get_by_test_id("stMainBlockContainer")
+    preview = main.get_by_test_id("stCode").inner_text()
+    with page.expect_download() as memo:
+        main.get_by_role("button", name="Decision memo (Markdown)").click()
+    text = (tmp_path / "memo.md")
+    memo.value.save_as(text)
+    assert memo.value.suggested_filename == "decision_memo.md"
+    assert text.read_text().strip() == preview.strip()
+    with page.expect_download() as report:
+        main.get_by_role("button", name="Decision report (HTML)").click()
+    html = tmp_path / "report.html"
+    report.value.save_as(html)
+    assert "<html" in html.read_text()[:500].lower()
+    assert_no_exception(page)

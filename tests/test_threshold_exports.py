@@ -143,3 +143,16 @@ def test_the_page_previews_exactly_the_memo_it_downloads():
     assert "## At threshold 0.37" in preview
     assert re.search(r"Made \d{4}-\d\d-\d\d \d\d:\d\d UTC", preview)
     assert "\\" not in preview
+
+
+def test_every_export_is_made_on_the_click_not_on_every_run():
+    """A file registered on every run is dropped by the next; a browser still
+    drawing the last run then asks for a file already gone (a 404 under load).
+    Deferred files (data as a callable) are made when clicked."""
+    at = AppTest.from_file(APP_PATH, default_timeout=60).run()
+    at.switch_page("pages/threshold.py").run()
+    at.button_group(key="thr.view").set_value("export").run()
+    buttons = at.get("download_button")
+    assert len(buttons) == 3
+    for button in buttons:
+        assert button.proto.deferred_file_id and not button.proto.url

@@ -934,7 +934,8 @@ def _report_figure(panel: Panel, t: float):
 def export_view(sess: ThresholdSession, panel: Panel, t: float) -> None:
     """Three files for threshold ``t`` (the one on the slider): the threshold
     table of both halves (CSV), the memo (Markdown that reads as plain text; the
-    preview below is the file itself) and a self-contained HTML report."""
+    preview below is the file itself) and a self-contained HTML report. Each is
+    made on the click (a deferred file), not registered on every run."""
     facts = decision_facts(sess, panel, t)
     metrics = _export_metrics(panel, t)
     memo = decision_memo_text(facts, metrics)
@@ -951,7 +952,7 @@ def export_view(sess: ThresholdSession, panel: Panel, t: float) -> None:
         file_name="threshold_table.csv", mime="text/csv", key="thr.dl_csv",
         on_click="ignore", icon=":material/table:")
     c2.download_button(
-        "Decision memo (Markdown)", data=memo, file_name="decision_memo.md",
+        "Decision memo (Markdown)", data=lambda: memo, file_name="decision_memo.md",
         mime="text/markdown", key="thr.dl_memo", on_click="ignore",
         icon=":material/description:")
     c3.download_button(

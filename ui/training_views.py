@@ -433,8 +433,12 @@ def download(sess: TrainingSession, data_name: str) -> None:
             metrics=metrics)
     sess.export_json = json.dumps(
         exports if len(exports) > 1 else next(iter(exports.values())), indent=2)
+    export = sess.export_json
+    # made on the click (a deferred file): a file registered on every run is
+    # dropped by the next, and a browser still drawing the last run asked for a
+    # file already gone (a 404 under a classroom's load)
     st.download_button(":material/download: Download the model (JSON)",
-                       sess.export_json, file_name="loss_lab_model.json",
+                       lambda: export, file_name="loss_lab_model.json",
                        mime="application/json", key="tr_download", on_click="ignore",
                        disabled=sess.status == "running")
 
