@@ -131,7 +131,15 @@ STUDENT_JS = r"""(() => {
   const act = async (what, events) => {
     const t0 = performance.now();
     events();
-    await until(() => idleAfter(t0), 'end of a run after ' + what);
+    try {
+      await until(() => idleAfter(t0), 'end of a run after ' + what);
+    } catch (e) {  // say what the page was doing
+      const state = app.getAttribute('data-test-script-state');
+      throw new Error(`${e.message} (state ${state}, `
+        + `${runs.filter((t) => t > t0).length} runs started and `
+        + `${dones.filter((t) => t > t0).length} ended since, skeletons `
+        + `${document.querySelectorAll('[data-testid="stSkeleton"]').length})`);
+    }
     const after = (times) => times.filter((t) => t > t0);
     return [Math.max(...dones) - t0,
             Math.min(...after(dones)) - Math.min(...after(runs))];
@@ -428,6 +436,9 @@ async def session(cdp: Cdp, base: str, i: int, out: dict, sessions: dict,
         sessions[page] = (out, i)
         for method, params in (
                 ("Page.enable", {}), ("Runtime.enable", {}), ("Log.enable", {}),
+                # each student's page behaves as the focused window of their own
+                # laptop (focus events fire; Playwright does the same per page)
+                ("Emulation.setFocusEmulationEnabled", {"enabled": True}),
                 ("Emulation.setDeviceMetricsOverride", {
                     "width": 1300, "height": 900, "deviceScaleFactor": 1,
                     "mobile": False}),
