@@ -128,7 +128,7 @@ STUDENT_JS = r"""(() => {
     && dones.some((t) => t > t0)
     && !document.querySelector('[data-testid="stSkeleton"]');
   // one action: timed from just before its events to the end of the runs it caused
-  const act = async (what, events) => {
+  const act = async (what, events, target) => {
     const t0 = performance.now();
     events();
     try {
@@ -138,7 +138,8 @@ STUDENT_JS = r"""(() => {
       throw new Error(`${e.message} (state ${state}, `
         + `${runs.filter((t) => t > t0).length} runs started and `
         + `${dones.filter((t) => t > t0).length} ended since, skeletons `
-        + `${document.querySelectorAll('[data-testid="stSkeleton"]').length})`);
+        + `${document.querySelectorAll('[data-testid="stSkeleton"]').length}, the `
+        + `element acted on ${target.isConnected ? 'still' : 'no longer'} there)`);
     }
     const after = (times) => times.filter((t) => t > t0);
     return [Math.max(...dones) - t0,
@@ -171,7 +172,7 @@ STUDENT_JS = r"""(() => {
       files.items.add(new File([csv], `student${cfg.index}.csv`, {type: 'text/csv'}));
       input.files = files.files;
       input.dispatchEvent(new Event('change', {bubbles: true}));
-    });
+    }, input);
     const message = [...document.querySelectorAll(
       '[data-testid="stSidebar"] [data-testid="stAlert"]')]
       .map((a) => a.textContent).find((t) => t.includes('rows from')) ?? '(none)';
@@ -188,7 +189,7 @@ STUDENT_JS = r"""(() => {
       setValue(field, cfg.seed);
       field.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', code: 'Enter',
                                                         keyCode: 13, bubbles: true}));
-    });
+    }, field);
     for (let move = 0; move < cfg.moves; move++) {
       await think();
       R.stage = `move ${move + 1}`;
@@ -199,7 +200,7 @@ STUDENT_JS = r"""(() => {
         for (const type of ['keydown', 'keyup'])
           slider.dispatchEvent(new KeyboardEvent(type, {key, code: key,
                                                         bubbles: true}));
-      });
+      }, slider);
       R.repaints.push(repaint);
       R.runs.push(run);
       const shown = [seedField()?.value,
