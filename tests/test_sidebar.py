@@ -339,21 +339,3 @@ def test_the_tumour_set_and_blobs_describe_themselves_once_and_truly():
     assert "nearly linearly separable" not in sidebar.DATASETS["blobs"][2]
     assert "separable" not in sidebar.built_in("blobs", 200, 2.0, 1.0, 0.5,
                                                0).description
-
-
-def test_the_seed_field_draws_without_a_widget_policy_warning(monkeypatch):
-    """The seed's number field takes its value from the session state only (a
-    default value as well made Streamlit log a warning with a stack on the server
-    for every new session), and stays an integer field."""
-    from streamlit.elements.lib import policies
-
-    warned = []
-    monkeypatch.setattr(policies._LOGGER, "warning",
-                        lambda *args, **kwargs: warned.append(args))
-    at = AppTest.from_file(APP_PATH, default_timeout=60)
-    at.query_params["ds.name"] = "moons"
-    at.query_params["ds.seed"] = "7"
-    at.run()
-    field = at.sidebar.number_input[0]
-    assert field.value == 7 and isinstance(field.value, int)
-    assert not warned, warned

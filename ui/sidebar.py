@@ -443,8 +443,9 @@ def render_sidebar() -> None:
             elif control == "seed":
                 # No min or max here: the browser would clamp a typed value to
                 # them silently; the model refuses it and says why instead.
-                st.number_input(f"{label} ({low} to {high:,})", step=step,
-                                **state.bind(DatasetState, control))
+                st.number_input(f"{label} ({low} to {high:,})",
+                                value=getattr(state.current(DatasetState), control),
+                                step=step, **state.bind(DatasetState, control))
             else:
                 st.slider(label, low, high, step=step,
                           **state.bind(DatasetState, control))
