@@ -64,7 +64,7 @@ from collections import Counter
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from harness import CHROMIUM_ARGS, REPO_ROOT, streamlit_process
+from harness import CHROMIUM_ARGS, REPO_ROOT, stop, streamlit_process
 from websockets.asyncio.client import connect
 
 SESSIONS = 30
@@ -397,12 +397,7 @@ async def chromium(profile: Path, out_of: dict):
             finally:
                 reader.cancel()
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
 
 
 def student_config(i: int) -> tuple[str, dict]:
