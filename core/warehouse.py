@@ -191,9 +191,14 @@ class FileSource:
         """The columns' names and DuckDB types, in order, of the file (or of
         ``relation``)."""
         try:
-            rows = self._con.execute(
-                f"DESCRIBE SELECT * FROM {relation or self.relation}")
-            return {r[0]: str(r[1]) for r in rows.fetchall()}
+            # its own cursor: a page's rerun asks for the columns while an
+            # aggregate runs on the connection in another thread, and a statement
+            # on the same connection took the aggregate's result (fetchnumpy gave
+            # None: "'NoneType' object has no attribute 'values'")
+            with self._con.cursor() as cursor:
+                rows = cursor.execute(
+                    f"DESCRIBE SELECT * FROM {relation or self.relation}").fetchall()
+            return {r[0]: str(r[1]) for r in rows}
         except Exception as exc:  # duckdb's errors have no common base we need
             raise DataError(f"DuckDB cannot read this file: {_first_line(exc)}") \
                 from exc

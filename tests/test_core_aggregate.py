@@ -517,3 +517,31 @@ def test_job_reports_progress_and_results():
     gate.set()
     job.wait(5)
     assert job.state == "done" and job.result == 42
+
+
+def test_asking_for_the_columns_while_an_aggregate_runs_does_not_break_it(tmp_path):
+    """A page's rerun asks a file for its columns while the aggregate runs in
+    another thread: each must get its own answer (on one DuckDB connection the
+    second call took the first's result or was refused as busy)."""
+    rng = np.random.default_rng(0)
+    n = 500_000
+    pd.DataFrame({"label": (rng.random(n) < 0.3).astype(int),
+                  "score": rng.random(n)}).to_parquet(tmp_path / "s.parquet")
+    source = FileSource(tmp_path / "s.parquet")
+    done = threading.Event()
+    columns = []
+
+    def ask():
+        while not done.is_set():
+            columns.append(source.columns())
+
+    asker = threading.Thread(target=ask)
+    asker.start()
+    try:
+        totals = [source.aggregate(AggregateQuery(source.relation, "label", "score"))
+                  .total_rows for _ in range(10)]
+    finally:
+        done.set()
+        asker.join()
+    assert totals == [n] * 10
+    assert columns and all(c == ["label", "score"] for c in columns)
