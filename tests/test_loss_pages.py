@@ -454,8 +454,10 @@ def test_contours_have_colour_bars_and_a_see_through_tint():
     down = {"mse": J["mse"] > np.median(J["mse"]), "log": np.zeros_like(J["log"],
                                                                         bool)}
     minima = {loss: (0.0, 0.0, float(J[loss].min())) for loss in J}
-    fig = figures_loss.make_contour_pair_figure(a, c, J, down, minima,
-                                                a_title="w", c_title="b")
+    frame = figures_loss.make_contour_pair_frame(
+        a_title="w", c_title="b", log_z=False, edges=figures_loss.contour_edges(down))
+    fig = go.Figure(figures_loss.with_contour_data(frame.to_dict(), a, c, J, down,
+                                                   minima, log_z=False))
     costs = [t for t in fig.data if t.type == "contour" and t.showscale]
     assert len(costs) == 2
     assert [t.colorbar.title.text for t in costs] == ["J", "J"]
@@ -469,22 +471,28 @@ def test_contours_have_colour_bars_and_a_see_through_tint():
     order = [t.type for t in fig.data if t.type in ("heatmap", "contour")]
     assert order.index("heatmap") < order.index("contour")
     _fonts_readable(fig)
-    # the page's figure: a frame built for another grid (and cached), given this
-    # grid's data, is the same figure, and the frame is left unchanged
+    # the page's figure: a frame built once (and cached) is given each grid's data;
+    # the frame itself is left unchanged
     frame = figures_loss.make_contour_pair_frame(
         a_title="w", c_title="b", log_z=False, edges=(True, False)).to_dict()
     kept = json.dumps(frame, default=str)
-    for log_z in (False, True):
-        other = figures_loss.make_contour_pair_frame(
-            a_title="w", c_title="b", log_z=log_z, edges=(True, False)).to_dict()
-        got = figures_loss.with_contour_data(other, a, c, J, down, minima,
-                                             log_z=log_z)
-        want = figures_loss.make_contour_pair_figure(
-            a, c, J, down, minima, a_title="w", c_title="b", log_z=log_z)
-        assert go.Figure(got).to_json() == want.to_json()
-    figures_loss.with_contour_data(frame, a, c, J, down, minima, log_z=False)
-    assert json.dumps(frame, default=str) == kept
-    star = next(t for t in want.data if t.name == "grid minimum")
+    for scale, log_z in ((1.0, False), (2.0, True)):
+        grid_a, grid_c = scale * a, scale * c
+        got = go.Figure(figures_loss.with_contour_data(
+            frame, grid_a, grid_c, J, down, minima, log_z=log_z))
+        assert json.dumps(frame, default=str) == kept
+        lines = [t for t in got.data if t.type == "contour" and t.showscale]
+        for trace, loss in zip(lines, ("mse", "log"), strict=True):
+            np.testing.assert_array_equal(trace.x, grid_a)
+            np.testing.assert_array_equal(trace.y, grid_c)
+            shown = np.log10(J[loss]) if log_z else J[loss]
+            np.testing.assert_allclose(np.asarray(trace.z, float), shown)
+        tint = next(t for t in got.data if t.type == "heatmap")
+        np.testing.assert_array_equal(np.isnan(np.asarray(tint.z, float)),
+                                      ~down["mse"])
+        assert list(got.layout.xaxis2.range) == [grid_a[0], grid_a[-1]]
+        assert list(got.layout.yaxis.range) == [grid_c[0], grid_c[-1]]
+    star = next(t for t in got.data if t.name == "grid minimum")
     assert list(star.customdata) == [minima["mse"][2]] and star.x == (0.0,)
 
 

@@ -432,27 +432,6 @@ def with_contour_data(frame: dict, a_values: np.ndarray, c_values: np.ndarray,
     return {**frame, "data": data, "layout": layout}
 
 
-def make_contour_pair_figure(
-    a_values: np.ndarray,
-    c_values: np.ndarray,
-    surfaces: dict[str, np.ndarray],
-    downward: dict[str, np.ndarray],
-    minima: dict[str, tuple[float, float, float]],
-    *,
-    a_title: str,
-    c_title: str,
-    log_z: bool = False,
-) -> go.Figure:
-    """Contour views of the two surfaces (MSE on axes ``x``/``y``, log loss on
-    ``x2``/``y2``), downward-bending cells tinted red, minima starred; the slice
-    line only in the legend (the page draws it over the chart, so the figure stays
-    the same wherever the slice is). Its frame and its data, joined."""
-    frame = make_contour_pair_frame(a_title=a_title, c_title=c_title, log_z=log_z,
-                                    edges=contour_edges(downward))
-    return go.Figure(with_contour_data(frame.to_dict(), a_values, c_values,
-                                       surfaces, downward, minima, log_z=log_z))
-
-
 SLICE_ORDER = (("mse", MSE, "MSE"), ("log", LOG, "log loss"))
 # The panels of make_slice_figure (Plotly's axis names): per loss, its cost panel
 # (top) and its second-difference panel (bottom).
