@@ -4,7 +4,7 @@ Chromium via Playwright, both servers running side by side in the same run.
 
 - warm page load of each page in ``PAGES``: ``page.goto`` of the page from a blank
   page (after the server has served it once) until the app is idle and its charts
-  are drawn (each Plotly chart's traces, the surface pair); against the bare
+  are drawn (each chart's traces, the surface pair); against the bare
   app's load, timed the same way;
 - Cost surfaces: the slice slider moved one step (ArrowRight) until its heading
   shows the new position and the slice line and the slice are redrawn; a
@@ -53,22 +53,21 @@ SHOWS_JS = """([selector, text]) => {
     .some(el => el.textContent.includes(text));
 }"""
 
-# idle, `count` Plotly charts have drawn (traces in their SVG: scatter lines,
-# heatmaps, contours) and, with `surfaces`, the surface pair (ui/surface_chart.js)
+# idle, `count` charts have drawn (ui/chart.js: traces in their SVG) and, with `surfaces`, the surface pair (ui/surface_chart.js)
 # has drawn the data it was last given
 CHARTS_JS = """([count, surfaces]) => {
   const app = document.querySelector('[data-testid="stApp"]');
   if (!app || app.dataset.testScriptState !== 'notRunning') return false;
-  const drawn = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
-    .filter(c => c.querySelector('.main-svg g.trace, .main-svg g.hm')).length;
+  const drawn = [...document.querySelectorAll('.ll-chart')]
+    .filter(c => c.querySelector('svg.ll-main .ll-trace')).length;
   const pair = document.querySelector('.ll-surfaces');
   return drawn >= count
     && (!surfaces || (!!pair && pair.dataset.drawn === pair.dataset.version));
 }"""
 
-# Every page of the app at its defaults (its path, its Plotly charts, whether it
+# Every page of the app at its defaults (its path, its charts, whether it
 # draws the surface pair), in navigation order. The Training page's live chart
-# shows once a run starts; before, the page draws its data as a Plotly chart.
+# shows once a run starts; before, the page draws its data as a chart.
 PAGES = {
     "home": ("", 1, False),
     "loss_functions": ("loss_functions", 3, False),

@@ -4,6 +4,7 @@ import numpy as np
 import streamlit as st
 
 from core import slices, surface
+from ui.chart import chart
 from ui.chart_overlay import Line, overlay
 from ui.figures_loss import surface_pair_data
 from ui.format import for_chart, plain, short
@@ -133,7 +134,7 @@ def write_j() -> None:
 
 if not present:
     write_j()
-chart, notice = st.empty(), st.empty()
+surfaces_slot, notice = st.empty(), st.empty()
 # On big requests the surfaces show first and the colouring follows: the Hessian
 # costs about as much again as the surfaces themselves.
 drawn = st.session_state.setdefault("cs.bending_done", set())
@@ -142,7 +143,7 @@ drawn = st.session_state.setdefault("cs.bending_done", set())
 def draw_surfaces(downward, chart_key: str) -> None:
     """Both surfaces in the chart slot (user text as plain text: the canvas draws
     no markup)."""
-    with chart:
+    with surfaces_slot:
         surface_chart(surface_pair_data(
             a, c, J, downward, min_points, a_title=short(names[first]),
             c_title=short(names[second]), log_z=log_z, height=height,
@@ -199,7 +200,7 @@ def contours_and_slice() -> None:
         shared=data.shared)
     # the contours stay the same figure wherever the slice is (the browser does not
     # redraw them); the slice line is drawn over them
-    st.plotly_chart(contours, key="cs_contours")
+    chart(contours, key="cs_contours")
     overlay("cs_contours", lines=[Line(y=float(c[row]), xaxis=x, yaxis=y)
                                   for x, y in (("x", "y"), ("x2", "y2"))])
     st.caption("Contour lines of the cost J" + (" (log10 J)" if log_z else "")
@@ -218,7 +219,7 @@ def contours_and_slice() -> None:
         "cs.slice_figure", (key, a_title),
         lambda: slice_frame(a, slice_ranges(J, step), a_title, shared=data.shared),
         shared=data.shared)
-    st.plotly_chart(frame, key="cs_slice")
+    chart(frame, key="cs_slice")
     overlay("cs_slice", paths=slice_paths(a, costs, second_diff, bends))
     negative = {loss: int(bends[loss].sum()) for loss in J}
     st.caption(

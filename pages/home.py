@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui import lessons
+from ui.chart import chart
 from ui.figures_home import HOME_FIGURE_TITLE, make_home_figure
 from ui.frame import require_frame
 from ui.state import on_page
@@ -55,8 +56,7 @@ with intro:
 with picture:
     st.markdown(f"**{HOME_FIGURE_TITLE}**: log loss punishes a confident mistake "
                 "without limit, squared error never charges more than 1.")
-    st.plotly_chart(make_home_figure(), key="home_figure", theme=None,
-                    config={"displayModeBar": False, "staticPlot": True})
+    chart(make_home_figure(), key="home_figure")
 
 # (icon, heading, what it teaches)
 COLUMNS = (

@@ -4,6 +4,7 @@ import numpy as np
 import streamlit as st
 
 import core
+from ui.chart import chart
 from ui.chart_overlay import overlay
 from ui.figures_loss import make_gradient_figure, make_loss_curves_figure
 from ui.frame import require_frame
@@ -93,7 +94,7 @@ def prediction_and_curves(label: int) -> None:
         # the curves are the same on every move (built once per axis, and sent
         # unchanged, so the browser does not redraw them); the point is drawn
         # over them
-        st.plotly_chart(cached_figure("lf.curves_figure", (axis, present),
+        chart(cached_figure("lf.curves_figure", (axis, present),
                                       curves_figure, shared=True), key="lf_curves")
         overlay("lf_curves", points=curve_points(p0 if use_p else z0, label, losses))
         st.caption(
@@ -111,7 +112,7 @@ def prediction_and_curves(label: int) -> None:
             z_only, {loss: curves_z[label][loss][1] for loss in ("log", "mse")},
             label=label, wrong_region=core.stability.confidently_wrong(label, Z_MAX))
 
-    st.plotly_chart(cached_figure("lf.gradient_figure", label, gradient_figure,
+    chart(cached_figure("lf.gradient_figure", label, gradient_figure,
                                   shared=True), key="lf_gradient")
     overlay("lf_gradient", points=gradient_points(z0, grads))
     if wrong > 0.9:
@@ -202,7 +203,7 @@ with c2:
     bad_logits = int((~np.isfinite(routes["logits space (float64)"])).sum())
     lines.append(f"- **logits space**: {bad_logits} inf/nan out of {len(z_s)} points")
     st.markdown("\n".join(lines))
-st.plotly_chart(stability_figure(label, log_x, wrong_side), key="lf_stability")
+chart(stability_figure(label, log_x, wrong_side), key="lf_stability")
 st.caption("A thick line at the top spans the z values where a route returns inf or "
            "nan (hover it for the range).")
 st.markdown(f"**The numbers** (true label y = {label}):")

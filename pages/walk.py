@@ -6,6 +6,7 @@ import streamlit as st
 
 import core
 from core.dataflow import ShapeError, likelihood, trace_example
+from ui.chart import chart
 from ui.figures_loss import make_reliability_figure
 from ui.format import money, plain
 from ui.frame import require_frame
@@ -147,7 +148,7 @@ st.subheader("Log loss and calibration")
 cal = core.calibration_summary(y, core.sigmoid(z_all))
 left, right = st.columns([2, 1])
 with left:
-    st.plotly_chart(make_reliability_figure(cal.prob_pred, cal.prob_true,
+    chart(make_reliability_figure(cal.prob_pred, cal.prob_true,
                                             cal.bin_weight), key="walk_reliability")
 with right:
     st.metric("Log loss of this model", f"{cal.log_loss:.4g}")

@@ -26,8 +26,8 @@ function graph(target) {
   // [a-zA-Z0-9_-] becomes "-" (so "thr.fig_decision" is st-key-thr-fig_decision)
   const el = document.querySelector(
     `.st-key-${String(target).trim().replace(/[^a-zA-Z0-9_-]/g, "-")}`);
-  const gd = el && el.querySelector(".js-plotly-plot");
-  return gd && gd._fullLayout ? gd : null;
+  const gd = el && el.querySelector(".ll-chart");
+  return gd && gd.llLayout ? gd : null;
 }
 
 // Axis object for a trace-style axis name: "x" -> xaxis, "y2" -> yaxis2.
@@ -136,11 +136,11 @@ function draw(state) {
   if (state.gd !== gd) {
     state.gd = gd;
     if (getComputedStyle(gd).position === "static") gd.style.position = "relative";
-    if (!gd.__llOverlay && typeof gd.on === "function") {
+    if (!gd.__llOverlay) {
       gd.__llOverlay = true;
-      const again = () => { for (const s of OVERLAYS.values()) if (s.gd === gd) draw(s); };
-      gd.on("plotly_afterplot", again);
-      gd.on("plotly_relayout", again);
+      gd.addEventListener("ll-drawn", () => {
+        for (const s of OVERLAYS.values()) if (s.gd === gd) draw(s);
+      });
     }
   }
   let svg = gd.querySelector(":scope > svg.ll-overlay");
@@ -150,7 +150,7 @@ function draw(state) {
       + "overflow:visible;z-index:1001";
     gd.appendChild(svg);
   }
-  const layout = gd._fullLayout;
+  const layout = gd.llLayout;
   svg.setAttribute("width", layout.width);
   svg.setAttribute("height", layout.height);
   svg.replaceChildren();

@@ -18,10 +18,11 @@ import streamlit as st
 import core
 from ui import state
 from ui import threshold_data as data
+from ui.chart import chart
 from ui.figures_threshold import make_scenarios_figure
 from ui.format import for_chart, plain, short
 from ui.models import MAX_SCENARIO_NAME, MAX_SCENARIOS, Scenario, ThresholdState
-from ui.threshold_views import CONFIG, Panel, cost_of
+from ui.threshold_views import Panel, cost_of
 
 NAME_KEY = "thr.sc_name"
 NOTE = "_thr_scenario_note"  # (ok, words) about the last save, use or removal
@@ -158,7 +159,7 @@ def scenarios_view(sess: data.ThresholdSession, panel: Panel) -> None:
             res.thresholds, res.scaled, [for_chart(r[0], 40) for r in rows],
             res.compared.thresholds, x_title=panel.x_title,
             threshold_text=panel.scale.text)
-        st.plotly_chart(fig, key="thr.fig_scenarios", config=CONFIG, theme=None)
+        chart(fig, key="thr.fig_scenarios")
         st.caption("Validation half, where each threshold is chosen. Each curve is "
                    "its scenario's expected cost, scaled to its own range: 0 at its "
                    "cheapest threshold (the star), 1 at its dearest, so matrices in "

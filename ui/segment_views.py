@@ -30,6 +30,7 @@ from core.segments import (
     reweighted,
     sweep_segments,
 )
+from ui.chart import chart
 from ui.format import for_chart, plain, short
 from ui.models import ThresholdState
 from ui.style import (
@@ -45,7 +46,6 @@ from ui.threshold_views import number_field
 
 NAME_CHARS = 40  # characters of a segment value shown
 BLANK = "(no value)"  # how an empty cell of the segment column is named
-CONFIG = {"displaylogo": False}
 
 
 @dataclass(frozen=True)
@@ -312,9 +312,9 @@ def segments_view(sess: ThresholdSession, panel, scores: Scores,
     with st.container(key="thr_segments_table"):
         st.markdown(_table(rep, names, panel))
     _notices(rep, n_all)
-    st.plotly_chart(make_segments_figure(
+    chart(make_segments_figure(
         rep, names, panel.scale.text(t), panel.cash.currency, per),
-        key="thr.fig_segments", config=CONFIG, theme=None)
+        key="thr.fig_segments")
     with st.container(key="thr_segments_gaps"):
         st.markdown("**Gaps between segments**")
         if rep.gaps:

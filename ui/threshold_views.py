@@ -32,6 +32,7 @@ from core.thresholds import (
 )
 from ui import state, warehouse
 from ui import threshold_data as data
+from ui.chart import chart
 from ui.chart_overlay import Line, overlay
 from ui.exports import (
     DecisionFacts,
@@ -57,7 +58,6 @@ from ui.slider_keys import slider_keys
 from ui.style import THRESHOLD
 from ui.threshold_data import Analysis, Curves, Scale, Scores, ThresholdSession
 
-CONFIG = {"displaylogo": False}
 SOURCE_NAMES = {
     "builtin": "Logistic regression on the sidebar dataset",
     "trained": "The model trained on the Training page",
@@ -666,7 +666,7 @@ def threshold_panel(sess: ThresholdSession, panel: Panel) -> None:
             x_title=panel.x_title, x_range=(scale.lo, scale.hi)))
         # the same figure on every move (the browser does not redraw it); the
         # current threshold is a line drawn over it
-        st.plotly_chart(fig, key=DECISION_KEY, config=CONFIG, theme=None)
+        chart(fig, key=DECISION_KEY)
         overlay(DECISION_KEY, lines=[
             Line(THRESHOLD, x=t, dash="solid", label="current"),
             Line(THRESHOLD, x=t, xaxis="x2", yaxis="y2", dash="solid")])
@@ -755,13 +755,13 @@ def _live_curves(sess: ThresholdSession, panel: Panel, t: float, val: dict) -> N
         fig = _figure(sess, "fig_pr", panel, lambda: make_pr_figure(
             c.recall, c.precision, c.ap, val["recall"], val["precision"],
             sample_prevalence(panel.analysis.val)))
-        st.plotly_chart(move_current(fig, val["recall"], val["precision"]),
-                        key="thr.fig_pr", config=CONFIG, theme=None)
+        chart(move_current(fig, val["recall"], val["precision"]),
+                        key="thr.fig_pr")
     with c2:
         fig = _figure(sess, "fig_roc", panel, lambda: make_roc_figure(
             c.fpr, c.recall, c.auc, val["fpr"], val["recall"]))
-        st.plotly_chart(move_current(fig, val["fpr"], val["recall"]),
-                        key="thr.fig_roc", config=CONFIG, theme=None)
+        chart(move_current(fig, val["fpr"], val["recall"]),
+                        key="thr.fig_roc")
 
 
 # ---------------------------------------------------------------------------------
@@ -788,9 +788,9 @@ def uncertainty_view(sess: ThresholdSession, panel: Panel,
                    f"{boot.grid_size:,} evenly spaced candidate thresholds.")
     left, right = st.columns(2)
     with left:
-        st.plotly_chart(make_bootstrap_figure(boot.thresholds, panel.curves.optimum,
+        chart(make_bootstrap_figure(boot.thresholds, panel.curves.optimum,
                                               boot.threshold_band),
-                        key="thr.fig_boot", config=CONFIG, theme=None)
+                        key="thr.fig_boot")
     with right:
         emp, bayes = data.ratio_curve(sess, panel.analysis)
         ratio = cost_ratio(panel.cost)
@@ -798,9 +798,9 @@ def uncertainty_view(sess: ThresholdSession, panel: Panel,
         if ratio is not None:
             current_opt = core.best_threshold(
                 panel.analysis.val, core.CostMatrix(fp=1.0, fn=ratio))
-        st.plotly_chart(make_ratio_figure(data.RATIOS, emp, bayes if is_prob else None,
+        chart(make_ratio_figure(data.RATIOS, emp, bayes if is_prob else None,
                                           ratio, current_opt),
-                        key="thr.fig_ratio", config=CONFIG, theme=None)
+                        key="thr.fig_ratio")
         st.caption(
             "Only the ratio (FN - TP) / (FP - TN) moves the optimum: what a missed "
             "positive costs over what a false alarm costs, each against the right "
@@ -822,9 +822,9 @@ def calibration_view(cal: Calibration | None, bayes: float | None) -> None:
              **state.bind(ThresholdState, "bins"))
     left, right = st.columns([3, 2])
     with left:
-        st.plotly_chart(make_calibration_figure(cal.prob_pred, cal.prob_true,
+        chart(make_calibration_figure(cal.prob_pred, cal.prob_true,
                                                 cal.bin_weight),
-                        key="thr.fig_calibration", config=CONFIG, theme=None)
+                        key="thr.fig_calibration")
     with right:
         st.metric("Brier score (lower is better)", f"{cal.brier:.4f}")
         st.metric("Log loss (lower is better)", f"{cal.log_loss:.4f}")

@@ -28,6 +28,7 @@ from ui.advice import (
     reference_bound_message,
     reference_message,
 )
+from ui.chart import chart
 from ui.exports import model_export
 from ui.figures_training import (
     LOSS_LABEL,
@@ -68,11 +69,6 @@ METRICS_HEIGHT = 400
 PRESENT_METRICS_HEIGHT = 300
 PRESENT_LIVE_HEIGHT = 200
 PRESENT_MODEL_HEIGHT = 210
-CHART_KW = {"config": {"displayModeBar": False}, "theme": None}
-# While running the model views are static pictures: no hover or zoom layers to
-# build, so each redraw blocks the browser for less time.
-LIVE_CHART_KW = {"config": {"displayModeBar": False, "staticPlot": True},
-                 "theme": None}
 LOSS_MODES = {"both": "Both, side by side", "log": "Log loss", "mse": "MSE"}
 
 # One click sets up each lecture story: (button label, the sidebar's dataset and
@@ -381,15 +377,14 @@ def model_view(sess: TrainingSession, reference) -> None:
     epoch."""
     prep, runs = sess.prep, sess.runs
     running = sess.status == "running"
-    chart_kw = LIVE_CHART_KW if running else CHART_KW
     if prep.n_inputs == 1:
         if not running:
             paths = {loss: (np.asarray(run.path_w, dtype=float)[:, 0],
                             np.asarray(run.path_b, dtype=float))
                      for loss, run in runs.items()}
-            st.plotly_chart(make_path_figure(sess.surfaces(), paths, start=prep.start,
+            chart(make_path_figure(sess.surfaces(), paths, start=prep.start,
                                              reference=_reference_point(reference)),
-                            key="tr_path_chart", **chart_kw)
+                            key="tr_path_chart")
         scaled = (" w multiplies the standardised feature (switch standardisation "
                   "off under 'More settings' to use the raw one)."
                   if prep.pre.standardise else "")
@@ -405,16 +400,16 @@ def model_view(sess: TrainingSession, reference) -> None:
         logits = {loss: (prep.grid_features @ run.w + run.b).reshape(len(g2), len(g1))
                   for loss, run in runs.items()}
         X_pts, y_pts, val_pts = prep.points
-        st.plotly_chart(
+        chart(
             make_boundary_figure(X_pts, y_pts, is_val=val_pts, grid=prep.grid,
                                  logits=logits, feature_names=prep.pre.input_names),
-            key="tr_boundary_chart", **chart_kw)
+            key="tr_boundary_chart")
     if prep.n_inputs == 2 and len(prep.points[0]) < prep.n_rows:
         st.caption(f"Showing {len(prep.points[0]):,} of {prep.n_rows:,} points.")
     if prep.n_inputs > 2:
-        st.plotly_chart(make_weights_figure({k: r.w for k, r in runs.items()},
+        chart(make_weights_figure({k: r.w for k, r in runs.items()},
                                             prep.pre.feature_names),
-                        key="tr_weights_chart", **chart_kw)
+                        key="tr_weights_chart")
 
 
 def download(sess: TrainingSession, data_name: str) -> None:
