@@ -28,7 +28,7 @@ def _screenshot(page, name: str, height: int = 3200) -> None:
     screenshot would stop at the viewport; a tall viewport shows everything."""
     size = page.viewport_size
     page.set_viewport_size({"width": size["width"], "height": height})
-    page.wait_for_timeout(800)  # let plotly resize and WebGL redraw
+    page.wait_for_timeout(800)  # let the charts redraw at the new size
     page.screenshot(path=ARTIFACTS / name)
     page.set_viewport_size(size)
     page.wait_for_timeout(300)
@@ -52,7 +52,7 @@ def test_loss_functions_page_draws_and_reacts(app_server, page):
     _open(page, f"{app_server}/loss_functions")
     assert_no_exception(page)
     expect(page.get_by_role("heading", name="Loss functions")).to_be_visible()
-    charts = page.get_by_test_id("stPlotlyChart")
+    charts = page.get_by_test_id("llChart")
     expect(charts).to_have_count(3)
     # Every chart drew its lines (SVG paths inside the plot area).
     for i in range(3):
@@ -107,7 +107,7 @@ def test_cost_surfaces_page_draws_both_surfaces_and_follows_the_w_range(
     page.set_viewport_size({"width": 1440, "height": 900})
     _open(page, f"{app_server}/cost_surfaces")
     assert_no_exception(page)
-    expect(page.get_by_test_id("stPlotlyChart")).to_have_count(2)  # contours, slice
+    expect(page.get_by_test_id("llChart")).to_have_count(2)  # contours, slice
     pair = _surfaces_drawn(page)
     pair.scroll_into_view_if_needed()
     assert pair.get_attribute("data-a-range") == "-6,6"
@@ -208,7 +208,7 @@ def test_presenting_loss_functions_curves_and_point_controls_fit_1280x720(
     open_page(page, f"{app_server}/loss_functions?app.present=1")
     assert_no_exception(page)
     size = page.viewport_size
-    curves = page.get_by_test_id("stPlotlyChart").first
+    curves = page.get_by_test_id("llChart").first
     expect(curves.locator("path.js-line").first).to_be_attached()
     page.wait_for_timeout(500)
     boxes = {
@@ -251,9 +251,9 @@ def test_presenting_cost_surfaces_both_3d_surfaces_fit_1280x720(app_server, page
 
 
 # Where each overlay mark is on screen (the centre of its box, from the graph div's
-# top left) and where Plotly's own axes put data values.
+# top left) and where the chart's own axes put data values.
 OVERLAY_JS = """(key) => {
-  const gd = document.querySelector(`.st-key-${key} .js-plotly-plot`);
+  const gd = document.querySelector(`.st-key-${key} .ll-chart`);
   const svg = gd && gd.querySelector(':scope > svg.ll-overlay');
   if (!svg) return null;
   const at = gd.getBoundingClientRect();
@@ -268,16 +268,16 @@ OVERLAY_JS = """(key) => {
   };
 }"""
 
-# Plotly's mapping of data value v on axis `name` ("x2") to a pixel of the graph div.
+# The chart's mapping of data value v on axis `name` ("x2") to a pixel of its div.
 PLOTLY_PX_JS = """([key, name, v]) => {
-  const gd = document.querySelector(`.st-key-${key} .js-plotly-plot`);
-  const ax = gd._fullLayout[name[0] + 'axis' + name.slice(1)];
+  const gd = document.querySelector(`.st-key-${key} .ll-chart`);
+  const ax = gd.llLayout[name[0] + 'axis' + name.slice(1)];
   return ax.d2p(v) + ax._offset;
 }"""
 
-# The pixel of the tick labelled `text` on axis `name` (Plotly's own drawing).
+# The pixel of the tick labelled `text` on axis `name` (the chart's own drawing).
 TICK_PX_JS = """([key, name, text]) => {
-  const gd = document.querySelector(`.st-key-${key} .js-plotly-plot`);
+  const gd = document.querySelector(`.st-key-${key} .ll-chart`);
   const at = gd.getBoundingClientRect();
   const tick = [...gd.querySelectorAll(`g.${name}tick text`)]
     .find(t => t.textContent.replace('\u2212', '-') === text);
@@ -291,7 +291,7 @@ def _overlay(page, key: str, count: int, kind: str = "points") -> dict:
     """The overlay of chart ``key`` once it shows ``count`` marks of ``kind``."""
     page.wait_for_function(
         "([key, kind, n]) => { const gd = document.querySelector(`.st-key-${key} "
-        ".js-plotly-plot`); const svg = gd && gd.querySelector(':scope > "
+        ".ll-chart`); const svg = gd && gd.querySelector(':scope > "
         "svg.ll-overlay'); return !!svg && svg.querySelectorAll(kind === 'points' ? "
         "'.ll-overlay-point' : '.ll-overlay-line').length === n; }",
         arg=[key, kind, count])
@@ -303,10 +303,10 @@ def _px(page, key: str, axis: str, value: float) -> float:
 
 
 @pytest.mark.parametrize("size", [(1440, 900), (1280, 720)])
-def test_the_moving_point_is_where_plotly_puts_z(app_server, page, size):
+def test_the_moving_point_is_where_the_chart_puts_z(app_server, page, size):
     page.set_viewport_size({"width": size[0], "height": size[1]})
     _open(page, f"{app_server}/loss_functions?lf.axis=z")
-    charts = {key: page.locator(f".st-key-{key} .js-plotly-plot")
+    charts = {key: page.locator(f".st-key-{key} .ll-chart")
               for key in ("lf_curves", "lf_gradient")}
     before = {key: chart.evaluate("gd => gd.__llSame = 1") for key, chart
               in charts.items()}
@@ -324,7 +324,7 @@ def test_the_moving_point_is_where_plotly_puts_z(app_server, page, size):
         for (px, py), value in zip(shown["points"], values.values(), strict=True):
             assert px == pytest.approx(_px(page, key, axes[0], 0.0), abs=1.5), key
             assert py == pytest.approx(_px(page, key, axes[1], value), abs=1.5), key
-    # and Plotly's own "0" tick on the gradient's z axis is there too
+    # and the chart's own "0" tick on the gradient's z axis is there too
     tick = page.evaluate(TICK_PX_JS, ["lf_gradient", "x", "0"])
     assert tick is not None
     assert shown["points"][0][0] == pytest.approx(tick, abs=1.5)
@@ -335,10 +335,10 @@ def test_the_moving_point_is_where_plotly_puts_z(app_server, page, size):
 
 
 @pytest.mark.parametrize("size", [(1440, 900), (1280, 720)])
-def test_the_slice_line_is_where_plotly_puts_the_slice(app_server, page, size):
+def test_the_slice_line_is_where_the_chart_puts_the_slice(app_server, page, size):
     page.set_viewport_size({"width": size[0], "height": size[1]})
     _open(page, f"{app_server}/cost_surfaces")
-    contours = page.locator(".st-key-cs_contours .js-plotly-plot")
+    contours = page.locator(".st-key-cs_contours .ll-chart")
     contours.scroll_into_view_if_needed()
     contours.evaluate("gd => gd.__llSame = 1")
     _drag_slider(page, "Slice at", 20)  # 0.5 -> 0.7
@@ -359,7 +359,7 @@ def test_the_slice_line_is_where_plotly_puts_the_slice(app_server, page, size):
         assert height < 3  # horizontal
         assert y + height / 2 == pytest.approx(_px(page, "cs_contours", yaxis, c),
                                                abs=1.5)
-        # across the whole panel: from Plotly's first a value to its last
+        # across the whole panel: from the chart's first a value to its last
         left = _px(page, "cs_contours", xaxis, a_values[0])
         right = _px(page, "cs_contours", xaxis, a_values[-1])
         assert (x, x + width) == (pytest.approx(left, abs=1.5),

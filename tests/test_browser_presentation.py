@@ -67,7 +67,7 @@ def test_home_in_presentation_mode_fits_1280x720(app_server, page):
     open_page(page, f"{app_server}/?app.present=1")
     assert_no_exception(page)
     _chrome_hidden(page)
-    _inside(page, page.get_by_test_id("stPlotlyChart").first)
+    _inside(page, page.get_by_test_id("llChart").first)
     _inside(page, page.locator(".st-key-ll_start_log_loss_home button"))
     _inside(page, page.get_by_role("button", name="Exit presentation"))
     page.screenshot(path=ARTIFACTS / "present-home-1280x720.png")
@@ -124,9 +124,9 @@ def test_arrow_keys_move_through_a_lesson(app_server, page):
 
 
 @pytest.mark.parametrize(("path", "chart"), [
-    ("training", "stEChartsChart"), ("", "stPlotlyChart"),
-    ("loss_functions", "stPlotlyChart"), ("cost_surfaces", "stPlotlyChart"),
-    ("threshold", "stPlotlyChart"), ("walk", "stPlotlyChart")])
+    ("training", "stEChartsChart"), ("", "llChart"),
+    ("loss_functions", "llChart"), ("cost_surfaces", "llChart"),
+    ("threshold", "llChart"), ("walk", "llChart")])
 def test_no_label_is_cut_at_1024x768(app_server, page, path, chart):
     page.set_viewport_size(SMALL)
     open_page(page, app_server)

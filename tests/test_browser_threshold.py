@@ -44,20 +44,20 @@ def test_default_view_and_keyboard_slider(app_server, page):
     wait_for_app_run(page)
     assert_no_exception(page)
     main = page.get_by_test_id("stMainBlockContainer")
-    expect(main.get_by_test_id("stPlotlyChart")).to_have_count(1)  # the decision
+    expect(main.get_by_test_id("llChart")).to_have_count(1)  # the decision
     # the PR and ROC curves with the current threshold marked, while switched on
     page.get_by_text("Show the precision-recall and ROC curves").click()
     wait_for_app_run(page)
-    expect(main.get_by_test_id("stPlotlyChart")).to_have_count(3)
+    expect(main.get_by_test_id("llChart")).to_have_count(3)
     slider.focus()
     page.keyboard.press("ArrowLeft")
     wait_for_app_run(page)
     assert_no_exception(page)
-    expect(main.get_by_test_id("stPlotlyChart")).to_have_count(3)
+    expect(main.get_by_test_id("llChart")).to_have_count(3)
     # the other views are drawn only when chosen
     main.get_by_test_id("stButtonGroup").get_by_text("How sure").click()
     wait_for_app_run(page)
-    expect(main.get_by_test_id("stPlotlyChart")).to_have_count(2)
+    expect(main.get_by_test_id("llChart")).to_have_count(2)
     main.get_by_test_id("stButtonGroup").get_by_text("Decide").click()
     wait_for_app_run(page)
     expect(_threshold_slider(page)).to_be_visible()
@@ -242,7 +242,7 @@ def test_the_decision_fits_one_1280x720_screen(app_server, page):
         "headline metrics": main.locator(".st-key-thr_headline"),
         "cost matrix": main.locator(".st-key-thr_cost_matrix"),
         "slider": _threshold_slider(page),
-        "P/R chart": main.get_by_test_id("stPlotlyChart").first,
+        "P/R chart": main.get_by_test_id("llChart").first,
     }
     for sidebar in ("shown", "collapsed"):
         if sidebar == "collapsed":
@@ -270,7 +270,7 @@ def test_the_decision_fits_1280x720_in_presentation_mode(app_server, page):
             ("headline metrics", main.locator(".st-key-thr_headline")),
             ("cost matrix", main.locator(".st-key-thr_cost_matrix")),
             ("slider", _threshold_slider(page)),
-            ("P/R chart", main.get_by_test_id("stPlotlyChart").first)):
+            ("P/R chart", main.get_by_test_id("llChart").first)):
         expect(locator).to_be_visible()
         _inside(page, locator, f"{name} (presentation mode)")
     # the current threshold (0.5 by default) is drawn on the chart here too
@@ -295,7 +295,7 @@ def test_scenarios_compared_at_1280x720(app_server, page):
     wait_for_app_run(page)
     assert_no_exception(page)
     expect(main.get_by_text("Default <b>costs</b>: TP $0.00")).to_be_visible()
-    chart = main.get_by_test_id("stPlotlyChart")
+    chart = main.get_by_test_id("llChart")
     expect(chart).to_have_count(1)
     legend = chart.locator(".legend").text_content()
     for who in ("Finance (optimum", "Operations (optimum",
@@ -318,7 +318,7 @@ def test_scenarios_compared_at_1280x720(app_server, page):
     open_page(page, page.url + "&app.present=1")
     assert_no_exception(page)
     chart = page.get_by_test_id("stMainBlockContainer").get_by_test_id(
-        "stPlotlyChart")
+        "llChart")
     chart.scroll_into_view_if_needed()
     page.wait_for_timeout(300)
     _inside(page, chart, "scenario chart (presentation mode)")
@@ -395,7 +395,7 @@ def test_segments_view_at_1280x720(app_server, page, tmp_path):
     expect(table.locator(".katex")).to_have_count(0)
     expect(table.locator("a")).to_have_count(0)
     expect(main.get_by_text("too small to estimate")).to_be_visible()
-    chart = main.get_by_test_id("stPlotlyChart")
+    chart = main.get_by_test_id("llChart")
     expect(chart).to_have_count(1)
     expect(chart.locator(".xtitle").first).to_have_text("rate (0 to 1)")
     expect(chart.locator(".ytitle").first).to_have_text("segment")
@@ -413,16 +413,16 @@ def test_segments_view_at_1280x720(app_server, page, tmp_path):
 
 
 # The current-threshold line (ui.chart_overlay: one segment per panel) in the graph
-# div's pixels, each panel's y extent from Plotly's own axes, and the centre of
-# Plotly's own dashed "recommended" shape line.
+# div's pixels, each panel's y extent from the chart's own axes, and the centre of
+# the chart's own dashed "recommended" shape line.
 LINE_JS = """() => {
-  const gd = document.querySelector('.st-key-thr-fig_decision .js-plotly-plot');
+  const gd = document.querySelector('.st-key-thr-fig_decision .ll-chart');
   const svg = gd && gd.querySelector('svg.ll-overlay');
   const lines = svg ? [...svg.querySelectorAll('line.ll-overlay-line')] : [];
-  if (lines.length !== 2 || !gd._fullLayout) return null;
-  const L = gd._fullLayout, g = gd.getBoundingClientRect();
-  const dash = (p) => (p.style.strokeDasharray || 'none') !== 'none';
-  const dashed = [...gd.querySelectorAll('.shapelayer path')].filter(dash);
+  if (lines.length !== 2 || !gd.llLayout) return null;
+  const L = gd.llLayout, g = gd.getBoundingClientRect();
+  const dash = (p) => !!p.getAttribute('stroke-dasharray');
+  const dashed = [...gd.querySelectorAll('.ll-shape')].filter(dash);
   const rec = dashed.length ? dashed[0].getBoundingClientRect() : null;
   return {
     lines: lines.map((l) => { const r = l.getBoundingClientRect();
@@ -433,8 +433,8 @@ LINE_JS = """() => {
     label: svg.textContent};
 }"""
 MAP_JS = """(v) => {
-  const gd = document.querySelector('.st-key-thr-fig_decision .js-plotly-plot');
-  const xa = gd._fullLayout.xaxis2;
+  const gd = document.querySelector('.st-key-thr-fig_decision .ll-chart');
+  const xa = gd.llLayout.xaxis2;
   return xa._offset + xa.l2p(v);
 }"""
 
@@ -449,7 +449,7 @@ def _line(page) -> dict:
 
 
 def _assert_line_at(page, value: float) -> dict:
-    """Both segments are drawn where Plotly's x axis puts ``value`` (1 pixel)."""
+    """Both segments are drawn where the chart's x axis puts ``value`` (1 pixel)."""
     want = page.evaluate(MAP_JS, value)
     page.wait_for_function(
         f"(w) => {{ const g = ({LINE_JS})(); return g !== null && "
@@ -518,7 +518,7 @@ def test_keys_move_to_distinct_scores_and_the_line_follows(app_server, page, tmp
     # the slider itself did not move by its own step on any of these keys
     expect(slider).to_have_value(f"{distinct[0]:g}")
 
-    # the line is Plotly's: on the recommended line after "Go to the recommendation",
+    # the line is the chart's: on the recommended line after "Go to the recommendation",
     # and placed again when the window (and so the chart) is resized
     main.get_by_role("button", name="Go to the recommendation").click()
     wait_for_app_run(page)

@@ -30,7 +30,7 @@ def _open_training(page, base_url):
     # The app's root first, so app.py's st.navigation owns the routes, then the page.
     open_page(page, base_url)
     open_page(page, f"{base_url}/training")
-    page.get_by_test_id("stPlotlyChart").first.wait_for()
+    page.get_by_test_id("llChart").first.wait_for()
 
 
 def _status(page) -> str:

@@ -3,6 +3,7 @@ described once in the sidebar."""
 
 from __future__ import annotations
 
+from charts import chart_elements
 from conftest import APP_PATH
 from streamlit.testing.v1 import AppTest
 
@@ -14,7 +15,7 @@ def test_home_has_its_picture_links_and_lessons():
     assert not at.exception
     keys = {b.key for b in at.button}
     assert {"ll_start_log_loss_home", "ll_start_threshold_home"} <= keys
-    assert len(at.get("plotly_chart")) == 1
+    assert len(chart_elements(at)) == 1
     assert len(at.get("page_link")) >= 4
 
 

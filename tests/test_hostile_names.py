@@ -5,6 +5,7 @@ Markdown or a chart. The browser half is in test_browser_hostile_names.py."""
 import json
 
 import pytest
+from charts import figures
 from conftest import APP_PATH
 from hostile_names import FILE_NAME, HOST, NAMES, hostile_csv
 from streamlit.testing.v1 import AppTest
@@ -40,10 +41,6 @@ def assert_only_escaped(at: AppTest, hostile: list[str]) -> None:
         assert f"http://{HOST}" not in text  # every ":" and "/" escaped
     # the file's name is on the page, escaped (the sidebar's description)
     assert any(r"\<b\>\!\[n\]" in t for t in texts)
-
-
-def figures(at: AppTest) -> list[dict]:
-    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
 
 
 @pytest.mark.parametrize("kind", list(NAMES))

@@ -9,6 +9,7 @@ import re
 import numpy as np
 import plotly.graph_objects as go
 import pytest
+from charts import chart_elements
 from conftest import APP_PATH
 from streamlit.testing.v1 import AppTest
 
@@ -43,7 +44,7 @@ def test_loss_page_default_reads_off_loss_and_gradient_at_z_minus_4():
     assert m["dL/dz, squared error"] == pytest.approx(2 * (p - 1) * p * (1 - p),
                                                       rel=1e-3)
     assert "Confidently wrong" in at.warning[0].value
-    assert len(at.get("plotly_chart")) == 3
+    assert len(chart_elements(at)) == 3
     assert any("p - y" in latex.value for latex in at.latex)
     assert z == at.slider(key="lf.z").value
 
@@ -189,7 +190,7 @@ def test_cost_page_default_tells_the_story():
     notice = _notice(at)
     assert _mse_share(notice) > 50  # MSE bends downward over most of the grid
     assert "(0%)" in notice  # log loss nowhere
-    assert len(at.get("plotly_chart")) == 2  # contours and slice; surfaces below
+    assert len(chart_elements(at)) == 2  # contours and slice; surfaces below
     data = _surfaces(at)
     assert (data["a"][0], data["a"][-1], len(data["a"])) == (-6.0, 6.0, 101)
     assert [p["loss"] for p in data["panels"]] == ["mse", "log"]

@@ -7,6 +7,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from charts import chart_elements, spec_of
 from conftest import APP_PATH
 from streamlit.testing.v1 import AppTest
 
@@ -887,7 +888,7 @@ def test_a_move_leaves_the_decision_figure_unchanged():
     for t in ("0.3", "0.61"):
         at.text_input(key="thr.number").input(t).run()
         assert not at.exception
-        specs.append(at.get("plotly_chart")[0].proto.spec)
+        specs.append(spec_of(chart_elements(at)[0]))
         overlay = next(e for e in at.get("bidi_component")
                        if e.proto.component_name == "loss_lab_chart_overlay")
         lines.append(json.loads(overlay.proto.json))

@@ -7,6 +7,7 @@ import re
 
 import numpy as np
 import pytest
+from charts import chart_elements, spec_of
 from test_threshold_page import _expected_default_story, _fresh, _page, _view
 
 import core
@@ -90,8 +91,8 @@ def test_two_scenarios_give_their_optima_table_and_regret_matrix():
     best = int(np.argmin(worst))
     assert (f"worst regret is smallest is **{names[best]}**'s") in said
     assert f"at most {money(worst[best] * 1000)} per 1,000" in said
-    chart = at.get("plotly_chart")[0]
-    assert "Finance" in chart.proto.spec and "Operations" in chart.proto.spec
+    spec = spec_of(chart_elements(at)[0])
+    assert "Finance" in spec and "Operations" in spec
 
 
 def test_scenarios_travel_in_the_link_and_can_be_used_and_removed():
@@ -158,7 +159,7 @@ def test_a_hostile_scenario_name_is_shown_as_text_only():
         assert not re.search(r"(?<!\\)[<\[$]", m.value), m.value
         assert "](http" not in m.value and "**$x$**" not in m.value
     assert any(plain(HOSTILE) in m.value for m in at.markdown)  # the compromise
-    spec = at.get("plotly_chart")[0].proto.spec
+    spec = spec_of(chart_elements(at)[0])
     assert "<img" not in spec and "&lt;img src=x" in spec
     fresh = _fresh(dict(at.query_params), settings_open=False)
     assert [r[0] for r in fresh.session_state["thr"].scenarios] == names

@@ -9,6 +9,7 @@ import re
 
 import numpy as np
 import pytest
+from charts import chart_elements, spec_of
 from conftest import APP_PATH
 from streamlit.testing.v1 import AppTest
 
@@ -152,7 +153,7 @@ def test_upload_choose_the_column_and_read_each_segment(counts):
     assert at.session_state["thr"].threshold == 0.37
     _check(_segments_table(at), _expect(y, s, region, w, 0.37))
     # the chart: labelled axes, a legend, the hostile value escaped for Plotly
-    fig = at.get("plotly_chart")[0].proto.spec
+    fig = spec_of(chart_elements(at)[0])
     assert '"rate (0 to 1)"' in fig and "cost per 1,000 cases" in fig
     assert '"segment"' in fig and "x.png" in fig and "<img" not in fig
 

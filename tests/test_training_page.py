@@ -7,6 +7,7 @@ import json
 
 import numpy as np
 import pytest
+from charts import chart_elements, figures
 from conftest import APP_PATH
 from streamlit.testing.v1 import AppTest
 
@@ -56,7 +57,7 @@ def epochs(at) -> list[int]:
 
 def charts(at) -> list[dict]:
     """The Plotly figures on the page (the model views)."""
-    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    return figures(at)
 
 
 def metrics_option(at) -> dict:
@@ -269,7 +270,7 @@ def test_while_running_on_2d_data_the_live_chart_moves_the_boundary(app):
     at.button(key="tr_reset").click().run()
     at.button(key="tr_run").click().run()
     assert not at.exception and status(at).startswith("Running")
-    assert not at.get("plotly_chart")  # the live chart draws the boundary
+    assert not chart_elements(at)  # the live chart draws the boundary
     at.run()  # a second batch
     data = live_data(at)
     tr = session(at)

@@ -323,13 +323,12 @@ function create(parent) {
   root.style.cssText = "position:relative;width:100%;";
   frame.appendChild(root);
   parent.appendChild(frame);
-  const chart = { frame, root, spec: null, version: null, hidden: new Set(), pending: null,
-    width: 0 };
-  new ResizeObserver(() => {
-    const w = Math.floor(frame.clientWidth);
-    if (w && w !== chart.width && chart.spec && chart.pending === null) {
-      chart.pending = requestAnimationFrame(() => { chart.pending = null; draw(chart); });
-    }
+  const chart = { frame, root, spec: null, version: null, hidden: new Set(), width: 0 };
+  // The width comes from the observer, after the browser's own layout: reading it
+  // at once would force a layout of the whole page (tens of ms on a full page).
+  new ResizeObserver((entries) => {
+    const w = Math.floor(entries[entries.length - 1].contentRect.width);
+    if (w > 0 && w !== chart.width) { chart.width = w; if (chart.spec) draw(chart); }
   }).observe(frame);
   return chart;
 }
@@ -363,12 +362,25 @@ function legendEntries(chart, traces) {
   return out;
 }
 
+// How many rows the legend's items wrap into at `width` (measured on a canvas, so
+// no layout of the page is forced): swatch 30 px, gaps 6 and 16 px, padding 8 px.
+function legendRows(entries, width, size, family) {
+  let rows = 1, x = 8;
+  for (const e of entries) {
+    const w = 36 + textWidth(textLines(e.trace.name).join(" "), size, family);
+    if (x > 8 && x + w > width - 8) { rows += 1; x = 8; }
+    x += w + 16;
+  }
+  return rows;
+}
+
 function drawLegend(chart, entries, font) {
   const box = document.createElement("div");
   box.className = "ll-legend";
   const size = get(chart.spec.layout, "legend.font.size", font.size);
   box.style.cssText = `display:flex;flex-wrap:wrap;gap:2px 16px;padding:2px 8px;`
-    + `font-size:${size}px;font-family:${font.family};color:${font.color};line-height:1.3;`;
+    + `font-size:${size}px;font-family:${font.family};color:${font.color};line-height:1.3;`
+    + "overflow:hidden;box-sizing:border-box;";
   for (const e of entries) {
     const item = document.createElement("span");
     item.className = "ll-legend-item";
@@ -492,6 +504,7 @@ function setRanges(axes, traces) {
 }
 
 function draw(chart) {
+  window.__llDraws = (window.__llDraws || 0) + 1;
   const { root } = chart;
   const spec = chart.spec;
   const layout = spec.layout || {};
@@ -505,8 +518,7 @@ function draw(chart) {
     return "#444";
   });
   const { frame } = chart;
-  const width = Math.max(120, Math.floor(frame.clientWidth || 600));
-  chart.width = width;
+  const width = Math.max(120, chart.width);
   const totalHeight = num(layout.height) || 450;
   frame.replaceChildren(root);
   root.replaceChildren();
@@ -517,9 +529,11 @@ function draw(chart) {
     t: get(layout, "margin.t", 100), b: get(layout, "margin.b", 80) };
   if (entries.length) {
     legend = drawLegend(chart, entries, font);
+    const size = get(layout, "legend.font.size", font.size);
     const below = get(layout, "legend.orientation", "v") === "h" && get(layout, "legend.y", 1.02) < 0.5;
     frame.appendChild(legend);
-    legendHeight = legend.getBoundingClientRect().height;
+    legendHeight = legendRows(entries, width, size, font.family) * Math.ceil(size * 1.3 + 2) + 4;
+    legend.style.height = `${legendHeight}px`;
     // the legend takes the room Plotly would take for it inside the figure
     if (below) margin.b = Math.max(margin.b - legendHeight - 30, 40);
     else margin.t = Math.max(margin.t - legendHeight, 10);
@@ -693,7 +707,7 @@ function drawAxis(g, ax, anchor, font) {
   const size = get(ax.spec, "tickfont.size", font.size);
   const tsize = get(ax.spec, "title.font.size", font.size);
   const color = get(ax.spec, "tickfont.color", font.color);
-  const axisG = el("g", { class: `ll-axis ${ax.letter}tick`, "data-axis": ax._id }, g);
+  const axisG = el("g", { class: `ll-axis ${ax._id}tick`, "data-axis": ax._id }, g);
   let far = 0;
   if (ax.spec.showticklabels !== false) {
     for (const t of ax.ticks) {
@@ -1153,5 +1167,5 @@ export default function (component) {
   chart.spec = decode(JSON.parse(data.spec));
   chart.version = data.version;
   chart.root.setAttribute("aria-label", data.alt || "chart");
-  draw(chart);
+  if (chart.width) draw(chart);  // else the first width draws it
 }
