@@ -346,7 +346,7 @@ def test_the_slice_line_is_where_the_chart_puts_the_slice(app_server, page, size
     assert share == pytest.approx(0.7)
     # the slice's c: row round(share * (n - 1)) of the contours' own y values
     grid = contours.evaluate(
-        "gd => { const t = gd._fullData.find(t => t.type === 'contour');"
+        "gd => { const t = gd.llData.find(t => t.type === 'contour');"
         " return [Array.from(t.x), Array.from(t.y)]; }")
     a_values, c_values = grid
     c = c_values[round(share * (len(c_values) - 1))]

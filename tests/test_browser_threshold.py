@@ -297,7 +297,7 @@ def test_scenarios_compared_at_1280x720(app_server, page):
     expect(main.get_by_text("Default <b>costs</b>: TP $0.00")).to_be_visible()
     chart = main.get_by_test_id("llChart")
     expect(chart).to_have_count(1)
-    legend = chart.locator(".legend").text_content()
+    legend = chart.locator(".ll-legend").text_content()
     for who in ("Finance (optimum", "Operations (optimum",
                 "Default <b>costs</b> (optimum"):
         assert who in legend, legend
@@ -399,8 +399,8 @@ def test_segments_view_at_1280x720(app_server, page, tmp_path):
     expect(chart).to_have_count(1)
     expect(chart.locator(".xtitle").first).to_have_text("rate (0 to 1)")
     expect(chart.locator(".ytitle").first).to_have_text("segment")
-    expect(chart.locator(".legend")).to_contain_text("false-positive rate")
-    expect(chart.locator(".yaxislayer-above").first).to_contain_text(
+    expect(chart.locator(".ll-legend")).to_contain_text("false-positive rate")
+    expect(chart.locator(".ll-axis[data-axis='y']").first).to_contain_text(
         "![x](http://h/x.png)")
     page.evaluate("window.scrollTo(0, 0)")
     page.wait_for_timeout(400)

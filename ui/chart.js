@@ -14,8 +14,9 @@
 //
 // data = { spec: "<the figure's JSON>", version: "<its hash>" } (ui/chart.py).
 // The chart's element (class ll-chart) carries `llLayout`: its size and one object
-// per axis with Plotly's names (d2p, l2p, d2l, _offset, _length, _id), which
-// ui/chart_overlay.js and the tests use; it fires "ll-drawn" after each draw.
+// per axis with Plotly's names (d2p, l2p, d2l, _offset, _length, _id), and
+// `llData`: the traces; ui/chart_overlay.js and the tests use them. It fires
+// "ll-drawn" after each draw.
 const NS = "http://www.w3.org/2000/svg";
 const CHARTS = new WeakMap();
 const GRID = "#EBF0F8", AXIS_TEXT = "#2A3F5F";
@@ -317,9 +318,9 @@ function create(parent) {
   const frame = document.createElement("div");
   frame.className = "ll-chart-frame";
   frame.style.cssText = "width:100%;";
+  frame.setAttribute("data-testid", "llChart");
   const root = document.createElement("div");
   root.className = "ll-chart";
-  root.setAttribute("data-testid", "llChart");
   root.style.cssText = "position:relative;width:100%;";
   frame.appendChild(root);
   parent.appendChild(frame);
@@ -483,6 +484,7 @@ function setRanges(axes, traces) {
       || spec.matches === o._id).map((o) => o._id)];
     const given = Array.isArray(spec.range) && spec.range.every((v) => num(v) !== null) ? spec.range : null;
     if (given) { ax.range = [...given]; }
+    else if (ax.categories) { ax.range = [-0.5, ax.categories.length - 0.5]; }
     else {
       let vals = group.flatMap((id) => extents[id] || []).map(ax.d2l).filter(Number.isFinite);
       if (spec.rangemode === "tozero") vals.push(0);
@@ -508,7 +510,16 @@ function draw(chart) {
   const { root } = chart;
   const spec = chart.spec;
   const layout = spec.layout || {};
-  const traces = spec.data.map((t) => (t.type === "histogram" ? { ...t, _bins: histogramBins(t) } : t));
+  const categories = categoryAxes(layout, spec.data);
+  const traces = spec.data.map((t) => {
+    const out = { ...t, _x: t.x, _y: t.y };  // _x, _y: as given, for the hover
+    for (const letter of ["x", "y"]) {
+      const cats = categories[t[`${letter}axis`] || letter];
+      if (cats && Array.isArray(t[letter])) out[letter] = t[letter].map((v) => cats.indexOf(String(v)));
+    }
+    if (out.type === "histogram") out._bins = histogramBins(out);
+    return out;
+  });
   const font = { family: get(layout, "font.family", "sans-serif"), size: get(layout, "font.size", 14),
     color: get(layout, "font.color", AXIS_TEXT) };
   const colorway = layout.colorway || spec.theme?.colorway || ["#0072B2"];
@@ -567,6 +578,7 @@ function draw(chart) {
         ? makeAxis(id, spec, area.x + d[0] * area.w, (d[1] - d[0]) * area.w)
         : makeAxis(id, spec, area.y + (1 - d[1]) * area.h, (d[1] - d[0]) * area.h);
     }
+    for (const [id, cats] of Object.entries(categories)) if (axes[id]) axes[id].categories = cats;
     setRanges(axes, traces);
     for (const ax of Object.values(axes)) ax.ticks = ticksOf(ax);
   };
@@ -580,6 +592,7 @@ function draw(chart) {
   const layoutFacade = { width, height };
   for (const ax of Object.values(axes)) layoutFacade[`${ax.letter}axis${ax._id.slice(1)}`] = ax;
   root.llLayout = layoutFacade;
+  root.llData = traces;  // the figure's traces, arrays decoded
 
   const defs = el("defs", {}, svg);
   const clipFor = (xa, ya) => {
@@ -655,7 +668,30 @@ function draw(chart) {
   root.dispatchEvent(new CustomEvent("ll-drawn"));
 }
 
+// Axes whose values are words (Plotly's category axes), each with its words in
+// order of first appearance; the traces then place them at 0, 1, 2, ...
+function categoryAxes(layout, data) {
+  const out = {};
+  for (const t of data) {
+    for (const letter of ["x", "y"]) {
+      const id = t[`${letter}axis`] || letter;
+      const spec = layout[`${letter}axis${id.slice(1)}`] || {};
+      const values = Array.isArray(t[letter]) ? t[letter] : [];
+      const words = spec.type === "category"
+        || (spec.type === undefined && values.some((v) => typeof v === "string" && v !== "" && !Number.isFinite(Number(v))));
+      if (!words) continue;
+      const cats = (out[id] ||= []);
+      for (const v of values) if (v !== null && !cats.includes(String(v))) cats.push(String(v));
+    }
+  }
+  return out;
+}
+
 function ticksOf(ax) {
+  if (ax.categories) {
+    return ax.categories.map((c, k) => ({ v: k, p: ax.px(k), text: c }))
+      .filter((t) => t.p !== null && t.p >= ax._offset - 0.5 && t.p <= ax._offset + ax._length + 0.5);
+  }
   const [lo, hi] = ax.range;
   const count = Math.max(2, Math.round(ax._length / (ax.letter === "x" ? 80 : 45)));
   if (ax.spec.showticklabels === false && ax.spec.showgrid === false) return [];
@@ -726,11 +762,11 @@ function drawAxis(g, ax, anchor, font) {
   const tcolor = get(ax.spec, "title.font.color", font.color);
   if (ax.letter === "x") {
     svgText(axisG, title, ax._offset + ax._length / 2, anchor._offset + anchor._length + far + 6,
-      { size: tsize, color: tcolor, family: font.family, baseline: "top", cls: "ll-axis-title" });
+      { size: tsize, color: tcolor, family: font.family, baseline: "top", cls: `ll-axis-title ${ax._id}title` });
   } else {
     const x = anchor._offset - far - 6 - tsize * 0.6;
     svgText(axisG, title, x, ax._offset + ax._length / 2,
-      { size: tsize, color: tcolor, family: font.family, rotate: -90, cls: "ll-axis-title" });
+      { size: tsize, color: tcolor, family: font.family, rotate: -90, cls: `ll-axis-title ${ax._id}title` });
   }
 }
 
@@ -968,7 +1004,7 @@ function drawHistogram(g, t, xa, ya, colour, index, count, barmode, hover) {
     if ([p0, p1, py, base].some((p) => p === null) || y <= 0) return;
     el("rect", { x: Math.min(p0, p1), y: Math.min(py, base), width: Math.abs(p1 - p0),
       height: Math.abs(base - py), fill, opacity: t.opacity ?? 1, class: "point" }, g);
-    hover.push({ px: (p0 + p1) / 2, py, t: { ...t, x: [left + h.size / 2], y: [y] }, k: 0, colour: fill, xa });
+    hover.push({ px: (p0 + p1) / 2, py, t: { ...t, x: [left + h.size / 2], y: [y], _x: null, _y: null }, k: 0, colour: fill, xa });
   });
 }
 
@@ -1133,7 +1169,7 @@ function setupHover(chart, svg, hover, layout, font) {
       tip.style.display = "none";
       return;
     }
-    show(tip, rows.map((h) => hoverText(h.t, h.k, { x: h.t.x[h.k], y: h.t.y[h.k] })), best.px, best.py, box,
+    show(tip, rows.map((h) => hoverText(h.t, h.k, { x: (h.t._x || h.t.x)[h.k], y: (h.t._y || h.t.y)[h.k] })), best.px, best.py, box,
       rows.map((h) => h.colour));
   });
 }
