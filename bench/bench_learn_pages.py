@@ -53,8 +53,9 @@ SHOWS_JS = """([selector, text]) => {
     .some(el => el.textContent.includes(text));
 }"""
 
-# idle, `count` charts have drawn (ui/chart.js: traces in their SVG) and, with `surfaces`, the surface pair (ui/surface_chart.js)
-# has drawn the data it was last given
+# idle, `count` charts have drawn (ui/chart.js: traces in their SVG) and, with
+# `surfaces`, the surface pair (ui/surface_chart.js) has drawn the data it was
+# last given
 CHARTS_JS = """([count, surfaces]) => {
   const app = document.querySelector('[data-testid="stApp"]');
   if (!app || app.dataset.testScriptState !== 'notRunning') return false;

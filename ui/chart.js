@@ -506,7 +506,6 @@ function setRanges(axes, traces) {
 }
 
 function draw(chart) {
-  window.__llDraws = (window.__llDraws || 0) + 1;
   const { root } = chart;
   const spec = chart.spec;
   const layout = spec.layout || {};

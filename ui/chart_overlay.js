@@ -1,15 +1,14 @@
 // Loss Lab's chart overlay: marks (points, vertical and horizontal lines) drawn
-// on an SVG laid over a Plotly chart, so what moves with a slider is redrawn here
-// in a millisecond while the chart itself stays byte-identical (Streamlit then
-// leaves it alone; Plotly would redraw the whole figure for one moved point).
+// on an SVG laid over a chart (ui/chart.js), so what moves with a slider is
+// redrawn here in a millisecond while the chart itself stays as it is.
 //
 // data = { target: "<the chart's Streamlit key>", marks: [...] } (ui/chart_overlay.py):
 // paths (polylines), points and vertical or horizontal lines.
 // Data coordinates become pixels through the chart's own axes
-// (gd._fullLayout.xaxis2.d2p(x) + ._offset), so log axes, ranges and subplots
-// map exactly as Plotly maps its own traces. The marks are redrawn after every
-// Plotly redraw (plotly_afterplot: resize, zoom, a new figure) and when Streamlit
-// replaces the chart's element.
+// (gd.llLayout.xaxis2.d2p(x) + ._offset), so log axes, ranges and subplots
+// map exactly as the chart maps its own traces. The marks are redrawn after every
+// chart redraw (its "ll-drawn" event: a new width, a new figure) and when
+// Streamlit replaces the chart's element.
 const NS = "http://www.w3.org/2000/svg";
 const OVERLAYS = new Map(); // target key -> its state
 const DASHES = { solid: "", dash: "7,4", dot: "2,3" };

@@ -1,17 +1,15 @@
-"""Marks that move with a slider, drawn over a Plotly chart that stays put.
+"""Marks that move with a slider, drawn over a chart that stays put.
 
-Plotly redraws a whole figure when one point of it moves (a few hundred
-milliseconds for a figure with several subplots or contours on a two-core machine),
-and Streamlit sends a figure again whenever its JSON changes. So a chart whose only
-moving part is a point or a line is sent unchanged (Streamlit leaves an identical
-chart alone) and the moving part is drawn by this small ``st.components.v2``
-component (``chart_overlay.js``) on an SVG laid over the chart, at the pixels
-Plotly's own axes give (log axes and subplots included). It follows the chart when
-Plotly redraws it (resize, zoom) and when Streamlit replaces its element.
+A chart (``ui/chart.py``) whose only moving part is a point or a line is sent
+unchanged on every move (``chart.js`` leaves a figure it has drawn alone) and the
+moving part is drawn by this small ``st.components.v2`` component
+(``chart_overlay.js``) on an SVG laid over the chart, at the pixels the chart's
+own axes give (log axes and subplots included). It follows the chart when the
+chart redraws (a new width) and when Streamlit replaces its element.
 
 Usage, with the chart's Streamlit ``key``::
 
-    st.plotly_chart(fig, key="lf_gradient")   # the same figure on every move
+    chart(fig, key="lf_gradient")   # the same figure on every move
     overlay("lf_gradient", points=[Point(z, g, colour)], lines=[Line(x=z)])
 
 Marks outside their subplot's plot area are not drawn (paths are clipped to it).
@@ -166,7 +164,7 @@ def overlay(chart_key: str, *, points=(), lines=(), paths=(),
             key: str | None = None) -> None:
     """Draw ``paths`` (:class:`Path`, first: under the rest), ``points``
     (:class:`Point`) and ``lines`` (:class:`Line`) over the
-    Plotly chart drawn with ``st.plotly_chart(..., key=chart_key)``; call it on
+    chart drawn with ``chart(..., key=chart_key)``; call it on
     every run (after or before the chart). ``key`` names the component when one
     chart has two overlays (default: ``chart_key``)."""
     _component(key=f"{KEY_PREFIX}{key or chart_key}",
