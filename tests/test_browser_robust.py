@@ -65,8 +65,11 @@ def test_hostile_names_are_text_and_nothing_is_fetched(app_server, page, tmp_pat
     page.screenshot(path=ARTIFACTS / "hostile_names_training.png", full_page=True)
 
 
+# true once done; false while the chart is not in the page (the page may mount it
+# anew between two runs of the script)
 HIDE = """(how) => {
   const root = document.querySelector('.ll-live');
+  if (!root) return false;
   const canvases = root.querySelectorAll('canvas');
   if (how === 'hide') root.style.display = 'none';
   if (how === 'show') {
@@ -74,6 +77,7 @@ HIDE = """(how) => {
     canvases.forEach(c => c.style.width = '');
   }
   if (how === 'squeeze') canvases.forEach(c => c.style.width = '0px');
+  return true;
 }"""
 
 
@@ -83,12 +87,12 @@ def test_the_live_chart_survives_hiding_and_resizing_while_running(app_server, p
     seen = _watch(page)
     open_page(page, app_server)
     open_page(page, f"{app_server}/training?ds.name={data}&tr.epochs=5000"
-                    "&tr.speed=100")
+                    "&tr.speed=20")  # 250 s for 5000 epochs: still running at the end
     page.get_by_role("button", name="Run").first.click()
     expect(page.get_by_text("Running…").first).to_be_visible()
     page.locator(".ll-live canvas").first.wait_for()
     for how in ("hide", "show", "squeeze", "show", "hide", "show"):
-        page.evaluate(HIDE, how)
+        page.wait_for_function(HIDE, arg=how)
         page.wait_for_timeout(600)
     for width in (320, 0, 1400):
         page.set_viewport_size({"width": max(width, 1), "height": 900})

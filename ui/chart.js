@@ -53,6 +53,14 @@ function decode(v) {
   return v;
 }
 
+// [min, max] of an array of numbers, by a loop (spreading 100,000 values into
+// Math.min overflows the call stack).
+function bounds(values) {
+  let lo = Infinity, hi = -Infinity;
+  for (const v of values) { if (v < lo) lo = v; if (v > hi) hi = v; }
+  return [lo, hi];
+}
+
 const num = (v) => (typeof v === "number" && Number.isFinite(v) ? v : null);
 const get = (o, path, dflt) => {
   let cur = o;
@@ -269,7 +277,7 @@ function makeAxis(id, spec, offset, length) {
 function histogramBins(trace) {
   const xs = (trace.x || []).filter((v) => num(v) !== null);
   if (!xs.length) return null;
-  let lo = Math.min(...xs), hi = Math.max(...xs);
+  let [lo, hi] = bounds(xs);
   let size = num(get(trace, "xbins.size", null));
   if (num(get(trace, "xbins.start", null)) !== null) lo = trace.xbins.start;
   if (num(get(trace, "xbins.end", null)) !== null) hi = trace.xbins.end;
@@ -467,7 +475,8 @@ function setRanges(axes, traces) {
     for (const letter of ["x", "y"]) {
       const id = t[`${letter}axis`] || letter;
       const values = extent(t, letter);
-      (extents[id] ||= []).push(...values);
+      const all = (extents[id] ||= []);
+      for (const v of values) all.push(v);
       // Plotly's padding: 5% each side of a scatter's y values, and of x with
       // markers or text (lines alone reach the x edges); none beside a fill to 0
       if (!values.length || (t.type || "scatter") !== "scatter") continue;
@@ -488,8 +497,7 @@ function setRanges(axes, traces) {
     else {
       let vals = group.flatMap((id) => extents[id] || []).map(ax.d2l).filter(Number.isFinite);
       if (spec.rangemode === "tozero") vals.push(0);
-      let lo = vals.length ? Math.min(...vals) : (ax.type === "log" ? 0 : -1);
-      let hi = vals.length ? Math.max(...vals) : (ax.type === "log" ? 1 : 6);
+      let [lo, hi] = vals.length ? bounds(vals) : (ax.type === "log" ? [0, 1] : [-1, 6]);
       if (hi === lo) { lo -= 1; hi += 1; }
       if (group.some((id) => extents[`${id}:pad`])) {
         const pad = (hi - lo) * 0.05;
