@@ -21,20 +21,31 @@ Each time is a median over N repetitions; the ratio is printed with its bound:
     cost surfaces slice slider: X ms vs bare slider Y ms = R x (bound 2x)
 
 Run: ``python bench/bench_learn_pages.py [--loads 5] [--moves 10]``. Exits
-non-zero when a ratio exceeds its bound.
+non-zero when a ratio exceeds its bound. ``--against REV`` also serves git revision
+REV (``git archive``) and loads its pages interleaved with this checkout's, in the
+same run against the same bare app: a change's effect on loads, free of the
+machine's speed on the day (loads only).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import statistics
+import subprocess
 import tempfile
 import time
 from pathlib import Path
 
-from harness import CHROMIUM_ARGS, IDLE_JS, streamlit_server, write_bare_app
+from harness import (
+    CHROMIUM_ARGS,
+    IDLE_JS,
+    REPO_ROOT,
+    streamlit_server,
+    write_bare_app,
+)
 from playwright.sync_api import Page, sync_playwright
 
 BOUNDS = {"load": 2.0, "slice": 2.0, "w_range": 4.0, "z": 2.0}
@@ -53,14 +64,17 @@ SHOWS_JS = """([selector, text]) => {
     .some(el => el.textContent.includes(text));
 }"""
 
-# idle, `count` charts have drawn (ui/chart.js: traces in their SVG) and, with
+# idle, `count` charts have drawn (ui/chart.js, or Plotly in a revision before
+# it, for --against: traces in their SVG) and, with
 # `surfaces`, the surface pair (ui/surface_chart.js) has drawn the data it was
 # last given
 CHARTS_JS = """([count, surfaces]) => {
   const app = document.querySelector('[data-testid="stApp"]');
   if (!app || app.dataset.testScriptState !== 'notRunning') return false;
   const drawn = [...document.querySelectorAll('.ll-chart')]
-    .filter(c => c.querySelector('svg.ll-main .ll-trace')).length;
+    .filter(c => c.querySelector('svg.ll-main .ll-trace')).length
+    + [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]  // --against
+    .filter(c => c.querySelector('.main-svg g.trace, .main-svg g.hm')).length;
   const pair = document.querySelector('.ll-surfaces');
   return drawn >= count
     && (!surfaces || (!!pair && pair.dataset.drawn === pair.dataset.version));
@@ -147,6 +161,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--loads", type=int, default=5)
     ap.add_argument("--moves", type=int, default=10)
+    ap.add_argument("--against", metavar="REV",
+                    help="also load every page of git revision REV, served side by "
+                    "side and interleaved (loads only)")
     args = ap.parse_args()
     chromium = shutil.which("chromium")
     if chromium is None:
@@ -157,8 +174,16 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         bare = write_bare_app(tmp, "bare_slider.py", BARE_APP)
+        other = tmp / "against"
+        if args.against:
+            other.mkdir()
+            archive = subprocess.run(["git", "archive", args.against], cwd=REPO_ROOT,
+                                     check=True, capture_output=True).stdout
+            subprocess.run(["tar", "-x", "-C", str(other)], input=archive, check=True)
         with (streamlit_server("app.py", log_path=tmp / "app.log") as app_url,
               streamlit_server(bare, cwd=tmp, log_path=tmp / "bare.log") as bare_url,
+              (streamlit_server("app.py", cwd=other, log_path=tmp / "against.log")
+               if args.against else contextlib.nullcontext()) as other_url,
               sync_playwright() as pw):
             browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1280, "height": 900})
@@ -177,6 +202,10 @@ def main() -> int:
 
             pages = {name: charts(*spec[1:]) for name, spec in PAGES.items()}
             urls = {name: f"{app_url}/{spec[0]}" for name, spec in PAGES.items()}
+            if args.against:
+                for name, spec in PAGES.items():
+                    pages[f"{name}@{args.against}"] = pages[name]
+                    urls[f"{name}@{args.against}"] = f"{other_url}/{spec[0]}"
             # warm the server: the frame once, then each page once
             page.goto(app_url)
             idle()
@@ -192,6 +221,9 @@ def main() -> int:
             bare_load = _median_ms(loads["bare"])
             for name in pages:
                 results[f"load {name}"] = (_median_ms(loads[name]), bare_load)
+            if args.against:
+                browser.close()
+                return _report(results, {name: BOUNDS["load"] for name in results})
 
             # the bare slider
             _load(page, bare_url, bare_ready)
@@ -231,11 +263,15 @@ def main() -> int:
                   "both 101 x 101 surfaces)", flush=True)
             browser.close()
 
+    return _report(results, {**{f"load {name}": BOUNDS["load"] for name in PAGES},
+                             "z slider": BOUNDS["z"], "slice slider": BOUNDS["slice"],
+                             "w range": BOUNDS["w_range"]})
+
+
+def _report(results: dict[str, tuple[float, float]], bounds: dict[str, float]) -> int:
+    """Print each time against its baseline and bound; 1 when one exceeds it."""
     print(f"load average {os.getloadavg()[0]:.1f} at the end", flush=True)
     failed = False
-    bounds = {**{f"load {name}": BOUNDS["load"] for name in PAGES},
-              "z slider": BOUNDS["z"], "slice slider": BOUNDS["slice"],
-              "w range": BOUNDS["w_range"]}
     for name, (x, y) in results.items():
         ratio = x / y
         ok = ratio <= bounds[name]
