@@ -95,7 +95,7 @@ def prediction_and_curves(label: int) -> None:
         # unchanged, so the browser does not redraw them); the point is drawn
         # over them
         chart(cached_figure("lf.curves_figure", (axis, present),
-                                      curves_figure, shared=True), key="lf_curves")
+                            curves_figure, shared=True), key="lf_curves")
         overlay("lf_curves", points=curve_points(p0 if use_p else z0, label, losses))
         st.caption(
             "Squared error never exceeds 1, however wrong the model is. Log loss "
@@ -113,7 +113,7 @@ def prediction_and_curves(label: int) -> None:
             label=label, wrong_region=core.stability.confidently_wrong(label, Z_MAX))
 
     chart(cached_figure("lf.gradient_figure", label, gradient_figure,
-                                  shared=True), key="lf_gradient")
+                        shared=True), key="lf_gradient")
     overlay("lf_gradient", points=gradient_points(z0, grads))
     if wrong > 0.9:
         words = ("In the shaded region the model is confidently wrong. At your "

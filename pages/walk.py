@@ -149,7 +149,7 @@ cal = core.calibration_summary(y, core.sigmoid(z_all))
 left, right = st.columns([2, 1])
 with left:
     chart(make_reliability_figure(cal.prob_pred, cal.prob_true,
-                                            cal.bin_weight), key="walk_reliability")
+                                  cal.bin_weight), key="walk_reliability")
 with right:
     st.metric("Log loss of this model", f"{cal.log_loss:.4g}")
     st.metric("Expected calibration error", f"{cal.ece:.3g}")

@@ -756,12 +756,12 @@ def _live_curves(sess: ThresholdSession, panel: Panel, t: float, val: dict) -> N
             c.recall, c.precision, c.ap, val["recall"], val["precision"],
             sample_prevalence(panel.analysis.val)))
         chart(move_current(fig, val["recall"], val["precision"]),
-                        key="thr.fig_pr")
+              key="thr.fig_pr")
     with c2:
         fig = _figure(sess, "fig_roc", panel, lambda: make_roc_figure(
             c.fpr, c.recall, c.auc, val["fpr"], val["recall"]))
         chart(move_current(fig, val["fpr"], val["recall"]),
-                        key="thr.fig_roc")
+              key="thr.fig_roc")
 
 
 # ---------------------------------------------------------------------------------
@@ -789,8 +789,8 @@ def uncertainty_view(sess: ThresholdSession, panel: Panel,
     left, right = st.columns(2)
     with left:
         chart(make_bootstrap_figure(boot.thresholds, panel.curves.optimum,
-                                              boot.threshold_band),
-                        key="thr.fig_boot")
+                                    boot.threshold_band),
+              key="thr.fig_boot")
     with right:
         emp, bayes = data.ratio_curve(sess, panel.analysis)
         ratio = cost_ratio(panel.cost)
@@ -799,8 +799,8 @@ def uncertainty_view(sess: ThresholdSession, panel: Panel,
             current_opt = core.best_threshold(
                 panel.analysis.val, core.CostMatrix(fp=1.0, fn=ratio))
         chart(make_ratio_figure(data.RATIOS, emp, bayes if is_prob else None,
-                                          ratio, current_opt),
-                        key="thr.fig_ratio")
+                                ratio, current_opt),
+              key="thr.fig_ratio")
         st.caption(
             "Only the ratio (FN - TP) / (FP - TN) moves the optimum: what a missed "
             "positive costs over what a false alarm costs, each against the right "
@@ -823,8 +823,8 @@ def calibration_view(cal: Calibration | None, bayes: float | None) -> None:
     left, right = st.columns([3, 2])
     with left:
         chart(make_calibration_figure(cal.prob_pred, cal.prob_true,
-                                                cal.bin_weight),
-                        key="thr.fig_calibration")
+                                      cal.bin_weight),
+              key="thr.fig_calibration")
     with right:
         st.metric("Brier score (lower is better)", f"{cal.brier:.4f}")
         st.metric("Log loss (lower is better)", f"{cal.log_loss:.4f}")

@@ -383,8 +383,8 @@ def model_view(sess: TrainingSession, reference) -> None:
                             np.asarray(run.path_b, dtype=float))
                      for loss, run in runs.items()}
             chart(make_path_figure(sess.surfaces(), paths, start=prep.start,
-                                             reference=_reference_point(reference)),
-                            key="tr_path_chart")
+                                   reference=_reference_point(reference)),
+                  key="tr_path_chart")
         scaled = (" w multiplies the standardised feature (switch standardisation "
                   "off under 'More settings' to use the raw one)."
                   if prep.pre.standardise else "")
@@ -408,8 +408,8 @@ def model_view(sess: TrainingSession, reference) -> None:
         st.caption(f"Showing {len(prep.points[0]):,} of {prep.n_rows:,} points.")
     if prep.n_inputs > 2:
         chart(make_weights_figure({k: r.w for k, r in runs.items()},
-                                            prep.pre.feature_names),
-                        key="tr_weights_chart")
+                                  prep.pre.feature_names),
+              key="tr_weights_chart")
 
 
 def download(sess: TrainingSession, data_name: str) -> None:
