@@ -43,8 +43,17 @@ its first session) and warm (after the baseline). It also counts where the CPU w
 during the class: the server, Chromium's renderers, the rest of Chromium, and this
 bench, in seconds and as a share of the machine's CPU seconds.
 
-Run: ``python bench/bench_classroom.py [--sessions 30] [--profile out.txt]``
-(``--profile``: py-spy records the server during the class, collapsed stacks).
+``--app controls`` holds the same class against ``CONTROLS_APP`` instead: a bare
+Streamlit app with only the controls the students use (the sidebar's seed field,
+noise slider and uploader, the seed in the link) and one line of text, each run
+0.1 s long (a sleep), served with
+the repo's Streamlit config: the floor any Streamlit app meets when the class's
+browsers share the server's machine (no reaper there, so its memory after close is
+not measured).
+
+Run: ``python bench/bench_classroom.py [--sessions 30] [--app controls]
+[--profile out.txt]`` (``--profile``: py-spy records the server during the class,
+collapsed stacks).
 """
 
 from __future__ import annotations
@@ -64,7 +73,7 @@ from collections import Counter
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from harness import CHROMIUM_ARGS, REPO_ROOT, stop, streamlit_process
+from harness import CHROMIUM_ARGS, REPO_ROOT, stop, streamlit_process, write_bare_app
 from websockets.asyncio.client import connect
 
 SESSIONS = 30
@@ -90,6 +99,29 @@ DATASETS = ("one_d", "blobs", "moons", "circles")  # those with noise and seed
 # server's base path (its /<page>/_stcore/health and host-config, 404 before it
 # falls back to the root).
 IGNORED_LOAD = re.compile(r"fonts\.gstatic\.com|/[^/]+/_stcore/(health|host-config)$")
+# The students' controls and nothing else (``--app controls``): what the class costs
+# any Streamlit app on this machine. Its run waits 0.1 s (a sleep, no CPU), about
+# the server time of a Loss Lab page's run: a run much shorter than a frame never
+# shows the page a "running" state, and a student could not see it end.
+CONTROLS_APP = '''import time
+
+import streamlit as st
+
+time.sleep(0.1)
+
+st.set_page_config(layout="wide")
+with st.sidebar:
+    seed = st.number_input("Seed", 0, 10**6, int(st.query_params.get("ds.seed", 0)),
+                           key="seed")
+    st.query_params["ds.seed"] = str(seed)
+    st.slider("Noise", 0.0, 1.0, 0.25, 0.05, key="noise")
+    with st.expander("Upload your own data"):
+        upload = st.file_uploader("A CSV file", type="csv")
+        if upload is not None:
+            rows = upload.getvalue().count(b"\\n") - 1
+            st.success(f"Loaded {rows} rows from the file")
+st.markdown(f"Seed {seed}, noise {st.session_state.noise:.2f}")
+'''
 GOALS = {"repaint": 3.0, "per_session_mb": 20.0, "after_close_mb": 200.0}
 CLOSED_LOG = re.compile(r"Closed (\d+) browser session")
 REAPER_GC_LOG = re.compile(r"Closed \d+ browser session.*\(gc (\d+) ms\)")
@@ -400,13 +432,13 @@ async def chromium(profile: Path, out_of: dict):
         stop(proc)
 
 
-def student_config(i: int) -> tuple[str, dict]:
+def student_config(i: int, pages: tuple[str, ...] = PAGES) -> tuple[str, dict]:
     """Student ``i``'s link and what they do: upload a file of ``rows`` rows (the
     first UPLOADERS students) or type seed ``100 + i`` and move the noise slider;
     the same pauses in every run (a fixed seed per student)."""
     pause = random.Random(i)
     pauses = [round(pause.uniform(*PAUSE_S) * 1000) for _ in range(MOVES + 3)]
-    path = PAGES[i % len(PAGES)]
+    path = pages[i % len(pages)]
     config = {"index": i, "pauses_ms": pauses, "timeout_ms": STEP_TIMEOUT_MS,
               "poll_ms": POLL_MS, "moves": MOVES, "seed": str(100 + i),
               "rows": 40 + i if i < UPLOADERS else 0}
@@ -415,13 +447,13 @@ def student_config(i: int) -> tuple[str, dict]:
 
 
 async def session(cdp: Cdp, base: str, i: int, out: dict, sessions: dict,
-                  arrive_s: float = 0.0) -> None:
+                  arrive_s: float = 0.0, pages: tuple[str, ...] = PAGES) -> None:
     """One student: their own browser context and page, with their actions
     injected; read back every READ_S until they are done, failed, or the class is
     over (cancelled: what they had reached is kept)."""
     await asyncio.sleep(arrive_s)
     out["stage"][i] = "opening the link"
-    path, config = student_config(i)
+    path, config = student_config(i, pages)
     context = (await cdp.send("Target.createBrowserContext"))["browserContextId"]
     state: dict = {}
     try:
@@ -477,10 +509,11 @@ async def sample(pid: int, cpu: CpuCount, peak: dict, stop: asyncio.Event) -> No
 
 
 async def classroom(base: str, pid: int, files: Path, sessions: int,
-                    log: Path, profile: Path | None) -> dict:
+                    log: Path, profile: Path | None,
+                    pages: tuple[str, ...] = PAGES, reaper: bool = True) -> dict:
     result: dict = {}
-    pages: dict = {}  # a page's CDP session: (its student's out, their number)
-    async with chromium(files / "profile", pages) as cdp:
+    targets: dict = {}  # a page's CDP session: (its student's out, their number)
+    async with chromium(files / "profile", targets) as cdp:
         # one student at a time first, once on each page: warms the server and
         # gives the baseline
         single = new_out()
@@ -493,7 +526,8 @@ async def classroom(base: str, pid: int, files: Path, sessions: int,
             if left <= 0:
                 break
             try:
-                await asyncio.wait_for(session(cdp, base, i, single, pages), left)
+                await asyncio.wait_for(session(cdp, base, i, single, targets,
+                                               pages=pages), left)
             except TimeoutError:
                 break
         stop_alone.set()
@@ -522,8 +556,8 @@ async def classroom(base: str, pid: int, files: Path, sessions: int,
         sampler = asyncio.create_task(sample(pid, cpu, peak, stop))
         t0 = time.monotonic()
         arrivals = random.Random(-1)
-        tasks = [asyncio.create_task(session(cdp, base, i, out, pages,
-                                             arrivals.uniform(0, ARRIVAL_S)))
+        tasks = [asyncio.create_task(session(cdp, base, i, out, targets,
+                                             arrivals.uniform(0, ARRIVAL_S), pages))
                  for i in range(sessions)]
         _, pending = await asyncio.wait(tasks, timeout=TOTAL_S)
         result["elapsed"] = time.monotonic() - t0
@@ -543,6 +577,8 @@ async def classroom(base: str, pid: int, files: Path, sessions: int,
         result["out"] = out
     await asyncio.sleep(SETTLE_AFTER_CLOSE_S)  # sessions end when their sockets do
     result["rss_closed"] = rss_mb(pid)
+    if not reaper:
+        return result
     # the server keeps each closed tab's session for its reconnection grace
     started = connects(base)
     t0 = time.monotonic()
@@ -561,14 +597,24 @@ def main() -> None:
                         help="students in the class (default %(default)s)")
     parser.add_argument("--profile", type=Path, default=None,
                         help="py-spy's record of the server during the class")
+    parser.add_argument("--app", choices=("loss-lab", "controls"), default="loss-lab",
+                        help="Loss Lab, or a bare app with only the students' "
+                             "controls (CONTROLS_APP)")
     args = parser.parse_args()
     sessions = max(args.sessions, UPLOADERS + 1)
+    lab = args.app == "loss-lab"
     log = Path(tempfile.gettempdir()) / f"bench_classroom_{os.getpid()}.log"
-    with tempfile.TemporaryDirectory() as tmp, \
-            streamlit_process("app.py", cwd=REPO_ROOT, log_path=log) as (base, proc):
-        pid = proc.pid
-        rss_cold = rss_mb(pid)
-        r = asyncio.run(classroom(base, pid, Path(tmp), sessions, log, args.profile))
+    with tempfile.TemporaryDirectory() as tmp:
+        script, cwd = "app.py", REPO_ROOT
+        if not lab:
+            (Path(tmp) / "app").mkdir()
+            script, cwd = "controls.py", Path(tmp) / "app"
+            write_bare_app(cwd, script, CONTROLS_APP)
+        with streamlit_process(script, cwd=cwd, log_path=log) as (base, proc):
+            pid = proc.pid
+            rss_cold = rss_mb(pid)
+            r = asyncio.run(classroom(base, pid, Path(tmp), sessions, log,
+                                      args.profile, PAGES if lab else ("",), lab))
     tracebacks = log.read_text(errors="replace").count("Traceback (most recent call")
     out, single = r["out"], r["single"]
     base_p95, class_p95 = p95(single["repaints"]), p95(out["repaints"])
@@ -576,7 +622,7 @@ def main() -> None:
     open_sessions = max(out["opened"], 1)  # those whose page came up
     per_session = (r["rss_peak"] - r["rss_warm"]) / open_sessions
     cold, warm = rss_cold, r["rss_warm"]
-    closed_n, started = r["reaped"]
+    closed_n, started = r.get("reaped", (0, 0))
 
     def verdict(ok: bool) -> str:
         return "ok" if ok else "MISSED"
@@ -610,19 +656,22 @@ def main() -> None:
          verdict(per_session <= GOALS["per_session_mb"])),
         ("server memory right after all close", against(r["rss_closed"]),
          "(grace not over)", "-"),
+    ]
+    if lab:  # the bare app has no reaper: its closed sessions stay 2 minutes
+        rows.append(
         ("server memory after the server closed them",
          f"{against(r['rss_reaped'])} ({closed_n} of {started} sessions closed, "
          f"{r['reap_s']:.0f} s later)",
          f"within {GOALS['after_close_mb']:g} MB of the class's start (warm)",
          verdict(r["rss_reaped"] - warm <= GOALS["after_close_mb"]
-                 and closed_n >= started)),
-    ]
+                 and closed_n >= started)))
     def cpu_line(totals: dict, elapsed: float) -> str:
         seconds = elapsed * (os.cpu_count() or 1)
         return f"({seconds:,.0f} CPU seconds): " + ", ".join(
             f"{kind} {s:,.0f} s ({s / seconds:.0%})" for kind, s in totals.items())
 
-    print(f"classroom: {sessions} students ({UPLOADERS} uploading), {MOVES} moves "
+    print(f"classroom ({'Loss Lab' if lab else 'the controls alone, CONTROLS_APP'}): "
+          f"{sessions} students ({UPLOADERS} uploading), {MOVES} moves "
           f"each, a {PAUSE_S[0]:g}-{PAUSE_S[1]:g} s pause before each action, "
           f"arriving over {ARRIVAL_S:g} s; one server and one Chromium on "
           f"{os.cpu_count()} CPUs, load average {r['load']:.1f} at the class's end")
