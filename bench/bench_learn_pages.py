@@ -24,7 +24,10 @@ Run: ``python bench/bench_learn_pages.py [--loads 5] [--moves 10]``. Exits
 non-zero when a ratio exceeds its bound. ``--against REV`` also serves git revision
 REV (``git archive``) and loads its pages interleaved with this checkout's, in the
 same run against the same bare app: a change's effect on loads, free of the
-machine's speed on the day (loads only).
+machine's speed on the day (loads only). ``--without-charts`` does the same with this
+checkout's HEAD whose ``ui/chart.py`` ``chart()`` draws nothing (``NO_CHARTS``): what
+the pages cost without their charts (the overlays and the surface pair still
+mount, and the surface pair is waited for).
 """
 
 from __future__ import annotations
@@ -91,6 +94,15 @@ PAGES = {
     "training": ("training", 1, False),
     "threshold": ("threshold", 1, False),
 }
+
+
+# Appended to a copy's ui/chart.py for --without-charts: its callers import this
+# chart(), which draws nothing.
+NO_CHARTS = """
+
+def chart(fig, *, key, alt=""):  # bench_learn_pages.py --without-charts
+    return None
+"""
 
 
 def _median_ms(times: list[float]) -> float:
@@ -161,9 +173,13 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--loads", type=int, default=5)
     ap.add_argument("--moves", type=int, default=10)
-    ap.add_argument("--against", metavar="REV",
-                    help="also load every page of git revision REV, served side by "
-                    "side and interleaved (loads only)")
+    other_app = ap.add_mutually_exclusive_group()
+    other_app.add_argument("--against", metavar="REV",
+                           help="also load every page of git revision REV, served side "
+                           "by side and interleaved (loads only)")
+    other_app.add_argument("--without-charts", action="store_true",
+                           help="also load every page of HEAD without its charts, "
+                           "side by side and interleaved (loads only)")
     args = ap.parse_args()
     chromium = shutil.which("chromium")
     if chromium is None:
@@ -174,16 +190,21 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         bare = write_bare_app(tmp, "bare_slider.py", BARE_APP)
-        other = tmp / "against"
-        if args.against:
+        other = tmp / "other"
+        label = f"@{args.against}" if args.against else " without charts"
+        if args.against or args.without_charts:
             other.mkdir()
-            archive = subprocess.run(["git", "archive", args.against], cwd=REPO_ROOT,
-                                     check=True, capture_output=True).stdout
+            archive = subprocess.run(["git", "archive", args.against or "HEAD"],
+                                     cwd=REPO_ROOT, check=True,
+                                     capture_output=True).stdout
             subprocess.run(["tar", "-x", "-C", str(other)], input=archive, check=True)
+        if args.without_charts:
+            with (other / "ui" / "chart.py").open("a") as chart_py:
+                chart_py.write(NO_CHARTS)
         with (streamlit_server("app.py", log_path=tmp / "app.log") as app_url,
               streamlit_server(bare, cwd=tmp, log_path=tmp / "bare.log") as bare_url,
-              (streamlit_server("app.py", cwd=other, log_path=tmp / "against.log")
-               if args.against else contextlib.nullcontext()) as other_url,
+              (streamlit_server("app.py", cwd=other, log_path=tmp / "other.log")
+               if other.exists() else contextlib.nullcontext()) as other_url,
               sync_playwright() as pw):
             browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1280, "height": 900})
@@ -202,10 +223,11 @@ def main() -> int:
 
             pages = {name: charts(*spec[1:]) for name, spec in PAGES.items()}
             urls = {name: f"{app_url}/{spec[0]}" for name, spec in PAGES.items()}
-            if args.against:
+            if other_url:
                 for name, spec in PAGES.items():
-                    pages[f"{name}@{args.against}"] = pages[name]
-                    urls[f"{name}@{args.against}"] = f"{other_url}/{spec[0]}"
+                    pages[name + label] = (charts(0, spec[2]) if args.without_charts
+                                           else pages[name])
+                    urls[name + label] = f"{other_url}/{spec[0]}"
             # warm the server: the frame once, then each page once
             page.goto(app_url)
             idle()
@@ -221,7 +243,7 @@ def main() -> int:
             bare_load = _median_ms(loads["bare"])
             for name in pages:
                 results[f"load {name}"] = (_median_ms(loads[name]), bare_load)
-            if args.against:
+            if other_url:
                 browser.close()
                 return _report(results, {name: BOUNDS["load"] for name in results})
 
