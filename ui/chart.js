@@ -914,31 +914,54 @@ function drawGridTrace(g, t, xa, ya, hover) {
     canvas.width = W; canvas.height = H;
     const ctx = canvas.getContext("2d");
     const img = ctx.createImageData(W, H);
-    const bandColour = (v) => {
-      if (coloring === "heatmap") return colour((v - zlo) / (zhi - zlo));
-      let k = 0; while (k < levels.length && v >= levels[k]) k++;
+    // a contour's bands each have one colour: computed once per band; a pixel's band
+    // is found by binary search over the (ascending) levels
+    const bandColour = (k) => {
       const step = levels.length > 1 ? levels[1] - levels[0] : (zhi - zlo);
       const mid = k === 0 ? levels[0] - step / 2 : k === levels.length ? levels[k - 1] + step / 2
         : (levels[k - 1] + levels[k]) / 2;
       const a = (levels[0] ?? zlo) - step / 2, b = (levels[levels.length - 1] ?? zhi) + step / 2;
       return colour((mid - a) / (b - a));
     };
+    const bands = coloring === "heatmap" ? [] : levels.map((_, k) => bandColour(k))
+      .concat([bandColour(levels.length)]);
+    // a smooth heatmap: the scale's colour at 1,024 steps (finer than a channel's 256)
+    const steps = coloring === "heatmap" && !cells
+      ? Array.from({ length: 1024 }, (_, k) => colour(k / 1023)) : null;
+    const colourAt = (v) => {
+      const f = (v - zlo) / (zhi - zlo);
+      if (steps) return steps[Math.round(1023 * Math.min(1, Math.max(0, f)))];
+      if (coloring === "heatmap") return colour(f);
+      let lo = 0, hi = levels.length;
+      while (lo < hi) { const m = (lo + hi) >> 1; if (v >= levels[m]) lo = m + 1; else hi = m; }
+      return bands[lo];
+    };
+    // where each canvas column falls in the grid: the same for every row
+    const gx = (i) => (cells ? (px0 < px1 ? i : nx - 1 - i)
+      : (px0 < px1 ? i / Math.max(1, W - 1) : 1 - i / Math.max(1, W - 1)) * (nx - 1));
+    const col0 = new Int32Array(W), col1 = new Int32Array(W), colT = new Float64Array(W);
+    for (let i = 0; i < W; i++) {
+      const fx = gx(i);
+      col0[i] = Math.floor(fx); col1[i] = Math.min(nx - 1, col0[i] + 1); colT[i] = fx - col0[i];
+    }
+    const data = img.data;
     for (let j = 0; j < H; j++) {
       // canvas row 0 is the top: the grid's high y when y grows upward on screen
       const fy = cells ? (py0 < py1 ? j : ny - 1 - j) : (py0 < py1 ? j / Math.max(1, H - 1) : 1 - j / Math.max(1, H - 1)) * (ny - 1);
       const j0 = Math.floor(fy), j1 = Math.min(ny - 1, j0 + 1), ty = fy - j0;
+      const r0 = z[j0], r1 = z[j1];
       for (let i = 0; i < W; i++) {
-        const fx = cells ? (px0 < px1 ? i : nx - 1 - i) : (px0 < px1 ? i / Math.max(1, W - 1) : 1 - i / Math.max(1, W - 1)) * (nx - 1);
-        const i0 = Math.floor(fx), i1 = Math.min(nx - 1, i0 + 1), tx = fx - i0;
-        const a = z[j0][i0], b = z[j0][i1], c = z[j1][i0], d = z[j1][i1];
+        const i0 = col0[i], i1 = col1[i], tx = colT[i];
+        const a = r0[i0], b = r0[i1], c = r1[i0], d = r1[i1];
         let v;
-        if ([a, b, c, d].every((q) => num(q) !== null)) v = (a * (1 - tx) + b * tx) * (1 - ty) + (c * (1 - tx) + d * tx) * ty;
-        else v = num(z[Math.round(fy)][Math.round(fx)]);
+        if (Number.isFinite(a) && Number.isFinite(b) && Number.isFinite(c) && Number.isFinite(d)) {
+          v = (a * (1 - tx) + b * tx) * (1 - ty) + (c * (1 - tx) + d * tx) * ty;
+        } else v = num(z[Math.round(fy)][Math.round(gx(i))]);
         const o = 4 * (j * W + i);
-        if (v === null) { img.data[o + 3] = 0; continue; }
-        const col = bandColour(v);
-        img.data[o] = col[0]; img.data[o + 1] = col[1]; img.data[o + 2] = col[2];
-        img.data[o + 3] = Math.round(255 * (col[3] ?? 1));
+        if (v === null) { data[o + 3] = 0; continue; }
+        const col = colourAt(v);
+        data[o] = col[0]; data[o + 1] = col[1]; data[o + 2] = col[2];
+        data[o + 3] = Math.round(255 * (col[3] ?? 1));
       }
     }
     ctx.putImageData(img, 0, 0);
