@@ -683,6 +683,16 @@ def test_metrics_legend_names_line_styles_and_each_cost_has_its_own_axis():
     assert len(only_log["grid"]) == 3
 
 
+def test_the_gap_note_fits_in_its_panel():
+    """Four panels at 1280 px leave about 150 px each: the note's lines, at 14 px,
+    must stay under about 16 characters (one line of it ran over the y axis)."""
+    option = make_metrics_option({"log": _history(6), "mse": _history(6, 0.1)},
+                                 reference_cost=0.38, epochs=6)
+    note = next(t for t in option["title"] if t["text"].startswith("gap to optimum"))
+    assert note["text"].startswith("gap to optimum:\n")
+    assert max(len(line) for line in note["text"].splitlines()) <= 16
+
+
 def test_the_x_axis_follows_the_epochs_a_diverged_run_ran():
     from types import SimpleNamespace
 

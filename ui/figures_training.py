@@ -353,11 +353,12 @@ def make_metrics_option(runs: dict, *, reference_cost: float | None = None,
         text = _gap_note(runs, float(reference_cost))
         if text:
             lefts, width = _grid_lefts(len(panels))
-            option["title"].append({
-                "text": text, "right": f"{100 - lefts[0] - width}%",
+            option["title"].append({  # two lines: one is wider than a panel
+                "text": text.replace(": ", ":\n", 1),
+                "right": f"{100 - lefts[0] - width}%",
                 "top": 54, "backgroundColor":
                 "rgba(255,255,255,0.8)", "textStyle": {
-                    "fontFamily": FONT_FAMILY, "fontSize": 14,
+                    "fontFamily": FONT_FAMILY, "fontSize": 14, "lineHeight": 18,
                     "fontWeight": "normal", "color": BLACK}})
     option["series"] = series
     option["legend"]["data"] = legend
