@@ -65,8 +65,7 @@ def test_hostile_names_are_text_and_nothing_is_fetched(app_server, page, tmp_pat
     page.screenshot(path=ARTIFACTS / "hostile_names_training.png", full_page=True)
 
 
-# true once done; false while the chart is not in the page (the page may mount it
-# anew between two runs of the script)
+# true once done; false when the live chart is not in the page
 HIDE = """(how) => {
   const root = document.querySelector('.ll-live');
   if (!root) return false;
@@ -97,7 +96,7 @@ def test_the_live_chart_survives_hiding_and_resizing_while_running(app_server, p
     expect(page.get_by_text("Running…").first).to_be_visible()
     page.locator(".ll-live canvas").first.wait_for()
     for how in ("hide", "show", "squeeze", "show", "hide", "show"):
-        page.wait_for_function(HIDE, arg=how)
+        assert page.evaluate(HIDE, how), f"the live chart left the page ({how})"
         page.wait_for_timeout(600)
     for width in (320, 0, 1400):
         page.set_viewport_size({"width": max(width, 1), "height": 900})
