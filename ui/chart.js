@@ -925,13 +925,11 @@ function drawGridTrace(g, t, xa, ya, hover) {
     };
     const bands = coloring === "heatmap" ? [] : levels.map((_, k) => bandColour(k))
       .concat([bandColour(levels.length)]);
-    // a smooth heatmap: the scale's colour at 1,024 steps (finer than a channel's 256)
-    const steps = coloring === "heatmap" && !cells
+    // a heatmap: the scale's colour at 1,024 steps (finer than a channel's 256)
+    const steps = coloring === "heatmap"
       ? Array.from({ length: 1024 }, (_, k) => colour(k / 1023)) : null;
     const colourAt = (v) => {
-      const f = (v - zlo) / (zhi - zlo);
-      if (steps) return steps[Math.round(1023 * Math.min(1, Math.max(0, f)))];
-      if (coloring === "heatmap") return colour(f);
+      if (steps) return steps[Math.round(1023 * Math.min(1, Math.max(0, (v - zlo) / (zhi - zlo))))];
       let lo = 0, hi = levels.length;
       while (lo < hi) { const m = (lo + hi) >> 1; if (v >= levels[m]) lo = m + 1; else hi = m; }
       return bands[lo];
