@@ -10,7 +10,7 @@ from ui.figures_loss import surface_pair_data
 from ui.format import for_chart, plain, short
 from ui.frame import require_frame
 from ui.loss_views import (
-    cached_figure,
+    cached_chart,
     contour_figure,
     slice_frame,
     slice_paths,
@@ -193,7 +193,7 @@ def contours_and_slice() -> None:
                            step=0.01, help="Where the 1-D slice below cuts the "
                            "surfaces.", **bind(State, "slice_at"))
     row = round(slice_frac * (len(c) - 1))
-    contours = cached_figure(
+    contours = cached_chart(
         "cs.contours_figure", (key, log_z),
         lambda: contour_figure(a, c, J, down, min_points, a_title=a_title,
                                c_title=c_title, log_z=log_z, shared=data.shared),
@@ -215,7 +215,7 @@ def contours_and_slice() -> None:
     bends = {loss: surface.bends_down(second_diff[loss]) for loss in J}
     # the frame (axes fixed over the whole grid) is the same for every slice; the
     # slice's curves are drawn over it
-    frame = cached_figure(
+    frame = cached_chart(
         "cs.slice_figure", (key, a_title),
         lambda: slice_frame(a, slice_ranges(J, step), a_title, shared=data.shared),
         shared=data.shared)

@@ -14,7 +14,7 @@ from ui.loss_views import (
     P_ZERO_FLOAT32,
     P_ZERO_FLOAT64,
     Z_MAX,
-    cached_figure,
+    cached_chart,
     curve_points,
     curves_against,
     gradient_points,
@@ -94,8 +94,8 @@ def prediction_and_curves(label: int) -> None:
         # the curves are the same on every move (built once per axis, and sent
         # unchanged, so the browser does not redraw them); the point is drawn
         # over them
-        chart(cached_figure("lf.curves_figure", (axis, present),
-                            curves_figure, shared=True), key="lf_curves")
+        chart(cached_chart("lf.curves_figure", (axis, present), curves_figure,
+                           shared=True), key="lf_curves")
         overlay("lf_curves", points=curve_points(p0 if use_p else z0, label, losses))
         st.caption(
             "Squared error never exceeds 1, however wrong the model is. Log loss "
@@ -112,8 +112,8 @@ def prediction_and_curves(label: int) -> None:
             z_only, {loss: curves_z[label][loss][1] for loss in ("log", "mse")},
             label=label, wrong_region=core.stability.confidently_wrong(label, Z_MAX))
 
-    chart(cached_figure("lf.gradient_figure", label, gradient_figure,
-                        shared=True), key="lf_gradient")
+    chart(cached_chart("lf.gradient_figure", label, gradient_figure,
+                       shared=True), key="lf_gradient")
     overlay("lf_gradient", points=gradient_points(z0, grads))
     if wrong > 0.9:
         words = ("In the shaded region the model is confidently wrong. At your "

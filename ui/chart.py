@@ -16,6 +16,7 @@ names to draw moving marks on it)::
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from pathlib import Path
 
 import plotly.graph_objects as go
@@ -35,26 +36,48 @@ _component = st.components.v2.component(
 )
 
 
-def chart_spec(fig: go.Figure) -> str:
-    """``fig`` as the JSON ``chart.js`` reads: its data and layout, arrays as
-    Plotly's typed base64 (``bdata``), and of its template only the colourway."""
-    spec = fig.to_plotly_json()
-    layout = dict(spec.get("layout", {}))
-    template = layout.pop("template", None)
-    colorway = None
-    if template is not None:
-        colorway = go.layout.Template(template).layout.colorway
-    return pio.to_json({"data": spec["data"], "layout": layout,
+def _spec(plain: dict) -> str:
+    layout = dict(plain.get("layout", {}))
+    template = layout.pop("template", None) or {}
+    colorway = template.get("layout", {}).get("colorway")
+    return pio.to_json({"data": plain["data"], "layout": layout,
                         "theme": {"colorway": list(colorway) if colorway else None}},
                        validate=False, remove_uids=True)
 
 
-def chart(fig: go.Figure, *, key: str, alt: str = "") -> None:
-    """Draw ``fig`` full width at its layout's height. ``alt`` describes it for a
-    screen reader (default: its title). Sent again only when its JSON changes."""
-    spec = chart_spec(fig)
-    version = hashlib.blake2b(spec.encode(), digest_size=12).hexdigest()
-    title = fig.layout.title.text or ""
-    _component(key=key, data={"spec": spec, "version": version,
-                              "alt": alt or title or "chart"},
+def chart_spec(fig: go.Figure) -> str:
+    """``fig`` as the JSON ``chart.js`` reads: its data and layout, arrays as
+    Plotly's typed base64 (``bdata``), and of its template only the colourway."""
+    return _spec(fig.to_plotly_json())
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A figure ready to send: its JSON (:func:`chart_spec`), that JSON's hash and
+    its title. Making one costs the figure's serialisation (Plotly's property tree
+    is most of a chart's Python time); keep it for a figure that is the same on
+    every run, and ``chart`` sends it with no Python work."""
+
+    spec: str
+    version: str
+    title: str
+
+
+def prepare(fig: go.Figure) -> Prepared:
+    plain = fig.to_plotly_json()  # plain dicts and lists from here on
+    spec = _spec(plain)
+    title = plain.get("layout", {}).get("title")
+    if isinstance(title, dict):
+        title = title.get("text")
+    return Prepared(spec, hashlib.blake2b(spec.encode(), digest_size=12).hexdigest(),
+                    title or "")
+
+
+def chart(fig: go.Figure | Prepared, *, key: str, alt: str = "") -> None:
+    """Draw ``fig`` (a figure, or one :func:`prepare` made) full width at its
+    layout's height. ``alt`` describes it for a screen reader (default: its
+    title). Sent again only when its JSON changes."""
+    ready = fig if isinstance(fig, Prepared) else prepare(fig)
+    _component(key=key, data={"spec": ready.spec, "version": ready.version,
+                              "alt": alt or ready.title or "chart"},
                height="content")

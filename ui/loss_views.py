@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import core
+from ui.chart import Prepared, prepare
 from ui.chart_overlay import Path, Point
 from ui.figures_loss import (
     CONCAVE_COLOUR,
@@ -94,19 +95,19 @@ def metric_text(value: float) -> str:
     return text
 
 
-def cached_figure(name: str, key: Hashable, build: Callable[[], go.Figure], *,
-                  shared: bool) -> go.Figure:
-    """``build()``'s figure, built once per ``key`` and kept as a plain dict.
+def cached_chart(name: str, key: Hashable, build: Callable[[], go.Figure], *,
+                 shared: bool) -> Prepared:
+    """``build()``'s figure, built once per ``key`` and kept ready to send.
 
     Profiling the Cost surfaces page showed where its seconds went: not the
     surfaces (0.1 s each on a 101 x 101 grid over 200 points) nor Plotly's JSON
     (0.03 s), but Plotly's Python property tree, validating every layout update and
     copying the figure in ``apply_style``: about 0.8 s for the 3-D pair and 0.3 s
-    for the contours. A figure rebuilt from its dict without validation takes
-    about 2 ms (it was validated when it was built).
+    for the contours. A slider move that keeps a figure still paid for turning it
+    into JSON (py-spy on the server during z-slider moves: half the fragment's
+    time), so the JSON is what is kept.
     """
-    spec = memo(name, key, lambda: build().to_dict(), shared=shared)
-    return go.Figure(spec, _validate=False)
+    return memo(name, key, lambda: prepare(build()), shared=shared)
 
 
 def curve_points(x: float, label: int, losses: dict[str, float]) -> list[Point]:
@@ -190,8 +191,8 @@ def stability_figure(label: int, log_x: bool, wrong_side: bool):
         z, routes = stability(label, log_x, wrong_side)
         return make_stability_figure(z, routes, label=label, log_x=log_x)
 
-    return cached_figure("lf.stability_figure", (label, log_x, wrong_side), build,
-                         shared=True)
+    return cached_chart("lf.stability_figure", (label, log_x, wrong_side), build,
+                        shared=True)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
