@@ -487,12 +487,21 @@ def test_contours_have_colour_bars_and_a_see_through_tint():
             np.testing.assert_array_equal(trace.x, grid_a)
             np.testing.assert_array_equal(trace.y, grid_c)
             shown = np.log10(J[loss]) if log_z else J[loss]
-            np.testing.assert_allclose(np.asarray(trace.z, float), shown)
+            assert trace.z.dtype == np.float32  # half the bytes to send
+            np.testing.assert_allclose(np.asarray(trace.z, float), shown, rtol=1e-6)
         tint = next(t for t in got.data if t.type == "heatmap")
         np.testing.assert_array_equal(np.isnan(np.asarray(tint.z, float)),
                                       ~down["mse"])
         assert list(got.layout.xaxis2.range) == [grid_a[0], grid_a[-1]]
         assert list(got.layout.yaxis.range) == [grid_c[0], grid_c[-1]]
+    # J too small for float32 (far out on separable data) is sent as it is
+    tiny = {loss: J[loss] * 1e-60 for loss in J}
+    got = go.Figure(figures_loss.with_contour_data(frame, a, c, tiny, down, minima,
+                                                   log_z=True))
+    for trace, loss in zip((t for t in got.data if t.type == "contour" and t.showscale),
+                           ("mse", "log"), strict=True):
+        assert trace.z.dtype == np.float32  # log10 J fits
+        np.testing.assert_array_equal(trace.customdata, tiny[loss])  # J does not
     star = next(t for t in got.data if t.name == "grid minimum")
     assert list(star.customdata) == [minima["mse"][2]] and star.x == (0.0,)
 

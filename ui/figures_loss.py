@@ -397,6 +397,17 @@ def make_contour_pair_frame(*, a_title: str, c_title: str, log_z: bool,
     return fig
 
 
+def _compact(values: np.ndarray) -> np.ndarray:
+    """``values`` as float32 (half the bytes to send; 7 digits are more than a
+    contour line or a hover's 4 show) unless one lies outside float32's normal
+    range, where it would turn into 0 or inf: then as they are."""
+    finite = np.abs(values[np.isfinite(values) & (values != 0)])
+    f32 = np.finfo(np.float32)
+    if finite.size and (finite.min() < f32.tiny or finite.max() > f32.max):
+        return values
+    return values.astype(np.float32)
+
+
 def with_contour_data(frame: dict, a_values: np.ndarray, c_values: np.ndarray,
                       surfaces: dict[str, np.ndarray],
                       downward: dict[str, np.ndarray],
@@ -411,15 +422,16 @@ def with_contour_data(frame: dict, a_values: np.ndarray, c_values: np.ndarray,
         loss = panel[trace.get("xaxis", "x")]
         grid = {"x": a_values, "y": c_values}
         if trace["type"] == "heatmap":
-            trace = {**trace, **grid, "z": np.where(downward[loss], 1.0, np.nan)}
+            trace = {**trace, **grid,
+                     "z": np.where(downward[loss], 1.0, np.nan).astype(np.float32)}
         elif trace["type"] == "contour" and trace.get("showscale") is False:
-            trace = {**trace, **grid, "z": downward[loss].astype(float)}
+            trace = {**trace, **grid, "z": downward[loss].astype(np.float32)}
         elif trace["type"] == "contour":
             J = surfaces[loss]
             shown = np.log10(np.maximum(J, 1e-300)) if log_z else J
-            trace = {**trace, **grid, "z": shown}
+            trace = {**trace, **grid, "z": _compact(shown)}
             if log_z:
-                trace["customdata"] = J
+                trace["customdata"] = _compact(J)
         elif trace.get("name") == "grid minimum":
             a, c, j = minima[loss]
             trace = {**trace, "x": [a], "y": [c], "customdata": [j]}
