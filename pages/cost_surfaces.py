@@ -185,41 +185,35 @@ if minima["log"].on_edge and d == 1:
                "grows, so its true minimum is at infinity.")
 
 
-def contours_and_slice() -> None:
-    """The slice position only changes this part: a fragment, so moving it redraws
-    the contours' slice line and the slice, not the surfaces."""
-    st.subheader("Contours")
+st.subheader("Contours")
+# the contours and the slice's frame are the same wherever the slice is: drawn
+# once per grid, outside the fragment; the slice line and the slice are overlays
+chart(cached_chart(
+    "cs.contours_figure", (key, log_z),
+    lambda: contour_figure(a, c, J, down, min_points, a_title=a_title,
+                           c_title=c_title, log_z=log_z, shared=data.shared),
+    shared=data.shared), key="cs_contours")
+st.caption("Contour lines of the cost J" + (" (log10 J)" if log_z else "")
+           + ", read off the colour bar beside each panel. Red tint, edged in "
+           "red: grid cells where the surface bends downward in some direction (a "
+           "negative eigenvalue of the Hessian, computed at each cell).")
+step = float(a[1] - a[0]) if len(a) > 1 else 1.0
+
+
+def the_slice() -> None:
+    """The slice position only changes this part: a fragment, so moving it
+    redraws the slice line on the contours and the slice (overlays), its heading
+    and its counts, not the charts."""
     slice_frac = st.slider(f"Slice at {c_name} (share of its range)", 0.0, 1.0,
                            step=0.01, help="Where the 1-D slice below cuts the "
                            "surfaces.", **bind(State, "slice_at"))
     row = round(slice_frac * (len(c) - 1))
-    contours = cached_chart(
-        "cs.contours_figure", (key, log_z),
-        lambda: contour_figure(a, c, J, down, min_points, a_title=a_title,
-                               c_title=c_title, log_z=log_z, shared=data.shared),
-        shared=data.shared)
-    # the contours stay the same figure wherever the slice is (the browser does not
-    # redraw them); the slice line is drawn over them
-    chart(contours, key="cs_contours")
     overlay("cs_contours", lines=[Line(y=float(c[row]), xaxis=x, yaxis=y)
                                   for x, y in (("x", "y"), ("x2", "y2"))])
-    st.caption("Contour lines of the cost J" + (" (log10 J)" if log_z else "")
-               + ", read off the colour bar beside each panel. Red tint, edged in "
-               "red: grid cells where the surface bends downward in some direction (a "
-               "negative eigenvalue of the Hessian, computed at each cell).")
-
     st.subheader(f"A slice along {a_name} at {c_name} = {c[row]:.3g}")
-    step = float(a[1] - a[0]) if len(a) > 1 else 1.0
     costs = {loss: J[loss][row] for loss in J}
     second_diff = {loss: surface.second_differences(costs[loss], step) for loss in J}
     bends = {loss: surface.bends_down(second_diff[loss]) for loss in J}
-    # the frame (axes fixed over the whole grid) is the same for every slice; the
-    # slice's curves are drawn over it
-    frame = cached_chart(
-        "cs.slice_figure", (key, a_title),
-        lambda: slice_frame(a, slice_ranges(J, step), a_title, shared=data.shared),
-        shared=data.shared)
-    chart(frame, key="cs_slice")
     overlay("cs_slice", paths=slice_paths(a, costs, second_diff, bends))
     negative = {loss: int(bends[loss].sum()) for loss in J}
     st.caption(
@@ -230,4 +224,8 @@ def contours_and_slice() -> None:
     )
 
 
-st.fragment(contours_and_slice)()
+st.fragment(the_slice)()
+chart(cached_chart(
+    "cs.slice_figure", (key, a_title),
+    lambda: slice_frame(a, slice_ranges(J, step), a_title, shared=data.shared),
+    shared=data.shared), key="cs_slice")
