@@ -41,96 +41,103 @@ if not present:
     )
 
 
-def prediction_and_curves(label: int) -> None:
-    """The movable point, its numbers, the loss curves and the gradient: a fragment,
-    so moving the point reruns this part only (the label reruns the whole page: the
-    stability section uses it too)."""
-    left, right = st.columns([1.4, 2])
-    with left:
-        mode = st.radio("Move the point by", ["z", "p"], horizontal=True,
-                        format_func={"z": "logit z", "p": "probability p"}.get,
-                        **bind(State, "mode"))
-        if mode == "z":
-            z0 = st.slider("Logit z", -Z_MAX, Z_MAX, step=0.1, **bind(State, "z"))
-        else:
-            p_point = st.slider("Probability p of class 1", 0.001, 0.999,
-                                step=0.001, **bind(State, "p"), format="%.3f")
-            z0 = float(core.stability.logit(p_point))
-        p0 = float(core.sigmoid(z0))
-        point = core.stability.per_example_curves(np.array([z0]))[label]
-        losses = {loss: float(point[loss][0][0]) for loss in point}
-        grads = {loss: float(point[loss][1][0]) for loss in point}
-        st.markdown(f"z = **{z0:.3g}**, p = sigmoid(z) = **{p0:.4g}**, true label "
-                    f"y = **{label}**")
-        a, b = st.columns(2)
-        a.metric("Log loss", metric_text(losses["log"]))
-        b.metric("Squared error", metric_text(losses["mse"]))
-        a.metric("dL/dz, log loss", metric_text(grads["log"]))
-        b.metric("dL/dz, squared error", metric_text(grads["mse"]))
-        wrong = abs(p0 - label)
-        if wrong > 0.9:
-            ratio = abs(grads["log"]) / max(abs(grads["mse"]), 1e-300)
-            st.warning(
-                f"Confidently wrong: the model gives the wrong class {wrong:.1%}. "
-                f"Log loss pushes back {ratio:,.0f} times harder than squared error, "
-                "whose gradient has almost vanished.",
-                icon=":material/warning:",
-            )
-    with right:
-        axis = st.radio("Plot against", ["p", "z"], horizontal=True,
-                        format_func={"p": "probability p", "z": "logit z"}.get,
-                        **bind(State, "axis"))
-        use_p = axis == "p"
-        x_title = "predicted probability p" if use_p else "logit z"
-
-        def curves_figure():
-            x, _, curves = curves_against(axis)
-            loss_curves = {y: {loss: curves[y][loss][0] for loss in ("log", "mse")}
-                           for y in (1, 0)}
-            return make_loss_curves_figure(x, loss_curves, x_title=x_title,
-                                           y_max=5.0 if use_p else None,
-                                           height=340 if present else 400)
-
-        # the curves are the same on every move (built once per axis, and sent
-        # unchanged, so the browser does not redraw them); the point is drawn
-        # over them
-        chart(cached_chart("lf.curves_figure", (axis, present), curves_figure,
-                           shared=True), key="lf_curves")
-        overlay("lf_curves", points=curve_points(p0 if use_p else z0, label, losses))
-        st.caption(
-            "Squared error never exceeds 1, however wrong the model is. Log loss "
-            "grows without limit: a confident mistake costs far more than a "
-            "hesitant one."
-            + (" (The y axis stops at 5; log loss keeps rising towards p = 0 or 1.)"
-               if use_p else "")
-        )
-
-    st.subheader("The gradient that drives learning")
-    def gradient_figure():
-        _, z_only, curves_z = curves_against("z")
-        return make_gradient_figure(
-            z_only, {loss: curves_z[label][loss][1] for loss in ("log", "mse")},
-            label=label, wrong_region=core.stability.confidently_wrong(label, Z_MAX))
-
-    chart(cached_chart("lf.gradient_figure", label, gradient_figure,
-                       shared=True), key="lf_gradient")
-    overlay("lf_gradient", points=gradient_points(z0, grads))
+def the_point(label: int, axis: str, mode: str) -> None:
+    """The movable point, its numbers and its marks on both charts: a fragment, so
+    a move reruns only these few elements (the charts stay as they are; the
+    overlays move the point on them). The label, the mode and the axis rerun the
+    whole page (the charts and the stability section use them)."""
+    if mode == "z":
+        z0 = st.slider("Logit z", -Z_MAX, Z_MAX, step=0.1, **bind(State, "z"))
+    else:
+        p_point = st.slider("Probability p of class 1", 0.001, 0.999,
+                            step=0.001, **bind(State, "p"), format="%.3f")
+        z0 = float(core.stability.logit(p_point))
+    p0 = float(core.sigmoid(z0))
+    point = core.stability.per_example_curves(np.array([z0]))[label]
+    losses = {loss: float(point[loss][0][0]) for loss in point}
+    grads = {loss: float(point[loss][1][0]) for loss in point}
+    st.markdown(f"z = **{z0:.3g}**, p = sigmoid(z) = **{p0:.4g}**, true label "
+                f"y = **{label}**")
+    a, b = st.columns(2)
+    a.metric("Log loss", metric_text(losses["log"]))
+    b.metric("Squared error", metric_text(losses["mse"]))
+    a.metric("dL/dz, log loss", metric_text(grads["log"]))
+    b.metric("dL/dz, squared error", metric_text(grads["mse"]))
+    wrong = abs(p0 - label)
     if wrong > 0.9:
-        words = ("In the shaded region the model is confidently wrong. At your "
-                 f"z = {z0:.3g} log loss's gradient is {grads['log']:.4f} (almost "
-                 f"the full push of 1), squared error's is {grads['mse']:.2e}: it "
-                 "vanishes exactly where learning is needed most.")
+        ratio = abs(grads["log"]) / max(abs(grads["mse"]), 1e-300)
+        st.warning(
+            f"Confidently wrong: the model gives the wrong class {wrong:.1%}. "
+            f"Log loss pushes back {ratio:,.0f} times harder than squared error, "
+            "whose gradient has almost vanished.",
+            icon=":material/warning:",
+        )
+        words = ("In the shaded region of the gradient chart the model is "
+                 f"confidently wrong. At your z = {z0:.3g} log loss's gradient is "
+                 f"{grads['log']:.4f} (almost the full push of 1), squared error's "
+                 f"is {grads['mse']:.2e}: it vanishes exactly where learning is "
+                 "needed most.")
     else:
         words = (f"At your z = {z0:.3g} log loss's gradient is {grads['log']:.4f}, "
                  f"squared error's {grads['mse']:.4f}. Move the point into the "
-                 "shaded region (confidently wrong) and watch squared error's "
-                 "gradient vanish while log loss's stays near the full push of 1.")
+                 "shaded region of the gradient chart (confidently wrong) and watch "
+                 "squared error's gradient vanish while log loss's stays near the "
+                 "full push of 1.")
     st.caption(words)
+    overlay("lf_curves", points=curve_points(p0 if axis == "p" else z0, label, losses))
+    overlay("lf_gradient", points=gradient_points(z0, grads))
 
 
 label = st.radio("True label y", [1, 0], horizontal=True, **bind(State, "label"),
                  format_func=lambda y: f"y = {y}")
-st.fragment(prediction_and_curves)(label)
+left, right = st.columns([1.4, 2])
+with right:  # first: the point's marks need the axis
+    axis = st.radio("Plot against", ["p", "z"], horizontal=True,
+                    format_func={"p": "probability p", "z": "logit z"}.get,
+                    **bind(State, "axis"))
+    use_p = axis == "p"
+
+    def curves_figure():
+        x, _, curves = curves_against(axis)
+        loss_curves = {y: {loss: curves[y][loss][0] for loss in ("log", "mse")}
+                       for y in (1, 0)}
+        return make_loss_curves_figure(
+            x, loss_curves, x_title="predicted probability p" if use_p else "logit z",
+            y_max=5.0 if use_p else None, height=340 if present else 400)
+
+    # the same on every move (built once per axis and kept as JSON); the point is
+    # drawn over it
+    chart(cached_chart("lf.curves_figure", (axis, present), curves_figure,
+                       shared=True), key="lf_curves")
+    st.caption(
+        "Squared error never exceeds 1, however wrong the model is. Log loss "
+        "grows without limit: a confident mistake costs far more than a "
+        "hesitant one."
+        + (" (The y axis stops at 5; log loss keeps rising towards p = 0 or 1.)"
+           if use_p else "")
+    )
+with left:
+    mode = st.radio("Move the point by", ["z", "p"], horizontal=True,
+                    format_func={"z": "logit z", "p": "probability p"}.get,
+                    **bind(State, "mode"))
+    st.fragment(the_point)(label, axis, mode)
+
+st.subheader("The gradient that drives learning")
+
+
+def gradient_figure():
+    _, z_only, curves_z = curves_against("z")
+    return make_gradient_figure(
+        z_only, {loss: curves_z[label][loss][1] for loss in ("log", "mse")},
+        label=label, wrong_region=core.stability.confidently_wrong(label, Z_MAX))
+
+
+chart(cached_chart("lf.gradient_figure", label, gradient_figure, shared=True),
+      key="lf_gradient")
+st.caption("Shaded: where the model is confidently wrong (it gives the true class "
+           "less than 10%). Log loss's gradient there is p - y, near the full push "
+           "of 1; squared error's carries the sigmoid's slope p (1 - p) and "
+           "vanishes.")
 
 # --- The formulas --------------------------------------------------------------
 st.subheader("The formulas: two cases, one line")
