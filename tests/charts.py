@@ -3,8 +3,10 @@ component's elements, each one's figure JSON, and the figures."""
 
 from __future__ import annotations
 
+import base64
 import json
 
+import numpy as np
 from streamlit.testing.v1 import AppTest
 
 
@@ -22,3 +24,16 @@ def spec_of(element) -> str:
 def figures(at: AppTest) -> list[dict]:
     """The page's figures (data and layout), in page order."""
     return [json.loads(spec_of(e)) for e in chart_elements(at)]
+
+
+def values(field) -> np.ndarray:
+    """A trace's array as sent: a list, or Plotly's typed base64 (``bdata``)."""
+    if isinstance(field, dict):
+        return np.frombuffer(base64.b64decode(field["bdata"]), dtype=field["dtype"])
+    return np.asarray(field, dtype=float)
+
+
+def figure_keyed(at: AppTest, key: str) -> dict:
+    """The figure of the chart drawn with Streamlit key ``key``."""
+    (element,) = [e for e in chart_elements(at) if e.proto.id.endswith(f"-{key}")]
+    return json.loads(spec_of(element))

@@ -124,7 +124,7 @@ def test_arrow_keys_move_through_a_lesson(app_server, page):
 
 
 @pytest.mark.parametrize(("path", "chart"), [
-    ("training", "stEChartsChart"), ("", "llChart"),
+    ("training", "llChart"), ("", "llChart"),
     ("loss_functions", "llChart"), ("cost_surfaces", "llChart"),
     ("threshold", "llChart"), ("walk", "llChart")])
 def test_no_label_is_cut_at_1024x768(app_server, page, path, chart):

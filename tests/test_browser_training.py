@@ -9,10 +9,10 @@ from playwright.sync_api import expect
 pytestmark = pytest.mark.browser
 
 TALL = {"width": 1400, "height": 2200}  # the whole page in one screenshot
-# A hash of the cost chart's pixels and how many are not white: while running the
-# live chart's canvas (ui/live_chart.js), when stopped the ECharts one.
+# A hash of the live cost chart's pixels (ui/live_chart.js, while running) and how
+# many are not white.
 COST_CHART_JS = """() => {
-  const chart = document.querySelector('.ll-live, [data-testid="stEChartsChart"]');
+  const chart = document.querySelector('.ll-live');
   const canvas = chart && chart.querySelector('canvas');
   if (!canvas || !canvas.width) return null;
   const bytes = canvas.getContext('2d')
@@ -82,9 +82,15 @@ def test_live_run_updates_the_cost_chart_and_pause_holds_it(app_server, page):
     assert 0 < epoch_now < 5000
     page.wait_for_timeout(1000)
     assert _status(page) == held, "the run kept going after Pause"
-    # stopped: the full chart, with tooltips, shows every epoch trained
-    expect(page.get_by_test_id("stEChartsChart")).to_be_visible()
+    # stopped: the full chart (ui/chart.js, with hover readouts) shows every epoch
+    # trained
+    metrics = page.locator(".st-key-tr_metrics_chart .ll-chart")
+    expect(metrics).to_be_visible()
     assert page.locator(".ll-live").count() == 0
+    last = metrics.evaluate("""gd => { const t = gd.llData.find(
+        t => t.name === 'log loss: training' && (t.xaxis || 'x') === 'x');
+        return t.x[t.x.length - 1]; }""")
+    assert last == epoch_now
     assert_no_exception(page)
     page.screenshot(path=ARTIFACTS / "training_paused.png")
 

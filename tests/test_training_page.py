@@ -7,7 +7,7 @@ import json
 
 import numpy as np
 import pytest
-from charts import chart_elements, figures
+from charts import chart_elements, figure_keyed, spec_of, values
 from conftest import APP_PATH
 from streamlit.testing.v1 import AppTest
 
@@ -16,7 +16,7 @@ from ui.figures_training import (
     LIVE_EARLY_EPOCHS,
     METRIC_POINTS,
     make_live_data,
-    make_metrics_option,
+    make_metrics_figure,
     thin,
 )
 from ui.models import TrainedScores, TrainingState
@@ -55,47 +55,44 @@ def epochs(at) -> list[int]:
     return [int(e) for e in re.findall(r"epoch (\d+) of", status(at))]
 
 
+METRICS_KEY = "tr_metrics_chart"
+
+
 def charts(at) -> list[dict]:
-    """The Plotly figures on the page (the model views)."""
-    return figures(at)
+    """The figures of the model views (every chart but the metrics chart)."""
+    return [json.loads(spec_of(e)) for e in chart_elements(at)
+            if not e.proto.id.endswith(f"-{METRICS_KEY}")]
 
 
-def metrics_option(at) -> dict:
-    """The ECharts option of the live cost/accuracy/gradient chart."""
-    (chart,) = at.get("echarts_chart")
-    return json.loads(chart.proto.spec)
+def metrics_figure(at) -> dict:
+    """The cost/accuracy/gradient chart's figure, shown when the run is stopped."""
+    return figure_keyed(at, METRICS_KEY)
+
+
+def axis_of(panel: int) -> str:
+    return "x" if panel == 0 else f"x{panel + 1}"
 
 
 def series(at, name: str, panel: int = 0) -> np.ndarray:
     """One line of the metrics chart as an (n, 2) array of (epoch, value): the one
     named ``name`` on panel ``panel`` (a run's training lines share a name)."""
-    (found,) = [s for s in metrics_option(at)["series"]
-                if s["name"] == name and s["xAxisIndex"] == panel]
-    return np.asarray(found["data"], dtype=float).reshape(-1, 2)
+    (found,) = [t for t in metrics_figure(at)["data"]
+                if t["name"] == name and t.get("xaxis", "x") == axis_of(panel)]
+    return np.column_stack([values(found["x"]), values(found["y"])]).astype(float)
 
 
 def assert_charts_finite(at) -> None:
     """No NaN or infinity in any number any chart received."""
-    option = metrics_option(at)
-    assert option["series"], "no line in the metrics chart"
-    for line in option["series"]:
-        data = np.asarray(line["data"], dtype=float)
-        assert data.size and np.all(np.isfinite(data)), line["name"]
-    specs = charts(at)
-    assert specs, "no chart on the page"
+    assert metrics_figure(at)["data"], "no line in the metrics chart"
+    specs = [metrics_figure(at), *charts(at)]
     for spec in specs:
         for trace in spec["data"]:
             for field in ("x", "y", "z"):
-                values = trace.get(field)
-                if values is None:
+                if trace.get(field) is None:
                     continue
-                if isinstance(values, dict):  # packed binary array from plotly
-                    import base64
-
-                    arr = np.frombuffer(base64.b64decode(values["bdata"]),
-                                        dtype=values["dtype"])
-                else:
-                    arr = np.asarray(values, dtype=object).ravel()
+                arr = values(trace[field]) if isinstance(trace[field], dict) else (
+                    np.asarray(trace[field], dtype=object).ravel())
+                if arr.dtype == object:
                     assert not any(v is None for v in arr), (trace["name"], field)
                     arr = arr.astype(float) if arr.size and not isinstance(
                         arr[0], str) else np.zeros(0)
@@ -144,7 +141,7 @@ def live_data(at) -> dict:
 
 def names(at) -> set[str]:
     plotly = {t.get("name") for spec in charts(at) for t in spec["data"]}
-    return plotly | {s["name"] for s in metrics_option(at)["series"]}
+    return plotly | {t["name"] for t in metrics_figure(at)["data"]}
 
 
 def test_first_view_from_app_py_tells_the_story():
@@ -160,10 +157,11 @@ def test_first_view_from_app_py_tells_the_story():
     assert {"log loss path", "MSE path", "start"} <= spec_names
     assert any(n and n.startswith("scikit-learn optimum J*") for n in spec_names)
     # the log-loss run reaches the reference optimum; MSE is still far from it
-    option = metrics_option(at)
-    gap = [t["text"] for t in option["title"] if t["text"].startswith("gap")]
+    metrics = metrics_figure(at)
+    notes = [a["text"] for a in metrics["layout"]["annotations"]]
+    gap = [text for text in notes if text.startswith("gap")]
     assert gap
-    value = gap[0].split(":")[1].strip()
+    value = gap[0].split(":")[1].removeprefix("<br>").strip()
     assert value == "< 1e-12" or abs(float(value)) < 1e-6
     # the drawn lines are the runs' histories (thinned, 5 significant digits)
     run = session(at).runs["log"].arrays()
@@ -177,10 +175,10 @@ def test_first_view_from_app_py_tells_the_story():
     assert np.all(mse["grad_norm"] > 0)
     np.testing.assert_allclose(grad[:, 1], np.log10(mse["grad_norm"][idx]),
                                rtol=1e-4, atol=1e-9)
-    legend = option["legend"]["data"]
+    legend = [t["name"] for t in metrics["data"] if t.get("showlegend") is not False]
     assert "log loss: training" in legend and "MSE: gradient norm" not in legend
     # each cost on its own panel and axis, MSE with its own optimum
-    assert [t["text"] for t in option["title"][:4]] == [
+    assert notes[:4] == [
         "Log-loss cost", "MSE cost", "Accuracy", "Gradient norm"]
     mse_cost = series(at, "MSE: training", panel=1)
     np.testing.assert_allclose(mse_cost[-1, 1], mse["cost"][-1], rtol=1e-4)
@@ -227,7 +225,8 @@ def test_while_running_the_live_chart_gets_every_new_epoch(app):
     shown = 0
     for _ in range(3):
         assert not at.exception and status(at).startswith("Running")
-        assert not at.get("echarts_chart")  # the live chart stands in for it
+        assert not [e for e in chart_elements(at)  # the live chart stands in for it
+                    if e.proto.id.endswith(f"-{METRICS_KEY}")]
         data = live_data(at)
         run = session(at).runs["log"].arrays()
         last = int(run["epoch"][-1])
@@ -258,7 +257,7 @@ def test_while_running_the_live_chart_gets_every_new_epoch(app):
     assert status(at).startswith("Paused")
     assert not [c for c in at.get("bidi_component")
                 if c.proto.component_name == "loss_lab_live_chart"]
-    assert at.get("echarts_chart")
+    assert metrics_figure(at)["data"]
     assert_charts_finite(at)
 
 
@@ -658,39 +657,55 @@ def _history(n: int, scale: float = 1.0) -> dict:
             "grad_norm": np.ones(n)}
 
 
+def _panels_of(fig) -> dict[str, set[str]]:
+    """Each trace name and the x axes (panels) its traces are on."""
+    by_name = {}
+    for trace in fig.data:
+        by_name.setdefault(trace.name, set()).add(trace.xaxis)
+    return by_name
+
+
 def test_metrics_legend_names_line_styles_and_each_cost_has_its_own_axis():
     runs = {"log": _history(6), "mse": _history(6, 0.1)}
-    option = make_metrics_option(runs, reference_cost=0.38, mse_reference_cost=0.12,
-                                 epochs=6)
-    legend = [n for n in option["legend"]["data"] if isinstance(n, str)]
+    fig = make_metrics_figure(runs, reference_cost=0.38, mse_reference_cost=0.12,
+                              epochs=6)
+    legend = [t.name for t in fig.data if t.showlegend is not False]
     assert "log loss: training" in legend and "log loss: validation" in legend
     assert not any("validation loss" in n for n in legend)
-    by_name = {}
-    for s in option["series"]:
-        by_name.setdefault(s["name"], set()).add(s["xAxisIndex"])
-    # the dotted validation entry stands for the validation cost and accuracy
-    assert by_name["log loss: validation"] == {0, 2}
-    assert by_name["MSE: validation"] == {1, 2}
-    assert by_name["lowest MSE cost = 0.1200"] == {1}
-    assert by_name["scikit-learn optimum J* = 0.3800"] == {0}
-    assert [a["name"] for a in option["yAxis"][:2]] == ["cost J (log loss)",
-                                                        "cost J (MSE)"]
+    assert len(legend) == len(set(legend))  # one entry per name
+    by_name = _panels_of(fig)
+    # the dotted validation entry stands for the validation cost and accuracy,
+    # and a click on it hides both (one legend group)
+    assert by_name["log loss: validation"] == {"x", "x3"}
+    assert by_name["MSE: validation"] == {"x2", "x3"}
+    assert {t.legendgroup for t in fig.data if t.name == "MSE: validation"} == {
+        "MSE: validation"}
+    assert by_name["lowest MSE cost = 0.1200"] == {"x2"}
+    assert by_name["scikit-learn optimum J* = 0.3800"] == {"x"}
+    assert [fig.layout.yaxis.title.text, fig.layout.yaxis2.title.text] == [
+        "cost J (log loss)", "cost J (MSE)"]
+    assert list(fig.layout.yaxis3.range) == [0, 1]  # accuracy
     live = make_live_data(runs, reference_cost=0.38, mse_reference_cost=0.12,
                           epochs=6, start=0, run="r", reveal_s=0.25)
     assert len(live["panels"]) == 4 and live["panels"][2]["y_max"] == 1
     assert {h["panel"] for h in live["hlines"]} == {0, 1}
-    only_log = make_metrics_option({"log": _history(6)}, epochs=6)
-    assert len(only_log["grid"]) == 3
+    only_log = make_metrics_figure({"log": _history(6)}, epochs=6)
+    assert [a.text for a in only_log.layout.annotations] == [
+        "Cost per epoch", "Accuracy", "Gradient norm"]
+    assert "xaxis4" not in only_log.layout.to_plotly_json()
 
 
 def test_the_gap_note_fits_in_its_panel():
     """Four panels at 1280 px leave about 150 px each: the note's lines, at 14 px,
-    must stay under about 16 characters (one line of it ran over the y axis)."""
-    option = make_metrics_option({"log": _history(6), "mse": _history(6, 0.1)},
-                                 reference_cost=0.38, epochs=6)
-    note = next(t for t in option["title"] if t["text"].startswith("gap to optimum"))
-    assert note["text"].startswith("gap to optimum:\n")
-    assert max(len(line) for line in note["text"].splitlines()) <= 16
+    must stay under about 16 characters (one line of it ran over the y axis); it
+    sits inside the log-loss cost panel."""
+    fig = make_metrics_figure({"log": _history(6), "mse": _history(6, 0.1)},
+                              reference_cost=0.38, epochs=6)
+    note = next(a for a in fig.layout.annotations
+                if a.text.startswith("gap to optimum"))
+    assert note.text.startswith("gap to optimum:<br>")
+    assert max(len(line) for line in note.text.split("<br>")) <= 16
+    assert (note.xref, note.yref, note.xanchor) == ("x domain", "y domain", "right")
 
 
 def test_the_x_axis_follows_the_epochs_a_diverged_run_ran():
@@ -706,8 +721,8 @@ def test_the_x_axis_follows_the_epochs_a_diverged_run_ran():
     assert x_axis_epochs(sess((True, 6))) == 6
     assert x_axis_epochs(sess((True, 6), (False, 40))) == 100
     assert x_axis_epochs(sess((False, 40))) == 100
-    option = make_metrics_option({"log": _history(7)}, epochs=6)
-    assert option["xAxis"][0]["max"] == 6
+    fig = make_metrics_figure({"log": _history(7)}, epochs=6)
+    assert list(fig.layout.xaxis.range) == [0, 6]
 
 
 def test_squared_error_optimum_is_a_stationary_point_below_the_runs():

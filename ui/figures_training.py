@@ -3,9 +3,9 @@
 While a run is going, the live chart (``ui.live_chart``) gets its data from
 :func:`make_live_data`: the cost/accuracy/gradient lines and the (w, b) paths or
 decision boundaries, for the browser to reveal epoch by epoch. When the run stops,
-the cost/accuracy/gradient chart is an ECharts option (a dict for
-``st.echarts_chart``) and the model views (the (w, b) path on the cost surfaces, the
-decision boundary, the weights) are ``go.Figure`` s. Every builder drops non-finite
+the cost/accuracy/gradient chart and the model views (the (w, b) path on the cost
+surfaces, the decision boundary, the weights) are ``go.Figure`` s, drawn by
+``ui.chart``. Every builder drops non-finite
 values before they reach a trace, so a diverged run ends its line at the last finite
 point instead of sending NaN to the browser.
 
@@ -28,9 +28,7 @@ from plotly.subplots import make_subplots
 from core.contour import zero_segments
 from ui.format import for_chart, short
 from ui.style import (
-    BASE_FONT_SIZE,
     BLACK,
-    FONT_FAMILY,
     LOG,
     MSE,
     NEGATIVE,
@@ -109,14 +107,7 @@ def _axes(col: int) -> dict:
     return {"xaxis": f"x{suffix}", "yaxis": f"y{suffix}"}
 
 
-# ------------------------------------------------------------- live metrics (ECharts)
-# Streamlit draws a Plotly chart afresh whenever its figure changes (~0.2 s of
-# browser time for three panels), while an ``st.echarts_chart`` with a ``key`` keeps
-# its canvas and only swaps the data. The live cost/accuracy/gradient chart is
-# therefore an ECharts option (a plain dict), styled to match the Plotly charts.
-STAR_SYMBOL = ("path://M50,0L61,35L98,35L68,57L79,91L50,70L21,91L32,57L2,35L39,35Z")
-_GRID_LEFT = (6.0, 39.0, 72.0)  # percent of the width, three panels side by side
-_GRID_WIDTH = 24.5
+# ------------------------------------------------------------- metrics chart
 # Points per line of the metrics chart: a panel is ~330 px wide, so one a pixel.
 METRIC_POINTS = 300
 
@@ -131,78 +122,24 @@ def _sig(a) -> np.ndarray:
     return np.where(np.isfinite(out), out, a)
 
 
-def _pairs(x, y) -> list:
-    """``[[x, y], ...]`` of the finite pairs, thinned to ``METRIC_POINTS``, as
-    JSON-ready Python floats."""
-    x = np.asarray(x, dtype=float)
-    y = np.asarray(y, dtype=float)
-    n = min(len(x), len(y))
-    x, y = x[:n], y[:n]
-    keep = np.isfinite(x) & np.isfinite(y)
-    x, y = x[keep], y[keep]
-    idx = thin(len(x), METRIC_POINTS)
-    return np.column_stack([_sig(x[idx]), _sig(y[idx])]).tolist()
-
-
-def _echarts_line(data, *, name, colour, grid, dashed=False, width=3) -> dict:
-    return {"type": "line", "name": name, "data": data, "xAxisIndex": grid,
-            "yAxisIndex": grid, "showSymbol": False, "symbol": "none",
-            "color": colour, "lineStyle": {"color": colour, "width": width,
-                                           "type": "dotted" if dashed else "solid"},
-            "emphasis": {"disabled": True}}
-
-
-def _grid_lefts(n_panels: int) -> tuple[tuple[float, ...], float]:
-    """Left edges and width (percent of the chart) of ``n_panels`` side by side."""
-    if n_panels == 3:
-        return _GRID_LEFT, _GRID_WIDTH
-    step = 94.0 / n_panels
-    return tuple(5.0 + i * step for i in range(n_panels)), step - 7.5
-
-
 @lru_cache(maxsize=64)
-def _metrics_frame(x_end: float, panels: tuple = ()) -> dict:
-    """The fixed part of the metrics option (grids, axes, titles, legend) for
-    ``panels`` ((title, y axis name), ...; the three of ``PANELS`` by default)."""
-    panels = panels or PANELS
-    font = {"fontFamily": FONT_FAMILY, "color": BLACK}
-    axis_label = {"fontSize": BASE_FONT_SIZE - 3, "color": BLACK, "hideOverlap": True}
-    axis_name = {"fontSize": BASE_FONT_SIZE - 1, "color": BLACK}
-    split = {"lineStyle": {"color": "#E5E5E5"}}
-    grids, x_axes, y_axes, titles = [], [], [], []
-    lefts, width = _grid_lefts(len(panels))
-    for i, left in enumerate(lefts):
-        title, y_name = panels[i]
-        grids.append({"left": f"{left}%", "width": f"{width}%", "top": 50,
-                      "bottom": 100})
-        titles.append({"text": title, "left": f"{left + width / 2}%",
-                       "textAlign": "center", "top": 8,
-                       "textStyle": {**font, "fontSize": 17, "fontWeight": "normal"}})
-        x_axes.append({"type": "value", "gridIndex": i, "min": 0, "max": x_end,
-                       "name": "epoch", "nameLocation": "middle", "nameGap": 28,
-                       "nameTextStyle": axis_name, "axisLabel": axis_label,
-                       "splitLine": split,
-                       "axisLine": {"onZero": False, "lineStyle": {"color": BLACK}}})
-        y_axis = {"type": "value", "gridIndex": i, "name": y_name,
-                  "nameLocation": "middle", "nameGap": 48, "nameTextStyle": axis_name,
-                  "axisLabel": axis_label, "splitLine": split, "scale": True,
-                  "axisLine": {"show": True, "lineStyle": {"color": BLACK}}}
-        if y_name == "accuracy":
-            y_axis |= {"min": 0, "max": 1, "scale": False}
-        y_axes.append(y_axis)
-    return {
-        "animation": False,
-        "textStyle": {**font, "fontSize": BASE_FONT_SIZE},
-        "backgroundColor": "#FFFFFF",
-        "title": titles,
-        "grid": grids,
-        "xAxis": x_axes,
-        "yAxis": y_axes,
-        "legend": {"bottom": 0, "left": 10, "itemWidth": 30,
-                   "itemStyle": {"opacity": 0},  # the line only, no dot on it
-                   "textStyle": {**font, "fontSize": 14}},
-        "tooltip": {"trigger": "axis", "textStyle": {"fontSize": 14}},
-    }
+def _metrics_layout(x_end: float, panels: tuple, height: int) -> dict:
+    """The fixed part of the metrics chart (panels, axes, titles, legend) for
+    ``panels`` ((title, y axis name), ...)."""
+    fig = make_subplots(rows=1, cols=len(panels),
+                        subplot_titles=[title for title, _ in panels],
+                        horizontal_spacing=0.3 / len(panels))
+    for col, (_, y_name) in enumerate(panels, start=1):
+        fig.update_xaxes(range=[0, x_end], title_text="epoch", row=1, col=col)
+        fig.update_yaxes(title_text=y_name, row=1, col=col,
+                         **({"range": [0, 1]} if y_name == "accuracy" else {}))
+    fig = apply_style(fig, height=height)
+    fig.update_annotations(font_size=17)
+    fig.update_layout(
+        legend={"orientation": "h", "yanchor": "top", "y": -0.22, "x": 0},
+        margin={"l": 70, "r": 20, "t": 50, "b": 40},
+    )
+    return _lean_layout(fig)
 
 
 PANELS = (("Cost per epoch", "cost J"), ("Accuracy", "accuracy"),
@@ -299,12 +236,12 @@ def _references(runs: dict, reference_cost, mse_reference_cost):
         yield f"lowest MSE cost = {ref:.4f}", ref, _cost_panel(runs, "mse")
 
 
-def make_metrics_option(runs: dict, *, reference_cost: float | None = None,
+def make_metrics_figure(runs: dict, *, reference_cost: float | None = None,
                         best_epochs: dict | None = None,
                         epochs: int | None = None,
-                        mse_reference_cost: float | None = None) -> dict:
-    """Cost, accuracy and gradient norm (as log10) per epoch, side by side, as an
-    ECharts option for ``st.echarts_chart`` (about 400 px high).
+                        mse_reference_cost: float | None = None,
+                        height: int = 400) -> go.Figure:
+    """Cost, accuracy and gradient norm (as log10) per epoch, side by side.
 
     Parameters
     ----------
@@ -320,49 +257,45 @@ def make_metrics_option(runs: dict, *, reference_cost: float | None = None,
         drawn dashed on the MSE cost panel.
 
     With both losses each cost has its own panel and axis (see ``SPLIT_PANELS``).
+    A run's training lines share one name and legend entry (a click hides them
+    all), and so do its validation lines.
     """
-    series, legend = [], []
+    traces = []
     for loss, name, panel, dashed, in_legend, ep, values in _metric_lines(runs):
-        series.append(_echarts_line(_pairs(ep, values), name=name,
-                                    colour=LOSS_COLOUR[loss], grid=panel,
-                                    dashed=dashed))
-        if in_legend:
-            legend.append(name)
-    for loss, name, epoch, value in _best_marks(runs, best_epochs or {}):
-        panel = _cost_panel(runs, loss)
-        series.append({"type": "scatter", "name": name,
-                       "data": _pairs([epoch], [value]), "xAxisIndex": panel,
-                       "yAxisIndex": panel, "z": 5,
-                       "symbol": STAR_SYMBOL, "symbolSize": 20,
-                       "itemStyle": {"color": REDDISH_PURPLE,
-                                     "borderColor": BLACK, "borderWidth": 1}})
-        # the legend hides line symbols, but this entry is the star itself
-        legend.append({"name": name, "itemStyle": {
-            "opacity": 1, "color": REDDISH_PURPLE, "borderColor": BLACK,
-            "borderWidth": 0.5}})
+        x, y = finite_xy(ep, values, max_points=METRIC_POINTS)
+        traces.append({
+            "type": "scatter", "mode": "lines", "x": x, "y": y, "name": name,
+            "legendgroup": name, "showlegend": in_legend, **_axes(panel + 1),
+            "line": {"color": LOSS_COLOUR[loss], "width": 3,
+                     "dash": "dot" if dashed else "solid"},
+            "hovertemplate": f"epoch %{{x:.0f}}: %{{y:.4g}}<extra>{name}</extra>",
+        })
     x_end = _x_end(runs, epochs)
-    panels = metric_panels(runs)
-    option = copy.deepcopy(_metrics_frame(x_end, panels))
+    for loss, name, epoch, value in _best_marks(runs, best_epochs or {}):
+        traces.append({
+            "type": "scatter", "mode": "markers", "x": [epoch], "y": [value],
+            "name": name, **_axes(_cost_panel(runs, loss) + 1),
+            "marker": {"symbol": "star", "size": 20, "color": REDDISH_PURPLE,
+                       "line": {"color": BLACK, "width": 1}},
+            "hovertemplate": "epoch %{x:.0f}: %{y:.4g}<extra>best validation</extra>",
+        })
     for name, ref, panel in _references(runs, reference_cost, mse_reference_cost):
-        line = _echarts_line([[0.0, ref], [x_end, ref]], name=name, colour=BLACK,
-                             grid=panel, width=2)
-        line["lineStyle"]["type"] = "dashed"
-        series.append(line)
-        legend.append(name)
+        traces.append({
+            "type": "scatter", "mode": "lines", "x": [0.0, x_end], "y": [ref, ref],
+            "name": name, **_axes(panel + 1), "hoverinfo": "skip",
+            "line": {"color": BLACK, "width": 2, "dash": "dash"},
+        })
+    notes = []
     if reference_cost is not None and np.isfinite(reference_cost):
         text = _gap_note(runs, float(reference_cost))
-        if text:
-            lefts, width = _grid_lefts(len(panels))
-            option["title"].append({  # two lines: one is wider than a panel
-                "text": text.replace(": ", ":\n", 1),
-                "right": f"{100 - lefts[0] - width}%",
-                "top": 54, "backgroundColor":
-                "rgba(255,255,255,0.8)", "textStyle": {
-                    "fontFamily": FONT_FAMILY, "fontSize": 14, "lineHeight": 18,
-                    "fontWeight": "normal", "color": BLACK}})
-    option["series"] = series
-    option["legend"]["data"] = legend
-    return option
+        if text:  # two lines: one is wider than a panel
+            notes.append({"text": text.replace(": ", ":<br>", 1), "showarrow": False,
+                          "xref": "x domain", "yref": "y domain", "x": 0.98, "y": 0.98,
+                          "xanchor": "right", "yanchor": "top", "align": "right",
+                          "bgcolor": "rgba(255,255,255,0.8)",
+                          "font": {"size": 14, "color": BLACK}})
+    return _assemble(traces, _metrics_layout(x_end, metric_panels(runs), height),
+                     notes)
 
 
 LIVE_EARLY_EPOCHS = 50

@@ -8,7 +8,7 @@ that set it. While running, the live part reruns every ``BATCH_S`` in a fragment
 feeds the live chart (``ui.live_chart``: it reveals each batch's epochs one per
 animation frame); the model views rerun every ``MODEL_FRAME_S`` (a changed Plotly
 chart is drawn from scratch, ~0.1-0.3 s of browser time, which would starve the live
-chart). When stopped they are full ECharts/Plotly charts with tooltips.
+chart). When stopped they are full charts (``ui.chart``) with hover readouts.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from ui.figures_training import (
     LOSS_LABEL,
     make_boundary_figure,
     make_live_data,
-    make_metrics_option,
+    make_metrics_figure,
     make_path_figure,
     make_weights_figure,
 )
@@ -311,9 +311,10 @@ def live_view(sess: TrainingSession, reference, batch: tuple | None = None) -> N
                 "epochs": x_axis_epochs(sess),
                 "mse_reference_cost": mse_reference(sess, reference)}
     if batch is None:
-        st.echarts_chart(make_metrics_option(histories, **chart_kw),
-                         key="tr_metrics_chart", theme=None,
-                         height=PRESENT_METRICS_HEIGHT if present else METRICS_HEIGHT)
+        chart(make_metrics_figure(
+            histories, **chart_kw,
+            height=PRESENT_METRICS_HEIGHT if present else METRICS_HEIGHT),
+            key="tr_metrics_chart")
         if present:
             draw_messages(sess, histories, reference, best)
         return
