@@ -97,135 +97,144 @@ for name, limit in (("a_range", a_lim), ("c_range", c_lim)):
     if chosen is not None and not -limit <= chosen[0] <= chosen[1] <= limit:
         view = ignore(State, name)  # a link's range beyond these data's sliders
 
-controls = st.columns([3, 3, 2, 2])
-a_range = controls[0].slider(f"{a_name} from / to", -a_lim, a_lim, step=a_lim / 500,
-                             **bind(State, "a_range", fallback=(a_lo, a_hi)))
-c_range = controls[1].slider(f"{c_name} from / to", -c_lim, c_lim, step=c_lim / 500,
-                             **bind(State, "c_range", fallback=(c_lo, c_hi)))
-resolution = controls[2].slider("Grid points per side", 11, 201, step=10,
-                                **bind(State, "resolution"))
-log_z = controls[3].toggle("Log J axis", **bind(State, "log_z"),
-                           help="Shows the bottom of log loss's valley.")
-if a_range[0] >= a_range[1] or c_range[0] >= c_range[1]:
-    st.error("Each range needs two different ends: widen the slider.")
-    st.stop()
 
-args = (X, y, w_opt, b_opt, first, second, tuple(map(float, a_range)),
-        tuple(map(float, c_range)), int(resolution))
-key = (data.key, *args[4:])
-slow = resolution * resolution * n * 2 > SLOW_ELEMENTS
-with st.spinner(f"Computing a {resolution} x {resolution} grid over {n:,} examples..."
-                if slow else "Computing the surfaces..."):
-    a, c, J, minima = memo("cs.surfaces", key, lambda: slices.surface_pair(*args),
-                           shared=data.shared)
-min_points = {loss: (m.a, m.c, m.cost) for loss, m in minima.items()}
-height = 430 if present else 480
+def the_grid() -> None:
+    """Everything the ranges, the grid size and the log axis change: a fragment, so
+    a change reruns this part only (not the frame, the sidebar and the parameter
+    pickers above). The slice below is a fragment within it."""
+    controls = st.columns([3, 3, 2, 2])
+    a_range = controls[0].slider(f"{a_name} from / to", -a_lim, a_lim, step=a_lim / 500,
+                                 **bind(State, "a_range", fallback=(a_lo, a_hi)))
+    c_range = controls[1].slider(f"{c_name} from / to", -c_lim, c_lim, step=c_lim / 500,
+                                 **bind(State, "c_range", fallback=(c_lo, c_hi)))
+    resolution = controls[2].slider("Grid points per side", 11, 201, step=10,
+                                    **bind(State, "resolution"))
+    log_z = controls[3].toggle("Log J axis", **bind(State, "log_z"),
+                               help="Shows the bottom of log loss's valley.")
+    if a_range[0] >= a_range[1] or c_range[0] >= c_range[1]:
+        st.error("Each range needs two different ends: widen the slider.")
+        st.stop()
 
-
-def write_j() -> None:
-    """J written above its own surface (below them while presenting: the surfaces
-    first, on one screen)."""
-    left_j, right_j = st.columns(2)
-    left_j.latex(r"J_{\mathrm{MSE}}(w, b) = \frac{1}{m}\sum_{i}"
-                 r"\big(\sigma(w \cdot x_i + b) - y_i\big)^2")
-    right_j.latex(r"\begin{aligned}J_{\log}(w, b) = -\frac{1}{m}\sum_{i}\big[&y_i "
-                  r"\log p_i\\ &+ (1 - y_i)\log(1 - p_i)\big]\end{aligned}")
+    args = (X, y, w_opt, b_opt, first, second, tuple(map(float, a_range)),
+            tuple(map(float, c_range)), int(resolution))
+    key = (data.key, *args[4:])
+    slow = resolution * resolution * n * 2 > SLOW_ELEMENTS
+    with st.spinner(f"Computing a {resolution} x {resolution} grid over {n:,} "
+                    "examples..." if slow else "Computing the surfaces..."):
+        a, c, J, minima = memo("cs.surfaces", key, lambda: slices.surface_pair(*args),
+                               shared=data.shared)
+    min_points = {loss: (m.a, m.c, m.cost) for loss, m in minima.items()}
+    height = 430 if present else 480
 
 
-if not present:
-    write_j()
-surfaces_slot, notice = st.empty(), st.empty()
-# On big requests the surfaces show first and the colouring follows: the Hessian
-# costs about as much again as the surfaces themselves.
-drawn = st.session_state.setdefault("cs.bending_done", set())
+    def write_j() -> None:
+        """J written above its own surface (below them while presenting: the surfaces
+        first, on one screen)."""
+        left_j, right_j = st.columns(2)
+        left_j.latex(r"J_{\mathrm{MSE}}(w, b) = \frac{1}{m}\sum_{i}"
+                     r"\big(\sigma(w \cdot x_i + b) - y_i\big)^2")
+        right_j.latex(r"\begin{aligned}J_{\log}(w, b) = -\frac{1}{m}\sum_{i}\big[&y_i "
+                      r"\log p_i\\ &+ (1 - y_i)\log(1 - p_i)\big]\end{aligned}")
 
 
-def draw_surfaces(downward, chart_key: str) -> None:
-    """Both surfaces in the chart slot (user text as plain text: the canvas draws
-    no markup)."""
-    with surfaces_slot:
-        surface_chart(surface_pair_data(
-            a, c, J, downward, min_points, a_title=short(names[first]),
-            c_title=short(names[second]), log_z=log_z, height=height,
-            version=digest(key, log_z, height, chart_key)), key=chart_key)
+    if not present:
+        write_j()
+    surfaces_slot, notice = st.empty(), st.empty()
+    # On big requests the surfaces show first and the colouring follows: the Hessian
+    # costs about as much again as the surfaces themselves.
+    drawn = st.session_state.setdefault("cs.bending_done", set())
 
 
-if slow and key not in drawn:
-    notice.info("Surfaces ready; now finding where each one bends downward...",
-                icon=":material/hourglass_top:")
-    draw_surfaces({loss: np.zeros(J[loss].shape, dtype=bool) for loss in J},
-                  "cs_surfaces_preview")
-with st.spinner("Finding where each surface bends downward..."):
-    down, low = memo("cs.bending", key, lambda: slices.bending_pair(*args),
-                     shared=data.shared)
-drawn.add(key)
-
-share = {loss: float(down[loss].mean()) for loss in down}
-draw_surfaces(down, "cs_surfaces")
-notice.markdown(
-    f"**What to notice:** the MSE surface (left) has flat plateaus where the "
-    f"sigmoid saturates and bends downward (red) over **{share['mse']:.0%}** of "
-    f"this grid, so gradient descent can stall or be led astray; log loss (right) "
-    f"bends downward **nowhere** ({share['log']:.0%}): one bowl with one minimum."
-)
-if present:
-    write_j()
-notes = []
-for loss, label in (("mse", "MSE"), ("log", "Log loss")):
-    m = minima[loss]
-    text = (f"**{label}**: lowest grid point J = {m.cost:.4g} at {a_name} = "
-            f"{m.a:.3g}, {c_name} = {m.c:.3g}; smallest Hessian eigenvalue on the "
-            f"grid {low[loss]:.3g}.")
-    if m.on_edge:
-        text += " It lies on the edge of the grid: the cost keeps falling outside."
-    notes.append(text)
-st.markdown("  \n".join(notes))
-if minima["log"].on_edge and d == 1:
-    st.caption("These data are separable: log loss keeps falling as the weight "
-               "grows, so its true minimum is at infinity.")
+    def draw_surfaces(downward, chart_key: str) -> None:
+        """Both surfaces in the chart slot (user text as plain text: the canvas draws
+        no markup)."""
+        with surfaces_slot:
+            surface_chart(surface_pair_data(
+                a, c, J, downward, min_points, a_title=short(names[first]),
+                c_title=short(names[second]), log_z=log_z, height=height,
+                version=digest(key, log_z, height, chart_key)), key=chart_key)
 
 
-st.subheader("Contours")
-# the contours and the slice's frame are the same wherever the slice is: drawn
-# once per grid, outside the fragment; the slice line and the slice are overlays
-chart(cached_chart(
-    "cs.contours_figure", (key, log_z),
-    lambda: contour_figure(a, c, J, down, min_points, a_title=a_title,
-                           c_title=c_title, log_z=log_z, shared=data.shared),
-    shared=data.shared), key="cs_contours")
-st.caption("Contour lines of the cost J" + (" (log10 J)" if log_z else "")
-           + ", read off the colour bar beside each panel. Red tint, edged in "
-           "red: grid cells where the surface bends downward in some direction (a "
-           "negative eigenvalue of the Hessian, computed at each cell).")
-step = float(a[1] - a[0]) if len(a) > 1 else 1.0
+    if slow and key not in drawn:
+        notice.info("Surfaces ready; now finding where each one bends downward...",
+                    icon=":material/hourglass_top:")
+        draw_surfaces({loss: np.zeros(J[loss].shape, dtype=bool) for loss in J},
+                      "cs_surfaces_preview")
+    with st.spinner("Finding where each surface bends downward..."):
+        down, low = memo("cs.bending", key, lambda: slices.bending_pair(*args),
+                         shared=data.shared)
+    drawn.add(key)
 
-
-def the_slice() -> None:
-    """The slice position only changes this part: a fragment, so moving it
-    redraws the slice line on the contours and the slice (overlays), its heading
-    and its counts, not the charts."""
-    slice_frac = st.slider(f"Slice at {c_name} (share of its range)", 0.0, 1.0,
-                           step=0.01, help="Where the 1-D slice below cuts the "
-                           "surfaces.", **bind(State, "slice_at"))
-    row = round(slice_frac * (len(c) - 1))
-    overlay("cs_contours", lines=[Line(y=float(c[row]), xaxis=x, yaxis=y)
-                                  for x, y in (("x", "y"), ("x2", "y2"))])
-    st.subheader(f"A slice along {a_name} at {c_name} = {c[row]:.3g}")
-    costs = {loss: J[loss][row] for loss in J}
-    second_diff = {loss: surface.second_differences(costs[loss], step) for loss in J}
-    bends = {loss: surface.bends_down(second_diff[loss]) for loss in J}
-    overlay("cs_slice", paths=slice_paths(a, costs, second_diff, bends))
-    negative = {loss: int(bends[loss].sum()) for loss in J}
-    st.caption(
-        f"Second differences below zero mean the slice bends downward: "
-        f"{negative['mse']} of {len(a) - 2} points for MSE, {negative['log']} for "
-        "log loss. A convex function never bends downward along any line. The axes "
-        "span the whole grid, so one slice compares with the next as you move."
+    share = {loss: float(down[loss].mean()) for loss in down}
+    draw_surfaces(down, "cs_surfaces")
+    notice.markdown(
+        f"**What to notice:** the MSE surface (left) has flat plateaus where the "
+        f"sigmoid saturates and bends downward (red) over **{share['mse']:.0%}** of "
+        f"this grid, so gradient descent can stall or be led astray; log loss (right) "
+        f"bends downward **nowhere** ({share['log']:.0%}): one bowl with one minimum."
     )
+    if present:
+        write_j()
+    notes = []
+    for loss, label in (("mse", "MSE"), ("log", "Log loss")):
+        m = minima[loss]
+        text = (f"**{label}**: lowest grid point J = {m.cost:.4g} at {a_name} = "
+                f"{m.a:.3g}, {c_name} = {m.c:.3g}; smallest Hessian eigenvalue on the "
+                f"grid {low[loss]:.3g}.")
+        if m.on_edge:
+            text += " It lies on the edge of the grid: the cost keeps falling outside."
+        notes.append(text)
+    st.markdown("  \n".join(notes))
+    if minima["log"].on_edge and d == 1:
+        st.caption("These data are separable: log loss keeps falling as the weight "
+                   "grows, so its true minimum is at infinity.")
 
 
-st.fragment(the_slice)()
-chart(cached_chart(
-    "cs.slice_figure", (key, a_title),
-    lambda: slice_frame(a, slice_ranges(J, step), a_title, shared=data.shared),
-    shared=data.shared), key="cs_slice")
+    st.subheader("Contours")
+    # the contours and the slice's frame are the same wherever the slice is: drawn
+    # once per grid, outside the fragment; the slice line and the slice are overlays
+    chart(cached_chart(
+        "cs.contours_figure", (key, log_z),
+        lambda: contour_figure(a, c, J, down, min_points, a_title=a_title,
+                               c_title=c_title, log_z=log_z, shared=data.shared),
+        shared=data.shared), key="cs_contours")
+    st.caption("Contour lines of the cost J" + (" (log10 J)" if log_z else "")
+               + ", read off the colour bar beside each panel. Red tint, edged in "
+               "red: grid cells where the surface bends downward in some direction (a "
+               "negative eigenvalue of the Hessian, computed at each cell).")
+    step = float(a[1] - a[0]) if len(a) > 1 else 1.0
+
+
+    def the_slice() -> None:
+        """The slice position only changes this part: a fragment, so moving it
+        redraws the slice line on the contours and the slice (overlays), its heading
+        and its counts, not the charts."""
+        slice_frac = st.slider(f"Slice at {c_name} (share of its range)", 0.0, 1.0,
+                               step=0.01, help="Where the 1-D slice below cuts the "
+                               "surfaces.", **bind(State, "slice_at"))
+        row = round(slice_frac * (len(c) - 1))
+        overlay("cs_contours", lines=[Line(y=float(c[row]), xaxis=x, yaxis=y)
+                                      for x, y in (("x", "y"), ("x2", "y2"))])
+        st.subheader(f"A slice along {a_name} at {c_name} = {c[row]:.3g}")
+        costs = {loss: J[loss][row] for loss in J}
+        second_diff = {loss: surface.second_differences(costs[loss], step)
+                       for loss in J}
+        bends = {loss: surface.bends_down(second_diff[loss]) for loss in J}
+        overlay("cs_slice", paths=slice_paths(a, costs, second_diff, bends))
+        negative = {loss: int(bends[loss].sum()) for loss in J}
+        st.caption(
+            f"Second differences below zero mean the slice bends downward: "
+            f"{negative['mse']} of {len(a) - 2} points for MSE, {negative['log']} for "
+            "log loss. A convex function never bends downward along any line. The axes "
+            "span the whole grid, so one slice compares with the next as you move."
+        )
+
+
+    st.fragment(the_slice)()
+    chart(cached_chart(
+        "cs.slice_figure", (key, a_title),
+        lambda: slice_frame(a, slice_ranges(J, step), a_title, shared=data.shared),
+        shared=data.shared), key="cs_slice")
+
+
+st.fragment(the_grid)()

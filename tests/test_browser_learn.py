@@ -129,6 +129,8 @@ def test_cost_surfaces_page_draws_both_surfaces_and_follows_the_w_range(
     low, high = map(float, pair.get_attribute("data-a-range").split(","))
     shown = float(slider.get_by_test_id("stSliderThumbValue").nth(1).inner_text())
     assert low == -6 and high == pytest.approx(shown, abs=0.006) and high > 6
+    # the ranges rerun a fragment; the address still carries the new range
+    assert f"cs.a=-6%2C{high:g}" in page.url
     moved = pair.evaluate(CANVAS_INK_JS)
     assert all(new != old for (_, new), (_, old) in zip(moved, ink, strict=True))
 
