@@ -23,10 +23,11 @@ Each time is a median over N repetitions; the ratio is printed with its bound:
 Run: ``python bench/bench_learn_pages.py [--loads 5] [--moves 10]``. Exits
 non-zero when a ratio exceeds its bound. ``--against REV`` also serves git revision
 REV (``git archive``) and loads its pages interleaved with this checkout's, in the
-same run against the same bare app: a change's effect on loads, free of the
-machine's speed on the day (loads only). ``--without-charts`` does the same with this
-checkout's HEAD whose ``ui/chart.py`` ``chart()`` draws nothing (``NO_CHARTS``): what
-the pages cost without their charts (the overlays and the surface pair still
+same run against the same bare app, then times the moves on both (twice each,
+alternating): a change's effect, free of the machine's speed on the day.
+``--without-charts`` serves this checkout's HEAD whose ``ui/chart.py`` ``chart()``
+draws nothing (``NO_CHARTS``) the same way, loads only: what the pages cost without
+their charts (the overlays and the surface pair still
 mount, and the surface pair is waited for).
 """
 
@@ -175,8 +176,8 @@ def main() -> int:
     ap.add_argument("--moves", type=int, default=10)
     other_app = ap.add_mutually_exclusive_group()
     other_app.add_argument("--against", metavar="REV",
-                           help="also load every page of git revision REV, served side "
-                           "by side and interleaved (loads only)")
+                           help="also load every page of git revision REV and time "
+                           "its moves, served side by side and interleaved")
     other_app.add_argument("--without-charts", action="store_true",
                            help="also load every page of HEAD without its charts, "
                            "side by side and interleaved (loads only)")
@@ -243,51 +244,68 @@ def main() -> int:
             bare_load = _median_ms(loads["bare"])
             for name in pages:
                 results[f"load {name}"] = (_median_ms(loads[name]), bare_load)
-            if other_url:
+            bounds = {name: BOUNDS["load"] for name in results}
+            if args.without_charts:  # loads only: the moves need the charts
                 browser.close()
-                return _report(results, {name: BOUNDS["load"] for name in results})
-
+                return _report(results, bounds)
             # the bare slider
             _load(page, bare_url, bare_ready)
             thumb = _thumb(page, "Value")
             bare_moves = [_press(page, thumb, ".st-key-bare_at", "At value")
                           for _ in range(args.moves + 1)]
             bare_move = _median_ms(bare_moves[1:])
-
-            # Loss functions: the z slider (default z = -4, step 0.1)
-            _load(page, f"{app_url}/loss_functions", pages["loss_functions"])
-            thumb = _thumb(page, "Logit z")
-            moves = [_press(page, thumb, '[data-testid="stMarkdown"]',
-                            "p = sigmoid(z)", ("lf_curves", "lf_gradient"))
-                     for _ in range(args.moves + 1)]
-            results["z slider"] = (_median_ms(moves[1:]), bare_move)
-
-            # Cost surfaces: the slice slider (default 0.5, step 0.01)
-            _load(page, f"{app_url}/cost_surfaces", pages["cost_surfaces"])
-            thumb = _thumb(page, "Slice at")
-            page.locator(".st-key-cs_slice").scroll_into_view_if_needed()
-            moves = [_press(page, thumb, "h3", "A slice along",
-                            ("cs_contours", "cs_slice"))
-                     for _ in range(args.moves + 1)]
-            results["slice slider"] = (_median_ms(moves[1:]), bare_move)
-
-            # Cost surfaces: the w range's upper end, one step each (new surfaces)
-            thumb = _thumb(page, "from / to", 1)
-            moves, draws = [], []
-            for _ in range(args.moves + 1):
-                moves.append(_press(page, thumb, '[data-testid="stMarkdown"]',
-                                    "lowest grid point", surfaces=True))
-                draws.append(float(page.evaluate(
-                    "() => document.querySelector('.ll-surfaces').dataset.drawMs")))
-            results["w range"] = (_median_ms(moves[1:]), bare_move)
+            collected: dict[str, list[float]] = {}
+            draws: list[float] = []
+            served = [("", app_url)] + ([(label, other_url)] if other_url else [])
+            for _ in range(2 if other_url else 1):  # interleaved, as the loads
+                for suffix, url in served:
+                    moves = _moves(page, url, pages, args.moves, draws)
+                    for name, times in moves.items():
+                        collected.setdefault(name + suffix, []).extend(times)
+            for name, times in collected.items():
+                results[name] = (_median_ms(times), bare_move)
+                bounds[name] = BOUNDS[MOVES[name.split("@")[0]]]
             print(f"of which the surface pair's canvas drawing: median "
-                  f"{statistics.median(draws[1:]):.0f} ms (ui/surface_chart.js, "
+                  f"{statistics.median(draws):.0f} ms (ui/surface_chart.js, "
                   "both 101 x 101 surfaces)", flush=True)
             browser.close()
 
-    return _report(results, {**{f"load {name}": BOUNDS["load"] for name in PAGES},
-                             "z slider": BOUNDS["z"], "slice slider": BOUNDS["slice"],
-                             "w range": BOUNDS["w_range"]})
+    return _report(results, bounds)
+
+
+# each move's name and its bound in BOUNDS
+MOVES = {"z slider": "z", "slice slider": "slice", "w range": "w_range"}
+
+
+def _moves(page: Page, url: str, pages: dict, count: int,
+           draws: list[float]) -> dict[str, list[float]]:
+    """The Learn pages' three moves on the app at ``url``, ``count`` of each (after
+    one not counted); the surface pair's drawing times go to ``draws``."""
+    out = {}
+    # Loss functions: the z slider (default z = -4, step 0.1)
+    _load(page, f"{url}/loss_functions", pages["loss_functions"])
+    thumb = _thumb(page, "Logit z")
+    out["z slider"] = [_press(page, thumb, '[data-testid="stMarkdown"]',
+                              "p = sigmoid(z)", ("lf_curves", "lf_gradient"))
+                       for _ in range(count + 1)][1:]
+    # Cost surfaces: the slice slider (default 0.5, step 0.01)
+    _load(page, f"{url}/cost_surfaces", pages["cost_surfaces"])
+    thumb = _thumb(page, "Slice at")
+    page.locator(".st-key-cs_slice").scroll_into_view_if_needed()
+    out["slice slider"] = [_press(page, thumb, "h3", "A slice along",
+                                  ("cs_contours", "cs_slice"))
+                           for _ in range(count + 1)][1:]
+    # Cost surfaces: the w range's upper end, one step each (new surfaces)
+    thumb = _thumb(page, "from / to", 1)
+    moves = []
+    for _ in range(count + 1):
+        moves.append(_press(page, thumb, '[data-testid="stMarkdown"]',
+                            "lowest grid point", surfaces=True))
+        draws.append(float(page.evaluate(
+            "() => document.querySelector('.ll-surfaces').dataset.drawMs")))
+    del draws[-count - 1]  # the first move's, as its time
+    out["w range"] = moves[1:]
+    return out
 
 
 def _report(results: dict[str, tuple[float, float]], bounds: dict[str, float]) -> int:
