@@ -5,9 +5,9 @@ While a run is going, the live chart (``ui.live_chart``) gets its data from
 decision boundaries, for the browser to reveal epoch by epoch. When the run stops,
 the cost/accuracy/gradient chart and the model views (the (w, b) path on the cost
 surfaces, the decision boundary, the weights) are ``go.Figure`` s, drawn by
-``ui.chart``. Every builder drops non-finite
-values before they reach a trace, so a diverged run ends its line at the last finite
-point instead of sending NaN to the browser.
+``ui.chart``. Every builder drops non-finite values before they reach a trace, so a
+diverged run ends its line at the last finite point instead of sending NaN to the
+browser.
 
 They are called often while a run is live, so they are built for speed: the styled
 Plotly layout (``apply_style``, subplots; about 0.2 s of Plotly validation) is made
