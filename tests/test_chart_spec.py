@@ -28,3 +28,24 @@ def test_the_spec_holds_data_layout_and_the_colourway_not_the_template():
     got = np.frombuffer(base64.b64decode(x_sent["bdata"]), dtype=x_sent["dtype"])
     np.testing.assert_array_equal(got, x)
 
+
+
+def test_a_prepared_figure_holds_its_json_its_hash_and_its_title():
+    """What ``chart`` sends for a figure kept ready (``prepare``) is what it sends
+    for the figure itself: the same JSON, that JSON's hash as the version (a new
+    version is what makes chart.js draw again) and the title for a screen reader."""
+    import hashlib
+
+    from ui.chart import prepare
+
+    x = np.linspace(0.0, 1.0, 5)
+    fig = apply_style(go.Figure(go.Scatter(x=x, y=x)), title="Loss <i>curves</i>",
+                      height=300)
+    ready = prepare(fig)
+    assert ready.spec == chart_spec(fig)
+    assert ready.version == hashlib.blake2b(ready.spec.encode(),
+                                            digest_size=12).hexdigest()
+    assert ready.title == "Loss <i>curves</i>"  # chart.js sets it as text
+    assert prepare(go.Figure()).title == ""
+    moved = go.Figure(fig).update_traces(y=x[::-1])
+    assert prepare(moved).version != ready.version
