@@ -36,27 +36,12 @@ _component = st.components.v2.component(
 )
 
 
-def _spec(plain: dict) -> str:
-    layout = dict(plain.get("layout", {}))
-    template = layout.pop("template", None) or {}
-    colorway = template.get("layout", {}).get("colorway")
-    return pio.to_json({"data": plain["data"], "layout": layout,
-                        "theme": {"colorway": list(colorway) if colorway else None}},
-                       validate=False, remove_uids=True)
-
-
-def chart_spec(fig: go.Figure) -> str:
-    """``fig`` as the JSON ``chart.js`` reads: its data and layout, arrays as
-    Plotly's typed base64 (``bdata``), and of its template only the colourway."""
-    return _spec(fig.to_plotly_json())
-
-
 @dataclass(frozen=True)
 class Prepared:
-    """A figure ready to send: its JSON (:func:`chart_spec`), that JSON's hash and
-    its title. Making one costs the figure's serialisation (Plotly's property tree
-    is most of a chart's Python time); keep it for a figure that is the same on
-    every run, and ``chart`` sends it with no Python work."""
+    """A figure ready to send: its JSON as ``chart.js`` reads it, that JSON's hash
+    and its title. Making one costs the figure's serialisation (Plotly's property
+    tree is most of a chart's Python time); keep it for a figure that is the same
+    on every run, and ``chart`` sends it with no Python work."""
 
     spec: str
     version: str
@@ -64,9 +49,16 @@ class Prepared:
 
 
 def prepare(fig: go.Figure) -> Prepared:
+    """``fig`` made ready to send: its data and layout as JSON, arrays as Plotly's
+    typed base64 (``bdata``), and of its template only the colourway."""
     plain = fig.to_plotly_json()  # plain dicts and lists from here on
-    spec = _spec(plain)
-    title = plain.get("layout", {}).get("title")
+    layout = dict(plain.get("layout", {}))
+    template = layout.pop("template", None) or {}
+    colorway = template.get("layout", {}).get("colorway")
+    spec = pio.to_json({"data": plain["data"], "layout": layout,
+                        "theme": {"colorway": list(colorway) if colorway else None}},
+                       validate=False, remove_uids=True)
+    title = layout.get("title")
     if isinstance(title, dict):
         title = title.get("text")
     return Prepared(spec, hashlib.blake2b(spec.encode(), digest_size=12).hexdigest(),
