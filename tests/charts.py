@@ -33,7 +33,12 @@ def values(field) -> np.ndarray:
     return np.asarray(field, dtype=float)
 
 
+def has_key(element, key: str) -> bool:
+    """Whether ``element`` was drawn with Streamlit key ``key``."""
+    return element.proto.id.endswith(f"-{key}")
+
+
 def figure_keyed(at: AppTest, key: str) -> dict:
     """The figure of the chart drawn with Streamlit key ``key``."""
-    (element,) = [e for e in chart_elements(at) if e.proto.id.endswith(f"-{key}")]
+    (element,) = [e for e in chart_elements(at) if has_key(e, key)]
     return json.loads(spec_of(element))
