@@ -126,7 +126,6 @@ def the_grid() -> None:
     min_points = {loss: (m.a, m.c, m.cost) for loss, m in minima.items()}
     height = 430 if present else 480
 
-
     def write_j() -> None:
         """J written above its own surface (below them while presenting: the surfaces
         first, on one screen)."""
@@ -136,14 +135,12 @@ def the_grid() -> None:
         right_j.latex(r"\begin{aligned}J_{\log}(w, b) = -\frac{1}{m}\sum_{i}\big[&y_i "
                       r"\log p_i\\ &+ (1 - y_i)\log(1 - p_i)\big]\end{aligned}")
 
-
     if not present:
         write_j()
     surfaces_slot, notice = st.empty(), st.empty()
     # On big requests the surfaces show first and the colouring follows: the Hessian
     # costs about as much again as the surfaces themselves.
     drawn = st.session_state.setdefault("cs.bending_done", set())
-
 
     def draw_surfaces(downward, chart_key: str) -> None:
         """Both surfaces in the chart slot (user text as plain text: the canvas draws
@@ -153,7 +150,6 @@ def the_grid() -> None:
                 a, c, J, downward, min_points, a_title=short(names[first]),
                 c_title=short(names[second]), log_z=log_z, height=height,
                 version=digest(key, log_z, height, chart_key)), key=chart_key)
-
 
     if slow and key not in drawn:
         notice.info("Surfaces ready; now finding where each one bends downward...",
@@ -189,7 +185,6 @@ def the_grid() -> None:
         st.caption("These data are separable: log loss keeps falling as the weight "
                    "grows, so its true minimum is at infinity.")
 
-
     st.subheader("Contours")
     # the contours and the slice's frame are the same wherever the slice is: drawn
     # once per grid, outside the fragment; the slice line and the slice are overlays
@@ -203,7 +198,6 @@ def the_grid() -> None:
                "red: grid cells where the surface bends downward in some direction (a "
                "negative eigenvalue of the Hessian, computed at each cell).")
     step = float(a[1] - a[0]) if len(a) > 1 else 1.0
-
 
     def the_slice() -> None:
         """The slice position only changes this part: a fragment, so moving it
@@ -228,7 +222,6 @@ def the_grid() -> None:
             "log loss. A convex function never bends downward along any line. The axes "
             "span the whole grid, so one slice compares with the next as you move."
         )
-
 
     st.fragment(the_slice)()
     chart(cached_chart(
