@@ -27,8 +27,8 @@ same run against the same bare app, then times the moves on both (twice each,
 alternating): a change's effect, free of the machine's speed on the day.
 ``--without-charts`` serves this checkout's HEAD whose ``ui/chart.py`` ``chart()``
 draws nothing (``NO_CHARTS``) the same way, loads only: what the pages cost without
-their charts (the overlays and the surface pair still
-mount, and the surface pair is waited for).
+their charts (the overlays and the surface pair still mount, and the surface pair is
+waited for).
 """
 
 from __future__ import annotations
@@ -297,14 +297,14 @@ def _moves(page: Page, url: str, pages: dict, count: int,
                            for _ in range(count + 1)][1:]
     # Cost surfaces: the w range's upper end, one step each (new surfaces)
     thumb = _thumb(page, "from / to", 1)
-    moves = []
+    moves, drawn = [], []
     for _ in range(count + 1):
         moves.append(_press(page, thumb, '[data-testid="stMarkdown"]',
                             "lowest grid point", surfaces=True))
-        draws.append(float(page.evaluate(
+        drawn.append(float(page.evaluate(
             "() => document.querySelector('.ll-surfaces').dataset.drawMs")))
-    del draws[-count - 1]  # the first move's, as its time
     out["w range"] = moves[1:]
+    draws.extend(drawn[1:])  # as the times: not the first move's
     return out
 
 
