@@ -10,10 +10,10 @@ Chromium via Playwright, both servers running side by side in the same run.
   shows the new position and the slice line and the slice are redrawn; a
   w-range change (the first range slider's upper thumb one step) at 101 x 101
   over 200 points until the minima's text has changed, the app is idle and the
-  surface pair (``ui/surface_chart.js``) has drawn the new w range (its
+  surface pair (``static/surface_chart.js``) has drawn the new w range (its
   ``data-a-range``, and ``data-drawn`` equal to the data it was given);
 - Loss functions: the z slider moved one step until the point's line shows it
-  and the point is redrawn on both charts (``ui/chart_overlay.js``);
+  and the point is redrawn on both charts (``static/chart_overlay.js``);
 - against the bare slider moved one step until its text shows the new value.
 
 Each time is a median over N repetitions; the ratio is printed with its bound:
@@ -68,9 +68,9 @@ SHOWS_JS = """([selector, text]) => {
     .some(el => el.textContent.includes(text));
 }"""
 
-# idle, `count` charts have drawn (ui/chart.js, or Plotly in a revision before
+# idle, `count` charts have drawn (static/chart.js, or Plotly in a revision before
 # it, for --against: traces in their SVG) and, with
-# `surfaces`, the surface pair (ui/surface_chart.js) has drawn the data it was
+# `surfaces`, the surface pair (static/surface_chart.js) has drawn the data it was
 # last given
 CHARTS_JS = """([count, surfaces]) => {
   const app = document.querySelector('[data-testid="stApp"]');
@@ -138,7 +138,7 @@ CHANGED_JS = """([selector, marker, before, overlays, range]) => {
     && pair.dataset.drawn === pair.dataset.version;
 }"""
 
-# the version of each chart overlay (ui/chart_overlay.js counts its draws)
+# the version of each chart overlay (static/chart_overlay.js counts its draws)
 VERSIONS_JS = """(keys) => Object.fromEntries(keys.map(key => [key,
   document.querySelector(`.st-key-${key} svg.ll-overlay`)?.dataset.version ?? '']))"""
 
@@ -266,7 +266,7 @@ def main() -> int:
                 results[name] = (_median_ms(times), bare_move)
                 bounds[name] = BOUNDS[MOVES[name.split("@")[0]]]
             print(f"of which the surface pair's canvas drawing: median "
-                  f"{statistics.median(draws):.0f} ms (ui/surface_chart.js, "
+                  f"{statistics.median(draws):.0f} ms (static/surface_chart.js, "
                   "both 101 x 101 surfaces)", flush=True)
             browser.close()
 

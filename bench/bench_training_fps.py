@@ -4,8 +4,9 @@ Starts its own ``streamlit run app.py`` on a free port, opens ``/training`` in D
 Chromium (Playwright), picks the 1-D data with 10,000 points and 5,000 epochs, presses
 Run and counts, for ``WINDOW_S`` seconds, the animation frames in which the cost
 chart changed on screen, i.e. updates the user actually saw. While running, the cost
-chart and the (w, b) paths are canvases of the live chart (``ui/live_chart.js``), so a
-change is a change of their pixels (a hash of every 29th byte, read each frame); for
+chart and the (w, b) paths are canvases of the live chart
+(``static/live_chart.js``), so a change is a change of their pixels (a hash of every
+29th byte, read each frame); for
 the baseline's Plotly chart it is a change of its line's SVG path ``d``. Then it
 presses Pause and times how long the page takes to say "Paused.". It does the same
 on 10,000 points of the 2-D moons with polynomial features of degree ``DEGREE``,
@@ -36,7 +37,7 @@ DEGREE = 5  # polynomial degree for the 2-D run
 
 # Counts the animation frames in which the cost chart changed on screen, and those
 # in which the (w, b) path view changed. While a run is going both are canvases of the
-# live chart (ui/live_chart.js); a change is a change of its pixels (a hash of every
+# live chart (static/live_chart.js); a change is a change of its pixels (a hash of every
 # 29th byte). For the baseline's Plotly chart it is a change of its line's SVG path.
 COUNTER_JS = """
 ([seconds]) => new Promise((resolve) => {

@@ -93,7 +93,7 @@ CANVAS_INK_JS = """root => [...root.querySelectorAll('canvas')].map(c => {
 
 
 def _surfaces_drawn(page):
-    """The surface pair (ui/surface_chart.js) once it has drawn its latest data."""
+    """The surface pair (static/surface_chart.js) once it has drawn its latest data."""
     page.wait_for_function(
         """() => { const r = document.querySelector('.ll-surfaces');
                    return !!r && r.dataset.drawn === r.dataset.version; }""")

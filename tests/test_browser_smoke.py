@@ -21,7 +21,7 @@ PAGES = ("", "loss_functions", "cost_surfaces", "walk", "training", "threshold")
 
 
 def test_every_page_draws_its_charts_without_plotlys_bundle(app_server, page):
-    """ui/chart.js draws every chart: no page asks for Plotly's 4.7 MB bundle (its
+    """static/chart.js draws every chart: no page asks for Plotly's 4.7 MB bundle (its
     evaluation cost a page load as much as the bare app's whole load), each
     page's charts have their traces, axis titles and legends as plain SVG/HTML."""
     asked = []

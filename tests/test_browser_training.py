@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 pytestmark = pytest.mark.browser
 
 TALL = {"width": 1400, "height": 2200}  # the whole page in one screenshot
-# A hash of the live cost chart's pixels (ui/live_chart.js, while running) and how
+# A hash of the live cost chart's pixels (static/live_chart.js, while running) and how
 # many are not white.
 COST_CHART_JS = """() => {
   const chart = document.querySelector('.ll-live');
@@ -82,7 +82,7 @@ def test_live_run_updates_the_cost_chart_and_pause_holds_it(app_server, page):
     assert 0 < epoch_now < 5000
     page.wait_for_timeout(1000)
     assert _status(page) == held, "the run kept going after Pause"
-    # stopped: the full chart (ui/chart.js, with hover readouts) shows every epoch
+    # stopped: the full chart (static/chart.js, with hover readouts) shows every epoch
     # trained
     metrics = page.locator(".st-key-tr_metrics_chart .ll-chart")
     expect(metrics).to_be_visible()

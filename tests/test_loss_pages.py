@@ -173,7 +173,7 @@ def _mse_share(text: str) -> float:
 
 
 def _surfaces(at) -> dict:
-    """The data the surface pair component (ui/surface_chart.js) was given."""
+    """The data the surface pair component (static/surface_chart.js) was given."""
     (chart,) = [c for c in at.get("bidi_component")
                 if c.proto.component_name == "loss_lab_surface_pair"]
     return json.loads(chart.proto.json)

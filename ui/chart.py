@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from pathlib import Path
 
 import plotly.graph_objects as go
 import plotly.io as pio
 import streamlit as st
+
+from ui.static_js import loader
 
 _CSS = """
 .ll-chart svg text { user-select: none; }
@@ -30,7 +31,7 @@ _CSS = """
 
 _component = st.components.v2.component(
     "loss_lab_chart",
-    js=Path(__file__).with_name("chart.js").read_text(encoding="utf-8"),
+    js=loader("chart.js"),
     css=_CSS,
     isolate_styles=False,  # in the page's DOM, where the overlay and tests find it
 )

@@ -22,12 +22,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import streamlit as st
 
 from ui.format import short
+from ui.static_js import loader
 from ui.style import BLACK
 
 SYMBOLS = ("circle", "square", "diamond", "x")
@@ -41,7 +41,7 @@ _CSS = f"""/* the overlay component's own (empty) element takes no room */
 
 _component = st.components.v2.component(
     "loss_lab_chart_overlay",
-    js=Path(__file__).with_name("chart_overlay.js").read_text(encoding="utf-8"),
+    js=loader("chart_overlay.js"),
     css=_CSS,
     isolate_styles=False,  # it draws on the page's charts
 )

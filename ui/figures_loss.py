@@ -24,7 +24,7 @@ from ui.style import (
 
 # Where a surface bends downward (a negative Hessian eigenvalue) it is drawn in
 # reds, elsewhere in blues; both shaded by height so the shape stays readable
-# (light low, dark high; ui/surface_chart.js draws the surfaces with these).
+# (light low, dark high; static/surface_chart.js draws the surfaces with these).
 CONCAVE_COLOUR = "#C0392B"
 UPWARD_SCALE = ("#DCEBF7", "#08306B")
 DOWNWARD_SCALE = ("#FDD0C2", "#99000D")
@@ -289,7 +289,7 @@ SURFACE_ORDER = (("mse", "Squared error (MSE) with sigmoid"), ("log", "Log loss"
 
 def surface_pair_data(a_values, c_values, surfaces, downward, minima, *, a_title: str,
                       c_title: str, log_z: bool, height: int, version: str) -> dict:
-    """What ``ui/surface_chart.js`` draws: MSE and log-loss surfaces side by side,
+    """What ``static/surface_chart.js`` draws: MSE and log-loss surfaces side by side,
     each grid point's J (float32, base64) and whether the surface bends downward
     there (uint8, base64), each grid minimum, the axis titles (plain text: the
     canvas draws text, never markup) and, on a log J axis, a few nice ticks.

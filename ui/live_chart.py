@@ -11,9 +11,9 @@ batch is due. Every point it draws is a computed epoch; nothing is interpolated.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
+
+from ui.static_js import loader
 
 _CSS = """
 .ll-live canvas { display: block; width: 100%; }
@@ -24,7 +24,7 @@ _CSS = """
 
 _component = st.components.v2.component(
     "loss_lab_live_chart",
-    js=(Path(__file__).with_name("live_chart.js")).read_text(encoding="utf-8"),
+    js=loader("live_chart.js"),
     css=_CSS,
     isolate_styles=False,  # the canvas stays in the page's DOM, where tests find it
 )

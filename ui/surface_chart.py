@@ -9,9 +9,9 @@ is dragged. Its data come from :func:`ui.figures_loss.surface_pair_data`.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
+
+from ui.static_js import loader
 
 _CSS = """
 .ll-surfaces .ll-surface-row { display: flex; gap: 8px; }
@@ -29,7 +29,7 @@ _CSS = """
 
 _component = st.components.v2.component(
     "loss_lab_surface_pair",
-    js=(Path(__file__).with_name("surface_chart.js")).read_text(encoding="utf-8"),
+    js=loader("surface_chart.js"),
     css=_CSS,
     isolate_styles=False,  # the canvases stay in the page's DOM, where tests find them
 )

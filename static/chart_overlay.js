@@ -1,5 +1,5 @@
 // Loss Lab's chart overlay: marks (points, vertical and horizontal lines) drawn
-// on an SVG laid over a chart (ui/chart.js), so what moves with a slider is
+// on an SVG laid over a chart (static/chart.js), so what moves with a slider is
 // redrawn here in a millisecond while the chart itself stays as it is.
 //
 // data = { target: "<the chart's Streamlit key>", marks: [...] } (ui/chart_overlay.py):

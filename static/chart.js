@@ -15,7 +15,7 @@
 // data = { spec: "<the figure's JSON>", version: "<its hash>" } (ui/chart.py).
 // The chart's element (class ll-chart) carries `llLayout`: its size and one object
 // per axis with Plotly's names (d2p, l2p, d2l, _offset, _length, _id), and
-// `llData`: the traces; ui/chart_overlay.js and the tests use them. It fires
+// `llData`: the traces; static/chart_overlay.js and the tests use them. It fires
 // "ll-drawn" after each draw.
 const NS = "http://www.w3.org/2000/svg";
 const CHARTS = new WeakMap();
