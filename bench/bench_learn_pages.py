@@ -28,7 +28,13 @@ alternating): a change's effect, free of the machine's speed on the day.
 ``--without-charts`` serves this checkout's HEAD whose ``ui/chart.py`` ``chart()``
 draws nothing (``NO_CHARTS``) the same way, loads only: what the pages cost without
 their charts (the overlays and the surface pair still mount, and the surface pair is
-waited for).
+waited for). ``--frame-only`` serves HEAD with every page cut to its title
+(``FRAME_ONLY``), loads only: what the frame around every page (sidebar, dataset
+controls, lessons, presentation toggle, link copier) costs by itself.
+
+The bare slider is timed in a block of moves before each block of the app's
+moves (``--moves`` each), so the machine's state drifting during the run weighs on
+both sides of every ratio alike.
 """
 
 from __future__ import annotations
@@ -110,13 +116,37 @@ def _median_ms(times: list[float]) -> float:
     return statistics.median(times) * 1000
 
 
-def _load(page: Page, url: str, wait) -> float:
-    """From a blank page, so the time to unload the page before is not counted."""
+# Counts the bytes the page's WebSockets receive (Streamlit's messages), from the
+# page's start, in window.__llBytes.
+BYTES_JS = """(() => {
+  window.__llBytes = 0;
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener("message", (e) => {
+        window.__llBytes += e.data.byteLength ?? e.data.size ?? e.data.length ?? 0;
+      });
+    }
+  };
+})();"""
+
+
+def _received(page: Page) -> int:
+    return int(page.evaluate("() => window.__llBytes ?? 0"))
+
+
+def _load(page: Page, url: str, wait, received: list[int] | None = None) -> float:
+    """From a blank page, so the time to unload the page before is not counted;
+    the bytes the load received go to ``received``."""
     page.goto("about:blank")
     t0 = time.perf_counter()
     page.goto(url)
     wait()
-    return time.perf_counter() - t0
+    seconds = time.perf_counter() - t0
+    if received is not None:
+        received.append(_received(page))
+    return seconds
 
 
 # idle, the text of the element matching `selector` that holds `marker` changed,
@@ -144,11 +174,13 @@ VERSIONS_JS = """(keys) => Object.fromEntries(keys.map(key => [key,
 
 
 def _press(page: Page, thumb, selector: str, marker: str,
-           overlays: tuple[str, ...] = (), surfaces: bool = False) -> float:
+           overlays: tuple[str, ...] = (), surfaces: bool = False,
+           received: list[int] | None = None) -> float:
     """One ArrowRight on ``thumb``, timed until the element matching ``selector``
     whose text holds ``marker`` shows a new text, the overlays over the charts
     keyed ``overlays`` have drawn the new position, and the app is idle; with
-    ``surfaces``, also until the surface pair has drawn its new w range."""
+    ``surfaces``, also until the surface pair has drawn its new w range. The bytes
+    the move received go to ``received``."""
     before = page.evaluate(
         """([selector, marker]) => [...document.querySelectorAll(selector)]
              .find(e => e.textContent.includes(marker)).textContent""",
@@ -156,13 +188,17 @@ def _press(page: Page, thumb, selector: str, marker: str,
     versions = page.evaluate(VERSIONS_JS, list(overlays))
     w_range = (page.evaluate("() => document.querySelector('.ll-surfaces')"
                              ".dataset.aRange") if surfaces else None)
+    start = _received(page)
     thumb.focus()
     t0 = time.perf_counter()
     page.keyboard.press("ArrowRight")
     page.wait_for_function(CHANGED_JS, arg=[selector, marker, before, versions,
                                             w_range],
                            polling="raf", timeout=120_000)
-    return time.perf_counter() - t0
+    seconds = time.perf_counter() - t0
+    if received is not None:
+        received.append(_received(page) - start)
+    return seconds
 
 
 def _thumb(page: Page, label: str, index: int = 0):
@@ -181,6 +217,9 @@ def main() -> int:
     other_app.add_argument("--without-charts", action="store_true",
                            help="also load every page of HEAD without its charts, "
                            "side by side and interleaved (loads only)")
+    other_app.add_argument("--frame-only", action="store_true",
+                           help="also load every page of HEAD cut to its title (the "
+                           "frame alone), side by side and interleaved (loads only)")
     args = ap.parse_args()
     chromium = shutil.which("chromium")
     if chromium is None:
@@ -192,8 +231,10 @@ def main() -> int:
         tmp = Path(tmp)
         bare = write_bare_app(tmp, "bare_slider.py", BARE_APP)
         other = tmp / "other"
-        label = f"@{args.against}" if args.against else " without charts"
-        if args.against or args.without_charts:
+        label = (f"@{args.against}" if args.against else
+                 " frame only" if args.frame_only else " without charts")
+        loads_only = args.without_charts or args.frame_only
+        if args.against or loads_only:
             other.mkdir()
             archive = subprocess.run(["git", "archive", args.against or "HEAD"],
                                      cwd=REPO_ROOT, check=True,
@@ -202,6 +243,9 @@ def main() -> int:
         if args.without_charts:
             with (other / "ui" / "chart.py").open("a") as chart_py:
                 chart_py.write(NO_CHARTS)
+        if args.frame_only:
+            for page_py in (other / "pages").glob("*.py"):
+                page_py.write_text(FRAME_ONLY.format(title=page_py.stem))
         with (streamlit_server("app.py", log_path=tmp / "app.log") as app_url,
               streamlit_server(bare, cwd=tmp, log_path=tmp / "bare.log") as bare_url,
               (streamlit_server("app.py", cwd=other, log_path=tmp / "other.log")
@@ -210,6 +254,8 @@ def main() -> int:
             browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.set_default_timeout(120_000)
+            page.add_init_script(BYTES_JS)
+            received: dict[str, list[int]] = {}  # per load or move, by name
 
             def idle():
                 page.wait_for_function(IDLE_JS, timeout=120_000)
@@ -226,8 +272,9 @@ def main() -> int:
             urls = {name: f"{app_url}/{spec[0]}" for name, spec in PAGES.items()}
             if other_url:
                 for name, spec in PAGES.items():
-                    pages[name + label] = (charts(0, spec[2]) if args.without_charts
-                                           else pages[name])
+                    pages[name + label] = (
+                        charts(0, spec[2] and args.without_charts) if loads_only
+                        else pages[name])
                     urls[name + label] = f"{other_url}/{spec[0]}"
             # warm the server: the frame once, then each page once
             page.goto(app_url)
@@ -240,28 +287,35 @@ def main() -> int:
             for _ in range(args.loads):  # interleaved: a noisy neighbour hurts all
                 loads["bare"].append(_load(page, bare_url, bare_ready))
                 for name, ready in pages.items():
-                    loads[name].append(_load(page, urls[name], ready))
+                    loads[name].append(_load(page, urls[name], ready,
+                                             received.setdefault(f"load {name}", [])))
             bare_load = _median_ms(loads["bare"])
             for name in pages:
                 results[f"load {name}"] = (_median_ms(loads[name]), bare_load)
             bounds = {name: BOUNDS["load"] for name in results}
-            if args.without_charts:  # loads only: the moves need the charts
+            if loads_only:  # the moves need the charts and the pages
                 browser.close()
-                return _report(results, bounds)
-            # the bare slider
-            _load(page, bare_url, bare_ready)
-            thumb = _thumb(page, "Value")
-            bare_moves = [_press(page, thumb, ".st-key-bare_at", "At value")
-                          for _ in range(args.moves + 1)]
-            bare_move = _median_ms(bare_moves[1:])
+                return _report(results, bounds, received)
+
+            def bare_block() -> list[float]:
+                """The bare slider moved ``--moves`` times (after one not counted)."""
+                _load(page, bare_url, bare_ready)
+                thumb = _thumb(page, "Value")
+                return [_press(page, thumb, ".st-key-bare_at", "At value")
+                        for _ in range(args.moves + 1)][1:]
+
+            bare_moves: list[float] = []
             collected: dict[str, list[float]] = {}
             draws: list[float] = []
             served = [("", app_url)] + ([(label, other_url)] if other_url else [])
             for _ in range(2 if other_url else 1):  # interleaved, as the loads
                 for suffix, url in served:
-                    moves = _moves(page, url, pages, args.moves, draws)
-                    for name, times in moves.items():
-                        collected.setdefault(name + suffix, []).extend(times)
+                    for move in MOVE_PAGES:
+                        bare_moves += bare_block()
+                        times = _moves(page, url, pages, move, args.moves, draws,
+                                       received.setdefault(move + suffix, []))
+                        collected.setdefault(move + suffix, []).extend(times)
+            bare_move = _median_ms(bare_moves)
             for name, times in collected.items():
                 results[name] = (_median_ms(times), bare_move)
                 bounds[name] = BOUNDS[MOVES[name.split("@")[0]]]
@@ -270,47 +324,63 @@ def main() -> int:
                   "both 101 x 101 surfaces)", flush=True)
             browser.close()
 
-    return _report(results, bounds)
+    return _report(results, bounds, received)
 
 
 # each move's name and its bound in BOUNDS
 MOVES = {"z slider": "z", "slice slider": "slice", "w range": "w_range"}
+# each move's name and its page
+MOVE_PAGES = {"z slider": "loss_functions", "slice slider": "cost_surfaces",
+              "w range": "cost_surfaces"}
+
+# Each page of a --frame-only copy: the frame draws around its title alone.
+FRAME_ONLY = """import streamlit as st
+
+from ui.frame import require_frame
+
+require_frame()
+st.title("{title}")
+"""
 
 
-def _moves(page: Page, url: str, pages: dict, count: int,
-           draws: list[float]) -> dict[str, list[float]]:
-    """The Learn pages' three moves on the app at ``url``, ``count`` of each (after
-    one not counted); the surface pair's drawing times go to ``draws``."""
-    out = {}
-    # Loss functions: the z slider (default z = -4, step 0.1)
-    _load(page, f"{url}/loss_functions", pages["loss_functions"])
-    thumb = _thumb(page, "Logit z")
-    out["z slider"] = [_press(page, thumb, '[data-testid="stMarkdown"]',
-                              "p = sigmoid(z)", ("lf_curves", "lf_gradient"))
-                       for _ in range(count + 1)][1:]
-    # Cost surfaces: the slice slider (default 0.5, step 0.01)
-    _load(page, f"{url}/cost_surfaces", pages["cost_surfaces"])
-    thumb = _thumb(page, "Slice at")
-    page.locator(".st-key-cs_slice").scroll_into_view_if_needed()
-    out["slice slider"] = [_press(page, thumb, "h3", "A slice along",
-                                  ("cs_contours", "cs_slice"))
-                           for _ in range(count + 1)][1:]
-    # Cost surfaces: the w range's upper end, one step each (new surfaces)
+def _moves(page: Page, url: str, pages: dict, move: str, count: int,
+           draws: list[float], received: list[int]) -> list[float]:
+    """One of the Learn pages' three moves (``MOVES``) on the app at ``url``,
+    ``count`` times (after one not counted), from its page freshly loaded; the
+    surface pair's drawing times go to ``draws``, each move's bytes to
+    ``received``."""
+    name = MOVE_PAGES[move]
+    _load(page, f"{url}/{name}", pages[name])
+    if move == "z slider":  # default z = -4, step 0.1
+        thumb = _thumb(page, "Logit z")
+        return [_press(page, thumb, '[data-testid="stMarkdown"]', "p = sigmoid(z)",
+                       ("lf_curves", "lf_gradient"), received=received)
+                for _ in range(count + 1)][1:]
+    if move == "slice slider":  # default 0.5, step 0.01
+        thumb = _thumb(page, "Slice at")
+        page.locator(".st-key-cs_slice").scroll_into_view_if_needed()
+        return [_press(page, thumb, "h3", "A slice along", ("cs_contours", "cs_slice"),
+                       received=received) for _ in range(count + 1)][1:]
+    # the w range's upper end, one step each (new surfaces)
     thumb = _thumb(page, "from / to", 1)
     moves, drawn = [], []
     for _ in range(count + 1):
         moves.append(_press(page, thumb, '[data-testid="stMarkdown"]',
-                            "lowest grid point", surfaces=True))
+                            "lowest grid point", surfaces=True, received=received))
         drawn.append(float(page.evaluate(
             "() => document.querySelector('.ll-surfaces').dataset.drawMs")))
-    out["w range"] = moves[1:]
     draws.extend(drawn[1:])  # as the times: not the first move's
-    return out
+    return moves[1:]
 
 
-def _report(results: dict[str, tuple[float, float]], bounds: dict[str, float]) -> int:
-    """Print each time against its baseline and bound; 1 when one exceeds it."""
+def _report(results: dict[str, tuple[float, float]], bounds: dict[str, float],
+            received: dict[str, list[int]]) -> int:
+    """Print the bytes each load and move received (median), then each time
+    against its baseline and bound; 1 when one exceeds it."""
     print(f"load average {os.getloadavg()[0]:.1f} at the end", flush=True)
+    print("received (median): " + ", ".join(
+        f"{name} {statistics.median(sizes) / 1024:.0f} KB"
+        for name, sizes in received.items() if sizes))
     failed = False
     for name, (x, y) in results.items():
         ratio = x / y
