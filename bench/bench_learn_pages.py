@@ -312,7 +312,8 @@ def main() -> int:
                 for suffix, url in served:
                     for move in MOVE_PAGES:
                         bare_moves += bare_block()
-                        times = _moves(page, url, pages, move, args.moves, draws,
+                        times = _moves(page, url, pages, move, args.moves,
+                                       [] if suffix else draws,  # this checkout's
                                        received.setdefault(move + suffix, []))
                         collected.setdefault(move + suffix, []).extend(times)
             bare_move = _median_ms(bare_moves)
