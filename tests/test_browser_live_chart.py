@@ -2,6 +2,8 @@
 
 Ranges a rounding error wide once froze the tab (a tick loop that never ended);
 every case must draw (the canvas says which epoch it shows) without a page error.
+The cases app is served from tests/, and Streamlit serves the static/ folder beside
+the app's script: tests/static links to the repo's static/ (the chart modules).
 """
 
 import pytest
