@@ -464,8 +464,10 @@ def test_contours_have_colour_bars_and_a_see_through_tint():
     assert [t.colorbar.title.text for t in costs] == ["J", "J"]
     assert costs[0].colorbar.x < 0.5 < costs[1].colorbar.x
     tint = [t for t in fig.data if t.type == "heatmap"]
-    alpha = float(tint[0].colorscale[0][1].rsplit(",", 1)[1].rstrip(")"))
-    assert alpha <= 0.15  # the lines stay visible through it
+    clear, tinted = (float(colour.rsplit(",", 1)[1].rstrip(")"))
+                     for _, colour in tint[0].colorscale)
+    assert clear == 0 and 0 < tinted <= 0.15  # the lines stay visible through it
+    assert (tint[0].zmin, tint[0].zmax) == (0, 1)  # all or none bent: still right
     edges = [t for t in fig.data if t.name == "edge of the downward region"]
     assert len(edges) == 1  # MSE bends down on part of the grid, log loss nowhere
     # tint before lines: the contour lines are drawn on top of it
@@ -490,8 +492,10 @@ def test_contours_have_colour_bars_and_a_see_through_tint():
             assert trace.z.dtype == np.float32  # half the bytes to send
             np.testing.assert_allclose(np.asarray(trace.z, float), shown, rtol=1e-6)
         tint = next(t for t in got.data if t.type == "heatmap")
-        np.testing.assert_array_equal(np.isnan(np.asarray(tint.z, float)),
-                                      ~down["mse"])
+        edge = next(t for t in got.data if t.name == "edge of the downward region")
+        for mask in (tint.z, edge.z):  # a byte a cell: a quarter of float32's
+            assert mask.dtype == np.uint8
+            np.testing.assert_array_equal(mask, down["mse"])
         assert list(got.layout.xaxis2.range) == [grid_a[0], grid_a[-1]]
         assert list(got.layout.yaxis.range) == [grid_c[0], grid_c[-1]]
     # J too small for float32 (far out on separable data) is sent as it is

@@ -338,9 +338,9 @@ def make_contour_pair_frame(*, a_title: str, c_title: str, log_z: bool,
                                                    strict=True), start=1):
         # a faint tint under the contour lines, and the region's edge in red
         fig.add_trace(
-            go.Heatmap(
-                showscale=False, hoverinfo="skip",
-                colorscale=[[0, "rgba(192,57,43,0.13)"], [1, "rgba(192,57,43,0.13)"]],
+            go.Heatmap(  # z: 1 where the surface bends downward, else 0 (clear)
+                showscale=False, hoverinfo="skip", zmin=0, zmax=1,
+                colorscale=[[0, "rgba(192,57,43,0)"], [1, "rgba(192,57,43,0.13)"]],
                 name="curves downward", showlegend=col == 1,
             ),
             row=1, col=col,
@@ -421,11 +421,10 @@ def with_contour_data(frame: dict, a_values: np.ndarray, c_values: np.ndarray,
     for trace in frame["data"]:
         loss = panel[trace.get("xaxis", "x")]
         grid = {"x": a_values, "y": c_values}
-        if trace["type"] == "heatmap":
-            trace = {**trace, **grid,
-                     "z": np.where(downward[loss], 1.0, np.nan).astype(np.float32)}
-        elif trace["type"] == "contour" and trace.get("showscale") is False:
-            trace = {**trace, **grid, "z": downward[loss].astype(np.float32)}
+        if trace["type"] == "heatmap" or (trace["type"] == "contour"
+                                           and trace.get("showscale") is False):
+            # the tint and the edge of the downward region: a byte a cell
+            trace = {**trace, **grid, "z": downward[loss].astype(np.uint8)}
         elif trace["type"] == "contour":
             J = surfaces[loss]
             shown = np.log10(np.maximum(J, 1e-300)) if log_z else J
