@@ -4,7 +4,8 @@
 // by its slope towards the light, blue where the surface bends upward and red where
 // it bends downward; the quads are drawn far to near (the painter's algorithm) as
 // pixels of the canvas, two triangles each, so no WebGL is needed and a new range
-// costs one redraw: 2 x 10,000 quads at 101 x 101 in about 10 ms.
+// costs one redraw: 2 x 10,000 quads at 101 x 101 in about 20 ms (the benchmark
+// bench/bench_learn_pages.py prints it).
 // Dragging either surface turns both. Data come from ui/surface_chart.py:
 // J as little-endian float32 and the downward flags as uint8, both base64.
 const CHARTS = new WeakMap();
@@ -63,7 +64,7 @@ const COLOURS = palette();
 // Triangle (x0, y0), (x1, y1), (x2, y2) (device pixels) filled with `value` into
 // `px` (W x H pixels): every pixel whose centre lies inside or on an edge, so two
 // triangles that share an edge leave no seam. One span per row: a canvas path per
-// quad would cost a fill() each (about 20,000 per redraw, most of a w-range move).
+// quad cost a fill() each (17,553 at the default view), 60-70 ms of a w-range move.
 function triangle(px, W, H, x0, y0, x1, y1, x2, y2, value) {
   const area = (x1 - x0) * (y2 - y0) - (y1 - y0) * (x2 - x0);
   if (!(area !== 0)) return;  // degenerate or NaN

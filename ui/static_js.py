@@ -2,7 +2,7 @@
 
 A ``st.components.v2`` component's ``js`` travels inside every element that uses
 it, on every rerun: ``static/chart.js`` alone is 57 KB, so a Cost surfaces w-range
-move re-sent about 150 KB of the same code and a Loss functions load about 200 KB.
+move re-sent about 140 KB of the same code and a Loss functions load about 180 KB.
 Streamlit serves the app's ``static/`` folder at ``app/static/``
 (``server.enableStaticServing`` in ``.streamlit/config.toml``); a component's
 ``js`` is then three lines that import the module from there. The browser
