@@ -310,7 +310,7 @@ def main() -> int:
             served = [("", app_url)] + ([(label, other_url)] if other_url else [])
             for _ in range(2 if other_url else 1):  # interleaved, as the loads
                 for suffix, url in served:
-                    for move in MOVE_PAGES:
+                    for move in MOVES:
                         bare_moves += bare_block()
                         times = _moves(page, url, pages, move, args.moves,
                                        [] if suffix else draws,  # this checkout's
@@ -319,7 +319,7 @@ def main() -> int:
             bare_move = _median_ms(bare_moves)
             for name, times in collected.items():
                 results[name] = (_median_ms(times), bare_move)
-                bounds[name] = BOUNDS[MOVES[name.split("@")[0]]]
+                bounds[name] = BOUNDS[MOVES[name.split("@")[0]][0]]
             print(f"of which the surface pair's canvas drawing: median "
                   f"{statistics.median(draws):.0f} ms (static/surface_chart.js, "
                   "both 101 x 101 surfaces)", flush=True)
@@ -328,11 +328,10 @@ def main() -> int:
     return _report(results, bounds, received)
 
 
-# each move's name and its bound in BOUNDS
-MOVES = {"z slider": "z", "slice slider": "slice", "w range": "w_range"}
-# each move's name and its page
-MOVE_PAGES = {"z slider": "loss_functions", "slice slider": "cost_surfaces",
-              "w range": "cost_surfaces"}
+# each move's name: its bound in BOUNDS and its page
+MOVES = {"z slider": ("z", "loss_functions"),
+         "slice slider": ("slice", "cost_surfaces"),
+         "w range": ("w_range", "cost_surfaces")}
 
 # Each page of a --frame-only copy: the frame draws around its title alone.
 FRAME_ONLY = """import streamlit as st
@@ -350,24 +349,25 @@ def _moves(page: Page, url: str, pages: dict, move: str, count: int,
     ``count`` times (after one not counted), from its page freshly loaded; the
     surface pair's drawing times go to ``draws``, each move's bytes to
     ``received``."""
-    name = MOVE_PAGES[move]
+    name = MOVES[move][1]
     _load(page, f"{url}/{name}", pages[name])
     if move == "z slider":  # default z = -4, step 0.1
         thumb = _thumb(page, "Logit z")
         return [_press(page, thumb, '[data-testid="stMarkdown"]', "p = sigmoid(z)",
-                       ("lf_curves", "lf_gradient"), received=received)
-                for _ in range(count + 1)][1:]
+                       ("lf_curves", "lf_gradient"), received=received if k else None)
+                for k in range(count + 1)][1:]
     if move == "slice slider":  # default 0.5, step 0.01
         thumb = _thumb(page, "Slice at")
         page.locator(".st-key-cs_slice").scroll_into_view_if_needed()
         return [_press(page, thumb, "h3", "A slice along", ("cs_contours", "cs_slice"),
-                       received=received) for _ in range(count + 1)][1:]
+                       received=received if k else None) for k in range(count + 1)][1:]
     # the w range's upper end, one step each (new surfaces)
     thumb = _thumb(page, "from / to", 1)
     moves, drawn = [], []
-    for _ in range(count + 1):
+    for k in range(count + 1):
         moves.append(_press(page, thumb, '[data-testid="stMarkdown"]',
-                            "lowest grid point", surfaces=True, received=received))
+                            "lowest grid point", surfaces=True,
+                            received=received if k else None))
         drawn.append(float(page.evaluate(
             "() => document.querySelector('.ll-surfaces').dataset.drawMs")))
     draws.extend(drawn[1:])  # as the times: not the first move's
