@@ -5,27 +5,27 @@ import streamlit as st
 
 import core
 from ui.chart import chart
-from ui.chart_overlay import overlay
 from ui.figures_loss import make_gradient_figure, make_loss_curves_figure
 from ui.frame import require_frame
 from ui.loss_views import (
     P_ONE_FLOAT32,
     P_ONE_FLOAT64,
+    P_STEP,
     P_ZERO_FLOAT32,
     P_ZERO_FLOAT64,
     Z_MAX,
+    Z_STEP,
     cached_chart,
-    curve_points,
     curves_against,
-    gradient_points,
-    metric_text,
+    point_readout,
     stability,
     stability_figure,
     stability_rows,
 )
 from ui.models import LossFunctionsState as State
 from ui.presentation import presenting
-from ui.state import bind, on_page
+from ui.readout import readout
+from ui.state import bind, current, on_page
 
 require_frame()  # before any element: the page must run inside app.py
 present = presenting()
@@ -41,51 +41,15 @@ if not present:
     )
 
 
-def the_point(label: int, axis: str, mode: str) -> None:
-    """The movable point, its numbers and its marks on both charts: a fragment, so
-    a move reruns only these few elements (the charts stay as they are; the
-    overlays move the point on them). The label, the mode and the axis rerun the
-    whole page (the charts and the stability section use them)."""
+def the_point(mode: str) -> None:
+    """The point's slider, alone in a fragment: a move reruns nothing else. What
+    it shows (its numbers, words and marks on both charts) is the readout below,
+    which follows the slider in the browser from a table of every position."""
     if mode == "z":
-        z0 = st.slider("Logit z", -Z_MAX, Z_MAX, step=0.1, **bind(State, "z"))
+        st.slider("Logit z", -Z_MAX, Z_MAX, step=Z_STEP, **bind(State, "z"))
     else:
-        p_point = st.slider("Probability p of class 1", 0.001, 0.999,
-                            step=0.001, **bind(State, "p"), format="%.3f")
-        z0 = float(core.stability.logit(p_point))
-    p0 = float(core.sigmoid(z0))
-    point = core.stability.per_example_curves(np.array([z0]))[label]
-    losses = {loss: float(point[loss][0][0]) for loss in point}
-    grads = {loss: float(point[loss][1][0]) for loss in point}
-    st.markdown(f"z = **{z0:.3g}**, p = sigmoid(z) = **{p0:.4g}**, true label "
-                f"y = **{label}**")
-    a, b = st.columns(2)
-    a.metric("Log loss", metric_text(losses["log"]))
-    b.metric("Squared error", metric_text(losses["mse"]))
-    a.metric("dL/dz, log loss", metric_text(grads["log"]))
-    b.metric("dL/dz, squared error", metric_text(grads["mse"]))
-    wrong = abs(p0 - label)
-    if wrong > 0.9:
-        ratio = abs(grads["log"]) / max(abs(grads["mse"]), 1e-300)
-        st.warning(
-            f"Confidently wrong: the model gives the wrong class {wrong:.1%}. "
-            f"Log loss pushes back {ratio:,.0f} times harder than squared error, "
-            "whose gradient has almost vanished.",
-            icon=":material/warning:",
-        )
-        words = ("In the shaded region of the gradient chart the model is "
-                 f"confidently wrong. At your z = {z0:.3g} log loss's gradient is "
-                 f"{grads['log']:.4f} (almost the full push of 1), squared error's "
-                 f"is {grads['mse']:.2e}: it vanishes exactly where learning is "
-                 "needed most.")
-    else:
-        words = (f"At your z = {z0:.3g} log loss's gradient is {grads['log']:.4f}, "
-                 f"squared error's {grads['mse']:.4f}. Move the point into the "
-                 "shaded region of the gradient chart (confidently wrong) and watch "
-                 "squared error's gradient vanish while log loss's stays near the "
-                 "full push of 1.")
-    st.caption(words)
-    overlay("lf_curves", points=curve_points(p0 if axis == "p" else z0, label, losses))
-    overlay("lf_gradient", points=gradient_points(z0, grads))
+        st.slider("Probability p of class 1", P_STEP, 1 - P_STEP, step=P_STEP,
+                  **bind(State, "p"), format="%.3f")
 
 
 label = st.radio("True label y", [1, 0], horizontal=True, **bind(State, "label"),
@@ -120,7 +84,11 @@ with left:
     mode = st.radio("Move the point by", ["z", "p"], horizontal=True,
                     format_func={"z": "logit z", "p": "probability p"}.get,
                     **bind(State, "mode"))
-    st.fragment(the_point)(label, axis, mode)
+    st.fragment(the_point)(mode)
+    model = current(State)
+    readout("lf_point", slider=State.KEY + "." + mode,
+            value=model.z if mode == "z" else model.p,
+            **point_readout(label, mode, axis))
 
 st.subheader("The gradient that drives learning")
 

@@ -194,15 +194,20 @@ function watch() {
   });
 }
 
-export default function (component) {
-  const { data } = component;
-  let state = OVERLAYS.get(data.target);
+// Draw `marks` over the chart keyed `target` (replacing what was drawn there):
+// this component's update, and static/readout.js's on every slider step.
+export function setMarks(target, marks) {
+  let state = OVERLAYS.get(target);
   if (!state) {
-    state = { target: data.target, gd: null, frame: null, marks: [], version: 0 };
-    OVERLAYS.set(data.target, state);
+    state = { target, gd: null, frame: null, marks: [], version: 0 };
+    OVERLAYS.set(target, state);
   }
-  state.marks = data.marks;
+  state.marks = marks;
   state.version += 1;
   watch();
   if (!draw(state)) schedule(state);
+}
+
+export default function (component) {
+  setMarks(component.data.target, component.data.marks);
 }

@@ -27,6 +27,7 @@ import numpy as np
 import streamlit as st
 
 from ui.format import short
+from ui.readout import Col
 from ui.static_js import loader
 from ui.style import BLACK
 
@@ -94,9 +95,12 @@ class Path:
     dash: str = "solid"
 
 
-def _number(value) -> float | None:
+def _number(value) -> float | dict | None:
     """``value`` as a finite float, or None (a mark that cannot be placed is left
-    out rather than drawn somewhere wrong)."""
+    out rather than drawn somewhere wrong); a :class:`ui.readout.Col` stays a
+    reference to its column (a readout fills it in the browser)."""
+    if isinstance(value, Col):
+        return {"col": value.name}
     try:
         number = float(value)
     except (TypeError, ValueError):

@@ -13,7 +13,7 @@ import streamlit as st
 
 import core
 from ui.chart import Prepared, prepare
-from ui.chart_overlay import Path, Point
+from ui.chart_overlay import Path, Point, marks
 from ui.figures_loss import (
     CONCAVE_COLOUR,
     SLICE_AXES,
@@ -27,6 +27,7 @@ from ui.figures_loss import (
     with_slice_ranges,
 )
 from ui.memo import memo
+from ui.readout import Col, Strong, caption, line, metrics, warning
 from ui.style import LOG, MSE
 
 Z_MAX = 10.0  # the curves and the movable point live on z in [-Z_MAX, Z_MAX]
@@ -108,6 +109,84 @@ def cached_chart(name: str, key: Hashable, build: Callable[[], go.Figure], *,
     time), so the JSON is what is kept.
     """
     return memo(name, key, lambda: prepare(build()), shared=shared)
+
+
+P_STEP, Z_STEP = 0.001, 0.1  # the point's sliders' steps
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def point_table(label: int, mode: str) -> tuple[list[float], dict[str, list]]:
+    """Every position of the point's slider (z, or p) and what it shows there: the
+    numbers as the page writes them (``z``, ``p``, the four metrics, the words'
+    numbers), whether the model is confidently wrong, and the marks' coordinates
+    (``zv``, ``pv``, ``loss_log``, ...). For :func:`ui.readout.readout`."""
+    if mode == "z":
+        values = np.round(np.linspace(-Z_MAX, Z_MAX, round(2 * Z_MAX / Z_STEP) + 1), 10)
+        z = values
+    else:
+        values = np.round(np.linspace(P_STEP, 1 - P_STEP,
+                                      round(1 / P_STEP) - 1), 10)
+        z = core.stability.logit(values)
+    p = core.sigmoid(z)
+    curves = core.stability.per_example_curves(z)[label]
+    losses = {loss: curves[loss][0] for loss in curves}
+    grads = {loss: curves[loss][1] for loss in curves}
+    wrong = np.abs(p - label) > 0.9
+    ratio = np.abs(grads["log"]) / np.maximum(np.abs(grads["mse"]), 1e-300)
+    columns = {
+        "z": [f"{v:.3g}" for v in z], "p": [f"{v:.4g}" for v in p],
+        "wrong": wrong.tolist(),
+        "wrong_by": [f"{v:.1%}" for v in np.abs(p - label)],
+        "ratio": [f"{v:,.0f}" for v in ratio],
+        "glog": [f"{v:.4f}" for v in grads["log"]],
+        "gmse": [f"{v:.2e}" if w else f"{v:.4f}" for v, w in zip(grads["mse"], wrong,
+                                                                  strict=True)],
+        "zv": z, "pv": p,
+    }
+    for loss in ("log", "mse"):
+        columns[f"m_{loss}"] = [metric_text(float(v)) for v in losses[loss]]
+        columns[f"dm_{loss}"] = [metric_text(float(v)) for v in grads[loss]]
+        columns[f"loss_{loss}"], columns[f"grad_{loss}"] = losses[loss], grads[loss]
+    return values.tolist(), {k: list(v) for k, v in columns.items()}
+
+
+def point_readout(label: int, mode: str, axis: str) -> dict:
+    """The point's readout (:func:`ui.readout.readout`'s arguments but the key and
+    the slider's): its line, metrics, warning and words, and its marks on the
+    loss curves and the gradient chart, for every position of the slider."""
+    values, columns = point_table(label, mode)
+    zv = Col("zv")
+    return {
+        "values": values, "columns": columns,
+        "blocks": [
+            line("z = ", Col("z", bold=True), ", p = sigmoid(z) = ",
+                 Col("p", bold=True), ", true label y = ", Strong(str(label))),
+            metrics(("Log loss", Col("m_log")), ("Squared error", Col("m_mse")),
+                    ("dL/dz, log loss", Col("dm_log")),
+                    ("dL/dz, squared error", Col("dm_mse"))),
+            warning("Confidently wrong: the model gives the wrong class ",
+                    Col("wrong_by"), ". Log loss pushes back ", Col("ratio"),
+                    " times harder than squared error, whose gradient has almost "
+                    "vanished.", when="wrong"),
+            caption("In the shaded region of the gradient chart the model is "
+                    "confidently wrong. At your z = ", Col("z"), " log loss's "
+                    "gradient is ", Col("glog"), " (almost the full push of 1), "
+                    "squared error's is ", Col("gmse"), ": it vanishes exactly where "
+                    "learning is needed most.", when="wrong"),
+            caption("At your z = ", Col("z"), " log loss's gradient is ", Col("glog"),
+                    ", squared error's ", Col("gmse"), ". Move the point into the "
+                    "shaded region of the gradient chart (confidently wrong) and "
+                    "watch squared error's gradient vanish while log loss's stays "
+                    "near the full push of 1.", unless="wrong"),
+        ],
+        "overlays": {
+            "lf_curves": marks(curve_points(
+                Col("pv" if axis == "p" else "zv"), label,
+                {loss: Col(f"loss_{loss}") for loss in ("log", "mse")})),
+            "lf_gradient": marks(gradient_points(
+                zv, {loss: Col(f"grad_{loss}") for loss in ("log", "mse")})),
+        },
+    }
 
 
 def curve_points(x: float, label: int, losses: dict[str, float]) -> list[Point]:

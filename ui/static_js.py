@@ -19,13 +19,19 @@ from pathlib import Path
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
 
+def address(name: str) -> str:
+    """Where the page fetches ``static/<name>``, with the file's hash: relative to
+    the page, as Streamlit's own "./static/..." assets are (the same under a base
+    URL path or a page's path). One address per file, so a module that imports
+    another by it shares that module's state with its component."""
+    digest = hashlib.blake2b((STATIC / name).read_bytes(), digest_size=8).hexdigest()
+    return f"./app/static/{name}?v={digest}"
+
+
 def loader(name: str) -> str:
     """A component's ``js`` that hands each update to ``static/<name>``'s default
     export (what that returns, a cleanup function or nothing, is returned)."""
-    digest = hashlib.blake2b((STATIC / name).read_bytes(), digest_size=8).hexdigest()
-    # relative to the page, as Streamlit's own "./static/..." assets are: the
-    # same under a base URL path or a page's path
-    url = json.dumps(f"./app/static/{name}?v={digest}")
+    url = json.dumps(address(name))
     return (f"const url = new URL({url}, document.baseURI).href;\n"
             "export default (component) => import(url)"
             ".then((module) => module.default(component));\n")
