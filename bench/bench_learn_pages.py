@@ -132,6 +132,20 @@ BYTES_JS = """(() => {
 })();"""
 
 
+# Counts the script runs that ended (the app's state from running to notRunning),
+# in window.__llRuns: a move's run may start after its readout showed it.
+RUNS_JS = """(() => {
+  window.__llRuns = 0;
+  new MutationObserver((records) => {
+    for (const r of records) {
+      if (r.oldValue === 'running'
+          && r.target.dataset.testScriptState !== 'running') window.__llRuns += 1;
+    }
+  }).observe(document, { subtree: true, attributes: true, attributeOldValue: true,
+    attributeFilter: ['data-test-script-state'] });
+})();"""
+
+
 def _received(page: Page) -> int:
     return int(page.evaluate("() => window.__llBytes ?? 0"))
 
@@ -149,12 +163,12 @@ def _load(page: Page, url: str, wait, received: list[int] | None = None) -> floa
     return seconds
 
 
-# idle, the text of the element matching `selector` that holds `marker` changed,
-# every chart overlay named has drawn the new position and, with `range` (the
-# surfaces' w range before), the surface pair has drawn a new w range
+# the text of the element matching `selector` that holds `marker` changed, every
+# chart overlay named has drawn the new position and, with `range` (the surfaces'
+# w range before), the surface pair has drawn a new w range: the new value is on
+# screen (the app need not be idle: the Loss functions point's readout shows it
+# before the server's run, which then changes nothing on screen)
 CHANGED_JS = """([selector, marker, before, overlays, range]) => {
-  const app = document.querySelector('[data-testid="stApp"]');
-  if (!app || app.dataset.testScriptState !== 'notRunning') return false;
   const el = [...document.querySelectorAll(selector)]
     .find(e => e.textContent.includes(marker));
   if (!el || el.textContent === before) return false;
@@ -175,12 +189,15 @@ VERSIONS_JS = """(keys) => Object.fromEntries(keys.map(key => [key,
 
 def _press(page: Page, thumb, selector: str, marker: str,
            overlays: tuple[str, ...] = (), surfaces: bool = False,
-           received: list[int] | None = None) -> float:
+           received: list[int] | None = None,
+           settled: list[float] | None = None) -> float:
     """One ArrowRight on ``thumb``, timed until the element matching ``selector``
-    whose text holds ``marker`` shows a new text, the overlays over the charts
-    keyed ``overlays`` have drawn the new position, and the app is idle; with
-    ``surfaces``, also until the surface pair has drawn its new w range. The bytes
-    the move received go to ``received``."""
+    whose text holds ``marker`` shows a new text and the overlays over the charts
+    keyed ``overlays`` have drawn the new position (with ``surfaces``, also until
+    the surface pair has drawn its new w range): the move is on screen. Then
+    waits until the app is idle, so the next move starts from rest, and puts the
+    time until then in ``settled``. The bytes the move received go to
+    ``received``."""
     before = page.evaluate(
         """([selector, marker]) => [...document.querySelectorAll(selector)]
              .find(e => e.textContent.includes(marker)).textContent""",
@@ -189,6 +206,7 @@ def _press(page: Page, thumb, selector: str, marker: str,
     w_range = (page.evaluate("() => document.querySelector('.ll-surfaces')"
                              ".dataset.aRange") if surfaces else None)
     start = _received(page)
+    runs = page.evaluate("() => window.__llRuns")
     thumb.focus()
     t0 = time.perf_counter()
     page.keyboard.press("ArrowRight")
@@ -196,6 +214,11 @@ def _press(page: Page, thumb, selector: str, marker: str,
                                             w_range],
                            polling="raf", timeout=120_000)
     seconds = time.perf_counter() - t0
+    page.wait_for_function("(runs) => window.__llRuns > runs", arg=runs,
+                           polling="raf", timeout=120_000)
+    page.wait_for_function(IDLE_JS, polling="raf", timeout=120_000)
+    if settled is not None:
+        settled.append(time.perf_counter() - t0)
     if received is not None:
         received.append(_received(page) - start)
     return seconds
@@ -255,6 +278,7 @@ def main() -> int:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.set_default_timeout(120_000)
             page.add_init_script(BYTES_JS)
+            page.add_init_script(RUNS_JS)
             received: dict[str, list[int]] = {}  # per load or move, by name
 
             def idle():
@@ -306,6 +330,7 @@ def main() -> int:
 
             bare_moves: list[float] = []
             collected: dict[str, list[float]] = {}
+            settled: dict[str, list[float]] = {}  # until the server's run ended
             draws: list[float] = []
             served = [("", app_url)] + ([(label, other_url)] if other_url else [])
             for _ in range(2 if other_url else 1):  # interleaved, as the loads
@@ -314,12 +339,17 @@ def main() -> int:
                         bare_moves += bare_block()
                         times = _moves(page, url, pages, move, args.moves,
                                        [] if suffix else draws,  # this checkout's
-                                       received.setdefault(move + suffix, []))
+                                       received.setdefault(move + suffix, []),
+                                       settled.setdefault(move + suffix, []))
                         collected.setdefault(move + suffix, []).extend(times)
             bare_move = _median_ms(bare_moves)
             for name, times in collected.items():
                 results[name] = (_median_ms(times), bare_move)
                 bounds[name] = BOUNDS[MOVES[name.split("@")[0]][0]]
+            print("until the server's run after the move ended (for information: "
+                  "what is on screen by then is timed above): " + ", ".join(
+                      f"{name} {_median_ms(times):.0f} ms"
+                      for name, times in settled.items()), flush=True)
             print(f"of which the surface pair's canvas drawing: median "
                   f"{statistics.median(draws):.0f} ms (static/surface_chart.js, "
                   "both 101 x 101 surfaces)", flush=True)
@@ -344,30 +374,36 @@ st.title("{title}")
 
 
 def _moves(page: Page, url: str, pages: dict, move: str, count: int,
-           draws: list[float], received: list[int]) -> list[float]:
+           draws: list[float], received: list[int],
+           settled: list[float]) -> list[float]:
     """One of the Learn pages' three moves (``MOVES``) on the app at ``url``,
     ``count`` times (after one not counted), from its page freshly loaded; the
     surface pair's drawing times go to ``draws``, each move's bytes to
-    ``received``."""
+    ``received``, its times until the server's run ended to ``settled``."""
     name = MOVES[move][1]
     _load(page, f"{url}/{name}", pages[name])
     if move == "z slider":  # default z = -4, step 0.1
         thumb = _thumb(page, "Logit z")
-        return [_press(page, thumb, '[data-testid="stMarkdown"]', "p = sigmoid(z)",
-                       ("lf_curves", "lf_gradient"), received=received if k else None)
+        # the readout (or, in a revision before it, Streamlit's Markdown)
+        return [_press(page, thumb, '.ll-readout p, [data-testid="stMarkdown"]',
+                       "p = sigmoid(z)",
+                       ("lf_curves", "lf_gradient"), received=received if k else None,
+                       settled=settled if k else None)
                 for k in range(count + 1)][1:]
     if move == "slice slider":  # default 0.5, step 0.01
         thumb = _thumb(page, "Slice at")
         page.locator(".st-key-cs_slice").scroll_into_view_if_needed()
         return [_press(page, thumb, "h3", "A slice along", ("cs_contours", "cs_slice"),
-                       received=received if k else None) for k in range(count + 1)][1:]
+                       received=received if k else None,
+                       settled=settled if k else None) for k in range(count + 1)][1:]
     # the w range's upper end, one step each (new surfaces)
     thumb = _thumb(page, "from / to", 1)
     moves, drawn = [], []
     for k in range(count + 1):
         moves.append(_press(page, thumb, '[data-testid="stMarkdown"]',
                             "lowest grid point", surfaces=True,
-                            received=received if k else None))
+                            received=received if k else None,
+                            settled=settled if k else None))
         drawn.append(float(page.evaluate(
             "() => document.querySelector('.ll-surfaces').dataset.drawMs")))
     draws.extend(drawn[1:])  # as the times: not the first move's

@@ -25,7 +25,7 @@ from ui.loss_views import (
 from ui.models import LossFunctionsState as State
 from ui.presentation import presenting
 from ui.readout import readout
-from ui.state import bind, current, on_page
+from ui.state import bind, current, on_page, widget_key
 
 require_frame()  # before any element: the page must run inside app.py
 present = presenting()
@@ -86,7 +86,7 @@ with left:
                     **bind(State, "mode"))
     st.fragment(the_point)(mode)
     model = current(State)
-    readout("lf_point", slider=State.KEY + "." + mode,
+    readout("lf_point", slider=widget_key(State, mode),
             value=model.z if mode == "z" else model.p,
             **point_readout(label, mode, axis))
 

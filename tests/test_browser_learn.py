@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from conftest import ARTIFACTS, assert_no_exception, open_page, wait_for_app_run
 from playwright.sync_api import expect
+from readouts import Shown, metric_in_page, shown_at
 
 pytestmark = pytest.mark.browser
 
@@ -34,11 +35,6 @@ def _screenshot(page, name: str, height: int = 3200) -> None:
     page.wait_for_timeout(300)
 
 
-def _metric(page, label: str) -> str:
-    metric = page.get_by_test_id("stMetric").filter(has_text=label).first
-    return metric.get_by_test_id("stMetricValue").inner_text()
-
-
 def _drag_slider(page, label: str, presses: int, key: str = "ArrowRight") -> None:
     slider = page.get_by_test_id("stSlider").filter(has_text=label).first
     thumb = slider.get_by_role("slider").first
@@ -57,12 +53,12 @@ def test_loss_functions_page_draws_and_reacts(app_server, page):
     # Every chart drew its lines (SVG paths inside the plot area).
     for i in range(3):
         expect(charts.nth(i).locator("path.js-line").first).to_be_attached()
-    before = _metric(page, "Log loss")
+    before = metric_in_page(page, "Log loss")
     assert float(before) == pytest.approx(4.018, abs=1e-3)  # z = -4, y = 1
     _screenshot(page, "loss_functions.png")
 
     _drag_slider(page, "Logit z", 40)  # z: -4 -> 0
-    after = _metric(page, "Log loss")
+    after = metric_in_page(page, "Log loss")
     assert after != before
     assert float(after) == pytest.approx(0.6931, abs=1e-4)  # log 2 at z = 0
     assert_no_exception(page)
@@ -224,7 +220,7 @@ def test_presenting_loss_functions_curves_and_point_controls_fit_1280x720(
     for name, box in boxes.items():
         assert _inside(box, size), (name, box)
     # the metrics' numbers stay larger than the enlarged body text (its 1.12rem)
-    value_px = page.get_by_test_id("stMetricValue").first.evaluate(
+    value_px = page.locator(".ll-metric-value").first.evaluate(
         "el => parseFloat(getComputedStyle(el.querySelector('p') || el).fontSize)")
     assert value_px >= 20, value_px
 
@@ -304,6 +300,71 @@ def _px(page, key: str, axis: str, value: float) -> float:
     return page.evaluate(PLOTLY_PX_JS, [key, axis, value])
 
 
+def _readout_in_page(page) -> Shown:
+    """What the Loss functions point's readout shows in the browser."""
+    out = page.locator(".st-key-lf_point .ll-readout").evaluate("""root => ({
+      lines: [...root.querySelectorAll(':scope > p:not(.ll-caption)')]
+        .map(p => p.textContent),
+      captions: [...root.querySelectorAll(':scope > p.ll-caption')]
+        .map(p => p.textContent),
+      warnings: [...root.querySelectorAll('.ll-warning p')].map(p => p.textContent),
+      metrics: Object.fromEntries([...root.querySelectorAll('.ll-metric')].map(m =>
+        [m.querySelector('.ll-metric-label').textContent,
+         m.querySelector('.ll-metric-value').textContent])),
+      value: Number(root.dataset.value)})""")
+    return Shown(out["lines"], out["metrics"], out["warnings"], out["captions"]), \
+        out["value"]
+
+
+def _expected(label: int, mode: str, axis: str, value: float) -> Shown:
+    from ui.loss_views import point_readout
+    from ui.readout import table
+
+    r = point_readout(label, mode, axis)
+    data = {**table(r["values"], r["columns"]), "blocks": r["blocks"],
+            "overlays": {}}
+    return shown_at(data, value)
+
+
+def test_the_point_readout_follows_a_drag_before_the_server_hears_of_it(
+        app_server, page):
+    _open(page, f"{app_server}/loss_functions?lf.y=0")
+    shown, value = _readout_in_page(page)
+    assert value == -4.0 and shown == _expected(0, "z", "p", -4.0)
+    assert not shown.warnings  # y = 0 and z = -4: right
+    thumb = page.get_by_test_id("stSlider").filter(has_text="Logit z").first \
+        .get_by_role("slider").first
+    thumb.focus()
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    wait_for_app_run(page)
+    shown, value = _readout_in_page(page)
+    assert value == pytest.approx(-3.7) and shown == _expected(0, "z", "p", -3.7)
+    assert "lf.z=-3.7" in page.url
+
+    # a drag: the thumb held down far to the right, where y = 0 is confidently
+    # wrong. Streamlit's slider tells the server only on release: the address bar
+    # (written by the server's run) still says -3.7 while the readout follows.
+    track = page.get_by_test_id("stSlider").filter(has_text="Logit z").first \
+        .locator("[data-orientation=horizontal]").nth(1).bounding_box()
+    box = thumb.locator("xpath=../..").bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(track["x"] + 0.95 * track["width"], box["y"] + box["height"] / 2,
+                    steps=8)
+    page.wait_for_timeout(300)
+    shown, value = _readout_in_page(page)
+    assert value > 5 and shown == _expected(0, "z", "p", value)
+    assert shown.warnings and "Confidently wrong" in shown.warnings[0]
+    assert "lf.z=-3.7" in page.url
+    page.screenshot(path=ARTIFACTS / "loss_functions_readout_dragging.png")
+    page.mouse.up()
+    wait_for_app_run(page)
+    page.wait_for_function(f"() => location.search.includes('lf.z={value:g}')")
+    assert _readout_in_page(page) == (shown, value)
+    assert_no_exception(page)
+
+
 @pytest.mark.parametrize("size", [(1440, 900), (1280, 720)])
 def test_the_moving_point_is_where_the_chart_puts_z(app_server, page, size):
     page.set_viewport_size({"width": size[0], "height": size[1]})
@@ -313,7 +374,7 @@ def test_the_moving_point_is_where_the_chart_puts_z(app_server, page, size):
     before = {key: chart.evaluate("gd => gd.__llSame = 1") for key, chart
               in charts.items()}
     _drag_slider(page, "Logit z", 40)  # z: -4 -> 0, y = 1
-    assert float(_metric(page, "Log loss")) == pytest.approx(math.log(2), abs=1e-4)
+    assert float(metric_in_page(page, "Log loss")) == pytest.approx(math.log(2), abs=1e-4)
     # the charts were not redrawn: the same graph divs (a new figure remounts them)
     assert all(chart.evaluate("gd => gd.__llSame") == before[key]
                for key, chart in charts.items())

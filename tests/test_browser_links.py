@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from conftest import ARTIFACTS, assert_no_exception, open_page, wait_for_app_run
 from playwright.sync_api import expect
+from readouts import metric_in_page
 
 pytestmark = pytest.mark.browser
 
@@ -39,8 +40,7 @@ def test_copy_link_opens_the_same_view_in_a_new_browser(app_server, page, browse
     wait_for_app_run(page)
     _drag(page, "Logit z", 15)  # -4.0 -> -2.5
     assert _params(page.url) == {"lf.y": "0", "lf.z": "-2.5"}
-    value = page.get_by_test_id("stMetric").filter(has_text="Log loss").first
-    log_loss = value.get_by_test_id("stMetricValue").inner_text()
+    log_loss = metric_in_page(page, "Log loss")
 
     button = page.get_by_role("button", name="Copy link to this view")
     assert _in_viewport(page, button)
@@ -59,8 +59,7 @@ def test_copy_link_opens_the_same_view_in_a_new_browser(app_server, page, browse
             fresh = open_page(context.new_page(), link)
             assert_no_exception(fresh)
             expect(fresh.get_by_role("heading", name="Loss functions")).to_be_visible()
-            metric = fresh.get_by_test_id("stMetric").filter(has_text="Log loss").first
-            assert metric.get_by_test_id("stMetricValue").inner_text() == log_loss
+            assert metric_in_page(fresh, "Log loss") == log_loss
             checked = fresh.get_by_test_id("stRadio").filter(
                 has_text="True label y").first.locator("input:checked")
             assert checked.evaluate("el => el.closest('label').innerText") == "y = 0"

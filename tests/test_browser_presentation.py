@@ -21,7 +21,7 @@ CUT_LABELS_JS = """() => {
   const cut = [];
   const roots = document.querySelectorAll(
     'button, [data-testid="stSelectbox"], [data-testid="stPageLink"], ' +
-    '[data-testid="stMetric"], [data-testid="stWidgetLabel"]');
+    '[data-testid="stMetric"], [data-testid="stWidgetLabel"], .ll-metric');
   for (const root of roots) {
     if (!root.offsetParent) continue;  // not shown
     for (const el of [root, ...root.querySelectorAll('*')]) {

@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 import pytest
 from charts import chart_elements
 from conftest import APP_PATH
+from readouts import Shown, shown
 from streamlit.testing.v1 import AppTest
 
 import core
@@ -26,8 +27,13 @@ def _page(path: str) -> AppTest:
     return at
 
 
+def _point(at) -> Shown:
+    """What the Loss functions point's readout shows (its slider is z or p)."""
+    return shown(at, "lf_point", f"lf.{at.radio(key='lf.mode').value}")
+
+
 def _metrics(at) -> dict[str, float]:
-    return {m.label: float(m.value) for m in at.metric}
+    return {label: float(value) for label, value in _point(at).metrics.items()}
 
 
 # --- Loss functions ------------------------------------------------------------------
@@ -43,7 +49,14 @@ def test_loss_page_default_reads_off_loss_and_gradient_at_z_minus_4():
     assert m["dL/dz, log loss"] == pytest.approx(p - 1, rel=1e-3)
     assert m["dL/dz, squared error"] == pytest.approx(2 * (p - 1) * p * (1 - p),
                                                       rel=1e-3)
-    assert "Confidently wrong" in at.warning[0].value
+    assert "Confidently wrong" in _point(at).warnings[0]
+    assert _point(at).lines == [f"z = -4, p = sigmoid(z) = {p:.4g}, true label y = 1"]
+    # the point's marks on both charts, at the slider's position
+    marks = _point(at).marks
+    assert [v for m in marks["lf_gradient"] for v in (m["x"], m["y"])] == pytest.approx(
+        [z, p - 1, z, 2 * (p - 1) * p * (1 - p)], rel=1e-6)
+    assert [v for m in marks["lf_curves"] for v in (m["x"], m["y"])] == pytest.approx(
+        [p, -math.log(p), p, (p - 1) ** 2], rel=1e-6)  # plotted against p
     assert len(chart_elements(at)) == 3
     assert any("p - y" in latex.value for latex in at.latex)
     assert z == at.slider(key="lf.z").value
@@ -61,7 +74,7 @@ def test_loss_page_point_at_the_slider_ends():
             assert m["Log loss"] == pytest.approx(loss[0], rel=1e-3, abs=1e-6)
             assert m["dL/dz, log loss"] == pytest.approx(grad[0], rel=1e-3, abs=1e-6)
             wrong = (label == 1 and z < 0) or (label == 0 and z > 0)
-            assert bool(at.warning) is wrong, (label, z)
+            assert bool(_point(at).warnings) is wrong, (label, z)
     at.radio(key="lf.label").set_value(1).run()
     at.radio(key="lf.mode").set_value("p").run()
     for p in (0.001, 0.999):
@@ -113,8 +126,8 @@ def test_metric_values_fit_their_box():
         assert float(text) == pytest.approx(value, rel=1e-2), text
     at = _page("pages/loss_functions.py")
     at.slider(key="lf.z").set_value(10.0).run()  # right: tiny loss and gradient
-    for m in at.metric:
-        assert len(m.value) <= METRIC_CHARS, (m.label, m.value)
+    for label, value in _point(at).metrics.items():
+        assert len(value) <= METRIC_CHARS, (label, value)
 
 
 def test_gradient_caption_follows_the_point_and_stability_uses_its_label():
@@ -122,7 +135,7 @@ def test_gradient_caption_follows_the_point_and_stability_uses_its_label():
     for label, z in ((1, -4.0), (1, 2.5), (0, 7.0)):
         at.radio(key="lf.label").set_value(label).run()
         at.slider(key="lf.z").set_value(z).run()
-        caption = next(c.value for c in at.caption if "gradient is" in c.value)
+        caption = next(c for c in _point(at).captions if "gradient is" in c)
         assert f"At your z = {z:.3g}" in caption
         assert "At z = -8" not in caption
         assert f"true label y = {label}):" in " ".join(m.value for m in at.markdown)

@@ -344,7 +344,8 @@ def publish() -> None:
         st.query_params.from_dict(wanted)
 
 
-def _widget_key(cls: type[Model], name: str) -> str:
+def widget_key(cls: type[Model], name: str) -> str:
+    """The key of the widget bound to field ``name`` (``bind``)."""
     return f"{cls.KEY}.{name}"
 
 
@@ -355,7 +356,7 @@ def bind(cls: type[Model], name: str, *, on_change: Callable | None = None,
     the model holds None, "the default for these data"); on a change the widget's
     value goes into the model (an invalid one is refused and the model's value put
     back), then ``on_change`` (if given) runs."""
-    key = _widget_key(cls, name)
+    key = widget_key(cls, name)
     value = getattr(current(cls), name)
     seed(key, fallback if value is None else value)
     return {"key": key, "on_change": _from_widget, "args": (cls, name, on_change)}
@@ -370,7 +371,7 @@ def seed(key: str, value) -> None:
 
 
 def _from_widget(cls: type[Model], name: str, then: Callable | None) -> None:
-    key = _widget_key(cls, name)
+    key = widget_key(cls, name)
     value = st.session_state[key]
     if isinstance(value, list):
         value = tuple(value)
