@@ -32,8 +32,12 @@ waited for). ``--frame-only`` serves HEAD with every page cut to its title
 (``FRAME_ONLY``), loads only: what the frame around every page (sidebar, dataset
 controls, lessons, presentation toggle, link copier) costs by itself.
 
-The bare slider is timed in a block of moves before each block of the app's
-moves (``--moves`` each), so the machine's state drifting during the run weighs on
+A move is timed until it is on screen, whether or not the server's run after it
+has ended (the Loss functions point's readout shows a move before the run, which
+then changes nothing on screen; the bare slider's text shows a frame or so before
+its app reports idle); the time until each run's last message is printed too, for
+information. The bare slider is timed in a block of moves before each block of the
+app's moves (``--moves`` each), so the machine's state drifting during the run weighs on
 both sides of every ratio alike.
 """
 
@@ -117,32 +121,20 @@ def _median_ms(times: list[float]) -> float:
 
 
 # Counts the bytes the page's WebSockets receive (Streamlit's messages), from the
-# page's start, in window.__llBytes.
+# page's start, in window.__llBytes; window.__llLast is when the last one came.
 BYTES_JS = """(() => {
   window.__llBytes = 0;
+  window.__llLast = 0;
   const Native = window.WebSocket;
   window.WebSocket = class extends Native {
     constructor(...args) {
       super(...args);
       this.addEventListener("message", (e) => {
         window.__llBytes += e.data.byteLength ?? e.data.size ?? e.data.length ?? 0;
+        window.__llLast = performance.now();
       });
     }
   };
-})();"""
-
-
-# Counts the script runs that ended (the app's state from running to notRunning),
-# in window.__llRuns: a move's run may start after its readout showed it.
-RUNS_JS = """(() => {
-  window.__llRuns = 0;
-  new MutationObserver((records) => {
-    for (const r of records) {
-      if (r.oldValue === 'running'
-          && r.target.dataset.testScriptState !== 'running') window.__llRuns += 1;
-    }
-  }).observe(document, { subtree: true, attributes: true, attributeOldValue: true,
-    attributeFilter: ['data-test-script-state'] });
 })();"""
 
 
@@ -182,6 +174,14 @@ CHANGED_JS = """([selector, marker, before, overlays, range]) => {
     && pair.dataset.drawn === pair.dataset.version;
 }"""
 
+# the server's run after a move has ended: idle, its messages came (the page had
+# received `start` bytes before the move), and none for 150 ms since
+SETTLED_JS = """(start) => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return !!app && app.dataset.testScriptState === 'notRunning'
+    && window.__llBytes > start && performance.now() - window.__llLast > 150;
+}"""
+
 # the version of each chart overlay (static/chart_overlay.js counts its draws)
 VERSIONS_JS = """(keys) => Object.fromEntries(keys.map(key => [key,
   document.querySelector(`.st-key-${key} svg.ll-overlay`)?.dataset.version ?? '']))"""
@@ -195,9 +195,9 @@ def _press(page: Page, thumb, selector: str, marker: str,
     whose text holds ``marker`` shows a new text and the overlays over the charts
     keyed ``overlays`` have drawn the new position (with ``surfaces``, also until
     the surface pair has drawn its new w range): the move is on screen. Then
-    waits until the app is idle, so the next move starts from rest, and puts the
-    time until then in ``settled``. The bytes the move received go to
-    ``received``."""
+    waits until the server's run after it has ended, so the next move starts
+    from rest, and puts the time until its last message in ``settled``. The bytes
+    the move received go to ``received``."""
     before = page.evaluate(
         """([selector, marker]) => [...document.querySelectorAll(selector)]
              .find(e => e.textContent.includes(marker)).textContent""",
@@ -206,19 +206,17 @@ def _press(page: Page, thumb, selector: str, marker: str,
     w_range = (page.evaluate("() => document.querySelector('.ll-surfaces')"
                              ".dataset.aRange") if surfaces else None)
     start = _received(page)
-    runs = page.evaluate("() => window.__llRuns")
     thumb.focus()
+    pressed = page.evaluate("() => performance.now()")
     t0 = time.perf_counter()
     page.keyboard.press("ArrowRight")
     page.wait_for_function(CHANGED_JS, arg=[selector, marker, before, versions,
                                             w_range],
                            polling="raf", timeout=120_000)
     seconds = time.perf_counter() - t0
-    page.wait_for_function("(runs) => window.__llRuns > runs", arg=runs,
-                           polling="raf", timeout=120_000)
-    page.wait_for_function(IDLE_JS, polling="raf", timeout=120_000)
-    if settled is not None:
-        settled.append(time.perf_counter() - t0)
+    page.wait_for_function(SETTLED_JS, arg=start, polling="raf", timeout=120_000)
+    if settled is not None:  # until the run's last message (the page's clock)
+        settled.append((page.evaluate("() => window.__llLast") - pressed) / 1000)
     if received is not None:
         received.append(_received(page) - start)
     return seconds
@@ -278,7 +276,6 @@ def main() -> int:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.set_default_timeout(120_000)
             page.add_init_script(BYTES_JS)
-            page.add_init_script(RUNS_JS)
             received: dict[str, list[int]] = {}  # per load or move, by name
 
             def idle():
@@ -325,12 +322,14 @@ def main() -> int:
                 """The bare slider moved ``--moves`` times (after one not counted)."""
                 _load(page, bare_url, bare_ready)
                 thumb = _thumb(page, "Value")
-                return [_press(page, thumb, ".st-key-bare_at", "At value")
-                        for _ in range(args.moves + 1)][1:]
+                return [_press(page, thumb, ".st-key-bare_at", "At value",
+                               settled=settled["bare slider"] if k else None)
+                        for k in range(args.moves + 1)][1:]
 
             bare_moves: list[float] = []
             collected: dict[str, list[float]] = {}
-            settled: dict[str, list[float]] = {}  # until the server's run ended
+            # until the server's run ended
+            settled: dict[str, list[float]] = {"bare slider": []}
             draws: list[float] = []
             served = [("", app_url)] + ([(label, other_url)] if other_url else [])
             for _ in range(2 if other_url else 1):  # interleaved, as the loads
