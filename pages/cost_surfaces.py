@@ -3,24 +3,25 @@
 import numpy as np
 import streamlit as st
 
-from core import slices, surface
+from core import slices
 from ui.chart import chart
-from ui.chart_overlay import Line, overlay
 from ui.figures_loss import surface_pair_data
 from ui.format import for_chart, plain, short
 from ui.frame import require_frame
 from ui.loss_views import (
+    SLICE_STEP,
     cached_chart,
     contour_figure,
     slice_frame,
-    slice_paths,
     slice_ranges,
+    slice_readout,
 )
 from ui.memo import digest, memo
 from ui.models import CostSurfacesState as State
 from ui.presentation import presenting
+from ui.readout import readout
 from ui.sidebar import chosen_data
-from ui.state import bind, current, ignore, on_page, update
+from ui.state import bind, current, ignore, on_page, update, widget_key
 from ui.surface_chart import surface_chart
 
 require_frame()  # before any element: the page must run inside app.py
@@ -187,7 +188,8 @@ def the_grid() -> None:
 
     st.subheader("Contours")
     # the contours and the slice's frame are the same wherever the slice is: drawn
-    # once per grid, outside the fragment; the slice line and the slice are overlays
+    # once per grid; the slice line and the slice are drawn over them by the
+    # slice's readout
     chart(cached_chart(
         "cs.contours_figure", (key, log_z),
         lambda: contour_figure(a, c, J, down, min_points, a_title=a_title,
@@ -197,33 +199,22 @@ def the_grid() -> None:
                + ", read off the colour bar beside each panel. Red tint, edged in "
                "red: grid cells where the surface bends downward in some direction (a "
                "negative eigenvalue of the Hessian, computed at each cell).")
-    step = float(a[1] - a[0]) if len(a) > 1 else 1.0
 
     def the_slice() -> None:
-        """The slice position only changes this part: a fragment, so moving it
-        redraws the slice line on the contours and the slice (overlays), its heading
-        and its counts, not the charts."""
-        slice_frac = st.slider(f"Slice at {c_name} (share of its range)", 0.0, 1.0,
-                               step=0.01, help="Where the 1-D slice below cuts the "
-                               "surfaces.", **bind(State, "slice_at"))
-        row = round(slice_frac * (len(c) - 1))
-        overlay("cs_contours", lines=[Line(y=float(c[row]), xaxis=x, yaxis=y)
-                                      for x, y in (("x", "y"), ("x2", "y2"))])
-        st.subheader(f"A slice along {a_name} at {c_name} = {c[row]:.3g}")
-        costs = {loss: J[loss][row] for loss in J}
-        second_diff = {loss: surface.second_differences(costs[loss], step)
-                       for loss in J}
-        bends = {loss: surface.bends_down(second_diff[loss]) for loss in J}
-        overlay("cs_slice", paths=slice_paths(a, costs, second_diff, bends))
-        negative = {loss: int(bends[loss].sum()) for loss in J}
-        st.caption(
-            f"Second differences below zero mean the slice bends downward: "
-            f"{negative['mse']} of {len(a) - 2} points for MSE, {negative['log']} for "
-            "log loss. A convex function never bends downward along any line. The axes "
-            "span the whole grid, so one slice compares with the next as you move."
-        )
+        """The slice slider, alone in a fragment: a move reruns nothing else. What
+        it shows (the heading, the counts, the line on the contours and the slice)
+        is the readout below, which follows the slider in the browser."""
+        st.slider(f"Slice at {c_name} (share of its range)", 0.0, 1.0,
+                  step=SLICE_STEP, help="Where the 1-D slice below cuts the surfaces.",
+                  **bind(State, "slice_at"))
 
     st.fragment(the_slice)()
+    readout("cs_slice_at", slider=widget_key(State, "slice_at"),
+            value=current(State).slice_at,
+            **memo("cs.slice_readout", (key, a_title, c_title), lambda: slice_readout(
+                a, c, J, a_name=short(names[first]), c_name=short(names[second])),
+                shared=data.shared))
+    step = float(a[1] - a[0]) if len(a) > 1 else 1.0
     chart(cached_chart(
         "cs.slice_figure", (key, a_title),
         lambda: slice_frame(a, slice_ranges(J, step), a_title, shared=data.shared),

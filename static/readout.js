@@ -30,9 +30,38 @@ function nearest(values, v) {
   return Math.abs(values[hi] - v) < Math.abs(values[lo] - v) ? hi : lo;
 }
 
+// The bytes of a packed or flags column (ui/readout.py: Packed, Flags), decoded
+// once per update.
+function bytesOf(column) {
+  if (!column.bytes) {
+    const bin = atob(column.packed ?? column.bits);
+    column.bytes = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) column.bytes[i] = bin.charCodeAt(i);
+  }
+  return column.bytes;
+}
+
+// A column's value in `row`: a number, text or flag; for a packed column an
+// array of numbers (null: a gap), for flags an array of true/false.
 function cell(data, part, row) {
   const column = data.columns[part.col];
-  return column ? column[row] : null;
+  if (column === undefined) return null;
+  if (Array.isArray(column)) return column[row];
+  const bytes = bytesOf(column), w = column.width, out = new Array(w);
+  if ("packed" in column) {
+    const view = new DataView(bytes.buffer);
+    const scale = (column.hi - column.lo) / 65534;
+    for (let k = 0; k < w; k++) {
+      const v = view.getUint16(2 * (row * w + k), true);
+      out[k] = v === 65535 ? null : column.lo + v * scale;
+    }
+  } else {
+    for (let k = 0; k < w; k++) {
+      const bit = row * w + k;
+      out[k] = ((bytes[bit >> 3] >> (7 - (bit & 7))) & 1) === 1;
+    }
+  }
+  return out;
 }
 
 function paragraph(data, parts, row, cls) {
@@ -83,19 +112,34 @@ function block(data, b, row) {
     box.append(svg, paragraph(data, b.parts, row));
     return box;
   }
+  if (b.kind === "heading") {
+    const h = paragraph(data, b.parts, row);
+    const h3 = document.createElement("h3");
+    h3.className = "ll-heading";
+    h3.append(...h.childNodes);
+    return h3;
+  }
   return paragraph(data, b.parts, row, b.kind === "caption" ? "ll-caption" : "");
 }
 
-// A mark with its {col} coordinates filled from `row`, or null if one is missing.
+// A mark with its {col} coordinates filled from `row` (a path's from packed
+// columns, drawn only where its `where` flags are true), or null if one is
+// missing.
 function filled(data, mark, row) {
   const out = { ...mark };
+  const path = mark.kind === "path";
   for (const key of ["x", "y", "start", "end"]) {
     const v = mark[key];
     if (v && typeof v === "object" && !Array.isArray(v) && "col" in v) {
       const value = cell(data, v, row);
-      if (typeof value !== "number") return null;
+      if (path ? !Array.isArray(value) : typeof value !== "number") return null;
       out[key] = value;
     }
+  }
+  if (path && mark.where) {
+    const keep = cell(data, mark.where, row);
+    if (!Array.isArray(keep)) return null;
+    out.y = out.y.map((v, k) => (keep[k] ? v : null));
   }
   return out;
 }

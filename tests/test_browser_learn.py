@@ -312,8 +312,8 @@ def _readout_in_page(page) -> Shown:
         [m.querySelector('.ll-metric-label').textContent,
          m.querySelector('.ll-metric-value').textContent])),
       value: Number(root.dataset.value)})""")
-    return Shown(out["lines"], out["metrics"], out["warnings"], out["captions"]), \
-        out["value"]
+    return Shown(lines=out["lines"], metrics=out["metrics"], warnings=out["warnings"],
+                 captions=out["captions"]), out["value"]
 
 
 def _expected(label: int, mode: str, axis: str, value: float) -> Shown:
@@ -374,7 +374,8 @@ def test_the_moving_point_is_where_the_chart_puts_z(app_server, page, size):
     before = {key: chart.evaluate("gd => gd.__llSame = 1") for key, chart
               in charts.items()}
     _drag_slider(page, "Logit z", 40)  # z: -4 -> 0, y = 1
-    assert float(metric_in_page(page, "Log loss")) == pytest.approx(math.log(2), abs=1e-4)
+    log_loss = float(metric_in_page(page, "Log loss"))
+    assert log_loss == pytest.approx(math.log(2), abs=1e-4)
     # the charts were not redrawn: the same graph divs (a new figure remounts them)
     assert all(chart.evaluate("gd => gd.__llSame") == before[key]
                for key, chart in charts.items())

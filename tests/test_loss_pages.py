@@ -11,12 +11,13 @@ import plotly.graph_objects as go
 import pytest
 from charts import chart_elements
 from conftest import APP_PATH
-from readouts import Shown, shown
+from readouts import Shown, shown, shown_at
 from streamlit.testing.v1 import AppTest
 
 import core
 from core import stability, surface
 from ui import figures_loss, sidebar
+from ui.readout import table
 from ui.style import BASE_FONT_SIZE
 
 
@@ -222,8 +223,9 @@ def test_cost_page_default_tells_the_story():
         assert panel["minimum"][2] == pytest.approx(float(expected.min()))
     assert at.slider(key="cs.resolution").value == 101
     assert at.slider(key="cs.a_range").value == (-6.0, 6.0)
-    caption = next(c.value for c in at.caption if "Second differences" in c.value)
-    assert ", 0 for log loss" in caption
+    slice_at = shown(at, "cs_slice_at", "cs.slice_at")
+    assert slice_at.headings == ["A slice along w[x] at b = 0"]
+    assert ", 0 for log loss" in slice_at.captions[0]
 
 
 def test_cost_page_every_dataset():
@@ -557,7 +559,7 @@ def test_overlay_marks_leave_out_what_cannot_be_placed():
 
 
 def test_the_slice_frame_holds_every_slice_and_its_paths_land_on_their_panels():
-    from ui import chart_overlay, loss_views
+    from ui import loss_views
 
     ds = core.one_d()
     a, c = np.linspace(-6, 6, 31), np.linspace(-10, 10, 21)
@@ -597,18 +599,31 @@ def test_the_slice_frame_holds_every_slice_and_its_paths_land_on_their_panels():
         old, a, loss_views.slice_ranges(J, step)) == fig.to_dict()
     assert old["layout"]["xaxis"]["range"] == [-2, 3]  # the cached frame unchanged
 
-    row = 4
+    row = 4  # the slider's share 0.2 of 21 rows
     costs = {loss: J[loss][row] for loss in J}
     second = {loss: surface.second_differences(costs[loss], step) for loss in J}
     bends = {loss: surface.bends_down(second[loss]) for loss in J}
     assert bends["mse"].any() and not bends["mse"].all()
-    marks = chart_overlay.marks(
-        paths=loss_views.slice_paths(a, costs, second, bends))
-    by_axes = {(m["xaxis"], m["yaxis"], m["width"]): m for m in marks}
+    r = loss_views.slice_readout(a, c, J, a_name="w", c_name="b")
+    data = {**table(r["values"], r["columns"]), "blocks": r["blocks"],
+            "overlays": r["overlays"]}
+    shown = shown_at(data, 0.2)
+    assert shown.headings == [f"A slice along w at b = {c[row]:.3g}"]
+    assert shown.captions[0].startswith(
+        f"Second differences below zero mean the slice bends downward: "
+        f"{bends['mse'].sum()} of 29 points for MSE, {bends['log'].sum()} for log")
+    assert [m["y"] for m in shown.marks["cs_contours"]] == pytest.approx([c[row]] * 2)
+    by_axes = {(m["xaxis"], m["yaxis"], m["width"]): m
+               for m in shown.marks["cs_slice"]}
     cost = by_axes[(*figures_loss.SLICE_AXES["log"][0], 3.0)]
-    assert cost["x"] == list(a) and cost["y"] == list(J["log"][row])
+    (lo, hi), _ = loss_views.slice_ranges(J, step)["log"]
+    # packed in 65,535 steps of the panel's range: well within a pixel
+    assert cost["x"] == pytest.approx(list(a))
+    assert cost["y"] == pytest.approx(list(J["log"][row]), abs=(hi - lo) / 65534)
     red = by_axes[(*figures_loss.SLICE_AXES["mse"][1], 6.0)]
     assert red["color"] == figures_loss.CONCAVE_COLOUR
     # the red stretch is the second differences where they bend down, gaps elsewhere
     assert [v is not None for v in red["y"]] == list(bends["mse"])
-    assert [v for v in red["y"] if v is not None] == list(second["mse"][bends["mse"]])
+    _, (lo, hi) = loss_views.slice_ranges(J, step)["mse"]
+    assert [v for v in red["y"] if v is not None] == pytest.approx(
+        list(second["mse"][bends["mse"]]), abs=(hi - lo) / 65534)

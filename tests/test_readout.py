@@ -10,7 +10,17 @@ from readouts import shown_at
 import core
 from ui.chart_overlay import Point, marks
 from ui.loss_views import Z_MAX, metric_text, point_readout, point_table
-from ui.readout import MAX_ROWS, Col, Strong, caption, line, slider_class, table
+from ui.readout import (
+    MAX_ROWS,
+    Col,
+    Flags,
+    Packed,
+    Strong,
+    caption,
+    line,
+    slider_class,
+    table,
+)
 
 
 def test_a_table_is_one_row_per_slider_position_and_json_safe():
@@ -84,3 +94,27 @@ def test_the_point_readout_at_a_row_says_what_the_page_said():
     assert float(shown.metrics["Log loss"]) == pytest.approx(-math.log(p), rel=1e-3)
     curves = shown.marks["lf_curves"]  # against z: the x of both marks is z
     assert [m["x"] for m in curves] == [2.5, 2.5]
+
+
+def test_packed_rows_come_back_within_a_step_and_gaps_stay_gaps():
+    from readouts import cell
+
+    rng = np.random.default_rng(0)
+    m = rng.uniform(-3.0, 5.0, size=(7, 11))
+    m[2, 4] = np.nan
+    flags = m > 1.0
+    out = table(np.arange(7.0), {"m": Packed(m, -3.0, 5.0), "f": Flags(flags)})
+    for row in range(7):
+        got = cell(out["columns"]["m"], row)
+        keep = np.isfinite(m[row])
+        assert [v is not None for v in got] == keep.tolist()
+        assert np.allclose([v for v in got if v is not None], m[row][keep],
+                           atol=8.0 / 65534)
+        assert cell(out["columns"]["f"], row) == flags[row].tolist()
+    clipped = cell(table([0.0], {"m": Packed(np.array([[9.0, -9.0]]), 0.0, 1.0)})
+                   ["columns"]["m"], 0)
+    assert clipped == [1.0, 0.0]  # drawn at the panel's edge
+    with pytest.raises(ValueError, match="has 7 rows, not 2"):
+        table([0.0, 1.0], {"m": Packed(m, -3.0, 5.0)})
+    with pytest.raises(ValueError, match="lo < hi"):
+        table(np.arange(7.0), {"m": Packed(m, 1.0, 1.0)})

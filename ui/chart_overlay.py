@@ -84,7 +84,9 @@ class Line:
 @dataclass(frozen=True)
 class Path:
     """A polyline through data ``(x[k], y[k])`` on one subplot; a point whose x or
-    y is not a finite number (nan, inf) breaks the line there, as in Plotly."""
+    y is not a finite number (nan, inf) breaks the line there, as in Plotly. In a
+    readout, ``x`` or ``y`` may be a :class:`ui.readout.Col` of a packed column,
+    and ``where`` a Col of flags: the line is drawn only where they are true."""
 
     x: object  # a sequence of numbers
     y: object
@@ -93,6 +95,7 @@ class Path:
     yaxis: str = "y"
     width: float = 2.0
     dash: str = "solid"
+    where: Col | None = None
 
 
 def _number(value) -> float | dict | None:
@@ -114,7 +117,11 @@ def _axis(name: str, letter: str) -> str:
     return name
 
 
-def _path_values(path: Path) -> tuple[list, list]:
+def _path_values(path: Path) -> tuple[list | dict, list | dict]:
+    if isinstance(path.x, Col) or isinstance(path.y, Col):
+        return tuple({"col": v.name} if isinstance(v, Col)
+                     else [_number(e) for e in np.asarray(v, dtype=float).ravel()]
+                     for v in (path.x, path.y))
     x = np.asarray(path.x, dtype=float).ravel()
     y = np.asarray(path.y, dtype=float).ravel()
     if x.shape != y.shape:
@@ -134,7 +141,8 @@ def marks(points=(), lines=(), paths=()) -> list[dict]:
         x, y = _path_values(path)
         out.append({"kind": "path", "x": x, "y": y, "xaxis": _axis(path.xaxis, "x"),
                     "yaxis": _axis(path.yaxis, "y"), "color": path.color,
-                    "width": float(path.width), "dash": path.dash})
+                    "width": float(path.width), "dash": path.dash,
+                    **({"where": {"col": path.where.name}} if path.where else {})})
     for p in points:
         x, y = _number(p.x), _number(p.y)
         if p.symbol not in SYMBOLS:

@@ -13,7 +13,7 @@ import streamlit as st
 
 import core
 from ui.chart import Prepared, prepare
-from ui.chart_overlay import Path, Point, marks
+from ui.chart_overlay import Line, Path, Point, marks
 from ui.figures_loss import (
     CONCAVE_COLOUR,
     SLICE_AXES,
@@ -27,7 +27,17 @@ from ui.figures_loss import (
     with_slice_ranges,
 )
 from ui.memo import memo
-from ui.readout import Col, Strong, caption, line, metrics, warning
+from ui.readout import (
+    Col,
+    Flags,
+    Packed,
+    Strong,
+    caption,
+    heading,
+    line,
+    metrics,
+    warning,
+)
 from ui.style import LOG, MSE
 
 Z_MAX = 10.0  # the curves and the movable point live on z in [-Z_MAX, Z_MAX]
@@ -247,20 +257,55 @@ def slice_frame(a, ranges, a_title: str, *, shared: bool) -> go.Figure:
     return go.Figure(with_slice_ranges(spec, a, ranges), _validate=False)
 
 
-def slice_paths(a, costs, second, bends) -> list[Path]:
-    """One slice as overlay paths on the slice figure's panels: per loss its cost,
-    its second differences (dotted), and in red where they bend downward."""
+SLICE_STEP = 0.01  # the slice slider's step (a share of the second parameter's range)
+
+
+def slice_readout(a, c, J: dict[str, np.ndarray], *, a_name: str,
+                  c_name: str) -> dict:
+    """The slice's readout (:func:`ui.readout.readout`'s arguments but the key and
+    the slider's) for every position of the slice slider: its heading and counts,
+    its line on the contours, and on the slice figure per loss the cost along
+    ``a``, its second differences (dotted), and in red where they bend downward
+    (``core.surface``), each a packed path within the figure's fixed ranges.
+    ``a_name`` and ``c_name`` are shown as plain text."""
+    values = np.round(np.linspace(0.0, 1.0, round(1 / SLICE_STEP) + 1), 10)
+    rows = np.array([round(v * (len(c) - 1)) for v in values])  # as the page did
+    step = float(a[1] - a[0]) if len(a) > 1 else 1.0
+    ranges = slice_ranges(J, step)
+    columns: dict = {"c": [f"{c[r]:.3g}" for r in rows], "cv": c[rows]}
     paths = []
     for loss, colour, _ in SLICE_ORDER:
         (cost_x, cost_y), (d2_x, d2_y) = SLICE_AXES[loss]
+        costs = J[loss][rows]
+        second = core.surface.second_differences(costs, step)
+        bends = np.array([core.surface.bends_down(r) for r in second])
+        columns[f"neg_{loss}"] = bends.sum(axis=1).tolist()
+        columns[f"cost_{loss}"] = Packed(costs, *ranges[loss][0])
+        columns[f"d2_{loss}"] = Packed(second, *ranges[loss][1])
+        columns[f"bend_{loss}"] = Flags(bends)
         inner = a[1:-1]
         paths += [
-            Path(a, costs[loss], colour, cost_x, cost_y, width=3),
-            Path(inner, second[loss], colour, d2_x, d2_y, width=2, dash="dot"),
-            Path(inner, np.where(bends[loss], second[loss], np.nan), CONCAVE_COLOUR,
-                 d2_x, d2_y, width=6),
+            Path(a, Col(f"cost_{loss}"), colour, cost_x, cost_y, width=3),
+            Path(inner, Col(f"d2_{loss}"), colour, d2_x, d2_y, width=2, dash="dot"),
+            Path(inner, Col(f"d2_{loss}"), CONCAVE_COLOUR, d2_x, d2_y, width=6,
+                 where=Col(f"bend_{loss}")),
         ]
-    return paths
+    return {
+        "values": values.tolist(), "columns": columns,
+        "blocks": [
+            heading(f"A slice along {a_name} at {c_name} = ", Col("c")),
+            caption("Second differences below zero mean the slice bends downward: ",
+                    Col("neg_mse"), f" of {len(a) - 2} points for MSE, ",
+                    Col("neg_log"), " for log loss. A convex function never bends "
+                    "downward along any line. The axes span the whole grid, so one "
+                    "slice compares with the next as you move."),
+        ],
+        "overlays": {
+            "cs_contours": marks(lines=[Line(y=Col("cv"), xaxis=x, yaxis=y)
+                                        for x, y in (("x", "y"), ("x2", "y2"))]),
+            "cs_slice": marks(paths=paths),
+        },
+    }
 
 
 def stability_figure(label: int, log_x: bool, wrong_side: bool):

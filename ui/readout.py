@@ -23,8 +23,10 @@ Usage::
 
 from __future__ import annotations
 
+import base64
 import itertools
 import math
+import numbers
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -49,6 +51,8 @@ class Col:
 _CSS = """
 .ll-readout { display: flex; flex-direction: column; gap: 1rem; }
 .ll-readout p { margin: 0; font-size: 1rem; line-height: 1.6; }
+.ll-readout h3.ll-heading { font-size: 1.75rem; font-weight: 600; line-height: 1.2;
+  margin: 0; padding: 0.75rem 0 0.25rem; }
 .ll-readout .ll-caption { font-size: 0.875rem; color: rgba(49, 51, 63, 0.6); }
 .ll-readout .ll-metrics { display: grid; gap: 1rem;
   grid-template-columns: repeat(var(--ll-columns, 2), minmax(0, 1fr)); }
@@ -67,6 +71,47 @@ _component = st.components.v2.component(
     css=_CSS,
     isolate_styles=False,  # in the page's DOM, with its fonts; it draws on charts
 )
+
+
+@dataclass(frozen=True, eq=False)
+class Packed:
+    """A column whose cells are rows of numbers (a path per slider position), sent
+    as 16-bit steps of [lo, hi] (a 65,535th of the axis a path is drawn on: well
+    below a pixel); a value that is not finite is a gap. Values outside [lo, hi]
+    are drawn at its edge."""
+
+    matrix: np.ndarray
+    lo: float
+    hi: float
+
+    def encode(self) -> dict:
+        m = np.asarray(self.matrix, dtype=float)
+        if m.ndim != 2 or not (math.isfinite(self.lo) and math.isfinite(self.hi)
+                               and self.lo < self.hi):
+            raise ValueError("a packed column is a matrix with lo < hi")
+        steps = np.round((np.clip(m, self.lo, self.hi) - self.lo)
+                         / (self.hi - self.lo) * (GAP - 1))
+        steps = np.where(np.isfinite(m), steps, GAP).astype("<u2")
+        return {"packed": base64.b64encode(steps.tobytes()).decode("ascii"),
+                "width": m.shape[1], "lo": float(self.lo), "hi": float(self.hi)}
+
+
+@dataclass(frozen=True, eq=False)
+class Flags:
+    """A column whose cells are rows of true/false (where a path is drawn), sent
+    as bits."""
+
+    matrix: np.ndarray
+
+    def encode(self) -> dict:
+        m = np.asarray(self.matrix, dtype=bool)
+        if m.ndim != 2:
+            raise ValueError("a flags column is a matrix")
+        return {"bits": base64.b64encode(np.packbits(m, axis=None).tobytes())
+                .decode("ascii"), "width": m.shape[1]}
+
+
+GAP = 65_535  # a packed value that is not a number
 
 
 @dataclass(frozen=True)
@@ -98,6 +143,11 @@ def line(*parts, when: str | None = None, unless: str | None = None) -> dict:
     return _text("text", parts, when, unless)
 
 
+def heading(*parts, when: str | None = None, unless: str | None = None) -> dict:
+    """A heading, like ``st.subheader``."""
+    return _text("heading", parts, when, unless)
+
+
 def caption(*parts, when: str | None = None, unless: str | None = None) -> dict:
     """A line of small grey text, like ``st.caption``."""
     return _text("caption", parts, when, unless)
@@ -116,10 +166,13 @@ def metrics(*items: tuple[str, Col], columns: int = 2) -> dict:
 
 
 def _cell(value):
-    """A column's value as JSON: text and flags as they are, numbers to 7
-    significant digits (marks need pixels, not digits), non-finite ones null."""
+    """A column's value as JSON: text, flags and whole numbers as they are, other
+    numbers to 7 significant digits (marks need pixels, not digits), non-finite
+    ones null."""
     if isinstance(value, str | bool | np.bool_) or value is None:
         return value if not isinstance(value, np.bool_) else bool(value)
+    if isinstance(value, numbers.Integral):
+        return int(value)
     number = float(value)
     return float(f"{number:.7g}") if math.isfinite(number) else None
 
@@ -140,6 +193,13 @@ def table(values: Sequence[float], columns: Mapping[str, Sequence]) -> dict:
         raise ValueError("a readout's slider values must increase")
     out = {}
     for name, column in columns.items():
+        if isinstance(column, Packed | Flags):
+            rows = len(column.matrix)
+            if rows != len(values):
+                raise ValueError(f"column {name!r} has {rows} rows, not "
+                                 f"{len(values)}")
+            out[name] = column.encode()
+            continue
         column = list(column)
         if len(column) != len(values):
             raise ValueError(f"column {name!r} has {len(column)} rows, not "
