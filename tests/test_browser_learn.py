@@ -436,5 +436,17 @@ def test_the_slice_line_is_where_the_chart_puts_the_slice(app_server, page, size
         "() => document.querySelectorAll('.st-key-cs_slice svg.ll-overlay "
         ".ll-overlay-path').length >= 4")
     page.wait_for_timeout(300)
+    # the MSE cost path starts at J(a[0], c) of the contours' own MSE contours
+    # (their z values are J on the default linear axis): 16-bit packing lands on
+    # the pixel
+    j_first = contours.evaluate(
+        "(gd, row) => gd.llData.find(t => t.type === 'contour'"
+        " && t.name.includes('MSE')).z[row][0]",
+        round(share * (len(c_values) - 1)))
+    start = page.locator(".st-key-cs_slice svg.ll-overlay .ll-overlay-path").first \
+        .get_attribute("d")
+    x0, y0 = (float(v) for v in re.match(r"M([-\d.]+),([-\d.]+)", start).groups())
+    assert x0 == pytest.approx(_px(page, "cs_slice", "x", a_values[0]), abs=1.5)
+    assert y0 == pytest.approx(_px(page, "cs_slice", "y", j_first), abs=1.5)
     page.screenshot(path=ARTIFACTS / f"cost_surfaces_slice_{size[0]}x{size[1]}.png")
     assert_no_exception(page)
