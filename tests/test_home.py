@@ -28,6 +28,7 @@ def test_home_figure_shows_both_losses_with_log_loss_unbounded():
 
 def test_the_tumour_data_are_described_once():
     at = AppTest.from_file(APP_PATH, default_timeout=60).run()
+    at.switch_page("pages/walk.py").run()  # Home uses no dataset
     at.selectbox(key="ds.name").set_value("tumour").run()
     captions = [c.value for c in at.sidebar.caption if "tumour" in c.value.lower()
                 or "malignant" in c.value.lower()]

@@ -16,7 +16,7 @@ from ui.models import DatasetState, TrainingState
 
 TIMEOUT = 60
 FIELDS = {  # widget key -> (page, model)
-    "ds.seed": ("pages/home.py", DatasetState),
+    "ds.seed": ("pages/walk.py", DatasetState),  # a page that uses the data
     "tr.seed": ("pages/training.py", TrainingState),
 }
 REFUSED = [-1, 10_001, 10**9, -(10**9), 2**53 - 1, -(2**53 - 1)]

@@ -31,7 +31,9 @@ def _captions(at: AppTest) -> str:
 
 
 def _app() -> AppTest:
-    return AppTest.from_file(APP_PATH, default_timeout=60).run()
+    """The app on a page that uses the dataset (its controls are drawn there)."""
+    at = AppTest.from_file(APP_PATH, default_timeout=60).run()
+    return at.switch_page("pages/walk.py").run()
 
 
 # --- pure parsing ------------------------------------------------------------------
@@ -189,14 +191,23 @@ def test_generator_values_persist_across_datasets_and_pages():
     at.select_slider(key="ds.n").set_value(500).run()
     at.slider(key="ds.separation").set_value(3.5).run()
     at.number_input(key="ds.seed").set_value(42).run()
-    at.switch_page("pages/loss_functions.py").run()
     at.selectbox(key="ds.name").set_value("tumour").run()  # no generator sliders
     assert not at.sidebar.slider
     at.switch_page("pages/cost_surfaces.py").run()
     at.selectbox(key="ds.name").set_value("moons").run()
     assert at.select_slider(key="ds.n").value == 200  # moons has its own settings
     at.select_slider(key="ds.n").set_value(1000).run()
-    at.switch_page("pages/home.py").run()
+    # a page that uses no dataset says so and draws none of its controls; the
+    # choice and its settings stay for the next page that uses them
+    for page in ("pages/loss_functions.py", "pages/home.py"):
+        at.switch_page(page).run()
+        assert not at.exception
+        assert not at.sidebar.slider and not at.sidebar.selectbox
+        assert sidebar.NO_DATA in _captions(at)
+        assert at.query_params["ds.name"] == "moons"  # the link keeps the data
+    at.switch_page("pages/walk.py").run()
+    assert at.selectbox(key="ds.name").value == "moons"
+    assert at.select_slider(key="ds.n").value == 1000
     at.selectbox(key="ds.name").set_value("one_d").run()
 
     assert not at.exception

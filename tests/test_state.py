@@ -222,7 +222,7 @@ def test_the_link_follows_page_switches_and_keeps_each_pages_settings():
 
 
 def test_an_upload_link_names_the_file_to_upload_again():
-    at = _page("pages/home.py")
+    at = _page("pages/walk.py")
     at.file_uploader(key="ds.file_widget").set_value(
         ("tumours.csv", GOOD_CSV, "text/csv")).run()
     link = _link(at)

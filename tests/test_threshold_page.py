@@ -540,6 +540,7 @@ def test_two_people_with_files_of_the_same_name_see_their_own_optimum():
     people = []
     for data, opt in files[:2]:
         at = AppTest.from_file(APP_PATH, default_timeout=60).run()
+        at.switch_page("pages/walk.py").run()  # a page with the dataset's controls
         at.file_uploader(key="ds.file_widget").set_value(
             ("data.csv", data, "text/csv")).run()
         at.switch_page(PAGE).run()
@@ -550,7 +551,7 @@ def test_two_people_with_files_of_the_same_name_see_their_own_optimum():
     # the first person corrects the file and uploads it again under the same name
     first = people[0]
     data, opt = files[2]
-    first.switch_page("pages/home.py").run()
+    first.switch_page("pages/walk.py").run()
     first.file_uploader(key="ds.file_widget").set_value(
         ("data.csv", data, "text/csv")).run()
     first.switch_page(PAGE).run()

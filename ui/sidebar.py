@@ -410,8 +410,18 @@ def _own_data() -> str | None:
     return check() if check is not None else None
 
 
-def render_sidebar() -> None:
-    """Dataset picker, the generator controls of the chosen dataset, the upload."""
+NO_DATA = ("This page uses no dataset. The dataset's controls are on the pages "
+           "that use one: Cost surfaces, Walk one example, Training, Threshold.")
+
+
+def render_sidebar(uses_data: bool = True) -> None:
+    """Dataset picker, the generator controls of the chosen dataset, the upload;
+    on a page that uses no dataset, a line that says so (the choice stays)."""
+    if not uses_data:
+        with st.sidebar:
+            st.header("Dataset")
+            st.caption(NO_DATA)
+        return
     model = state.current(DatasetState)
     up = upload_of(st.session_state)
     options = list(DATASETS)
