@@ -170,7 +170,7 @@ def test_upload_good_then_bad_file_keeps_the_good_one(app_server, page, tmp_path
     bad = tmp_path / "one_class.csv"
     bad.write_text("x,label\n1,1\n2,1\n3,1\n")
 
-    open_page(page, app_server)  # the home page: light; the sidebar is what counts
+    open_page(page, f"{app_server}/walk")  # a light page with the dataset controls
     _upload(page, good)
     sidebar = page.get_by_test_id("stSidebar")
     picker = sidebar.get_by_role("combobox", name="Dataset")

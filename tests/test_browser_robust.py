@@ -39,6 +39,7 @@ def test_hostile_names_are_text_and_nothing_is_fetched(app_server, page, tmp_pat
     path = tmp_path / FILE_NAME.replace("/", "_")
     path.write_bytes(hostile_csv(list(NAMES.values())))
     open_page(page, app_server)
+    open_page(page, f"{app_server}/walk")  # a page with the dataset's controls
     sidebar = page.get_by_test_id("stSidebar")
     expander = sidebar.get_by_test_id("stExpander")
     expander.get_by_text("Upload your own data").click()
