@@ -276,6 +276,7 @@ def _captions(at: AppTest) -> str:
 
 def test_every_hostile_file_through_the_sidebar_keeps_the_loaded_data():
     at = AppTest.from_file(APP_PATH, default_timeout=60).run()
+    at.switch_page("pages/walk.py").run()  # a page with the dataset's controls
     _sidebar_upload(at, "good.csv", GOOD_TRAIN)
     kept = "5 rows from good.csv"
     assert kept in _captions(at)
