@@ -184,7 +184,6 @@ export default async function (component) {
   if (!state) {
     const root = document.createElement("div");
     root.className = "ll-readout";
-    root.setAttribute("aria-live", "polite");
     parentElement.append(root); // beside the <style> Streamlit put there
     state = { root, row: null, version: 0 };
     READOUTS.set(parentElement, state);

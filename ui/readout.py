@@ -14,8 +14,8 @@ HTML), so the words may carry numbers and names safely.
 
 Usage::
 
-    readout("lf_point", slider="lf.z", values=zs,
-            columns={"z": z_text, "p": p_text, "wrong": is_wrong},
+    readout("lf_point", slider="lf.z", value=-4.0, values=zs,
+            columns={"z": z_text, "p": p_text, "wrong": is_wrong, "zv": zs},
             blocks=[line("z = ", Col("z", bold=True)),
                     warning("Confidently wrong ...", when="wrong")],
             overlays={"lf_gradient": marks(points=[Point(Col("zv"), ...)])})
