@@ -92,7 +92,8 @@ STEP_TIMEOUT_MS = 90_000
 POLL_MS = 250
 READ_S = 2.0  # how often this process reads a student's progress from their page
 SETTLE_AFTER_CLOSE_S = 5.0
-PAGES = ("", "loss_functions", "cost_surfaces", "training", "threshold")
+# the pages with the dataset's controls (Home and Loss functions use no dataset)
+PAGES = ("walk", "cost_surfaces", "training", "threshold")
 DATASETS = ("one_d", "blobs", "moons", "circles")  # those with noise and seed
 # Failed loads that are not errors: the favicon's font from Google's host (this
 # machine is offline) and Streamlit's own probe of a page link's path as the
