@@ -384,7 +384,7 @@ def _moves(page: Page, url: str, pages: dict, move: str, count: int,
     if move == "z slider":  # default z = -4, step 0.1
         thumb = _thumb(page, "Logit z")
         # the readout (or, in a revision before it, Streamlit's Markdown)
-        return [_press(page, thumb, '.ll-readout p, [data-testid="stMarkdown"]',
+        return [_press(page, thumb, '.ll-slider-readout p, [data-testid="stMarkdown"]',
                        "p = sigmoid(z)",
                        ("lf_curves", "lf_gradient"), received=received if k else None,
                        settled=settled if k else None)

@@ -183,7 +183,7 @@ export default async function (component) {
   let state = READOUTS.get(parentElement);
   if (!state) {
     const root = document.createElement("div");
-    root.className = "ll-readout";
+    root.className = "ll-slider-readout";
     parentElement.append(root); // beside the <style> Streamlit put there
     state = { root, row: null, version: 0 };
     READOUTS.set(parentElement, state);

@@ -100,5 +100,5 @@ def shown(at: AppTest, key: str, slider: str) -> Shown:
 
 def metric_in_page(page, label: str) -> str:
     """The value a readout's metric labelled ``label`` shows in the browser."""
-    metric = page.locator(".ll-readout .ll-metric").filter(has_text=label).first
+    metric = page.locator(".ll-slider-readout .ll-metric").filter(has_text=label).first
     return metric.locator(".ll-metric-value").inner_text()

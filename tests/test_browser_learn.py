@@ -302,7 +302,7 @@ def _px(page, key: str, axis: str, value: float) -> float:
 
 def _readout_in_page(page) -> Shown:
     """What the Loss functions point's readout shows in the browser."""
-    out = page.locator(".st-key-lf_point .ll-readout").evaluate("""root => ({
+    out = page.locator(".st-key-lf_point .ll-slider-readout").evaluate("""root => ({
       lines: [...root.querySelectorAll(':scope > p:not(.ll-caption)')]
         .map(p => p.textContent),
       captions: [...root.querySelectorAll(':scope > p.ll-caption')]

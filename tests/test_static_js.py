@@ -7,7 +7,8 @@ import pytest
 
 from ui import static_js
 
-MODULES = ("chart.js", "chart_overlay.js", "live_chart.js", "surface_chart.js")
+MODULES = ("chart.js", "chart_overlay.js", "live_chart.js", "readout.js",
+           "surface_chart.js")
 
 
 @pytest.mark.parametrize("name", MODULES)

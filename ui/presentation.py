@@ -41,7 +41,7 @@ header[data-testid="stHeader"], [data-testid="stToolbar"],
   padding-bottom: 1rem !important; max-width: 100% !important; }
 [data-testid="stMainBlockContainer"] [data-testid="stMarkdownContainer"] p,
 [data-testid="stMainBlockContainer"] [data-testid="stMarkdownContainer"] li,
-[data-testid="stMainBlockContainer"] .ll-readout p:not(.ll-caption) {
+[data-testid="stMainBlockContainer"] .ll-slider-readout p:not(.ll-caption) {
   font-size: 1.12rem; }
 [data-testid="stMainBlockContainer"] h1 { font-size: 1.8rem; padding: 0; }
 [data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] {

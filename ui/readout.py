@@ -49,19 +49,20 @@ class Col:
 
 
 _CSS = """
-.ll-readout { display: flex; flex-direction: column; gap: 1rem; }
-.ll-readout p { margin: 0; font-size: 1rem; line-height: 1.6; }
-.ll-readout h3.ll-heading { font-size: 1.75rem; font-weight: 600; line-height: 1.2;
-  margin: 0; padding: 0.75rem 0 0.25rem; }
-.ll-readout .ll-caption { font-size: 0.875rem; color: rgba(49, 51, 63, 0.6); }
-.ll-readout .ll-metrics { display: grid; gap: 1rem;
+.ll-slider-readout { display: flex; flex-direction: column; gap: 1rem; }
+.ll-slider-readout p { margin: 0; font-size: 1rem; line-height: 1.6; }
+.ll-slider-readout h3.ll-heading { font-size: 1.75rem; font-weight: 600;
+  line-height: 1.2; margin: 0; padding: 0.75rem 0 0.25rem; }
+.ll-slider-readout .ll-caption { font-size: 0.875rem;
+  color: rgba(49, 51, 63, 0.6); }
+.ll-slider-readout .ll-metrics { display: grid; gap: 1rem;
   grid-template-columns: repeat(var(--ll-columns, 2), minmax(0, 1fr)); }
-.ll-readout .ll-metric-label { font-size: 0.875rem; line-height: 1.4; }
-.ll-readout .ll-metric-value { font-size: clamp(1.3rem, 2.6vw, 2.25rem);
+.ll-slider-readout .ll-metric-label { font-size: 0.875rem; line-height: 1.4; }
+.ll-slider-readout .ll-metric-value { font-size: clamp(1.3rem, 2.6vw, 2.25rem);
   line-height: 1.3; white-space: nowrap; }
-.ll-readout .ll-warning { background: rgba(255, 189, 69, 0.2); color: #926c05;
+.ll-slider-readout .ll-warning { background: rgba(255, 189, 69, 0.2); color: #926c05;
   border-radius: 0.5rem; padding: 1rem; display: flex; gap: 0.75rem; }
-.ll-readout .ll-warning svg { flex: none; width: 1.25rem; height: 1.25rem;
+.ll-slider-readout .ll-warning svg { flex: none; width: 1.25rem; height: 1.25rem;
   margin-top: 0.1rem; fill: currentColor; }
 """
 
