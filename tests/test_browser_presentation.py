@@ -46,6 +46,32 @@ CUT_LABELS_JS = """() => {
 }"""
 
 
+# Text in a chart that overlaps other text of its kind: an axis's tick labels, or
+# two annotations (subplot titles over narrow panels).
+OVERLAPS_JS = """() => {
+  const bad = [];
+  const hit = (a, b) => a.x < b.x + b.width - 1 && b.x < a.x + a.width - 1
+    && a.y < b.y + b.height - 1 && b.y < a.y + a.height - 1;
+  for (const svg of document.querySelectorAll('.ll-chart svg.ll-main')) {
+    if (!svg.getBoundingClientRect().width) continue;  // not shown
+    const groups = [...svg.querySelectorAll('g.ll-axis')].map(
+      g => [...g.querySelectorAll(':scope > text:not(.ll-axis-title)')]);
+    groups.push([...svg.querySelectorAll('text.ll-annotation')]);
+    for (const texts of groups) {
+      const boxes = texts.filter(t => t.textContent.trim())
+        .map(t => [t.textContent, t.getBoundingClientRect()]);
+      for (let i = 0; i < boxes.length; i++) {
+        for (let j = i + 1; j < boxes.length; j++) {
+          const [a, b] = [boxes[i], boxes[j]];
+          if (hit(a[1], b[1])) bad.push(`${a[0]} / ${b[0]}`);
+        }
+      }
+    }
+  }
+  return bad;
+}"""
+
+
 def _inside(page, locator) -> None:
     box = locator.bounding_box()
     assert box is not None, "not shown"
@@ -137,3 +163,4 @@ def test_no_label_is_cut_at_1024x768(app_server, page, path, chart):
     page.evaluate("document.fonts.ready.then(() => true)")  # KaTeX's own fonts
     page.screenshot(path=ARTIFACTS / f"{path or 'home'}-1024x768.png")
     assert page.evaluate(CUT_LABELS_JS) == []
+    assert page.evaluate(OVERLAPS_JS) == []
