@@ -318,10 +318,9 @@ def _readout_in_page(page) -> Shown:
 
 def _expected(label: int, mode: str, axis: str, value: float) -> Shown:
     from ui.loss_views import point_readout
-    from ui.readout import table
 
     r = point_readout(label, mode, axis)
-    data = {**table(r["values"], r["columns"]), "blocks": r["blocks"],
+    data = {**r["rows"], "blocks": r["blocks"],
             "overlays": {}}
     return shown_at(data, value)
 

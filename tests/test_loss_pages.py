@@ -17,7 +17,6 @@ from streamlit.testing.v1 import AppTest
 import core
 from core import stability, surface
 from ui import figures_loss, sidebar
-from ui.readout import table
 from ui.style import BASE_FONT_SIZE
 
 
@@ -605,7 +604,7 @@ def test_the_slice_frame_holds_every_slice_and_its_paths_land_on_their_panels():
     bends = {loss: surface.bends_down(second[loss]) for loss in J}
     assert bends["mse"].any() and not bends["mse"].all()
     r = loss_views.slice_readout(a, c, J, a_name="w", c_name="b")
-    data = {**table(r["values"], r["columns"]), "blocks": r["blocks"],
+    data = {**r["rows"], "blocks": r["blocks"],
             "overlays": r["overlays"]}
     shown = shown_at(data, 0.2)
     assert shown.headings == [f"A slice along w at b = {c[row]:.3g}"]

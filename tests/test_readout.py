@@ -66,14 +66,16 @@ def test_the_slider_class_is_streamlits():
 @pytest.mark.parametrize("label", [1, 0])
 @pytest.mark.parametrize("mode", ["z", "p"])
 def test_every_row_of_the_point_is_cores(label, mode):
-    values, columns = point_table(label, mode)
+    rows = point_table(label, mode)
+    values, columns = rows["values"], rows["columns"]
     z = np.asarray(values) if mode == "z" else core.stability.logit(np.asarray(values))
     assert len(values) == (201 if mode == "z" else 999)
     assert values[0] == (-Z_MAX if mode == "z" else 0.001)
     loss, grad = {}, {}
     for name in ("log", "mse"):
         loss[name], grad[name] = core.loss_and_dz(name, np.full(z.shape, label), z)
-        assert np.allclose(columns[f"loss_{name}"], loss[name], rtol=1e-12)
+        # sent to 7 significant digits: ui.readout.table
+        assert np.allclose(columns[f"loss_{name}"], loss[name], rtol=1e-6, atol=0)
         assert columns[f"m_{name}"] == [metric_text(v) for v in loss[name]]
         assert columns[f"dm_{name}"] == [metric_text(v) for v in grad[name]]
     p = core.sigmoid(z)
@@ -83,7 +85,7 @@ def test_every_row_of_the_point_is_cores(label, mode):
 
 def test_the_point_readout_at_a_row_says_what_the_page_said():
     r = point_readout(1, "z", "z")
-    data = {**table(r["values"], r["columns"]), "blocks": r["blocks"],
+    data = {**r["rows"], "blocks": r["blocks"],
             "overlays": r["overlays"]}
     shown = shown_at(data, 2.5)
     p = float(core.sigmoid(2.5))

@@ -36,6 +36,7 @@ from ui.readout import (
     heading,
     line,
     metrics,
+    table,
     warning,
 )
 from ui.style import LOG, MSE
@@ -124,12 +125,17 @@ def cached_chart(name: str, key: Hashable, build: Callable[[], go.Figure], *,
 P_STEP, Z_STEP = 0.001, 0.1  # the point's sliders' steps
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
-def point_table(label: int, mode: str) -> tuple[list[float], dict[str, list]]:
+def point_table(label: int, mode: str) -> dict:
     """Every position of the point's slider (z, or p) and what it shows there: the
     numbers as the page writes them (``z``, ``p``, the four metrics, the words'
     numbers), whether the model is confidently wrong, and the marks' coordinates
-    (``zv``, ``pv``, ``loss_log``, ...). For :func:`ui.readout.readout`."""
+    (``zv``, ``pv``, ``loss_log``, ...), as :func:`ui.readout.table` sends them:
+    built once per server (the same for everyone)."""
+    return memo("lf.point_table", (label, mode),
+                lambda: _point_table(label, mode), shared=True)
+
+
+def _point_table(label: int, mode: str) -> dict:
     if mode == "z":
         values = np.round(np.linspace(-Z_MAX, Z_MAX, round(2 * Z_MAX / Z_STEP) + 1), 10)
         z = values
@@ -157,17 +163,16 @@ def point_table(label: int, mode: str) -> tuple[list[float], dict[str, list]]:
         columns[f"m_{loss}"] = [metric_text(float(v)) for v in losses[loss]]
         columns[f"dm_{loss}"] = [metric_text(float(v)) for v in grads[loss]]
         columns[f"loss_{loss}"], columns[f"grad_{loss}"] = losses[loss], grads[loss]
-    return values.tolist(), {k: list(v) for k, v in columns.items()}
+    return table(values, columns)
 
 
 def point_readout(label: int, mode: str, axis: str) -> dict:
     """The point's readout (:func:`ui.readout.readout`'s arguments but the key and
     the slider's): its line, metrics, warning and words, and its marks on the
     loss curves and the gradient chart, for every position of the slider."""
-    values, columns = point_table(label, mode)
     zv = Col("zv")
     return {
-        "values": values, "columns": columns,
+        "rows": point_table(label, mode),
         "blocks": [
             line("z = ", Col("z", bold=True), ", p = sigmoid(z) = ",
                  Col("p", bold=True), ", true label y = ", Strong(str(label))),
@@ -291,7 +296,7 @@ def slice_readout(a, c, J: dict[str, np.ndarray], *, a_name: str,
                  where=Col(f"bend_{loss}")),
         ]
     return {
-        "values": values.tolist(), "columns": columns,
+        "rows": table(values, columns),
         "blocks": [
             heading(f"A slice along {a_name} at {c_name} = ", Col("c")),
             caption("Second differences below zero mean the slice bends downward: ",

@@ -14,8 +14,8 @@ HTML), so the words may carry numbers and names safely.
 
 Usage::
 
-    readout("lf_point", slider="lf.z", value=-4.0, values=zs,
-            columns={"z": z_text, "p": p_text, "wrong": is_wrong, "zv": zs},
+    readout("lf_point", slider="lf.z", value=-4.0,
+            rows=table(zs, {"z": z_text, "p": p_text, "wrong": is_wrong, "zv": zs}),
             blocks=[line("z = ", Col("z", bold=True)),
                     warning("Confidently wrong ...", when="wrong")],
             overlays={"lf_gradient": marks(points=[Point(Col("zv"), ...)])})
@@ -209,15 +209,15 @@ def table(values: Sequence[float], columns: Mapping[str, Sequence]) -> dict:
     return {"values": values, "columns": out}
 
 
-def readout(key: str, *, slider: str, value: float, values: Sequence[float],
-            columns: Mapping[str, Sequence], blocks: Sequence[dict],
+def readout(key: str, *, slider: str, value: float, rows: dict,
+            blocks: Sequence[dict],
             overlays: Mapping[str, list[dict]] | None = None) -> None:
-    """Show ``blocks`` for the row of ``values`` nearest the slider keyed
-    ``slider`` (``value`` until the slider is found in the page), and draw
-    ``overlays`` (chart key -> :func:`ui.chart_overlay.marks`, whose coordinates
-    may be :class:`Col`) over those charts. Call it outside the slider's fragment
-    so that a move sends nothing but the slider."""
-    rows = table(values, columns)
+    """Show ``blocks`` for the row of ``rows`` (:func:`table`, built once and
+    kept by its caller's cache) nearest the slider keyed ``slider`` (``value``
+    until the slider is found in the page), and draw ``overlays`` (chart key ->
+    :func:`ui.chart_overlay.marks`, whose coordinates may be :class:`Col`) over
+    those charts. Call it outside the slider's fragment so that a move sends
+    nothing but the slider."""
     used = {p["col"] for b in blocks for p in (
         [i["value"] for i in b["items"]] if b["kind"] == "metrics" else b["parts"])
         if isinstance(p, dict) and "col" in p} | {
