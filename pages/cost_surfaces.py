@@ -211,7 +211,7 @@ def the_grid() -> None:
     st.fragment(the_slice)()
     readout("cs_slice_at", slider=widget_key(State, "slice_at"),
             value=current(State).slice_at,
-            **memo("cs.slice_readout", (key, a_title, c_title), lambda: slice_readout(
+            **memo("cs.slice_readout", key, lambda: slice_readout(  # names: data.key
                 a, c, J, a_name=short(names[first]), c_name=short(names[second])),
                 shared=data.shared))
     step = float(a[1] - a[0]) if len(a) > 1 else 1.0
