@@ -4,7 +4,7 @@ the story."""
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -116,37 +116,32 @@ def surface_window(points, pad: float = 0.6, min_half_width: float = 4.0):
 # Both losses' surfaces over a slice
 # ---------------------------------------------------------------------------------
 
-LOSSES = ("mse", "log")
+LOSSES = surface.LOSSES
 
 
-def _both(compute):
-    """``compute(loss)`` for both losses at once, one thread each: NumPy releases the
-    GIL in its loops, so the two surfaces take the time of one on two cores."""
-    with ThreadPoolExecutor(len(LOSSES)) as pool:
-        return dict(zip(LOSSES, pool.map(compute, LOSSES), strict=True))
+@dataclass(frozen=True)
+class SurfacePair:
+    """Both losses' surfaces over one grid: the grid's values ``a`` and ``c``, per
+    loss the cost ``J`` (shape ``(len(c), len(a))``), its lowest grid point, where it
+    bends downward (a clearly negative Hessian eigenvalue) and its smallest Hessian
+    eigenvalue on the grid."""
+
+    a: np.ndarray
+    c: np.ndarray
+    J: dict[str, np.ndarray]
+    minima: dict[str, surface.GridMinimum]
+    downward: dict[str, np.ndarray]
+    lowest: dict[str, float]
 
 
-def surface_pair(X, y, w_opt, b_opt, first, second, a_range, c_range, resolution):
-    """Both surfaces on the grid and their grid minima."""
+def surface_pair(X, y, w_opt, b_opt, first, second, a_range, c_range,
+                 resolution) -> SurfacePair:
+    """Both surfaces on the grid, their minima and their bending, in one pass
+    (:func:`core.surface.landscape_grid`)."""
     a = np.linspace(*a_range, resolution)
     c = np.linspace(*c_range, resolution)
-    u, v, offset = slice_model(X, w_opt, b_opt, first, second)
-    one_feature = X.shape[1] == 1 and (first, second) == (0, 1)
-
-    def grid(loss):
-        if one_feature:  # z = w x + b: the core's optimised surface
-            return surface.cost_surface(X[:, 0], y, a, c, loss)
-        return surface.cost_grid(u, v, offset, y, a, c, loss)
-
-    J = _both(grid)
-    return a, c, J, {loss: surface.grid_minimum(J[loss], a, c) for loss in LOSSES}
-
-
-def bending_pair(X, y, w_opt, b_opt, first, second, a_range, c_range, resolution):
-    """Where each surface bends downward, and its smallest Hessian eigenvalue."""
-    a = np.linspace(*a_range, resolution)
-    c = np.linspace(*c_range, resolution)
-    u, v, offset = slice_model(X, w_opt, b_opt, first, second)
-    k = _both(lambda loss: surface.curvature_grid(u, v, offset, y, a, c, loss))
-    return ({loss: k[loss].downward() for loss in k},
-            {loss: float(k[loss].low.min()) for loss in k})
+    J, k = surface.landscape_grid(*slice_model(X, w_opt, b_opt, first, second), y, a, c)
+    return SurfacePair(
+        a, c, J, {loss: surface.grid_minimum(J[loss], a, c) for loss in J},
+        {loss: k[loss].downward() for loss in k},
+        {loss: float(k[loss].low.min()) for loss in k})

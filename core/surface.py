@@ -32,6 +32,7 @@ from .losses import _check_loss, _signed, logistic_kernel
 # loss makes over them never wait on main memory. Measured on a 101 x 101 grid over
 # 2,000 points: 2**15 and 2**16 are fastest, 2**17 to 2**20 about 1.3 times slower.
 CHUNK_ELEMENTS = 1 << 16
+LOSSES = ("mse", "log")  # the order the pages show them in
 
 
 def _prepare(u, v, offset, y_true, a_values, c_values, loss):
@@ -178,19 +179,28 @@ def _curvature_kernel(loss, t, e, q, den):
     numerators of ``q`` and ``r`` multiply to ``e``), and ``2r - q = 2 - 3q``.
     ``t`` is overwritten.
     """
+    logistic_kernel(t, e, sigmoid=None if loss == "log" else q, den=den)
+    _q_times_r(e, den)
     if loss == "log":  # q r alone: no sigmoid needed
-        logistic_kernel(t, e, den=den)
-        np.divide(e, den, out=e)
-        return np.divide(e, den, out=e)
-    logistic_kernel(t, e, sigmoid=q, den=den)
-    np.divide(e, den, out=e)
-    np.divide(e, den, out=e)  # q r
-    np.multiply(q, -3.0, out=t)
-    np.add(t, 2.0, out=t)  # 2 - 3q = 2r - q
-    np.multiply(e, q, out=e)  # q^2 r
-    np.multiply(e, t, out=e)
+        return e
+    _mse_curvature(e, q, t)
     np.multiply(e, 2.0, out=e)
     return e
+
+
+def _q_times_r(e, den):
+    """``e <- q r = e / den^2``, from ``e = exp(-|t|)`` and ``den = 1 + e``."""
+    np.divide(e, den, out=e)
+    np.divide(e, den, out=e)
+
+
+def _mse_curvature(qr, q, scratch):
+    """``qr <- q^2 r (2 - 3q)``: MSE's per-example curvature over 2, from ``q r`` and
+    ``q``; ``scratch`` is overwritten."""
+    np.multiply(q, -3.0, out=scratch)
+    np.add(scratch, 2.0, out=scratch)  # 2 - 3q = 2r - q
+    np.multiply(qr, q, out=qr)  # q^2 r
+    np.multiply(qr, scratch, out=qr)
 
 
 @dataclass(frozen=True)
@@ -231,21 +241,75 @@ def curvature_grid(u, v, offset, y_true, a_values, c_values, loss: str) -> Curva
     mu, mv, mo, a_values, c_values = _prepare(
         u, v, offset, y_true, a_values, c_values, loss
     )
-    u = np.asarray(u, dtype=float).ravel()
-    v = np.asarray(v, dtype=float).ravel()
-    n = len(u)
-    basis = np.column_stack([u * u, u * v, v * v]) / n
+    basis = _curvature_basis(u, v)
     H = np.empty((len(c_values), len(a_values), 3))
     bufs = None
     for rows, cols, t in _margin_blocks(mu, mv, mo, a_values, c_values):
         if bufs is None:
             bufs = np.empty(t.size), np.empty(t.size), np.empty(t.size)
         s = _curvature_kernel(loss, t, *(b[: t.size].reshape(t.shape) for b in bufs))
-        H[rows, cols] = (s.reshape(-1, n) @ basis).reshape(*t.shape[:2], 3)
+        H[rows, cols] = _hessian_block(s, basis)
+    return _curvature(H)
+
+
+def _curvature_basis(u, v) -> np.ndarray:
+    """``[u^2, u v, v^2] / n`` per sample, shape ``(n, 3)``: a block's per-example
+    curvatures times this are the Hessian's entries at each of its grid points."""
+    u = np.asarray(u, dtype=float).ravel()
+    v = np.asarray(v, dtype=float).ravel()
+    return np.column_stack([u * u, u * v, v * v]) / len(u)
+
+
+def _hessian_block(s, basis) -> np.ndarray:
+    """The Hessian entries ``(r, k, 3)`` at each point of a block from its
+    per-example curvatures ``s`` of shape ``(r, k, n)``: one matrix product."""
+    return (s.reshape(-1, basis.shape[0]) @ basis).reshape(*s.shape[:2], 3)
+
+
+def _curvature(H) -> Curvature:
+    """:class:`Curvature` from the Hessian entries ``H[..., (aa, ac, cc)]``: its
+    eigenvalues in the closed form for a symmetric 2 x 2 matrix."""
     haa, hac, hcc = H[..., 0], H[..., 1], H[..., 2]
     mean = 0.5 * (haa + hcc)
     radius = np.hypot(0.5 * (haa - hcc), hac)
     return Curvature(haa, hac, hcc, mean - radius, mean + radius)
+
+
+def landscape_grid(u, v, offset, y_true, a_values, c_values):
+    """Both losses' :func:`cost_grid` and :func:`curvature_grid` at once, in one pass
+    over the margins: ``({loss: J}, {loss: Curvature})`` for ``"mse"`` and ``"log"``,
+    equal to the four separate calls (the same operations on the same values).
+
+    Each block's margins, ``exp(-|t|)`` and sigmoid are computed once and feed all
+    four results, so this costs about half of the four calls.
+    """
+    mu, mv, mo, a_values, c_values = _prepare(
+        u, v, offset, y_true, a_values, c_values, "log"
+    )
+    n = len(mu)
+    basis = _curvature_basis(u, v)
+    shape = (len(c_values), len(a_values))
+    J = {loss: np.empty(shape) for loss in LOSSES}
+    H = {loss: np.empty((*shape, 3)) for loss in LOSSES}
+    bufs = None
+    for rows, cols, t in _margin_blocks(mu, mv, mo, a_values, c_values):
+        if bufs is None:
+            bufs = tuple(np.empty(t.size) for _ in range(4))
+        e, den, q, s = (b[: t.size].reshape(t.shape) for b in bufs)
+        logistic_kernel(t, e, sigmoid=q, den=den)  # e = exp(-|t|), den = 1 + e
+        np.multiply(q, q, out=s)  # MSE: (p - y)^2 = q^2
+        np.sum(s, axis=-1, out=J["mse"][rows, cols])
+        np.log1p(e, out=s)  # log loss: softplus(t) = max(t, 0) + log1p(e)
+        np.maximum(t, 0.0, out=t)
+        np.add(t, s, out=t)
+        np.sum(t, axis=-1, out=J["log"][rows, cols])
+        _q_times_r(e, den)  # log loss's curvature
+        H["log"][rows, cols] = _hessian_block(e, basis)
+        _mse_curvature(e, q, s)  # MSE's, over 2
+        H["mse"][rows, cols] = 2.0 * _hessian_block(e, basis)
+    for loss in LOSSES:
+        J[loss] /= n
+    return J, {loss: _curvature(H[loss]) for loss in LOSSES}
 
 
 def second_differences(values, step: float) -> np.ndarray:

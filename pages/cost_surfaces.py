@@ -4,6 +4,7 @@ import numpy as np
 import streamlit as st
 
 from core import slices
+from core.fitting import stratified_subsample
 from ui.chart import chart
 from ui.figures_loss import surface_pair_data
 from ui.format import for_chart, plain, short
@@ -29,9 +30,10 @@ present = presenting()
 on_page(State)
 
 RANGE_FACTOR = 5  # the range sliders reach this many default half-widths
-# Grid cells x samples (both losses) above which the page says it will take a
-# moment and draws the surfaces before their colouring.
-SLOW_ELEMENTS = 20_000_000
+# Grid cells x rows of both surfaces and their curvature at most (one pass of
+# core.surface.landscape_grid: about 8 ns each here, so about a second); above
+# it they are computed from a seeded subsample of the rows, and the page says so.
+SURFACE_BUDGET = 120_000_000
 VIEW_OF = "cs.view_of"  # the data and parameters the ranges in the model belong to
 
 
@@ -119,11 +121,21 @@ def the_grid() -> None:
     args = (X, y, w_opt, b_opt, first, second, tuple(map(float, a_range)),
             tuple(map(float, c_range)), int(resolution))
     key = (data.key, *args[4:])
-    slow = resolution * resolution * n * 2 > SLOW_ELEMENTS
-    with st.spinner(f"Computing a {resolution} x {resolution} grid over {n:,} "
-                    "examples..." if slow else "Computing the surfaces..."):
-        a, c, J, minima = memo("cs.surfaces", key, lambda: slices.surface_pair(*args),
-                               shared=data.shared)
+    rows = min(n, SURFACE_BUDGET // (resolution * resolution))
+
+    def compute() -> tuple[slices.SurfacePair, int]:
+        """The surfaces on all rows, or on a seeded stratified subsample of the rows
+        the budget allows (and how many rows they used)."""
+        if rows >= n:
+            return slices.surface_pair(*args), n
+        keep = stratified_subsample(y, rows)
+        return slices.surface_pair(X[keep], y[keep], *args[2:]), len(keep)
+
+    with st.spinner(f"Computing a {resolution} x {resolution} grid over {rows:,} "
+                    "examples..."):
+        pair, used = memo("cs.surfaces", key, compute, shared=data.shared)
+    a, c, J, minima, down, low = (pair.a, pair.c, pair.J, pair.minima, pair.downward,
+                                  pair.lowest)
     min_points = {loss: (m.a, m.c, m.cost) for loss, m in minima.items()}
     height = 430 if present else 480
 
@@ -138,33 +150,19 @@ def the_grid() -> None:
 
     if not present:
         write_j()
-    surfaces_slot, notice = st.empty(), st.empty()
-    # On big requests the surfaces show first and the colouring follows: the Hessian
-    # costs about as much again as the surfaces themselves.
-    drawn = st.session_state.setdefault("cs.bending_done", set())
-
-    def draw_surfaces(downward, chart_key: str) -> None:
-        """Both surfaces in the chart slot (user text as plain text: the canvas draws
-        no markup)."""
-        with surfaces_slot:
-            surface_chart(surface_pair_data(
-                a, c, J, downward, min_points, a_title=short(names[first]),
-                c_title=short(names[second]), log_z=log_z, height=height,
-                version=digest(key, log_z, height, chart_key)), key=chart_key)
-
-    if slow and key not in drawn:
-        notice.info("Surfaces ready; now finding where each one bends downward...",
-                    icon=":material/hourglass_top:")
-        draw_surfaces({loss: np.zeros(J[loss].shape, dtype=bool) for loss in J},
-                      "cs_surfaces_preview")
-    with st.spinner("Finding where each surface bends downward..."):
-        down, low = memo("cs.bending", key, lambda: slices.bending_pair(*args),
-                         shared=data.shared)
-    drawn.add(key)
-
+    if used < n:
+        st.caption(
+            f"Computed from a seeded, stratified subsample of {used:,} of the {n:,} "
+            f"examples: a {resolution} x {resolution} grid over all of them would "
+            f"take {resolution * resolution * n:,} loss evaluations per loss, over "
+            f"this page's budget of {SURFACE_BUDGET:,} (about a second). Fewer grid "
+            "points per side use more of the examples.")
     share = {loss: float(down[loss].mean()) for loss in down}
-    draw_surfaces(down, "cs_surfaces")
-    notice.markdown(
+    surface_chart(surface_pair_data(
+        a, c, J, down, min_points, a_title=short(names[first]),
+        c_title=short(names[second]), log_z=log_z, height=height,
+        version=digest(key, log_z, height)), key="cs_surfaces")
+    st.markdown(
         f"**What to notice:** the MSE surface (left) has flat plateaus where the "
         f"sigmoid saturates and bends downward (red) over **{share['mse']:.0%}** of "
         f"this grid, so gradient descent can stall or be led astray; log loss (right) "

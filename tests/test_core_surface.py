@@ -151,6 +151,47 @@ def test_log_loss_never_bends_down_and_mse_does_on_the_default_data():
     assert (mse.high < 0).any()  # concave in every direction somewhere
 
 
+@settings(max_examples=30, deadline=None)
+@given(
+    n=st.integers(1, 300),
+    seed=st.integers(0, 10_000),
+    scale=st.floats(0.01, 100.0),
+    with_offset=st.booleans(),
+)
+def test_one_pass_landscape_equals_the_four_separate_grids(n, seed, scale,
+                                                           with_offset):
+    """Both losses' costs and curvatures from one pass are the separate grids' own
+    numbers (the same operations on the same values), chunked or not."""
+    rng = np.random.default_rng(seed)
+    u, v = rng.normal(size=n) * scale, rng.normal(size=n)
+    offset = rng.normal(size=n) * scale if with_offset else None
+    y = (rng.random(n) < 0.4).astype(float)
+    a, c = np.linspace(-3, 5, 23), np.linspace(-2, 2, 17)
+    J, k = surface.landscape_grid(u, v, offset, y, a, c)
+    assert sorted(J) == sorted(k) == sorted(surface.LOSSES)
+    for loss in surface.LOSSES:
+        assert np.array_equal(J[loss], surface.cost_grid(u, v, offset, y, a, c, loss))
+        alone = surface.curvature_grid(u, v, offset, y, a, c, loss)
+        for part in ("haa", "hac", "hcc", "low", "high"):
+            assert np.array_equal(getattr(k[loss], part), getattr(alone, part))
+
+
+def test_surface_pair_is_both_grids_their_minima_and_their_bending():
+    ds = core.two_d()
+    w, b = slices.fitted_optimum(ds.X, ds.y)
+    pair = slices.surface_pair(ds.X, ds.y, w, b, 1, 2, (-4.0, 4.0), (-3.0, 3.0), 31)
+    u, v, offset = slices.slice_model(ds.X, w, b, 1, 2)
+    assert pair.a == pytest.approx(np.linspace(-4, 4, 31))
+    for loss in surface.LOSSES:
+        J = surface.cost_grid(u, v, offset, ds.y, pair.a, pair.c, loss)
+        k = surface.curvature_grid(u, v, offset, ds.y, pair.a, pair.c, loss)
+        assert np.array_equal(pair.J[loss], J)
+        assert pair.minima[loss] == surface.grid_minimum(J, pair.a, pair.c)
+        assert np.array_equal(pair.downward[loss], k.downward())
+        assert pair.lowest[loss] == k.low.min()
+    assert not pair.downward["log"].any() and pair.downward["mse"].any()
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     n=st.integers(2, 30),

@@ -15,8 +15,9 @@ from readouts import Shown, shown, shown_at
 from streamlit.testing.v1 import AppTest
 
 import core
-from core import stability, surface
+from core import fitting, slices, stability, surface
 from ui import figures_loss, sidebar
+from ui.models import DatasetState
 from ui.style import BASE_FONT_SIZE
 
 
@@ -277,11 +278,33 @@ def test_cost_page_multi_feature_parameter_choices():
     assert "two different parameters" in at.error[0].value
 
 
-def test_cost_page_big_dataset_stays_correct():
+def _lowest(at) -> list[float]:
+    """The lowest grid point's J of each surface (MSE, log loss), as the page says."""
+    text = next(m.value for m in at.markdown if "lowest grid point" in m.value)
+    return [float(j) for j in re.findall(r"lowest grid point J = ([-\d.e+]+)", text)]
+
+
+def test_cost_page_big_dataset_stays_correct_and_its_big_grids_bounded():
     at = _page("pages/cost_surfaces.py")
     at.select_slider(key="ds.n").set_value(10_000).run()
     assert not at.exception
     assert "10000" in " ".join(m.value for m in at.markdown).replace(",", "")
+    assert not [c for c in at.caption if "subsample" in c.value]  # 101 x 101: all rows
+    # 201 x 201 over 10,000 rows is over the page's budget: a stated, seeded
+    # subsample of the rows the budget allows, and the numbers are that subsample's
+    at.slider(key="cs.resolution").set_value(201).run()
+    assert not at.exception
+    m = DatasetState(n=10_000)
+    data = sidebar.built_in(m.name, m.n, m.separation, m.noise, m.balance, m.seed)
+    X, y = data.X, data.y
+    keep = fitting.stratified_subsample(y, 120_000_000 // 201**2)
+    caption = next(c.value for c in at.caption if "subsample" in c.value)
+    assert f"subsample of {len(keep):,} of the 10,000 examples" in caption
+    w, b = slices.fitted_optimum(X, y)
+    window = (at.slider(key="cs.a_range").value, at.slider(key="cs.c_range").value)
+    pair = slices.surface_pair(X[keep], y[keep], w, b, 0, 1, *window, 201)
+    assert _lowest(at) == pytest.approx(
+        [pair.minima["mse"].cost, pair.minima["log"].cost], rel=1e-3)
 
 
 # --- figure builders ----------------------------------------------------------
