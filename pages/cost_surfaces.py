@@ -5,6 +5,7 @@ import streamlit as st
 
 from core import slices
 from core.fitting import stratified_subsample
+from ui.advice import optimum_method
 from ui.chart import chart
 from ui.figures_loss import surface_pair_data
 from ui.format import for_chart, plain, short
@@ -51,8 +52,9 @@ if not present:
     )
 
 with st.spinner("Fitting the optimum..."):
-    w_opt, b_opt = memo("cs.optimum", data.key, lambda: slices.fitted_optimum(X, y),
-                        shared=data.shared)
+    optimum = memo("cs.optimum", data.key, lambda: slices.fitted_optimum(X, y),
+                   shared=data.shared)
+w_opt, b_opt = optimum.w, optimum.b
 names = slices.parameter_names(dataset.feature_names)
 view = current(State)
 before = st.session_state.get(VIEW_OF)  # None in a new session: the link's view
@@ -79,9 +81,9 @@ else:
     st.info(
         f"This dataset has {d} features, so J depends on {d + 1} parameters. The "
         f"surfaces vary **{plain(names[first])}** and **{plain(names[second])}**; "
-        f"the other {d - 1} are held at the fitted log-loss optimum (Newton's method "
-        f"with a small L2 penalty, {slices.OPTIMUM_L2:g}, so separable data stay "
-        "finite).",
+        f"the other {d - 1} are held at the fitted log-loss optimum "
+        f"({optimum_method(optimum)}; with a small L2 penalty, "
+        f"{slices.OPTIMUM_L2:g}, so separable data stay finite).",
         icon=":material/info:",
     )
 signature = (data.key, first, second)

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import core
-from core import slices, stability, surface
+from core import fitting, slices, stability, surface
 
 RNG = np.random.default_rng(7)
 
@@ -178,7 +178,8 @@ def test_one_pass_landscape_equals_the_four_separate_grids(n, seed, scale,
 
 def test_surface_pair_is_both_grids_their_minima_and_their_bending():
     ds = core.two_d()
-    w, b = slices.fitted_optimum(ds.X, ds.y)
+    opt = slices.fitted_optimum(ds.X, ds.y)
+    w, b = opt.w, opt.b
     pair = slices.surface_pair(ds.X, ds.y, w, b, 1, 2, (-4.0, 4.0), (-3.0, 3.0), 31)
     u, v, offset = slices.slice_model(ds.X, w, b, 1, 2)
     assert pair.a == pytest.approx(np.linspace(-4, 4, 31))
@@ -260,7 +261,8 @@ def test_fitted_optimum_matches_scikit_learn():
 
     ds = core.breast_cancer()
     n = len(ds.y)
-    w, b = slices.fitted_optimum(ds.X, ds.y, l2=1e-2)
+    opt = slices.fitted_optimum(ds.X, ds.y, l2=1e-2)
+    w, b = opt.w, opt.b
     # sklearn minimises ||w||^2 / 2 + C sum(loss); divided by C n that is our
     # mean(loss) + (l2 / 2) ||w||^2 with l2 = 1 / (C n).
     ref = LogisticRegression(
@@ -274,15 +276,38 @@ def test_fitted_optimum_matches_scikit_learn():
 
 def test_fitted_optimum_stays_finite_on_separable_data():
     ds = core.tumour()
-    w, b = slices.fitted_optimum(ds.X, ds.y)
+    opt = slices.fitted_optimum(ds.X, ds.y)
+    w, b = opt.w, opt.b
     assert np.all(np.isfinite(w)) and np.isfinite(b)
     assert -b / w[0] == pytest.approx(2.5, abs=1e-6)  # boundary between 2 and 3
+
+
+def test_fitted_optimum_of_data_too_big_for_newton_is_the_bounded_reference(
+        monkeypatch):
+    ds = core.breast_cancer()
+    n, d = ds.X.shape
+    newton = slices.fitted_optimum(ds.X, ds.y)
+    assert newton.newton and newton.rows == newton.n_rows == n
+    assert slices.newton_cost(n, d) == 50 * (n * d * d + d**3)
+    # over Newton's budget: scikit-learn's lbfgs on the same penalised cost
+    monkeypatch.setattr(slices, "NEWTON_BUDGET", slices.newton_cost(n, d) - 1)
+    lbfgs = slices.fitted_optimum(ds.X, ds.y)
+    assert not lbfgs.newton and lbfgs.rows == n
+    np.testing.assert_allclose(lbfgs.w, newton.w, rtol=1e-4, atol=1e-4)
+    # and over the reference's own budget too: a stated, seeded row subsample
+    small = 200 * d * fitting.REFERENCE_MIN_ITER  # 200 rows
+    monkeypatch.setattr(slices, "reference_optimum", lambda X, y, l2: (
+        fitting.reference_optimum(X, y, l2, budget=small)))
+    sub = slices.fitted_optimum(ds.X, ds.y)
+    assert not sub.newton and sub.n_rows == n and sub.rows == pytest.approx(200, abs=2)
+    assert np.all(np.isfinite(sub.w))
 
 
 def test_default_window_covers_the_optimum_and_is_nice():
     for ds in (core.tumour(), core.one_d(), core.one_d(n=2000, separation=0.0)):
         x = ds.X[:, 0]
-        w, b = slices.fitted_optimum(ds.X, ds.y)
+        opt = slices.fitted_optimum(ds.X, ds.y)
+        w, b = opt.w, opt.b
         (a_lo, a_hi), (c_lo, c_hi) = slices.default_window(x, np.ones_like(x), w[0], b)
         assert a_lo == -a_hi and c_lo == -c_hi  # centred on the untrained model
         assert a_hi >= 2 * abs(w[0]) and c_hi >= 2 * abs(b)

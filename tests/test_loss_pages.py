@@ -268,6 +268,8 @@ def test_cost_page_controls_at_their_extremes():
 def test_cost_page_multi_feature_parameter_choices():
     at = _page("pages/cost_surfaces.py")
     at.selectbox(key="ds.name").set_value("breast_cancer").run()
+    info = at.info[0].value
+    assert "(Newton's method on all 569 rows; with a small L2 penalty" in info
     for first, second in ((0, 29), (29, 30), (30, 5)):
         at.selectbox(key="cs.first").set_value(first).run()
         at.selectbox(key="cs.second").set_value(second).run()
@@ -300,7 +302,8 @@ def test_cost_page_big_dataset_stays_correct_and_its_big_grids_bounded():
     keep = fitting.stratified_subsample(y, 120_000_000 // 201**2)
     caption = next(c.value for c in at.caption if "subsample" in c.value)
     assert f"subsample of {len(keep):,} of the 10,000 examples" in caption
-    w, b = slices.fitted_optimum(X, y)
+    opt = slices.fitted_optimum(X, y)
+    w, b = opt.w, opt.b
     window = (at.slider(key="cs.a_range").value, at.slider(key="cs.c_range").value)
     pair = slices.surface_pair(X[keep], y[keep], w, b, 0, 1, *window, 201)
     assert _lowest(at) == pytest.approx(

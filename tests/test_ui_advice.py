@@ -52,3 +52,17 @@ def test_reference_message_says_why_there_is_no_reference():
     assert "J* = " in text
     y1 = np.ones(len(t.y))
     assert "only one class" in reference_message(reference_optimum(t.X, y1, 0.01))
+
+
+def test_the_optimum_says_how_it_was_found():
+    from core.slices import Optimum
+    from ui.advice import optimum_method
+
+    w = np.zeros(2)
+    assert optimum_method(Optimum(w, 0.0, True, 569, 569)) == (
+        "Newton's method on all 569 rows")
+    assert optimum_method(Optimum(w, 0.0, False, 200, 40_000)) == (
+        "scikit-learn's lbfgs on a seeded 200-row subsample of the 40,000 rows: "
+        "Newton's method on data this big would take too long")
+    assert optimum_method(Optimum(w, 0.0, False, 900, 900)).startswith(
+        "scikit-learn's lbfgs on all 900 rows:")

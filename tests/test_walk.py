@@ -23,7 +23,8 @@ def test_every_number_of_the_walk_equals_core_on_the_same_row(name, data, degree
     X, y = data.X, data.y
     pre = fit_preprocessor(X, degree, True, data.feature_names)
     Xm = pre.transform(X)
-    w, b = fitted_optimum(Xm, y)
+    opt = fitted_optimum(Xm, y)
+    w, b = opt.w, opt.b
     cost = core.CostMatrix(tp=-1.0, fp=10.0, fn=30.0, tn=0.0)
     for row in (0, len(y) // 2, len(y) - 1):
         t = trace_example(X[row], int(y[row]), pre, w, b, 0.3, cost)

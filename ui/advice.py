@@ -99,3 +99,13 @@ def reference_bound_message(reference) -> str | None:
     return ("To answer within a few seconds, the scikit-learn reference was fitted "
             + " and ".join(parts) + ": read it as a close guide, not the exact "
             "optimum.")
+
+
+def optimum_method(optimum) -> str:
+    """How :func:`core.slices.fitted_optimum` found its optimum, for a sentence."""
+    if optimum.newton:
+        return f"Newton's method on all {optimum.n_rows:,} rows"
+    rows = (f"a seeded {optimum.rows:,}-row subsample of the {optimum.n_rows:,} rows"
+            if optimum.rows < optimum.n_rows else f"all {optimum.n_rows:,} rows")
+    return (f"scikit-learn's lbfgs on {rows}: Newton's method on data this big would "
+            "take too long")

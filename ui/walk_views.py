@@ -16,6 +16,7 @@ from core.dataflow import Trace
 from core.fitting import Preprocessor, fit_preprocessor
 from core.slices import OPTIMUM_L2, fitted_optimum
 from ui import training_session
+from ui.advice import optimum_method
 from ui.memo import memo
 from ui.sidebar import Chosen
 
@@ -37,12 +38,11 @@ def fitted_model(data: Chosen, degree: int) -> WalkModel:
 
     def fit():
         pre = fit_preprocessor(X, degree, True, data.dataset.feature_names)
-        w, b = fitted_optimum(pre.transform(X), y)
-        return pre, np.asarray(w, dtype=float), float(b)
+        return pre, fitted_optimum(pre.transform(X), y)
 
-    pre, w, b = memo("walk.fit", (data.key, degree), fit, shared=data.shared)
-    return WalkModel(pre, w, b, f"fitted here on all {len(y)} rows (log loss, "
-                     f"Newton's method, L2 penalty {OPTIMUM_L2:g})")
+    pre, opt = memo("walk.fit", (data.key, degree), fit, shared=data.shared)
+    return WalkModel(pre, opt.w, opt.b, f"fitted here (log loss, "
+                     f"{optimum_method(opt)}, L2 penalty {OPTIMUM_L2:g})")
 
 
 def trained_model(data: Chosen) -> WalkModel | None:
