@@ -31,6 +31,9 @@ their charts (the overlays and the surface pair still mount, and the surface pai
 waited for). ``--frame-only`` serves HEAD with every page cut to its title
 (``FRAME_ONLY``), loads only: what the frame around every page (sidebar, dataset
 controls, lessons, presentation toggle, link copier) costs by itself.
+``--surfaces-only`` serves HEAD whose Cost surfaces page stops after the surfaces
+and their minima (no contours, no slice) and times its w-range move beside this
+checkout's: the floor of a move that must compute and draw new surfaces.
 
 A move is timed until it is on screen, whether or not the server's run after it
 has ended (the Loss functions point's readout shows a move before the run, which
@@ -241,6 +244,10 @@ def main() -> int:
     other_app.add_argument("--frame-only", action="store_true",
                            help="also load every page of HEAD cut to its title (the "
                            "frame alone), side by side and interleaved (loads only)")
+    other_app.add_argument("--surfaces-only", action="store_true",
+                           help="also time the w-range move on HEAD whose Cost "
+                           "surfaces page stops after the surfaces and their minima "
+                           "(no contours, no slice): the move's floor")
     args = ap.parse_args()
     chromium = shutil.which("chromium")
     if chromium is None:
@@ -253,9 +260,10 @@ def main() -> int:
         bare = write_bare_app(tmp, "bare_slider.py", BARE_APP)
         other = tmp / "other"
         label = (f"@{args.against}" if args.against else
-                 " frame only" if args.frame_only else " without charts")
+                 " frame only" if args.frame_only else
+                 " surfaces only" if args.surfaces_only else " without charts")
         loads_only = args.without_charts or args.frame_only
-        if args.against or loads_only:
+        if args.against or loads_only or args.surfaces_only:
             other.mkdir()
             archive = subprocess.run(["git", "archive", args.against or "HEAD"],
                                      cwd=REPO_ROOT, check=True,
@@ -267,6 +275,9 @@ def main() -> int:
         if args.frame_only:
             for page_py in (other / "pages").glob("*.py"):
                 page_py.write_text(FRAME_ONLY.format(title=page_py.stem))
+        if args.surfaces_only:
+            page_py = other / "pages" / "cost_surfaces.py"
+            page_py.write_text(_surfaces_only(page_py.read_text()))
         with (streamlit_server("app.py", log_path=tmp / "app.log") as app_url,
               streamlit_server(bare, cwd=tmp, log_path=tmp / "bare.log") as bare_url,
               (streamlit_server("app.py", cwd=other, log_path=tmp / "other.log")
@@ -295,7 +306,8 @@ def main() -> int:
                 for name, spec in PAGES.items():
                     pages[name + label] = (
                         charts(0, spec[2] and args.without_charts) if loads_only
-                        else pages[name])
+                        else charts(0, True) if args.surfaces_only
+                        and name == "cost_surfaces" else pages[name])
                     urls[name + label] = f"{other_url}/{spec[0]}"
             # warm the server: the frame once, then each page once
             page.goto(app_url)
@@ -335,8 +347,11 @@ def main() -> int:
             for _ in range(2 if other_url else 1):  # interleaved, as the loads
                 for suffix, url in served:
                     for move in MOVES:
+                        if suffix and args.surfaces_only and move != "w range":
+                            continue
                         bare_moves += bare_block()
-                        times = _moves(page, url, pages, move, args.moves,
+                        times = _moves(page, url, {name: pages[name + suffix]
+                                                   for name in PAGES}, move, args.moves,
                                        [] if suffix else draws,  # this checkout's
                                        received.setdefault(move + suffix, []),
                                        settled.setdefault(move + suffix, []))
@@ -372,11 +387,23 @@ st.title("{title}")
 """
 
 
+# For --surfaces-only: the Cost surfaces page's source up to its contours, and from
+# the line that runs its grid's fragment.
+CONTOURS, RUN_GRID = '    st.subheader("Contours")', "st.fragment(the_grid)()"
+
+
+def _surfaces_only(source: str) -> str:
+    """The Cost surfaces page without its contours and slice (``--surfaces-only``)."""
+    start, end = source.index(CONTOURS), source.index(RUN_GRID)
+    return source[:start] + "\n\n" + source[end:]
+
+
 def _moves(page: Page, url: str, pages: dict, move: str, count: int,
            draws: list[float], received: list[int],
            settled: list[float]) -> list[float]:
     """One of the Learn pages' three moves (``MOVES``) on the app at ``url``,
-    ``count`` times (after one not counted), from its page freshly loaded; the
+    ``count`` times (after one not counted), from its page freshly loaded (ready
+    when ``pages[name]`` returns); the
     surface pair's drawing times go to ``draws``, each move's bytes to
     ``received``, its times until the server's run ended to ``settled``."""
     name = MOVES[move][1]

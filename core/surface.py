@@ -183,9 +183,7 @@ def _curvature_kernel(loss, t, e, q, den):
     _q_times_r(e, den)
     if loss == "log":  # q r alone: no sigmoid needed
         return e
-    _mse_curvature(e, q, t)
-    np.multiply(e, 2.0, out=e)
-    return e
+    return _mse_curvature(e, q, t)
 
 
 def _q_times_r(e, den):
@@ -195,12 +193,13 @@ def _q_times_r(e, den):
 
 
 def _mse_curvature(qr, q, scratch):
-    """``qr <- q^2 r (2 - 3q)``: MSE's per-example curvature over 2, from ``q r`` and
-    ``q``; ``scratch`` is overwritten."""
+    """``qr <- 2 q^2 r (2 - 3q)``, MSE's per-example curvature, from ``q r`` and
+    ``q``; ``scratch`` is overwritten. Returns ``qr``."""
     np.multiply(q, -3.0, out=scratch)
     np.add(scratch, 2.0, out=scratch)  # 2 - 3q = 2r - q
     np.multiply(qr, q, out=qr)  # q^2 r
     np.multiply(qr, scratch, out=qr)
+    return np.multiply(qr, 2.0, out=qr)
 
 
 @dataclass(frozen=True)
@@ -305,8 +304,7 @@ def landscape_grid(u, v, offset, y_true, a_values, c_values):
         np.sum(t, axis=-1, out=J["log"][rows, cols])
         _q_times_r(e, den)  # log loss's curvature
         H["log"][rows, cols] = _hessian_block(e, basis)
-        _mse_curvature(e, q, s)  # MSE's, over 2
-        H["mse"][rows, cols] = 2.0 * _hessian_block(e, basis)
+        H["mse"][rows, cols] = _hessian_block(_mse_curvature(e, q, s), basis)
     for loss in LOSSES:
         J[loss] /= n
     return J, {loss: _curvature(H[loss]) for loss in LOSSES}
