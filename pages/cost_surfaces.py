@@ -32,9 +32,9 @@ on_page(State)
 
 RANGE_FACTOR = 5  # the range sliders reach this many default half-widths
 # Grid cells x rows of both surfaces and their curvature at most (one pass of
-# core.surface.landscape_grid: 8-11 ns each here, bench/bench_surfaces.py, so about
-# a second); above
-# it they are computed from a seeded subsample of the rows, and the page says so.
+# core.surface.landscape_grid: 8-11 ns each here, bench/bench_surfaces.py, so
+# about a second); above it they are computed from a seeded subsample of the
+# rows, and the page says so.
 SURFACE_BUDGET = 120_000_000
 VIEW_OF = "cs.view_of"  # the data and parameters the ranges in the model belong to
 
