@@ -359,7 +359,7 @@ def main() -> int:
             bare_move = _median_ms(bare_moves)
             for name, times in collected.items():
                 results[name] = (_median_ms(times), bare_move)
-                bounds[name] = BOUNDS[MOVES[name.split("@")[0]][0]]
+                bounds[name] = BOUNDS[MOVES[name.removesuffix(label)][0]]
             print("until the server's run after the move ended (for information: "
                   "what is on screen by then is timed above): " + ", ".join(
                       f"{name} {_median_ms(times):.0f} ms"

@@ -13,7 +13,9 @@
 // are dropped and entities decoded, so a name reaches the screen as the text it is.
 //
 // data = { spec: "<the figure's JSON>", version: "<its hash>" } (ui/chart.py).
-// The chart's element (class ll-chart) carries `llLayout`: its size and one object
+// The chart's element (class ll-chart) carries `data-version` (the data it was last
+// given) and `data-drawn` (the data it has drawn: a chart out of sight draws a
+// change when the browser is next idle), `llLayout`: its size and one object
 // per axis with Plotly's names (d2p, l2p, d2l, _offset, _length, _id), and
 // `llData`: the traces; static/chart_overlay.js and the tests use them. It fires
 // "ll-drawn" after each draw.
@@ -332,14 +334,33 @@ function create(parent) {
   root.style.cssText = "position:relative;width:100%;";
   frame.appendChild(root);
   parent.appendChild(frame);
-  const chart = { frame, root, spec: null, version: null, hidden: new Set(), width: 0 };
+  const chart = { frame, root, spec: null, version: null, hidden: new Set(), width: 0,
+    visible: true, pending: null, idle: null };
   // The width comes from the observer, after the browser's own layout: reading it
   // at once would force a layout of the whole page (tens of ms on a full page).
   new ResizeObserver((entries) => {
     const w = Math.floor(entries[entries.length - 1].contentRect.width);
     if (w > 0 && w !== chart.width) { chart.width = w; if (chart.spec) draw(chart); }
   }).observe(frame);
+  // Whether it is on screen, the same way (for update below).
+  new IntersectionObserver((entries) => {
+    chart.visible = entries[entries.length - 1].isIntersecting;
+    if (chart.visible && chart.pending) update(chart);
+  }).observe(frame);
   return chart;
+}
+
+// Read and draw the chart's pending data.
+function update(chart) {
+  if (chart.pending === null) return;
+  if (chart.idle !== null) cancelIdleCallback(chart.idle);
+  chart.idle = null;
+  const data = chart.pending;
+  chart.pending = null;
+  chart.spec = decode(JSON.parse(data.spec));
+  chart.drawn = data.version;  // what draw() draws from now on
+  chart.root.setAttribute("aria-label", data.alt || "chart");
+  if (chart.width) draw(chart);  // else the first width draws it
 }
 
 function subplotsOf(layout, traces) {
@@ -671,8 +692,7 @@ function draw(chart) {
   root.style.height = `${height}px`;
   root.appendChild(svg);
   setupHover(chart, svg, hover, layout, font);
-  root.dataset.version = chart.version;
-  root.dataset.drawn = chart.version;
+  root.dataset.drawn = chart.drawn;
   root.dispatchEvent(new CustomEvent("ll-drawn"));
 }
 
@@ -1269,8 +1289,15 @@ export default function (component) {
   let chart = CHARTS.get(parentElement);
   if (!chart) { chart = create(parentElement); chart.uid = ++uid; CHARTS.set(parentElement, chart); }
   if (chart.version === data.version && chart.frame.isConnected) return;
-  chart.spec = decode(JSON.parse(data.spec));
   chart.version = data.version;
-  chart.root.setAttribute("aria-label", data.alt || "chart");
-  if (chart.width) draw(chart);  // else the first width draws it
+  chart.root.dataset.version = data.version;  // what it was given; data-drawn: drawn
+  chart.pending = data;
+  // A chart out of sight is read and drawn when the browser is next idle (within
+  // half a second, or at once if it comes into sight): a change draws what is on
+  // screen first. A new chart is drawn at once, wherever it is.
+  if (chart.visible || !chart.spec) update(chart);
+  else if (chart.idle === null) {
+    chart.idle = requestIdleCallback(() => { chart.idle = null; update(chart); },
+      { timeout: 500 });
+  }
 }

@@ -35,3 +35,46 @@ def test_the_server_serves_the_modules_as_javascript(app_server):
             assert kind in ("text/javascript", "application/javascript")  # modules
             body = response.read().decode()
         assert body == (static_js.STATIC / name).read_text(encoding="utf-8")
+
+
+# A change reaches a chart in sight at once and one out of sight when the browser
+# is next idle (static/chart.js): a page's change draws what is on screen first.
+SIGHT_JS = """async (spec) => {
+  const chart = await import('/app/static/chart.js');
+  const frames = () => new Promise((r) => requestAnimationFrame(() =>
+    requestAnimationFrame(r)));
+  const at = (top) => {
+    const el = document.createElement('div');
+    el.style.cssText = `position:absolute;left:0;top:${top}px;width:600px`;
+    document.body.append(el);
+    return el;
+  };
+  const near = at(0), far = at(5000);
+  const give = (el, version) => chart.default({ parentElement: el,
+    data: { spec: JSON.stringify(spec), version, alt: 'a chart' } });
+  const drawn = () => [near, far].map((el) =>
+    el.querySelector('.ll-chart').dataset.drawn);
+  give(near, 'a'); give(far, 'a');
+  await frames();  // their widths observed, and (a task later) whether in sight
+  await new Promise((r) => setTimeout(r, 100));
+  const first = drawn();
+  give(near, 'b'); give(far, 'b');
+  const given = far.querySelector('.ll-chart').dataset.version;
+  const rightAfter = drawn();
+  await new Promise((r) => requestIdleCallback(r));
+  await frames();
+  return { first, given, rightAfter, idle: drawn() };
+}"""
+
+
+def test_a_chart_out_of_sight_draws_a_change_when_the_browser_is_idle(app_server,
+                                                                     page):
+    page.goto(f"{app_server}/_stcore/health")
+    spec = {"data": [{"type": "scatter", "x": [0, 1], "y": [0, 1]}],
+            "layout": {"height": 200}}
+    assert page.evaluate(SIGHT_JS, spec) == {
+        "first": ["a", "a"],  # a new chart draws at once, wherever it is
+        "given": "b",
+        "rightAfter": ["b", "a"],  # in sight: at once; out of sight: not yet
+        "idle": ["b", "b"],
+    }
