@@ -403,9 +403,9 @@ def _moves(page: Page, url: str, pages: dict, move: str, count: int,
            settled: list[float]) -> list[float]:
     """One of the Learn pages' three moves (``MOVES``) on the app at ``url``,
     ``count`` times (after one not counted), from its page freshly loaded (ready
-    when ``pages[name]`` returns); the
-    surface pair's drawing times go to ``draws``, each move's bytes to
-    ``received``, its times until the server's run ended to ``settled``."""
+    when ``pages[name]`` returns); the surface pair's drawing times go to
+    ``draws``, each move's bytes to ``received``, its times until the server's run
+    ended to ``settled``."""
     name = MOVES[move][1]
     _load(page, f"{url}/{name}", pages[name])
     if move == "z slider":  # default z = -4, step 0.1
