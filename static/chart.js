@@ -14,8 +14,8 @@
 //
 // data = { spec: "<the figure's JSON>", version: "<its hash>" } (ui/chart.py).
 // The chart's element (class ll-chart) carries `data-version` (the data it was last
-// given) and `data-drawn` (the data it has drawn: a chart out of sight draws a
-// change when the browser is next idle), `llLayout`: its size and one object
+// given), `data-drawn` (the data it has drawn: a chart out of sight draws a change
+// when the browser is next idle) and `data-in-sight`, `llLayout`: its size and one object
 // per axis with Plotly's names (d2p, l2p, d2l, _offset, _length, _id), and
 // `llData`: the traces; static/chart_overlay.js and the tests use them. It fires
 // "ll-drawn" after each draw.
@@ -342,9 +342,10 @@ function create(parent) {
     const w = Math.floor(entries[entries.length - 1].contentRect.width);
     if (w > 0 && w !== chart.width) { chart.width = w; if (chart.spec) draw(chart); }
   }).observe(frame);
-  // Whether it is on screen, the same way (for update below).
+  // Whether it is on screen, the same way (for update below; data-in-sight).
   new IntersectionObserver((entries) => {
     chart.visible = entries[entries.length - 1].isIntersecting;
+    root.dataset.inSight = String(chart.visible);
     if (chart.visible && chart.pending) update(chart);
   }).observe(frame);
   return chart;

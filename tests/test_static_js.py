@@ -52,14 +52,16 @@ SIGHT_JS = """async (spec) => {
   const near = at(0), far = at(5000);
   const give = (el, version) => chart.default({ parentElement: el,
     data: { spec: JSON.stringify(spec), version, alt: 'a chart' } });
-  const drawn = () => [near, far].map((el) =>
-    el.querySelector('.ll-chart').dataset.drawn);
+  const root = (el) => el.querySelector('.ll-chart');
+  const drawn = () => [near, far].map((el) => root(el).dataset.drawn);
+  const sight = () => [near, far].map((el) => root(el).dataset.inSight).join();
   give(near, 'a'); give(far, 'a');
-  await frames();  // their widths observed, and (a task later) whether in sight
-  await new Promise((r) => setTimeout(r, 100));
+  while (sight() !== 'true,false') {
+    await frames();  // until each chart has heard whether it is in sight
+  }
   const first = drawn();
   give(near, 'b'); give(far, 'b');
-  const given = far.querySelector('.ll-chart').dataset.version;
+  const given = root(far).dataset.version;
   const rightAfter = drawn();
   await new Promise((r) => requestIdleCallback(r));
   await frames();
