@@ -152,8 +152,6 @@ def surface_window(points, pad: float = 0.6, min_half_width: float = 4.0):
 # Both losses' surfaces over a slice
 # ---------------------------------------------------------------------------------
 
-LOSSES = surface.LOSSES
-
 
 @dataclass(frozen=True)
 class SurfacePair:

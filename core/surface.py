@@ -32,7 +32,6 @@ from .losses import _check_loss, _signed, logistic_kernel
 # loss makes over them never wait on main memory. Measured on a 101 x 101 grid over
 # 2,000 points: 2**15 and 2**16 are fastest, 2**17 to 2**20 about 1.3 times slower.
 CHUNK_ELEMENTS = 1 << 16
-LOSSES = ("mse", "log")  # the order the pages show them in
 
 
 def _prepare(u, v, offset, y_true, a_values, c_values, loss):
@@ -288,8 +287,8 @@ def landscape_grid(u, v, offset, y_true, a_values, c_values):
     n = len(mu)
     basis = _curvature_basis(u, v)
     shape = (len(c_values), len(a_values))
-    J = {loss: np.empty(shape) for loss in LOSSES}
-    H = {loss: np.empty((*shape, 3)) for loss in LOSSES}
+    J = {"mse": np.empty(shape), "log": np.empty(shape)}
+    H = {loss: np.empty((*shape, 3)) for loss in J}
     bufs = None
     for rows, cols, t in _margin_blocks(mu, mv, mo, a_values, c_values):
         if bufs is None:
@@ -305,9 +304,9 @@ def landscape_grid(u, v, offset, y_true, a_values, c_values):
         _q_times_r(e, den)  # log loss's curvature
         H["log"][rows, cols] = _hessian_block(e, basis)
         H["mse"][rows, cols] = _hessian_block(_mse_curvature(e, q, s), basis)
-    for loss in LOSSES:
+    for loss in J:
         J[loss] /= n
-    return J, {loss: _curvature(H[loss]) for loss in LOSSES}
+    return J, {loss: _curvature(H[loss]) for loss in J}
 
 
 def second_differences(values, step: float) -> np.ndarray:

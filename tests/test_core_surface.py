@@ -169,8 +169,8 @@ def test_one_pass_landscape_equals_the_four_separate_grids(n, seed, scale,
     y = (rng.random(n) < 0.4).astype(float)
     a, c = np.linspace(-3, 5, 23), np.linspace(-2, 2, 17)
     J, k = surface.landscape_grid(u, v, offset, y, a, c)
-    assert sorted(J) == sorted(k) == sorted(surface.LOSSES)
-    for loss in surface.LOSSES:
+    assert sorted(J) == sorted(k) == ["log", "mse"]
+    for loss in ("mse", "log"):
         assert np.array_equal(J[loss], surface.cost_grid(u, v, offset, y, a, c, loss))
         alone = surface.curvature_grid(u, v, offset, y, a, c, loss)
         for part in ("haa", "hac", "hcc", "low", "high"):
@@ -184,7 +184,7 @@ def test_surface_pair_is_both_grids_their_minima_and_their_bending():
     pair = slices.surface_pair(ds.X, ds.y, w, b, 1, 2, (-4.0, 4.0), (-3.0, 3.0), 31)
     u, v, offset = slices.slice_model(ds.X, w, b, 1, 2)
     assert pair.a == pytest.approx(np.linspace(-4, 4, 31))
-    for loss in surface.LOSSES:
+    for loss in ("mse", "log"):
         J = surface.cost_grid(u, v, offset, ds.y, pair.a, pair.c, loss)
         k = surface.curvature_grid(u, v, offset, ds.y, pair.a, pair.c, loss)
         assert np.array_equal(pair.J[loss], J)

@@ -72,6 +72,9 @@ _component = st.components.v2.component(
     css=_CSS,
     isolate_styles=False,  # in the page's DOM, with its fonts; it draws on charts
 )
+# The overlays' module at the address its own component imports it from (read once,
+# as that component's is): one module instance, whose marks both draw.
+_OVERLAY_MODULE = address("chart_overlay.js")
 
 
 @dataclass(frozen=True, eq=False)
@@ -228,4 +231,4 @@ def readout(key: str, *, slider: str, value: float, rows: dict,
     _component(key=key, height="content", data={
         "slider": slider_class(slider), "value": float(value), **rows,
         "blocks": list(blocks), "overlays": dict(overlays or {}),
-        "overlay_module": address("chart_overlay.js")})
+        "overlay_module": _OVERLAY_MODULE})
